@@ -1,0 +1,136 @@
+"""The layout check: after every animation of a clip, everything visible is inside the frame
+(with a margin) and no piece of text overlaps another.
+
+The scene is run with animations skipped (each ``play`` jumps to its end state), so the check
+costs a fraction of a render and looks at exactly the states a viewer sees settle.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from manim import MathTex, Mobject, Paragraph, SingleStringMathTex, Tex, Text, MarkupText, tempconfig
+from manim.renderer.cairo_renderer import CairoRenderer
+
+from .project import Project
+from .render import check_scene_class
+
+__all__ = ["MARGIN", "Violation", "LayoutReport", "frame_violations", "check_clip", "load_scene_class"]
+
+#: How far (in scene units) everything must stay from the frame's edge.
+MARGIN = 0.2
+#: Two texts overlap when their boxes share more than this much in both directions.
+OVERLAP_TOLERANCE = 0.02
+
+TEXT_TYPES = (Text, MarkupText, Paragraph, SingleStringMathTex, MathTex, Tex)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A broken layout rule after animation number ``step`` (0 is the first ``play``/``wait``)."""
+
+    step: int
+    rule: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"after animation {self.step}: {self.rule}: {self.detail}"
+
+
+def _visible(mob: Mobject) -> bool:
+    if not mob.has_points():
+        return False
+    fill = getattr(mob, "get_fill_opacity", lambda: 0)()
+    stroke = getattr(mob, "get_stroke_opacity", lambda: 0)() * (getattr(mob, "stroke_width", 0) or 0)
+    return fill > 0.01 or stroke > 0.01
+
+
+def _box(mob: Mobject) -> tuple[np.ndarray, np.ndarray]:
+    points = mob.get_all_points() if hasattr(mob, "get_all_points") else mob.points
+    return points.min(axis=0)[:2], points.max(axis=0)[:2]
+
+
+def _describe(mob: Mobject) -> str:
+    text = getattr(mob, "text", None) or getattr(mob, "tex_string", None)
+    return f"{type(mob).__name__}({text!r})" if text else type(mob).__name__
+
+
+def _texts(mob: Mobject) -> list[Mobject]:
+    if isinstance(mob, TEXT_TYPES):
+        return [mob] if any(_visible(m) for m in mob.family_members_with_points()) else []
+    return [t for sub in mob.submobjects for t in _texts(sub)]
+
+
+@dataclass(frozen=True)
+class LayoutReport:
+    """What the check saw: the broken rules, how many animations, and the clip's planned length."""
+
+    violations: list[Violation]
+    animations: int
+    duration: float
+
+
+def frame_violations(mobjects: list[Mobject], width: float, height: float, step: int) -> list[Violation]:
+    """The layout rules broken by ``mobjects`` on a ``width`` x ``height`` frame."""
+    found = []
+    lo_limit = np.array([-width / 2 + MARGIN, -height / 2 + MARGIN])
+    hi_limit = -lo_limit
+    for top in mobjects:
+        boxes = [_box(m) for m in top.family_members_with_points() if _visible(m)]
+        if not boxes:
+            continue
+        lo = np.min([b[0] for b in boxes], axis=0)
+        hi = np.max([b[1] for b in boxes], axis=0)
+        if np.any(lo < lo_limit - 1e-6) or np.any(hi > hi_limit + 1e-6):
+            found.append(
+                Violation(step, "outside the frame margin", f"{_describe(top)} spans {lo.round(2)}..{hi.round(2)}")
+            )
+    texts = [t for top in mobjects for t in _texts(top)]
+    boxes = [_box(t) for t in texts]
+    for (a, (alo, ahi)), (b, (blo, bhi)) in itertools.combinations(zip(texts, boxes), 2):
+        overlap = np.minimum(ahi, bhi) - np.maximum(alo, blo)
+        if np.all(overlap > OVERLAP_TOLERANCE):
+            found.append(Violation(step, "text overlaps text", f"{_describe(a)} and {_describe(b)}"))
+    return found
+
+
+def load_scene_class(project: Project, clip: str) -> type:
+    """Import a clip's scene file and return its Scene class."""
+    path = project.scene_file(clip)
+    name = check_scene_class(project, clip)
+    spec = importlib.util.spec_from_file_location(f"circuit_clips_scene_{clip}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, name)
+
+
+def check_clip(project: Project, clip: str) -> LayoutReport:
+    """Run ``clip`` with animations skipped and report every layout rule it breaks, step by step."""
+    scene_class = load_scene_class(project, clip)
+    violations: list[Violation] = []
+
+    durations: list[float] = []
+
+    class Checked(scene_class):
+        step = 0
+
+        def _check(self) -> None:
+            violations.extend(frame_violations(self.mobjects, self.camera.frame_width, self.camera.frame_height, self.step))
+            self.step += 1
+
+        def play(self, *args, **kwargs):  # wait() plays a Wait, so this sees it too
+            super().play(*args, **kwargs)
+            durations.append(self.duration)
+            self._check()
+
+    with tempfile.TemporaryDirectory() as media, tempconfig(
+        {"quality": "low_quality", "media_dir": media, "disable_caching": True, "format": None, "dry_run": True, "seed": 0, "progress_bar": "none", "verbosity": "WARNING"}
+    ):
+        scene = Checked(renderer=CairoRenderer(skip_animations=True))
+        scene.render()
+    return LayoutReport(violations, len(durations), sum(durations))

@@ -1,0 +1,128 @@
+"""Reading and rewriting MP4 files: their real properties, faststart, and their frames."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+__all__ = ["VideoInfo", "probe", "top_level_boxes", "remux_faststart", "frames_at", "last_frame"]
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a browser cares about in an MP4."""
+
+    codec: str
+    profile: str | None
+    pixel_format: str
+    width: int
+    height: int
+    fps: Fraction
+    frames: int
+    duration: float
+    faststart: bool
+
+    @property
+    def web_ready(self) -> bool:
+        return self.codec == "h264" and self.pixel_format == "yuv420p" and self.faststart
+
+
+def top_level_boxes(path: Path) -> list[str]:
+    """The types of an MP4 file's top-level boxes, in file order (``ftyp``, ``moov``, ``mdat``...)."""
+    boxes = []
+    with open(path, "rb") as f:
+        while header := f.read(8):
+            if len(header) < 8:
+                break
+            size, kind = struct.unpack(">I4s", header)
+            boxes.append(kind.decode("latin-1"))
+            if size == 1:
+                size = struct.unpack(">Q", f.read(8))[0]
+                f.seek(size - 16, 1)
+            elif size == 0:
+                break
+            else:
+                f.seek(size - 8, 1)
+    return boxes
+
+
+def _is_faststart(path: Path) -> bool:
+    boxes = top_level_boxes(path)
+    return "moov" in boxes and "mdat" in boxes and boxes.index("moov") < boxes.index("mdat")
+
+
+def probe(path: Path | str) -> VideoInfo:
+    """Open ``path`` and report its video stream; counts frames by demuxing packets."""
+    path = Path(path)
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        ctx = stream.codec_context
+        frames = sum(1 for p in container.demux(stream) if p.size)
+        fps = Fraction(stream.average_rate) if stream.average_rate else Fraction(0)
+        if stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        else:
+            duration = frames / float(fps) if fps else 0.0
+        return VideoInfo(
+            codec=ctx.name,
+            profile=ctx.profile,
+            pixel_format=ctx.pix_fmt or "",
+            width=ctx.width,
+            height=ctx.height,
+            fps=fps,
+            frames=frames,
+            duration=duration,
+            faststart=_is_faststart(path),
+        )
+
+
+def remux_faststart(src: Path, dst: Path) -> None:
+    """Copy ``src`` into ``dst`` without re-encoding, with the ``moov`` atom first."""
+    with av.open(str(src)) as inp, av.open(
+        str(dst), "w", format="mp4", options={"movflags": "+faststart"}
+    ) as out:
+        streams = {}
+        for s in inp.streams:
+            if s.type in ("video", "audio"):
+                streams[s.index] = out.add_stream_from_template(s)
+        for packet in inp.demux(*[inp.streams[i] for i in streams]):
+            if packet.dts is None:
+                continue
+            packet.stream = streams[packet.stream.index]
+            out.mux(packet)
+
+
+def frames_at(path: Path | str, times: list[float]) -> Iterator[np.ndarray]:
+    """Decode the frames showing at each of ``times`` (seconds, ascending) as RGB arrays."""
+    pending = sorted(times)
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        previous = None
+        for frame in container.decode(stream):
+            t = float(frame.pts * stream.time_base)
+            while pending and t > pending[0] + 1e-9 and previous is not None:
+                yield previous
+                pending.pop(0)
+            if not pending:
+                return
+            previous = frame.to_ndarray(format="rgb24")
+        while pending and previous is not None:
+            yield previous
+            pending.pop(0)
+
+
+def last_frame(path: Path | str) -> np.ndarray:
+    """The final frame of a video, as an RGB array."""
+    with av.open(str(path)) as container:
+        frame = None
+        for frame in container.decode(container.streams.video[0]):
+            pass
+        if frame is None:
+            raise ValueError(f"{path} has no video frames")
+        return frame.to_ndarray(format="rgb24")
