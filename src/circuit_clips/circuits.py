@@ -1,0 +1,248 @@
+"""Circuit views of an :class:`~circuit_clips.model.AttnOnlyTransformer`.
+
+Code uses row vectors (``x @ W``), as TransformerLens does; the paper and
+the clips' equations use column vectors. Each function says how its matrix
+relates to the paper's, which is always the transpose (or the same matrix
+read the other way round).
+
+* QK and OV matrices of a head and their rank: :func:`qk_matrix`,
+  :func:`ov_matrix`, :func:`rank`.
+* Full circuits over the vocabulary: :func:`full_qk_circuit`,
+  :func:`full_ov_circuit`; copying: :func:`ov_eigenvalues`, :func:`copying_score`.
+* How heads in different layers talk: :func:`virtual_weights`,
+  :func:`composition_score`.
+* Path expansion of the logits: :func:`path_expansion`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import OrderedDict
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from circuit_clips.model import AttnOnlyTransformer
+
+__all__ = [
+    "COMPOSITION_KINDS",
+    "composition_score",
+    "copying_score",
+    "full_ov_circuit",
+    "full_qk_circuit",
+    "head_name",
+    "ov_eigenvalues",
+    "ov_matrix",
+    "path_expansion",
+    "qk_matrix",
+    "rank",
+    "virtual_weights",
+]
+
+FloatArray = NDArray[np.float64]
+
+#: Which input of the later head reads what the earlier head wrote.
+COMPOSITION_KINDS = ("Q", "K", "V")
+
+
+def head_name(layer: int, head: int) -> str:
+    """TransformerLens-style short name of a head, e.g. ``"L1H0"``."""
+    return f"L{layer}H{head}"
+
+
+def _check_head(model: AttnOnlyTransformer, layer: int, head: int) -> None:
+    if not 0 <= layer < model.n_layers:
+        raise ValueError(
+            f"layer {layer} does not exist: model {model.name!r} has "
+            f"{model.n_layers} layer(s), numbered from 0"
+        )
+    if not 0 <= head < model.n_heads:
+        raise ValueError(
+            f"head {head} does not exist: model {model.name!r} has "
+            f"{model.n_heads} head(s) per layer, numbered from 0"
+        )
+
+
+# ----------------------------------------------------------- QK and OV
+def qk_matrix(model: AttnOnlyTransformer, layer: int, head: int) -> FloatArray:
+    """``W_QK = W_Q W_K^T``, shape ``[d_model, d_model]``.
+
+    The (unscaled) score of destination ``x_i`` on source ``x_j`` is
+    ``x_i @ W_QK @ x_j``. This is also the paper's ``W_QK = W_Q^T W_K``
+    (its ``W_Q`` is ``[d_head, d_model]``, the transpose of ours), with the
+    same reading: rows are the destination (query) side.
+    """
+    _check_head(model, layer, head)
+    return model.W_Q[layer, head] @ model.W_K[layer, head].T
+
+
+def ov_matrix(model: AttnOnlyTransformer, layer: int, head: int) -> FloatArray:
+    """``W_OV = W_V W_O``, shape ``[d_model, d_model]``: a source ``x`` writes ``x @ W_OV``.
+
+    The paper's ``W_OV = W_O W_V`` (column vectors) is the transpose.
+    """
+    _check_head(model, layer, head)
+    return model.W_V[layer, head] @ model.W_O[layer, head]
+
+
+def rank(matrix: ArrayLike, rtol: float = 1e-9) -> int:
+    """Numerical rank: singular values above ``rtol`` times the largest."""
+    arr = np.asarray(matrix, dtype=np.float64)
+    if arr.size == 0:
+        return 0
+    s = np.linalg.svd(arr, compute_uv=False)
+    return int(np.sum(s > rtol * s.max())) if s.max() > 0 else 0
+
+
+def full_qk_circuit(model: AttnOnlyTransformer, layer: int, head: int) -> FloatArray:
+    """``W_E W_Q W_K^T W_E^T``, shape ``[d_vocab (query token), d_vocab (key token)]``.
+
+    Entry ``[a, b]`` is the unscaled score a destination holding token ``a``
+    gives a source holding token ``b``, counting the token embeddings only
+    (no position, no earlier layers). The paper writes the same table,
+    transposed, as ``W_E^T W_QK W_E``.
+    """
+    return model.W_E @ qk_matrix(model, layer, head) @ model.W_E.T
+
+
+def full_ov_circuit(model: AttnOnlyTransformer, layer: int, head: int) -> FloatArray:
+    """``W_E W_V W_O W_U``, shape ``[d_vocab (source token), d_vocab (output token)]``.
+
+    Entry ``[b, c]`` is how much fully attending to token ``b`` raises the
+    logit of ``c`` (token embeddings only). The paper's ``W_U W_OV W_E`` is
+    the transpose.
+    """
+    return model.W_E @ ov_matrix(model, layer, head) @ model.W_U
+
+
+def ov_eigenvalues(model: AttnOnlyTransformer, layer: int, head: int) -> NDArray[np.complex128]:
+    """Eigenvalues of the full OV circuit, largest real part first.
+
+    Positive eigenvalues mean copying: attending to a token raises that
+    same token. (The full OV circuit and its transpose share eigenvalues.)
+    """
+    eig = np.linalg.eigvals(full_ov_circuit(model, layer, head))
+    return eig[np.argsort(-eig.real, kind="stable")]
+
+
+def copying_score(eigenvalues: ArrayLike) -> float:
+    """The paper's summary ``sum(lambda) / sum(|lambda|)``: +1 pure copying, -1 anti-copying.
+
+    Returns 0 for a zero matrix.
+    """
+    eig = np.asarray(eigenvalues)
+    total = np.abs(eig).sum()
+    return float(eig.sum().real / total) if total > 0 else 0.0
+
+
+# ---------------------------------------------------------- composition
+def virtual_weights(
+    model: AttnOnlyTransformer,
+    writer_layer: int,
+    writer_head: int,
+    reader_layer: int,
+    reader_head: int,
+    kind: str = "K",
+) -> FloatArray:
+    """How a later head's query, key or value reads what an earlier head writes.
+
+    ``W_O^{writer} @ W_X^{reader}`` with ``X`` = ``kind`` in ``Q``, ``K``, ``V``,
+    shape ``[d_head (writer's z), d_head (reader's q/k/v)]``. Because the
+    residual stream is linear and additive, the reader's input gets
+    ``z^{writer} @ (this matrix)`` from the writer. The paper writes it
+    ``W_X^2 W_O^1`` (column vectors; the transpose).
+
+    Raises
+    ------
+    ValueError
+        If the writer is not in an earlier layer, or ``kind`` is unknown.
+    """
+    _check_head(model, writer_layer, writer_head)
+    _check_head(model, reader_layer, reader_head)
+    if writer_layer >= reader_layer:
+        raise ValueError(
+            f"the writer (layer {writer_layer}) must come before the reader "
+            f"(layer {reader_layer}): a head only reads earlier layers"
+        )
+    reader = {"Q": model.W_Q, "K": model.W_K, "V": model.W_V}.get(kind)
+    if reader is None:
+        raise ValueError(f"kind must be one of {COMPOSITION_KINDS}, got {kind!r}")
+    return model.W_O[writer_layer, writer_head] @ reader[reader_layer, reader_head]
+
+
+def composition_score(
+    model: AttnOnlyTransformer,
+    writer_layer: int,
+    writer_head: int,
+    reader_layer: int,
+    reader_head: int,
+    kind: str = "K",
+) -> float:
+    """The paper's composition score ``||W_A W_B||_F / (||W_A||_F ||W_B||_F)``.
+
+    In the paper's (column) notation, with ``W_OV^1`` the writer's OV matrix:
+    Q-composition uses ``W_QK^{2T} W_OV^1``, K-composition
+    ``W_QK^2 W_OV^1`` and V-composition ``W_OV^2 W_OV^1``. Here the same
+    products in row convention: ``W_OV^1 W_QK^2``, ``W_QK^2 W_OV^{1T}`` and
+    ``W_OV^1 W_OV^2`` (equal norms). Between 0 (the reader ignores what the
+    writer writes) and 1.
+    """
+    virtual_weights(model, writer_layer, writer_head, reader_layer, reader_head, kind)  # checks
+    ov1 = ov_matrix(model, writer_layer, writer_head)
+    if kind == "V":
+        second = ov_matrix(model, reader_layer, reader_head)
+        product = ov1 @ second
+    else:
+        second = qk_matrix(model, reader_layer, reader_head)
+        product = ov1 @ second if kind == "Q" else second @ ov1.T
+    denom = np.linalg.norm(ov1) * np.linalg.norm(second)
+    return float(np.linalg.norm(product) / denom) if denom > 0 else 0.0
+
+
+# ------------------------------------------------------- path expansion
+def path_expansion(model: AttnOnlyTransformer, tokens: ArrayLike) -> OrderedDict[str, FloatArray]:
+    """Split the logits into one term per path through the heads.
+
+    With the attention patterns ``A`` of the actual run held fixed, the
+    model is linear in ``x0 = W_E[tokens] + W_pos``, and the logits are the
+    sum over every path that visits at most one head per layer, in order::
+
+        direct:            x0 W_U
+        one head h:        A^h x0 W_OV^h W_U
+        virtual head h1>h2: (A^{h2} A^{h1}) x0 W_OV^{h1} W_OV^{h2} W_U
+        ...
+
+    (the paper's ``(A^{h2} A^{h1}) (x) (W_U W_OV^{h2} W_OV^{h1} W_E)``).
+    For a two-layer model that is the direct path, each layer-0 head, each
+    layer-1 head acting on ``x0``, and each virtual head.
+
+    Parameters
+    ----------
+    model : AttnOnlyTransformer
+    tokens : array_like of int, shape [pos]
+
+    Returns
+    -------
+    OrderedDict of str to ndarray [pos, d_vocab]
+        ``"direct"`` first, then single heads (``"L0H0"``, ``"L0H1"``, ...,
+        ``"L1H0"``, ...), then virtual heads (``"L0H0->L1H0"``, ...), in
+        order of length. The terms sum to the model's logits.
+    """
+    _, cache = model.run_with_cache(tokens)
+    x0 = cache["hook_embed"] + cache["hook_pos_embed"]
+    # Contribution of each path to the residual stream, built layer by layer.
+    streams: dict[tuple[tuple[int, int], ...], FloatArray] = {(): x0}
+    for layer in range(model.n_layers):
+        pattern = cache[f"blocks.{layer}.attn.hook_pattern"]
+        new = {}
+        for path, stream in streams.items():
+            for head in range(model.n_heads):
+                new[path + ((layer, head),)] = (
+                    pattern[head] @ stream @ ov_matrix(model, layer, head)
+                )
+        streams.update(new)
+    order = sorted(streams, key=lambda path: (len(path), path))
+    return OrderedDict(
+        ("->".join(itertools.starmap(head_name, path)) or "direct", streams[path] @ model.W_U)
+        for path in order
+    )

@@ -1,0 +1,219 @@
+"""Circuit views: QK/OV matrices, full circuits, composition and path expansion."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from circuit_clips.circuits import (
+    composition_score,
+    copying_score,
+    full_ov_circuit,
+    full_qk_circuit,
+    ov_eigenvalues,
+    ov_matrix,
+    path_expansion,
+    qk_matrix,
+    rank,
+    virtual_weights,
+)
+from circuit_clips.model import AttnOnlyTransformer
+from circuit_clips.toy_models import (
+    RUNNING_EXAMPLE,
+    induction_model,
+    skip_trigram_model,
+    zero_layer_model,
+)
+
+
+def random_model(seed, n_layers, n_heads, d_model=6, d_head=3, d_vocab=7, n_ctx=8):
+    rng = np.random.default_rng(seed)
+    s = 1 / np.sqrt(d_model)
+    return AttnOnlyTransformer(
+        W_E=rng.normal(size=(d_vocab, d_model)),
+        W_pos=rng.normal(size=(n_ctx, d_model)),
+        W_U=rng.normal(size=(d_model, d_vocab)),
+        W_Q=s * rng.normal(size=(n_layers, n_heads, d_model, d_head)),
+        W_K=s * rng.normal(size=(n_layers, n_heads, d_model, d_head)),
+        W_V=s * rng.normal(size=(n_layers, n_heads, d_model, d_head)),
+        W_O=s * rng.normal(size=(n_layers, n_heads, d_head, d_model)),
+    )
+
+
+# ------------------------------------------------------------ QK and OV
+def test_qk_matrix_gives_the_scores_and_ov_matrix_the_writes():
+    model = random_model(0, 2, 2)
+    tokens = np.array([3, 1, 4, 1, 5])
+    _, cache = model.run_with_cache(tokens)
+    for layer in range(2):
+        x = cache[f"blocks.{layer}.hook_resid_pre"]
+        for head in range(2):
+            W_QK = qk_matrix(model, layer, head)
+            assert W_QK.shape == (model.d_model, model.d_model)
+            scores = cache[f"blocks.{layer}.attn.hook_attn_scores"][head]
+            lower = np.tril(np.ones_like(scores, dtype=bool))
+            np.testing.assert_allclose((x @ W_QK @ x.T / model.attn_scale)[lower], scores[lower])
+            pattern = cache[f"blocks.{layer}.attn.hook_pattern"][head]
+            result = cache[f"blocks.{layer}.attn.hook_result"][:, head]
+            np.testing.assert_allclose(pattern @ x @ ov_matrix(model, layer, head), result)
+            assert rank(W_QK) == rank(ov_matrix(model, layer, head)) == model.d_head
+
+
+def test_rank():
+    assert rank(np.zeros((3, 3))) == 0
+    assert rank(np.outer([1, 2, 3], [1, 0, 1])) == 1
+    assert rank(np.eye(4)) == 4
+
+
+def test_full_circuits_of_the_skip_trigram_head():
+    model = skip_trigram_model()
+    v = {t: i for i, t in enumerate(model.vocab)}
+    qk = full_qk_circuit(model, 0, 0)
+    assert qk.shape == (model.d_vocab, model.d_vocab)
+    # Explicit products written out: rows are query tokens, columns key tokens.
+    np.testing.assert_allclose(qk, model.W_E @ model.W_Q[0, 0] @ model.W_K[0, 0].T @ model.W_E.T)
+    for query in ("in", "at"):
+        assert qk[v[query], v["keep"]] / model.attn_scale == pytest.approx(10.0)
+    assert np.all(np.delete(qk, v["keep"], axis=1) == 0)
+    assert rank(qk) == 1
+    ov = full_ov_circuit(model, 0, 0)
+    np.testing.assert_allclose(ov, model.W_E @ model.W_V[0, 0] @ model.W_O[0, 0] @ model.W_U)
+    # Rows are source tokens, columns output tokens: keep -> mind and bay, equally.
+    assert ov[v["keep"], v["mind"]] == ov[v["keep"], v["bay"]] > 0
+    assert np.count_nonzero(ov) == 2
+
+
+def test_copying_eigenvalues():
+    model = skip_trigram_model()
+    copying = ov_eigenvalues(model, 0, 1)
+    assert np.all(copying.real > 0) and np.allclose(copying.imag, 0)
+    assert copying_score(copying) == pytest.approx(1.0)
+    skip = ov_eigenvalues(model, 0, 0)
+    np.testing.assert_allclose(skip, 0, atol=1e-9)  # keep -> mind/bay never copies keep
+    assert copying_score(skip) == 0.0
+    assert copying_score(-copying) == pytest.approx(-1.0)
+    eig = ov_eigenvalues(random_model(1, 1, 1, d_model=7, d_head=7), 0, 0)
+    assert np.all(np.diff(eig.real) <= 0)
+
+
+def test_bad_head_arguments():
+    model = induction_model()
+    with pytest.raises(ValueError, match="layer 2 does not exist.*2 layer"):
+        qk_matrix(model, 2, 0)
+    with pytest.raises(ValueError, match="head 1 does not exist.*1 head"):
+        full_ov_circuit(model, 0, 1)
+    with pytest.raises(ValueError, match="must come before the reader"):
+        virtual_weights(model, 1, 0, 0, 0)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        virtual_weights(model, 0, 0, 1, 0, kind="X")
+
+
+# ---------------------------------------------------------- composition
+def test_virtual_weights_carry_the_writers_output_into_the_readers_input():
+    """Adding head (0, h)'s write to the stream changes layer 1's k by z @ W_O @ W_K."""
+    model = random_model(2, 2, 2)
+    _, cache = model.run_with_cache(np.array([0, 6, 2, 2, 5]))
+    z = cache["blocks.0.attn.hook_z"][:, 1]
+    for kind, hook in (("Q", "hook_q"), ("K", "hook_k"), ("V", "hook_v")):
+        W = {"Q": model.W_Q, "K": model.W_K, "V": model.W_V}[kind][1, 0]
+        from_writer = cache["blocks.0.attn.hook_result"][:, 1] @ W
+        vw = virtual_weights(model, 0, 1, 1, 0, kind=kind)
+        assert vw.shape == (model.d_head, model.d_head)
+        np.testing.assert_allclose(z @ vw, from_writer)
+        # Linearity: the reader's input is the sum of what every writer put in the stream.
+        parts = cache["blocks.0.hook_resid_pre"] @ W + sum(
+            cache["blocks.0.attn.hook_result"][:, h] @ W for h in range(2))
+        np.testing.assert_allclose(parts, cache[f"blocks.1.attn.{hook}"][:, 0])
+
+
+def test_induction_model_composes_through_k_only():
+    model = induction_model()
+    k = composition_score(model, 0, 0, 1, 0, "K")
+    q = composition_score(model, 0, 0, 1, 0, "Q")
+    v = composition_score(model, 0, 0, 1, 0, "V")
+    assert k > 0.1 and q == 0.0 and v == 0.0
+    vw = virtual_weights(model, 0, 0, 1, 0, "K")
+    assert rank(vw) == model.d_vocab  # reads every token the previous-token head writes
+    assert not virtual_weights(model, 0, 0, 1, 0, "Q").any()
+
+
+def test_composition_score_matches_paper_formula():
+    """Checked against the paper's column-vector matrices, built by transposing."""
+    model = random_model(3, 2, 1)
+    Wq, Wk = model.W_Q[1, 0].T, model.W_K[1, 0].T  # paper: [d_head, d_model]
+    W_QK = Wq.T @ Wk
+    W_OV1 = model.W_O[0, 0].T @ model.W_V[0, 0].T
+    W_OV2 = model.W_O[1, 0].T @ model.W_V[1, 0].T
+    fro = np.linalg.norm
+    expected = {
+        "Q": fro(W_QK.T @ W_OV1) / (fro(W_QK) * fro(W_OV1)),
+        "K": fro(W_QK @ W_OV1) / (fro(W_QK) * fro(W_OV1)),
+        "V": fro(W_OV2 @ W_OV1) / (fro(W_OV2) * fro(W_OV1)),
+    }
+    for kind, value in expected.items():
+        assert composition_score(model, 0, 0, 1, 0, kind) == pytest.approx(value)
+    assert len(set(np.round(list(expected.values()), 6))) == 3  # the three really differ
+
+
+# ------------------------------------------------------- path expansion
+@pytest.mark.parametrize(
+    ("model", "tokens", "names"),
+    [
+        (random_model(4, 1, 3), [0, 3, 3, 6, 1], ["direct", "L0H0", "L0H1", "L0H2"]),
+        (random_model(5, 2, 2), [5, 2, 2, 0, 1, 4, 6, 3],
+         ["direct", "L0H0", "L0H1", "L1H0", "L1H1",
+          "L0H0->L1H0", "L0H0->L1H1", "L0H1->L1H0", "L0H1->L1H1"]),
+        (random_model(6, 3, 1), [1, 2, 3],
+         ["direct", "L0H0", "L1H0", "L2H0", "L0H0->L1H0", "L0H0->L2H0",
+          "L1H0->L2H0", "L0H0->L1H0->L2H0"]),
+        (induction_model(), RUNNING_EXAMPLE, ["direct", "L0H0", "L1H0", "L0H0->L1H0"]),
+        (skip_trigram_model(), "keep it in", ["direct", "L0H0", "L0H1"]),
+        (zero_layer_model(), "the keeper of the", ["direct"]),
+    ],
+)
+def test_path_expansion_sums_to_logits(model, tokens, names):
+    if not isinstance(tokens[0], (int, np.integer)):
+        tokens = model.to_tokens(tokens)
+    terms = path_expansion(model, tokens)
+    assert list(terms) == names
+    for term in terms.values():
+        assert term.shape == (len(tokens), model.d_vocab)
+    np.testing.assert_allclose(sum(terms.values()), model.run(tokens), atol=1e-10)
+
+
+def test_path_terms_match_independent_computation():
+    model = random_model(7, 2, 2)
+    tokens = np.array([6, 0, 1, 1, 4, 2])
+    terms = path_expansion(model, tokens)
+    _, cache = model.run_with_cache(tokens)
+    x0 = model.W_E[tokens] + model.W_pos[: len(tokens)]
+    A0 = cache["blocks.0.attn.hook_pattern"]
+    A1 = cache["blocks.1.attn.hook_pattern"]
+    W_OV = lambda l, h: model.W_V[l, h] @ model.W_O[l, h]  # noqa: E731
+    np.testing.assert_allclose(terms["direct"], x0 @ model.W_U)
+    # A layer-0 head's term is exactly its hook_result, read by W_U.
+    np.testing.assert_allclose(terms["L0H1"], cache["blocks.0.attn.hook_result"][:, 1] @ model.W_U)
+    np.testing.assert_allclose(terms["L1H0"], A1[0] @ x0 @ W_OV(1, 0) @ model.W_U)
+    # Virtual head, written with an explicit sum over source positions.
+    n = len(tokens)
+    expected = np.zeros((n, model.d_vocab))
+    for i in range(n):
+        for j in range(n):
+            for k in range(n):
+                expected[i] += A1[1, i, j] * A0[0, j, k] * (x0[k] @ W_OV(0, 0) @ W_OV(1, 1) @ model.W_U)
+    np.testing.assert_allclose(terms["L0H0->L1H1"], expected)
+
+
+def test_induction_prediction_is_layer_1_acting_on_the_embeddings():
+    """K-composition shows up in the pattern A^1, not as a virtual-head term.
+
+    The induction head's value reads only ``token`` (no V-composition), so
+    the virtual head L0H0->L1H0 is zero and the prediction is the L1H0 term.
+    """
+    model = induction_model()
+    tokens = model.to_tokens(RUNNING_EXAMPLE)
+    terms = path_expansion(model, tokens)
+    urs = model.vocab.index("urs")
+    assert not terms["direct"].any() and not terms["L0H0"].any()
+    assert terms["L1H0"][-1, urs] > 9  # layer 1's OV copies a token; A^1 is fixed by the run
+    np.testing.assert_allclose(terms["L0H0->L1H0"], 0, atol=1e-12)  # V does not read layer 0
