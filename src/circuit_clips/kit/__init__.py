@@ -1,0 +1,87 @@
+"""The visual kit shared by every clip: one visual language for vectors, matrices, heads.
+
+* :mod:`.theme` - the one value scale (:data:`VALUE_SCALE`, :func:`value_to_color`),
+  semantic colours (stream, query/key/value, :func:`head_color`), sizes;
+* :class:`VectorColumn`, :class:`ResidualStream`, :class:`HeatMap`,
+  :class:`AttentionPatternMap`, :class:`AttentionHeadBlock`, :class:`TokenRow`,
+  :class:`ColorBar` - the mobjects;
+* :func:`read`, :func:`write`, :func:`merge` - the verbs, returning animations;
+* :class:`ClipScene` - the base scene (title card, captioned beats, poster frame).
+"""
+
+from __future__ import annotations
+
+from .head import AttentionHeadBlock, MatrixTile
+from .heatmap import AttentionPatternMap, ColorBar, HeatMap
+from .scene import SERIES_NAME, ClipScene
+from .stream import ResidualStream, stream_column
+from .theme import (
+    BACKGROUND_COLOR,
+    FONT_SIZE_BODY,
+    FONT_SIZE_LABEL,
+    FONT_SIZE_MIN,
+    FONT_SIZE_TITLE,
+    FRAME_MARGIN,
+    HEAD_COLORS,
+    KEY_COLOR,
+    LOGIT_COLOR,
+    MATH_SIZE_BODY,
+    MATH_SIZE_LABEL,
+    MUTED_TEXT_COLOR,
+    QUERY_COLOR,
+    STREAM_COLOR,
+    TEXT_COLOR,
+    VALUE_COLOR,
+    VALUE_RANGE,
+    VALUE_SCALE,
+    ValueScale,
+    head_color,
+    value_to_color,
+    values_to_colors,
+)
+from .tokens import TokenRow
+from .vector import Recolor, VectorColumn, make_label, subspace_guides
+from .verbs import flash_around, merge, read, write
+
+__all__ = [
+    "AttentionHeadBlock",
+    "AttentionPatternMap",
+    "BACKGROUND_COLOR",
+    "ClipScene",
+    "ColorBar",
+    "FONT_SIZE_BODY",
+    "FONT_SIZE_LABEL",
+    "FONT_SIZE_MIN",
+    "FONT_SIZE_TITLE",
+    "FRAME_MARGIN",
+    "HEAD_COLORS",
+    "HeatMap",
+    "KEY_COLOR",
+    "LOGIT_COLOR",
+    "MATH_SIZE_BODY",
+    "MATH_SIZE_LABEL",
+    "MUTED_TEXT_COLOR",
+    "MatrixTile",
+    "QUERY_COLOR",
+    "Recolor",
+    "ResidualStream",
+    "SERIES_NAME",
+    "STREAM_COLOR",
+    "TEXT_COLOR",
+    "TokenRow",
+    "VALUE_COLOR",
+    "VALUE_RANGE",
+    "VALUE_SCALE",
+    "ValueScale",
+    "VectorColumn",
+    "flash_around",
+    "head_color",
+    "make_label",
+    "merge",
+    "read",
+    "stream_column",
+    "subspace_guides",
+    "value_to_color",
+    "values_to_colors",
+    "write",
+]

@@ -1,0 +1,348 @@
+"""Matrices as heat maps on the one value scale, attention patterns, and the legend."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    PI,
+    RIGHT,
+    UP,
+    Animation,
+    AnimationGroup,
+    Create,
+    Line,
+    Rectangle,
+    SurroundingRectangle,
+    Text,
+    VGroup,
+)
+from manim.utils.color import ManimColor
+
+from .theme import (
+    CELL_STROKE_COLOR,
+    FONT_SIZE_LABEL,
+    FONT_SIZE_MIN,
+    MUTED_TEXT_COLOR,
+    TEXT_COLOR,
+    VALUE_SCALE,
+)
+from .vector import Recolor
+
+__all__ = ["HeatMap", "AttentionPatternMap", "ColorBar"]
+
+
+class HeatMap(VGroup):
+    """A matrix drawn as a grid of cells coloured on the one value scale.
+
+    Row ``i`` is drawn top to bottom, column ``j`` left to right, as the
+    matrix is written. Non-finite entries (a masked score, ``-inf``) are drawn
+    dark and, with ``mark_masked``, crossed by a thin diagonal line.
+
+    Parameters
+    ----------
+    matrix
+        The values, shape ``[rows, cols]``.
+    cell_size
+        Side of one (square) cell, or ``(width, height)``.
+    row_labels, col_labels
+        Optional labels (e.g. tokens) left of the rows and above the columns.
+    row_title, col_title
+        Optional axis titles, left of the row labels (rotated) and above the
+        column labels.
+    col_labels_rotated
+        Draw the column labels vertically (for long labels in narrow cells).
+    outline_color
+        Colour of the frame around the grid.
+    font_size
+        Size of the labels and titles.
+    mark_masked
+        Draw a diagonal stroke across non-finite cells.
+
+    Examples
+    --------
+    >>> hm = HeatMap(np.eye(3), row_labels=list("abc"))
+    >>> hm.shape
+    (3, 3)
+    """
+
+    def __init__(
+        self,
+        matrix: np.ndarray,
+        *,
+        cell_size: float | tuple[float, float] = 0.4,
+        row_labels: Sequence[str] | None = None,
+        col_labels: Sequence[str] | None = None,
+        row_title: str | None = None,
+        col_title: str | None = None,
+        col_labels_rotated: bool = False,
+        outline_color: ManimColor | str = MUTED_TEXT_COLOR,
+        font_size: float = FONT_SIZE_LABEL,
+        mark_masked: bool = True,
+    ) -> None:
+        super().__init__()
+        mat = np.asarray(matrix, dtype=float)
+        if mat.ndim != 2 or mat.size == 0:
+            raise ValueError(f"HeatMap needs a non-empty 2-D matrix, got shape {mat.shape}")
+        if font_size < FONT_SIZE_MIN:
+            raise ValueError(f"font_size {font_size} is below the readable minimum {FONT_SIZE_MIN}")
+        self.values = mat.copy()
+        cw, ch = (cell_size, cell_size) if np.isscalar(cell_size) else cell_size
+        self.cell_width, self.cell_height = float(cw), float(ch)
+        n_rows, n_cols = mat.shape
+
+        self.cells = VGroup()
+        stroke = 0.6 if min(cw, ch) < 0.15 else 1.0
+        for (i, j), color in zip(np.ndindex(n_rows, n_cols), VALUE_SCALE.colors(mat)):
+            cell = Rectangle(width=cw, height=ch)
+            cell.set_stroke(CELL_STROKE_COLOR, width=stroke).set_fill(color, opacity=1)
+            cell.move_to(RIGHT * (j + 0.5) * cw + DOWN * (i + 0.5) * ch)
+            self.cells.add(cell)
+        self.add(self.cells)
+
+        self.masks = VGroup()
+        self._marked: set[tuple[int, int]] = set()
+        self.mark_masked = mark_masked
+        if mark_masked:
+            self._mark_masked()
+        self.add(self.masks)
+
+        self.outline = SurroundingRectangle(self.cells, buff=0.03, color=outline_color, stroke_width=2)
+        self.add(self.outline)
+
+        self.row_labels = VGroup()
+        if row_labels is not None:
+            if len(row_labels) != n_rows:
+                raise ValueError(f"{len(row_labels)} row labels for {n_rows} rows")
+            for i, name in enumerate(row_labels):
+                lab = Text(str(name), font_size=font_size, color=TEXT_COLOR)
+                lab.next_to(self.cells[i * n_cols], LEFT, buff=0.12)
+                self.row_labels.add(lab)
+            self.add(self.row_labels)
+
+        self.col_labels = VGroup()
+        if col_labels is not None:
+            if len(col_labels) != n_cols:
+                raise ValueError(f"{len(col_labels)} column labels for {n_cols} columns")
+            for j, name in enumerate(col_labels):
+                lab = Text(str(name), font_size=font_size, color=TEXT_COLOR)
+                if col_labels_rotated:
+                    lab.rotate(PI / 2)
+                lab.next_to(self.cells[j], UP, buff=0.12)
+                self.col_labels.add(lab)
+            # one baseline: align bottoms (rotated) or centres (horizontal)
+            if col_labels_rotated:
+                bottom = max(lab.get_bottom()[1] for lab in self.col_labels)
+                for lab in self.col_labels:
+                    lab.shift(UP * (bottom - lab.get_bottom()[1]))
+            self.add(self.col_labels)
+
+        self.row_title = None
+        if row_title is not None:
+            self.row_title = Text(row_title, font_size=font_size, color=MUTED_TEXT_COLOR).rotate(PI / 2)
+            left_of = self.row_labels if len(self.row_labels) else self.outline
+            self.row_title.next_to(left_of, LEFT, buff=0.15).match_y(self.cells)
+            self.add(self.row_title)
+
+        self.col_title = None
+        if col_title is not None:
+            self.col_title = Text(col_title, font_size=font_size, color=MUTED_TEXT_COLOR)
+            above = self.col_labels if len(self.col_labels) else self.outline
+            self.col_title.next_to(above, UP, buff=0.15).match_x(self.cells)
+            self.add(self.col_title)
+
+    def _mark_masked(self) -> VGroup:
+        """Add a diagonal stroke to every non-finite cell not yet marked; returns the new strokes."""
+        n_rows, n_cols = self.values.shape
+        new = VGroup()
+        for i, j in zip(*np.nonzero(~np.isfinite(self.values))):
+            if (i, j) in self._marked:
+                continue
+            cell = self.cells[i * n_cols + j]
+            stroke = Line(cell.get_corner(DOWN + LEFT), cell.get_corner(UP + RIGHT))
+            stroke.scale(0.7).set_stroke(MUTED_TEXT_COLOR, width=1.5, opacity=0.6)
+            self._marked.add((i, j))
+            new.add(stroke)
+        self.masks.add(*new)
+        return new
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(rows, cols)`` of the matrix drawn."""
+        return self.values.shape
+
+    def cell(self, row: int, col: int) -> Rectangle:
+        """The cell at ``(row, col)``."""
+        return self.cells[row * self.values.shape[1] + col]
+
+    def row(self, row: int) -> VGroup:
+        """The cells of one row, left to right."""
+        n_cols = self.values.shape[1]
+        return VGroup(*self.cells[row * n_cols : (row + 1) * n_cols])
+
+    def column(self, col: int) -> VGroup:
+        """The cells of one column, top to bottom."""
+        n_rows, n_cols = self.values.shape
+        return VGroup(*[self.cells[i * n_cols + col] for i in range(n_rows)])
+
+    def cell_colors(self) -> list[ManimColor]:
+        """The fill colour of every cell, row by row."""
+        return [cell.get_fill_color() for cell in self.cells]
+
+    def set_values(self, matrix: np.ndarray) -> HeatMap:
+        """Show ``matrix`` at once; returns ``self``."""
+        mat = self._check(matrix)
+        for cell, color in zip(self.cells, VALUE_SCALE.colors(mat)):
+            cell.set_fill(color, opacity=1)
+        self.values = mat.copy()
+        if self.mark_masked:
+            self._mark_masked()
+        return self
+
+    def animate_values(self, matrix: np.ndarray, **kwargs) -> Animation:
+        """An animation recolouring the cells to ``matrix`` (:attr:`values` updates at once).
+
+        Cells that become non-finite (masked) also get their diagonal stroke
+        drawn (strokes are never taken away).
+        """
+        mat = self._check(matrix)
+        self.values = mat.copy()
+        recolor = Recolor(self.cells, VALUE_SCALE.colors(mat), **kwargs)
+        strokes = self._mark_masked() if self.mark_masked else VGroup()
+        if not len(strokes):
+            return recolor
+        # one Create per stroke: each is already part of this map, so none is added twice
+        return AnimationGroup(recolor, *[Create(stroke) for stroke in strokes], **kwargs)
+
+    def _check(self, matrix: np.ndarray) -> np.ndarray:
+        mat = np.asarray(matrix, dtype=float)
+        if mat.shape != self.values.shape:
+            raise ValueError(f"expected shape {self.values.shape}, got {mat.shape}")
+        return mat
+
+
+class AttentionPatternMap(HeatMap):
+    """An attention pattern ``A[query, key]`` with token labels on both axes.
+
+    Rows are destinations (the query position), columns are sources (the key
+    position), as in ``blocks.{l}.attn.hook_pattern[head]``. The frame is
+    drawn in the head's colour.
+
+    Parameters
+    ----------
+    pattern
+        Shape ``[n_pos, n_pos]`` (rows destinations, columns sources). Causal
+        zeros above the diagonal are drawn as masked.
+    tokens
+        The string tokens, one per position.
+    color
+        The head's colour (:func:`~circuit_clips.kit.theme.head_color`).
+    cell_size
+        Side of one cell.
+    font_size
+        Size of the token labels and axis titles.
+    show_mask
+        Mark the causally masked cells (above the diagonal).
+    """
+
+    def __init__(
+        self,
+        pattern: np.ndarray,
+        tokens: Sequence[str],
+        *,
+        color: ManimColor | str = MUTED_TEXT_COLOR,
+        cell_size: float = 0.5,
+        font_size: float = FONT_SIZE_LABEL,
+        show_mask: bool = True,
+        col_labels_rotated: bool = False,
+        row_title: str = "destination (query)",
+        col_title: str = "source (key)",
+    ) -> None:
+        pat = np.asarray(pattern, dtype=float)
+        if pat.ndim != 2 or pat.shape[0] != pat.shape[1] or pat.shape[0] != len(tokens):
+            raise ValueError(f"pattern shape {pat.shape} does not match {len(tokens)} tokens")
+        shown = pat.copy()
+        if show_mask:
+            shown[np.triu_indices_from(shown, k=1)] = -np.inf
+        super().__init__(
+            shown,
+            cell_size=cell_size,
+            row_labels=list(tokens),
+            col_labels=list(tokens),
+            row_title=row_title,
+            col_title=col_title,
+            col_labels_rotated=col_labels_rotated,
+            outline_color=color,
+            font_size=font_size,
+        )
+        self.pattern = pat
+        self.outline.set_stroke(color, width=3)
+
+
+class ColorBar(VGroup):
+    """A small legend of the value scale: a gradient bar with tick values.
+
+    Parameters
+    ----------
+    width, height
+        Size of the bar.
+    ticks
+        Values to print under the bar (default ``-vmax, 0, +vmax``); the
+        ends are written ``<= -vmax`` and ``>= +vmax``, since the scale
+        saturates there.
+    title
+        Optional word left of the bar.
+    font_size
+        Size of the tick values and title.
+    """
+
+    def __init__(
+        self,
+        *,
+        width: float = 2.0,
+        height: float = 0.2,
+        ticks: Sequence[float] | None = None,
+        title: str | None = "value",
+        font_size: float = FONT_SIZE_MIN,
+        n_strips: int = 41,
+    ) -> None:
+        super().__init__()
+        vmax = VALUE_SCALE.vmax
+        self.strip_values = np.linspace(-vmax, vmax, n_strips)
+        strip_w = width / n_strips
+        self.strips = VGroup()
+        for k, color in enumerate(VALUE_SCALE.colors(self.strip_values)):
+            strip = Rectangle(width=strip_w, height=height, stroke_width=0)
+            strip.set_fill(color, opacity=1).move_to(RIGHT * (k + 0.5) * strip_w)
+            self.strips.add(strip)
+        self.add(self.strips)
+        self.add(SurroundingRectangle(self.strips, buff=0.0, color=MUTED_TEXT_COLOR, stroke_width=1))
+
+        self.tick_labels = VGroup()
+        tick_values = [-vmax, 0.0, vmax] if ticks is None else list(ticks)
+        left = self.strips.get_left()[0]
+        for value in tick_values:
+            x = left + (value + vmax) / (2 * vmax) * width
+            lab = Text(_format_tick(value, vmax), font_size=font_size, color=MUTED_TEXT_COLOR)
+            lab.move_to([x, 0, 0]).next_to(self.strips, DOWN, buff=0.08, coor_mask=[0, 1, 0])
+            self.tick_labels.add(lab)
+        self.add(self.tick_labels)
+
+        self.title = None
+        if title:
+            self.title = Text(title, font_size=font_size, color=MUTED_TEXT_COLOR)
+            self.title.next_to(self.strips, LEFT, buff=0.15)
+            self.add(self.title)
+
+
+def _format_tick(value: float, vmax: float) -> str:
+    """A tick label with a true minus sign; the saturated ends get a less/greater-or-equal sign."""
+    if value == 0:
+        return "0"
+    text = f"{value:+g}".replace("-", "\u2212")
+    if abs(value) >= vmax:
+        text = ("\u2265" if value > 0 else "\u2264") + text
+    return text

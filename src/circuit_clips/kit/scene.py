@@ -1,0 +1,153 @@
+"""``ClipScene``: the base of every clip (title card, captioned beats, poster frame)."""
+
+from __future__ import annotations
+
+import random
+import textwrap
+from collections.abc import Iterable
+
+import numpy as np
+from manim import DOWN, UP, AnimationGroup, FadeIn, FadeOut, Scene, Text, VGroup, config
+
+from .theme import BACKGROUND_COLOR, FONT_SIZE_BODY, FONT_SIZE_TITLE, MUTED_TEXT_COLOR, TEXT_COLOR
+
+__all__ = ["ClipScene", "SERIES_NAME"]
+
+SERIES_NAME = "A Mathematical Framework for Transformer Circuits"
+
+
+class ClipScene(Scene):
+    """Base class of every clip.
+
+    A clip sets :attr:`title` and :attr:`description` and writes
+    ``construct`` as a short list of named beats::
+
+        class ResidualStream(ClipScene):
+            title = "The residual stream"
+            description = "Every layer reads from the stream and adds its output back."
+
+            def construct(self):
+                self.show_title()
+                self.embed_tokens()      # each method ends in self.beat(...)
+                ...
+                self.end_on_summary("The final stream is the sum of all writes.")
+
+    * :meth:`show_title` opens with the title card;
+    * :meth:`beat` plays animations, holds, and captions the whole span
+      (every beat carries a subcaption, which becomes the clip's subtitles);
+    * :meth:`end_on_summary` builds the last frame and holds it still (the
+      poster).
+
+    Randomness: use :attr:`rng` (``numpy.random.default_rng(seed)``); Python's
+    and NumPy's global generators are seeded too.
+    """
+
+    title: str = ""
+    description: str = ""
+    seed: int = 0
+
+    def setup(self) -> None:
+        super().setup()
+        self.camera.background_color = BACKGROUND_COLOR
+        random.seed(self.seed)
+        np.random.seed(self.seed)
+        self.rng = np.random.default_rng(self.seed)
+
+    # --- beats ---------------------------------------------------------------
+    def show_title(self, *, hold: float = 1.6) -> VGroup:
+        """Open with the title card (series name, title, description), then clear it."""
+        if not self.title:
+            raise ValueError(f"{type(self).__name__} has no title")
+        series = Text(SERIES_NAME, font_size=FONT_SIZE_BODY - 4, color=MUTED_TEXT_COLOR)
+        title = Text(self.title, font_size=FONT_SIZE_TITLE, color=TEXT_COLOR)
+        max_width = config.frame_width - 1.5
+        if title.width > max_width:
+            title.scale_to_fit_width(max_width)
+        lines = textwrap.wrap(self.description, width=56) or [""]
+        description = Text("\n".join(lines), font_size=FONT_SIZE_BODY, color=MUTED_TEXT_COLOR, line_spacing=0.8)
+        card = VGroup(series, title, description).arrange(DOWN, buff=0.45)
+        self.beat(
+            self.title + (f": {self.description}" if self.description else ""),
+            FadeIn(series, shift=0.2 * DOWN),
+            FadeIn(title, shift=0.2 * UP),
+            FadeIn(description),
+            run_time=1.2,
+            hold=hold,
+        )
+        self.play(FadeOut(card), run_time=0.6)
+        return card
+
+    def beat(self, caption: str, *animations, hold: float = 0.6, **play_kwargs) -> None:
+        """Play ``animations`` together, hold still for ``hold`` s, caption the whole span.
+
+        Parameters
+        ----------
+        caption
+            The subtitle for this beat (one or two short sentences).
+        *animations
+            Passed to ``Scene.play`` (may be empty: then the beat only holds).
+        hold
+            Seconds to wait after the animations (the caption stays up).
+        **play_kwargs
+            Passed to ``Scene.play`` (``run_time``, ``lag_ratio``...).
+        """
+        if not caption:
+            raise ValueError("every beat needs a caption")
+        start = self.time
+        if animations:
+            self.play(*animations, **play_kwargs)
+        if hold > 0:
+            self.wait(hold)
+        elapsed = self.time - start
+        if elapsed > 0:
+            self.add_subcaption(caption, duration=elapsed, offset=-elapsed)
+
+    def end_on_summary(self, caption: str, *animations, hold: float = 2.5, **play_kwargs) -> None:
+        """Build the summary frame with ``animations``, then hold it still (the poster).
+
+        Nothing may move during the hold: the last frame is the clip's
+        poster.
+        """
+        if hold < 2.0:
+            raise ValueError("the summary frame is held at least 2 s")
+        self.beat(caption, *animations, hold=hold, **play_kwargs)
+
+    def clear_stage(self, *keep, run_time: float = 0.8) -> AnimationGroup | None:
+        """An animation fading out everything except ``keep`` (None if nothing to fade)."""
+        kept = {id(m) for k in keep for m in k.get_family()}
+        gone = [m for m in self.mobjects if id(m) not in kept]
+        if not gone:
+            return None
+        return AnimationGroup(*[FadeOut(m) for m in gone], run_time=run_time)
+
+    # --- bookkeeping -----------------------------------------------------------
+    def add_mobjects_from_animations(self, animations: Iterable) -> None:
+        """Add the animated mobjects that are not in the scene yet, one by one.
+
+        Manim's default adds the ``Group`` an ``AnimationGroup`` wraps around
+        its animations' mobjects; when a temporary copy inside that group is
+        later removed, the group is split and mobjects already in the scene
+        stay behind as duplicates. Adding leaf mobjects avoids that. Mobjects
+        that an introducer (``FadeIn``, ``Create``...) of the same play brings
+        in are left to it, so a later step of a ``Succession`` does not show
+        them early.
+        """
+        leaves = _leaf_animations(animations)
+        introduced = {id(m) for anim in leaves if anim.is_introducer() for m in anim.mobject.get_family()}
+        current = self.get_mobject_family_members()
+        for anim in leaves:
+            mob = anim.mobject
+            if anim.is_introducer() or mob is None or mob in current or id(mob) in introduced:
+                continue  # introducers add their mobject when they start (also inside a Succession)
+            self.add(mob)
+            current += mob.get_family()
+
+def _leaf_animations(animations: Iterable) -> list:
+    leaves = []
+    for anim in animations:
+        children = getattr(anim, "animations", None)
+        if isinstance(anim, AnimationGroup) and children is not None:
+            leaves.extend(_leaf_animations(children))
+        else:
+            leaves.append(anim)
+    return leaves

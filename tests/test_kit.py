@@ -1,0 +1,335 @@
+"""The visual kit: the value scale, the mobjects that draw values, and the read/write verbs.
+
+Fast: scenes run with animations skipped (each play jumps to its end state), nothing is encoded.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from manim import LEFT, RIGHT, UP, FadeOut, MathTex, Text, tempconfig
+from manim.renderer.cairo_renderer import CairoRenderer
+
+from circuit_clips.kit import (
+    FONT_SIZE_MIN,
+    HEAD_COLORS,
+    VALUE_RANGE,
+    VALUE_SCALE,
+    AttentionHeadBlock,
+    AttentionPatternMap,
+    ClipScene,
+    ColorBar,
+    HeatMap,
+    MatrixTile,
+    ResidualStream,
+    TokenRow,
+    VectorColumn,
+    head_color,
+    merge,
+    read,
+    value_to_color,
+    values_to_colors,
+    write,
+)
+from circuit_clips.kit.theme import ZERO_COLOR, ValueScale
+
+
+def run_scene(body, tmp_path) -> ClipScene:
+    """Run ``body(scene)`` as the construct of a ClipScene with animations skipped; return the scene."""
+
+    class Probe(ClipScene):
+        title = "probe"
+        description = "kit test"
+
+        def construct(self):
+            body(self)
+
+    with tempconfig(
+        {"media_dir": str(tmp_path), "dry_run": True, "format": None, "verbosity": "ERROR", "disable_caching": True}
+    ):
+        scene = Probe(renderer=CairoRenderer(skip_animations=True))
+        scene.render()
+    return scene
+
+
+def rgb(color) -> np.ndarray:
+    return np.asarray(color.to_rgb())
+
+
+def visible_family(scene) -> list:
+    return [m for top in scene.mobjects for m in top.family_members_with_points()]
+
+
+# --- the value scale ---------------------------------------------------------
+def test_zero_is_the_zero_colour_and_the_ends_saturate():
+    assert value_to_color(0.0) == ZERO_COLOR
+    assert value_to_color(VALUE_RANGE) == value_to_color(5 * VALUE_RANGE) == VALUE_SCALE.positive
+    assert value_to_color(-VALUE_RANGE) == value_to_color(-5 * VALUE_RANGE) == VALUE_SCALE.negative
+
+
+def test_scale_is_monotone_in_magnitude():
+    values = np.linspace(0, VALUE_RANGE, 21)
+    zero = rgb(ZERO_COLOR)
+    for sign in (1, -1):
+        distances = [np.linalg.norm(VALUE_SCALE.rgb(sign * v) - zero) for v in values]
+        assert np.all(np.diff(distances) > 0), f"not strictly monotone for sign {sign}"
+
+
+def test_scale_is_symmetric():
+    for v in np.linspace(0.05, 2 * VALUE_RANGE, 13):
+        pos, neg, zero = VALUE_SCALE.rgb(v), VALUE_SCALE.rgb(-v), rgb(ZERO_COLOR)
+        # same blend fraction towards each end
+        t_pos = np.linalg.norm(pos - zero) / np.linalg.norm(rgb(VALUE_SCALE.positive) - zero)
+        t_neg = np.linalg.norm(neg - zero) / np.linalg.norm(rgb(VALUE_SCALE.negative) - zero)
+        assert t_pos == pytest.approx(t_neg)
+        assert value_to_color(v) != value_to_color(-v)
+
+
+def test_equal_values_give_equal_colours_and_different_values_differ():
+    values = np.array([0.3, -0.7, 0.3, 0.0, -0.7, 0.31])
+    colors = values_to_colors(values)
+    for (i, a), (j, b) in itertools.combinations(enumerate(values), 2):
+        assert (colors[i] == colors[j]) == (a == b), (a, b)
+
+
+def test_masked_values_get_the_masked_colour():
+    assert value_to_color(-np.inf) == VALUE_SCALE.masked
+    assert value_to_color(np.nan) == VALUE_SCALE.masked
+    assert value_to_color(-np.inf) != value_to_color(0.0)
+
+
+def test_a_wider_scale_is_not_the_one_in_use():
+    # guards against someone "fixing" a clip by widening the shared scale
+    assert ValueScale(vmax=2 * VALUE_RANGE).color(VALUE_RANGE) != value_to_color(VALUE_RANGE)
+
+
+def test_head_colours_are_distinct_and_fixed():
+    colors = [head_color(layer, head) for layer, head in HEAD_COLORS]
+    assert len(set(map(str, colors))) == len(colors)
+    assert head_color(1, 0) == head_color(1, 0) == HEAD_COLORS[(1, 0)]
+    assert head_color(5, 9) == head_color(5, 9)
+
+
+# --- mobjects ----------------------------------------------------------------
+def test_vector_column_cells_follow_the_scale():
+    values = np.array([1.0, 0.0, -0.5, 0.25, 3.0])
+    col = VectorColumn(values, label="x")
+    assert col.size == len(col.cells) == 5
+    assert col.cell_colors() == values_to_colors(values)
+    # index 0 is the top cell
+    tops = [cell.get_center()[1] for cell in col.cells]
+    assert tops == sorted(tops, reverse=True)
+    col.set_values(-values)
+    assert col.cell_colors() == values_to_colors(-values)
+    with pytest.raises(ValueError):
+        col.set_values(np.zeros(4))
+
+
+def test_vector_column_subspace_guides():
+    col = VectorColumn(np.zeros(6), subspaces={"token": slice(0, 2), "position": slice(2, 6)})
+    names = [guide[1].text for guide in col.brackets]
+    assert names == ["token", "position"]
+    assert col.brackets[0].get_right()[0] < col.outline.get_left()[0]
+
+
+def test_heatmap_shape_and_colours_match_the_matrix():
+    matrix = np.arange(12, dtype=float).reshape(3, 4) / 6 - 1
+    hm = HeatMap(matrix, row_labels=list("abc"), col_labels=list("wxyz"), row_title="rows", col_title="cols")
+    assert hm.shape == (3, 4)
+    assert len(hm.cells) == 12
+    assert hm.cell_colors() == values_to_colors(matrix)
+    assert hm.cell(1, 2).get_fill_color() == value_to_color(matrix[1, 2])
+    # rows go down, columns go right
+    assert hm.cell(0, 0).get_center()[1] > hm.cell(2, 0).get_center()[1]
+    assert hm.cell(0, 0).get_center()[0] < hm.cell(0, 3).get_center()[0]
+    assert len(hm.row_labels) == 3 and len(hm.col_labels) == 4
+    with pytest.raises(ValueError):
+        HeatMap(matrix, row_labels=list("ab"))
+
+
+def test_attention_pattern_map_masks_the_future():
+    pattern = np.tril(np.ones((4, 4)))
+    pattern /= pattern.sum(axis=1, keepdims=True)
+    pmap = AttentionPatternMap(pattern, ["a", "b", "c", "d"], color=head_color(1, 0))
+    assert len(pmap.masks) == 6  # strictly above the diagonal
+    assert pmap.cell(0, 1).get_fill_color() == VALUE_SCALE.masked
+    assert pmap.cell(3, 0).get_fill_color() == value_to_color(0.25)
+    assert pmap.row_title.text.startswith("destination")
+    assert pmap.col_title.text.startswith("source")
+
+
+def test_heatmap_masking_marks_new_masked_cells():
+    hm = HeatMap(np.zeros((3, 3)))
+    assert len(hm.masks) == 0
+    hm.animate_values(np.triu(np.full((3, 3), -np.inf), k=1) + np.tril(np.ones((3, 3))))
+    assert len(hm.masks) == 3
+
+
+def test_residual_stream_layout():
+    tokens = ["Mr", "D", "urs", "ley", "said", "Mr", "D"]
+    resid = np.zeros((7, 12))
+    resid[np.arange(7), np.arange(7)] = 1
+    stream = ResidualStream(resid, tokens, subspaces={"token": slice(0, 8), "position": slice(8, 12)})
+    np.testing.assert_array_equal(stream.values, resid)
+    assert [lab.text for lab in stream.token_labels] == tokens
+    assert len(stream.boundaries) == 1
+    xs = [col.get_center()[0] for col in stream.columns]
+    assert np.all(np.diff(xs) > 0)
+    for a, b in itertools.pairwise(stream.token_labels):
+        assert a.get_right()[0] < b.get_left()[0], "token labels overlap"
+
+
+def test_head_block_uses_head_and_qkv_colours():
+    block = AttentionHeadBlock(1, 0, name="induction head")
+    assert block.box.get_stroke_color() == head_color(1, 0)
+    assert block.w_o.color == head_color(1, 0)
+    assert len({str(block.matrix(n).color) for n in "QKVO"}) == 4
+
+
+def test_kit_text_is_readable():
+    mobjects = [
+        VectorColumn(np.zeros(4), label="x", subspaces={"a": slice(0, 2)}),
+        HeatMap(np.zeros((2, 2)), row_labels=["a", "b"], col_labels=["c", "d"], row_title="r", col_title="c"),
+        ResidualStream(np.zeros((2, 4)), ["a", "b"], subspaces={"a": slice(0, 2), "b": slice(2, 4)}),
+        AttentionHeadBlock(0, 0),
+        ColorBar(),
+        TokenRow(["a", "b"]),
+        MatrixTile("W_U", "#ffffff"),
+    ]
+    for mob in mobjects:
+        for text in (m for m in mob.get_family() if isinstance(m, Text)):
+            # the size asked for (font_size itself is measured from the height, which rotation changes)
+            assert text._font_size >= FONT_SIZE_MIN, (type(mob).__name__, text.text)
+
+
+def test_colour_bar_spans_the_scale():
+    bar = ColorBar()
+    assert bar.strips[0].get_fill_color() == VALUE_SCALE.negative
+    assert bar.strips[len(bar.strips) // 2].get_fill_color() == ZERO_COLOR
+    assert bar.strips[-1].get_fill_color() == VALUE_SCALE.positive
+
+
+# --- verbs -------------------------------------------------------------------
+def test_write_ends_with_the_sum(tmp_path):
+    old = np.array([1.0, 0.0, -0.5, 0.2, 0.0])
+    delta = np.array([0.0, 1.0, 0.5, 0.3, -0.4])
+    seen = {}
+
+    def body(scene):
+        target = VectorColumn(old).shift(LEFT)
+        delta_col = VectorColumn(delta, label="d").shift(2 * RIGHT)
+        scene.add(target, delta_col)
+        scene.beat("write", write(delta_col, target))
+        seen.update(target=target, delta=delta_col, mobjects=list(scene.mobjects))
+
+    scene = run_scene(body, tmp_path)
+    target = seen["target"]
+    np.testing.assert_allclose(target.values, old + delta)
+    assert target.cell_colors() == values_to_colors(old + delta)
+    assert target.cell_colors() != values_to_colors(delta), "looks like a replacement"
+    family = {id(m) for top in seen["mobjects"] for m in top.get_family()}
+    assert id(seen["delta"]) not in family, "the written vector must be gone after it is added"
+    assert not any(isinstance(m, MathTex) for m in visible_family(scene)), "the + must be gone"
+
+
+@pytest.mark.parametrize("side", [RIGHT, UP])
+def test_write_from_any_side_is_an_addition(tmp_path, side):
+    seen = {}
+
+    def body(scene):
+        target = VectorColumn(np.full(3, 0.5))
+        delta_col = VectorColumn(np.full(3, 0.25), cell_height=0.1).shift(3 * RIGHT)
+        scene.add(target, delta_col)
+        scene.play(write(delta_col, target, side=side))
+        seen["target"] = target
+
+    run_scene(body, tmp_path)
+    assert seen["target"].cell_colors() == values_to_colors(np.full(3, 0.75))
+
+
+def test_write_rejects_mismatched_shapes():
+    with pytest.raises(ValueError):
+        write(VectorColumn(np.zeros(3)), VectorColumn(np.zeros(4)))
+
+
+def test_read_checks_the_weight_and_lands_the_result(tmp_path):
+    x = np.array([1.0, 0.0, 0.5])
+    W = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, -1.0]])
+    with pytest.raises(ValueError):
+        read(VectorColumn(x), MatrixTile("W", "#ffffff"), VectorColumn(np.array([1.0, 0.0])), weight=W)
+    seen = {}
+
+    def body(scene):
+        source = VectorColumn(x).shift(2 * LEFT)
+        tile = MatrixTile("W", "#ffffff")
+        result = VectorColumn(x @ W).shift(2 * RIGHT)
+        scene.add(source, tile)
+        scene.beat("read", read(source, tile, result, weight=W))
+        seen.update(source=source, result=result, mobjects=list(scene.mobjects))
+
+    run_scene(body, tmp_path)
+    tops = seen["mobjects"]
+    assert seen["result"] in tops and seen["source"] in tops
+    np.testing.assert_allclose(seen["source"].values, x)  # reading leaves the stream alone
+    n_columns = sum(isinstance(m, VectorColumn) for top in tops for m in top.get_family())
+    assert n_columns == 2, "the travelling copy must be gone"
+
+
+def test_merge_checks_the_weighted_sum(tmp_path):
+    v = [VectorColumn(np.array([1.0, 0.0])), VectorColumn(np.array([0.0, 1.0]))]
+    with pytest.raises(ValueError):
+        merge(v, [0.5, 0.5], VectorColumn(np.array([1.0, 1.0])))
+    seen = {}
+
+    def body(scene):
+        sources = [VectorColumn(np.array([1.0, 0.0])).shift(LEFT), VectorColumn(np.array([0.0, 1.0])).shift(RIGHT)]
+        result = VectorColumn(np.array([0.25, 0.75])).shift(2 * UP)
+        scene.add(*sources)
+        scene.play(merge(sources, [0.25, 0.75], result))
+        seen.update(result=result, mobjects=list(scene.mobjects))
+
+    run_scene(body, tmp_path)
+    drawn = [m for m in seen["mobjects"] if m.family_members_with_points()]
+    assert seen["result"] in drawn
+    assert len(drawn) == 3, f"the weighted copies must be gone: {[type(m).__name__ for m in drawn]}"
+
+
+def test_fading_out_after_verbs_leaves_nothing_visible(tmp_path):
+    def body(scene):
+        stream = ResidualStream(np.eye(3), ["a", "b", "c"])
+        tile = MatrixTile("W", "#ffffff").shift(2 * UP)
+        read_vec = VectorColumn(np.array([1.0, 0.0])).shift(2 * UP + 2 * RIGHT)
+        delta = VectorColumn(np.array([0.0, 0.5, 0.0])).shift(3 * RIGHT)
+        scene.add(stream, tile)
+        scene.play(read(stream.column(0), tile, read_vec))
+        scene.play(write(delta, stream.column(2)))
+        scene.play(*[FadeOut(m) for m in (stream, tile, read_vec)])
+
+    scene = run_scene(body, tmp_path)
+    assert visible_family(scene) == []
+
+
+# --- the scene ---------------------------------------------------------------
+def test_beats_are_captioned_over_their_whole_span(tmp_path):
+    def body(scene):
+        scene.beat("first", FadeOut(VectorColumn(np.zeros(2))), run_time=1.0, hold=0.5)
+        scene.end_on_summary("last", hold=2.0)
+
+    scene = run_scene(body, tmp_path)
+    subs = scene.renderer.file_writer.subcaptions
+    assert [s.content for s in subs] == ["first", "last"]
+    assert subs[0].start.total_seconds() == pytest.approx(0.0)
+    assert subs[0].end.total_seconds() == pytest.approx(1.5)
+    assert subs[1].end.total_seconds() - subs[1].start.total_seconds() == pytest.approx(2.0)
+
+
+def test_summary_must_be_held(tmp_path):
+    with pytest.raises(ValueError):
+        run_scene(lambda scene: scene.end_on_summary("too short", hold=0.5), tmp_path)
+
+
+def test_a_beat_needs_a_caption(tmp_path):
+    with pytest.raises(ValueError):
+        run_scene(lambda scene: scene.beat("", hold=0.5), tmp_path)
