@@ -333,3 +333,45 @@ def test_summary_must_be_held(tmp_path):
 def test_a_beat_needs_a_caption(tmp_path):
     with pytest.raises(ValueError):
         run_scene(lambda scene: scene.beat("", hold=0.5), tmp_path)
+
+
+def test_group_animations_that_manage_their_own_pieces_leave_none_behind(tmp_path):
+    from manim import TransformMatchingTex
+
+    def body(scene):
+        old = MathTex("x", "=", "a")
+        scene.add(old)
+        scene.beat("swap", TransformMatchingTex(old, MathTex("x", "=", "b")), FadeOut(VectorColumn(np.zeros(2))))
+
+    scene = run_scene(body, tmp_path)
+    tex_tops = [m for m in scene.mobjects if m.family_members_with_points()]
+    assert len(tex_tops) == 1 and isinstance(tex_tops[0], MathTex), [type(m).__name__ for m in tex_tops]
+
+
+def test_read_can_use_up_its_source(tmp_path):
+    seen = {}
+
+    def body(scene):
+        r_vec = VectorColumn(np.array([1.0, 0.5])).shift(2 * LEFT)
+        tile = MatrixTile("W_O", "#ffffff")
+        out = VectorColumn(np.array([1.0, 0.5, 0.0])).shift(2 * RIGHT)
+        scene.add(r_vec, tile)
+        scene.play(read(r_vec, tile, out, weight=np.eye(2, 3), keep_source=False))
+        seen.update(r_vec=r_vec, out=out, mobjects=list(scene.mobjects))
+
+    run_scene(body, tmp_path)
+    assert seen["out"] in seen["mobjects"]
+    assert seen["r_vec"] not in seen["mobjects"]
+
+
+def test_token_labels_share_a_baseline():
+    from circuit_clips.kit.tokens import align_baselines
+
+    words = [Text(w, font_size=24) for w in ("urs", "ley", "D")]
+    for i, w in enumerate(words):
+        w.shift(0.3 * i * UP)
+    align_baselines(words, 0.0)
+    # 'urs' sits on the baseline; 'ley' hangs below it; 'D' sits on it too
+    assert words[0].get_bottom()[1] == pytest.approx(0.0, abs=0.01)
+    assert words[2].get_bottom()[1] == pytest.approx(0.0, abs=0.01)
+    assert words[1].get_bottom()[1] < -0.03

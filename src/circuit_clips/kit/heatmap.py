@@ -30,6 +30,7 @@ from .theme import (
     TEXT_COLOR,
     VALUE_SCALE,
 )
+from .tokens import align_baselines
 from .vector import Recolor
 
 __all__ = ["HeatMap", "AttentionPatternMap", "ColorBar"]
@@ -133,8 +134,14 @@ class HeatMap(VGroup):
                     lab.rotate(PI / 2)
                 lab.next_to(self.cells[j], UP, buff=0.12)
                 self.col_labels.add(lab)
-            # one baseline: align bottoms (rotated) or centres (horizontal)
-            if col_labels_rotated:
+            # one baseline: align bottoms (rotated) or baselines (horizontal)
+            if not col_labels_rotated:
+                align_baselines(self.col_labels)
+                low = min(lab.get_bottom()[1] for lab in self.col_labels)
+                floor = self.cells.get_top()[1] + 0.1
+                for lab in self.col_labels:
+                    lab.shift(UP * max(0.0, floor - low))
+            else:
                 bottom = max(lab.get_bottom()[1] for lab in self.col_labels)
                 for lab in self.col_labels:
                     lab.shift(UP * (bottom - lab.get_bottom()[1]))

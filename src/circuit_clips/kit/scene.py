@@ -7,7 +7,20 @@ import textwrap
 from collections.abc import Iterable
 
 import numpy as np
-from manim import DOWN, UP, AnimationGroup, FadeIn, FadeOut, Scene, Text, VGroup, config
+from manim import (
+    DOWN,
+    UP,
+    AnimationGroup,
+    FadeIn,
+    FadeOut,
+    LaggedStart,
+    LaggedStartMap,
+    Scene,
+    Succession,
+    Text,
+    VGroup,
+    config,
+)
 
 from .theme import BACKGROUND_COLOR, FONT_SIZE_BODY, FONT_SIZE_TITLE, MUTED_TEXT_COLOR, TEXT_COLOR
 
@@ -55,7 +68,10 @@ class ClipScene(Scene):
 
     # --- beats ---------------------------------------------------------------
     def show_title(self, *, hold: float = 1.6) -> VGroup:
-        """Open with the title card (series name, title, description), then clear it."""
+        """Open with the title card (series name, title, description), then clear it.
+
+        The caption is the title alone; the description is on screen.
+        """
         if not self.title:
             raise ValueError(f"{type(self).__name__} has no title")
         series = Text(SERIES_NAME, font_size=FONT_SIZE_BODY - 4, color=MUTED_TEXT_COLOR)
@@ -67,7 +83,7 @@ class ClipScene(Scene):
         description = Text("\n".join(lines), font_size=FONT_SIZE_BODY, color=MUTED_TEXT_COLOR, line_spacing=0.8)
         card = VGroup(series, title, description).arrange(DOWN, buff=0.45)
         self.beat(
-            self.title + (f": {self.description}" if self.description else ""),
+            self.title,
             FadeIn(series, shift=0.2 * DOWN),
             FadeIn(title, shift=0.2 * UP),
             FadeIn(description),
@@ -143,11 +159,18 @@ class ClipScene(Scene):
             current += mob.get_family()
 
 def _leaf_animations(animations: Iterable) -> list:
+    """The animations inside plain groups (``AnimationGroup``, ``Succession``, ``LaggedStart``).
+
+    Subclasses that manage their own group (``TransformMatchingTex``...) are
+    kept whole: they remove exactly that group when they finish.
+    """
     leaves = []
     for anim in animations:
-        children = getattr(anim, "animations", None)
-        if isinstance(anim, AnimationGroup) and children is not None:
-            leaves.extend(_leaf_animations(children))
+        if type(anim) in _PLAIN_GROUPS:
+            leaves.extend(_leaf_animations(anim.animations))
         else:
             leaves.append(anim)
     return leaves
+
+
+_PLAIN_GROUPS = (AnimationGroup, Succession, LaggedStart, LaggedStartMap)

@@ -8,6 +8,7 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, AnimationGroup, DashedLine, Text, VGroup
 
 from .theme import FONT_SIZE_LABEL, MUTED_TEXT_COLOR, STREAM_COLOR, TEXT_COLOR
+from .tokens import align_baselines
 from .vector import VectorColumn, subspace_guides
 
 __all__ = ["ResidualStream", "stream_column"]
@@ -92,10 +93,12 @@ class ResidualStream(VGroup):
             lab = Text(tok, font_size=font_size, color=TEXT_COLOR)
             lab.next_to(col.outline, DOWN, buff=0.15)
             self.token_labels.add(lab)
-        # one baseline for every token (descenders differ)
-        top = min(lab.get_top()[1] for lab in self.token_labels)
+        # one baseline for every token, below the lowest label
+        align_baselines(self.token_labels)
+        top = max(lab.get_top()[1] for lab in self.token_labels)
+        limit = self.columns[0].outline.get_bottom()[1] - 0.12
         for lab in self.token_labels:
-            lab.shift(DOWN * (lab.get_top()[1] - top))
+            lab.shift(DOWN * max(0.0, top - limit))
         self.add(self.token_labels)
 
         self.boundaries = VGroup()

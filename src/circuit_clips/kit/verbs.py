@@ -62,6 +62,7 @@ def read(
     *,
     weight: np.ndarray | None = None,
     color: ManimColor | str | None = None,
+    keep_source: bool = True,
     run_time: float = 2.0,
     atol: float = 1e-6,
 ) -> AnimationGroup:
@@ -69,8 +70,10 @@ def read(
 
     A copy of ``source``'s cells travels into ``through`` (a matrix tile, a
     heat map...), which lights up, and turns into ``result`` at ``result``'s
-    position. ``source`` stays where it is: reading never changes the
-    stream. At the end ``result`` is in the scene and the copy is gone.
+    position. ``source`` stays where it is (reading never changes the
+    stream) unless ``keep_source`` is false, for an intermediate vector that
+    is used up (``r`` becoming ``W_O r``). At the end ``result`` is in the
+    scene and the travelling copy is gone.
 
     Parameters
     ----------
@@ -86,6 +89,8 @@ def read(
         if given, ``result.values`` must equal ``source.values @ weight``.
     color
         Colour of the light around ``through`` (default: the text colour).
+    keep_source
+        Leave ``source`` in place (default) or send ``source`` itself.
     run_time
         Total duration.
     atol
@@ -100,7 +105,7 @@ def read(
         expected = source.values @ np.asarray(weight, dtype=float)
         if expected.shape != result.values.shape or not np.allclose(expected, result.values, atol=atol):
             raise ValueError("read(): result.values is not source.values @ weight")
-    ghost = source.body.copy()
+    ghost = source.body.copy() if keep_source else source
     inside = _fit_inside(ghost.copy(), through)
     light = color if color is not None else TEXT_COLOR
     outline = SurroundingRectangle(through, buff=0.06, color=light, stroke_width=5)
@@ -159,7 +164,8 @@ def write(
         if part is not None:
             part.set_opacity(0)
     if horizontal:
-        staged.scale(target.cells.height / staged.cells.height)
+        # stretch (not scale) to the target's height, so a thin delta stays thin beside it
+        staged.stretch(target.cells.height / staged.cells.height, dim=1)
         staged.shift(target.outline.get_edge_center(side) - staged.outline.get_edge_center(-side) + side * gap)
         staged.shift(UP * (target.cells.get_center()[1] - staged.cells.get_center()[1]))
     else:
@@ -167,15 +173,18 @@ def write(
         staged.shift(RIGHT * (target.cells.get_center()[0] - staged.cells.get_center()[0]))
     plus = MathTex("+", font_size=MATH_SIZE_LABEL, color=plus_color)
     plus.move_to((target.outline.get_edge_center(side) + staged.outline.get_edge_center(-side)) / 2)
+    landing = staged.copy().stretch_to_fit_height(target.cells.height * staged.height / staged.cells.height)
+    landing.stretch_to_fit_width(target.outline.width).move_to(target.outline)
+    landing.set_opacity(0)
 
     return Succession(
-        Transform(delta, staged, run_time=0.35 * run_time),
-        FadeIn(plus, scale=0.5, run_time=0.2 * run_time),
+        Transform(delta, staged, run_time=0.3 * run_time),
+        FadeIn(plus, scale=0.5, run_time=0.15 * run_time),
         AnimationGroup(
-            FadeOut(delta, target_position=target.cells, scale=target.cells.height / staged.cells.height),
-            FadeOut(plus),
+            Transform(delta, landing, remover=True),
+            FadeOut(plus, rate_func=squish_rate_func(smooth, 0.6, 1.0)),
             target.animate_values(total),
-            run_time=0.45 * run_time,
+            run_time=0.55 * run_time,
         ),
     )
 
