@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from .head import AttentionHeadBlock, MatrixTile
 from .heatmap import AttentionPatternMap, ColorBar, HeatMap
+from .matrix_guides import block_frame, matrix_guides
 from .scene import SERIES_NAME, ClipScene
 from .stream import ResidualStream, stream_column
 from .theme import (
@@ -74,9 +75,11 @@ __all__ = [
     "VALUE_SCALE",
     "ValueScale",
     "VectorColumn",
+    "block_frame",
     "flash_around",
     "head_color",
     "make_label",
+    "matrix_guides",
     "merge",
     "read",
     "stream_column",
