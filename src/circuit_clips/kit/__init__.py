@@ -43,6 +43,7 @@ from .theme import (
 from .tokens import TokenRow
 from .vector import Recolor, VectorColumn, make_label, subspace_guides
 from .verbs import flash_around, merge, read, write
+from .vocab import VocabColumn, format_value
 
 __all__ = [
     "AttentionHeadBlock",
@@ -75,8 +76,10 @@ __all__ = [
     "VALUE_SCALE",
     "ValueScale",
     "VectorColumn",
+    "VocabColumn",
     "block_frame",
     "flash_around",
+    "format_value",
     "head_color",
     "make_label",
     "matrix_guides",
