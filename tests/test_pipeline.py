@@ -83,7 +83,9 @@ def test_render_publishes_a_web_ready_clip(fixture_project):
     assert [c[2] for c in cues] == ["A circle appears", "It is labelled"]
     assert cues[1][:2] == ("00:00:01.000", "00:00:01.600")
     # Only what a site serves lands in the published folder.
-    assert sorted(p.name for p in published.parent.iterdir()) == ["short_clip.mp4", "short_clip.png", "short_clip.vtt"]
+    assert sorted(p.name for p in published.parent.iterdir()) == [
+        "manifest.json", "short_clip.mp4", "short_clip.png", "short_clip.vtt"
+    ]  # fmt: skip
 
 
 def test_frames_at_returns_the_frame_showing_at_each_time(fixture_project):
@@ -121,7 +123,7 @@ def test_failed_publish_leaves_previous_files_and_no_parts(fixture_project, monk
     publish_clip(rendered, out, "short_clip")
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
-    def disk_full(src, dst):
+    def disk_full(src, dst, **metadata):
         Path(dst).write_bytes(b"half")
         raise OSError(28, "No space left on device")
 

@@ -11,7 +11,10 @@ from pathlib import Path
 import av
 import numpy as np
 
-__all__ = ["VideoInfo", "probe", "top_level_boxes", "remux_faststart", "frames_at", "last_frame"]
+__all__ = [
+    "VideoInfo", "probe", "top_level_boxes", "remux_faststart", "frames_at", "last_frame",
+    "codecs_parameter", "tags",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -82,11 +85,15 @@ def probe(path: Path | str) -> VideoInfo:
         )
 
 
-def remux_faststart(src: Path, dst: Path) -> None:
-    """Copy ``src`` into ``dst`` without re-encoding, with the ``moov`` atom first."""
+def remux_faststart(src: Path, dst: Path, metadata: dict[str, str] | None = None) -> None:
+    """Copy ``src`` into ``dst`` without re-encoding, with the ``moov`` atom first.
+
+    ``metadata`` become the file's tags (``title`` and ``description`` are the ones players show).
+    """
     with av.open(str(src)) as inp, av.open(
         str(dst), "w", format="mp4", options={"movflags": "+faststart"}
     ) as out:
+        out.metadata.update(metadata or {})
         streams = {}
         for s in inp.streams:
             if s.type in ("video", "audio"):
@@ -96,6 +103,26 @@ def remux_faststart(src: Path, dst: Path) -> None:
                 continue
             packet.stream = streams[packet.stream.index]
             out.mux(packet)
+
+
+def codecs_parameter(path: Path | str) -> str:
+    """The RFC 6381 ``codecs`` value of the video stream, e.g. ``avc1.64002a`` (H.264 High, level 4.2).
+
+    Read from the stream's ``avcC`` record (profile, constraint flags, level): the value a
+    ``<source type='video/mp4; codecs="..."'>`` needs so a browser can tell before downloading.
+    """
+    with av.open(str(path)) as container:
+        ctx = container.streams.video[0].codec_context
+        extradata = ctx.extradata or b""
+        if ctx.name != "h264" or len(extradata) < 4 or extradata[0] != 1:
+            raise ValueError(f"{path}: not an H.264 stream with an avcC record")
+        return "avc1." + extradata[1:4].hex()
+
+
+def tags(path: Path | str) -> dict[str, str]:
+    """The file's container tags (``title``, ``description``, ``encoder``...)."""
+    with av.open(str(path)) as container:
+        return dict(container.metadata)
 
 
 def frames_at(path: Path | str, times: list[float]) -> Iterator[np.ndarray]:

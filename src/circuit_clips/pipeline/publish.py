@@ -1,5 +1,8 @@
 """Publishing a rendered clip: a faststart MP4, its poster and its captions, all or nothing.
 
+The folder's ``manifest.json`` (see :mod:`.manifest`) is rebuilt in the same step and renamed
+in last, with the folder locked, so it always lists exactly the published videos.
+
 Every file is first written beside its final name (``.NAME.ext.part``) and only renamed
 into place once all of them are complete; the renames run with SIGINT/SIGTERM held back,
 so an interrupted publish leaves the previous good set or the new one, never a mixture.
@@ -15,9 +18,10 @@ from pathlib import Path
 from PIL import Image
 
 from .captions import read_srt, to_webvtt
+from .manifest import MANIFEST, build_manifest, folder_lock, write_manifest
 from .mp4 import last_frame, remux_faststart
 
-__all__ = ["PublishError", "publish_clip", "replace_all", "part_path"]
+__all__ = ["PublishError", "publish_clip", "replace_all", "replace_with_manifest", "part_path"]
 
 
 class PublishError(RuntimeError):
@@ -50,11 +54,25 @@ def replace_all(parts: dict[Path, Path]) -> None:
             os.replace(part, final)
 
 
-def publish_clip(rendered: Path, out_dir: Path, name: str) -> Path:
+def replace_with_manifest(out_dir: Path, parts: dict[Path, Path]) -> None:
+    """:func:`replace_all` ``parts``, then the folder's rebuilt ``manifest.json``, folder locked.
+
+    The manifest's temporary file is added to ``parts`` (so a caller cleaning up ``parts``
+    after an error removes it too).
+    """
+    manifest = out_dir / MANIFEST
+    with folder_lock(out_dir):
+        parts[manifest] = part_path(manifest)
+        write_manifest(parts[manifest], build_manifest(out_dir, parts))
+        replace_all(parts)
+
+
+def publish_clip(rendered: Path, out_dir: Path, name: str, *, title: str = "", description: str = "") -> Path:
     """Publish ``rendered`` (an MP4 with an optional ``.srt`` beside it) as ``out_dir/name.*``.
 
-    Writes ``name.mp4`` (faststart, stream copy), ``name.png`` (the last frame: the poster)
-    and ``name.vtt`` (the captions), and returns the MP4's path.
+    Writes ``name.mp4`` (faststart, stream copy, tagged with ``title`` (default: ``name``)
+    and ``description``), ``name.png`` (the last frame: the poster) and ``name.vtt`` (the
+    captions), then the folder's ``manifest.json``, and returns the MP4's path.
     """
     mp4 = out_dir / f"{name}.mp4"
     finals = [out_dir / f"{name}.png", out_dir / f"{name}.vtt", mp4]
@@ -64,8 +82,8 @@ def publish_clip(rendered: Path, out_dir: Path, name: str) -> Path:
         Image.fromarray(last_frame(rendered)).save(parts[finals[0]], format="PNG")
         cues = read_srt(rendered.with_suffix(".srt"))
         parts[finals[1]].write_text(to_webvtt(cues), encoding="utf-8")
-        remux_faststart(rendered, parts[mp4])
-        replace_all(parts)
+        remux_faststart(rendered, parts[mp4], metadata={"title": title or name, "description": description})
+        replace_with_manifest(out_dir, parts)
     except OSError as err:
         for part in parts.values():
             part.unlink(missing_ok=True)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .manifest import scene_text
 from .project import Project, Quality, UnknownClipError, class_name
 from .publish import publish_clip
 
@@ -70,6 +71,13 @@ def render_clip(project: Project, clip: str, quality: Quality, *, manim_args: li
 
 
 def build_clip(project: Project, clip: str, quality: Quality, *, manim_args: list[str] = ()) -> Path:
-    """Render ``clip`` and publish it into the quality's output folder; returns the published MP4."""
+    """Render ``clip`` and publish it into the quality's output folder; returns the published MP4.
+
+    The scene class's ``title`` and ``description`` (read from the scene file, not imported;
+    the title falls back to the clip name) are tagged into the MP4 and listed in the manifest.
+    """
+    title, description = scene_text(project.scene_file(clip), class_name(clip))
     rendered = render_clip(project, clip, quality, manim_args=manim_args)
-    return publish_clip(rendered, project.output_dir(quality), clip)
+    return publish_clip(
+        rendered, project.output_dir(quality), clip, title=title or clip, description=description
+    )
