@@ -8,8 +8,10 @@ PIPELINE := $(PY) -m circuit_clips.pipeline
 QUALITY ?= high
 ifeq ($(QUALITY),high)
   OUT := media/videos
+  PAGE := media/index.html
 else ifeq ($(QUALITY),low)
   OUT := media/preview
+  PAGE := media/preview.html
 else
   $(error unknown QUALITY '$(QUALITY)': use QUALITY=high (1080p60, media/videos) or QUALITY=low (480p15, media/preview))
 endif
@@ -17,16 +19,19 @@ endif
 # Every scenes/NAME.py is a clip with its own target; no list to edit here.
 CLIPS := $(filter-out __init__,$(basename $(notdir $(wildcard scenes/*.py))))
 VIDEOS := $(CLIPS:%=$(OUT)/%.mp4)
+# The post's video: every clip joined (chapters, captions, poster beside it).
+FULL_VIDEO := $(OUT)/MathematicalFramework.mp4
+PORT ?= 8000
 # What a clip's pictures depend on: the package (model and visual kit), not the pipeline.
 PACKAGE := $(filter-out src/circuit_clips/pipeline/%,$(wildcard src/circuit_clips/*.py src/circuit_clips/*/*.py src/circuit_clips/data/*)) manim.cfg
 
 RENDER_SETUP := .venv/.installed-render
 TEST_SETUP := .venv/.installed-test
 
-.PHONY: all clips preview test setup help sheets $(CLIPS)
+.PHONY: all clips preview test setup help sheets $(CLIPS) MathematicalFramework page serve check-published
 .DEFAULT_GOAL := all
 
-all: clips
+all: clips $(if $(CLIPS),$(FULL_VIDEO) $(PAGE))
 
 clips: $(VIDEOS)
 
@@ -35,8 +40,29 @@ $(CLIPS): %: $(OUT)/%.mp4
 $(OUT)/%.mp4: scenes/%.py $(PACKAGE) | $(RENDER_SETUP)
 	$(PIPELINE) render $* --quality $(QUALITY)
 
+# Joining copies the clips' packets (seconds, no re-encoding): redone when a published clip changes.
+$(FULL_VIDEO): $(VIDEOS) | $(RENDER_SETUP)
+	$(PIPELINE) compile --quality $(QUALITY)
+
+MathematicalFramework: $(FULL_VIDEO)
+.PRECIOUS: $(FULL_VIDEO)
+
+# The preview page: every published video as the post embeds it, with the HTML to paste.
+$(PAGE): $(VIDEOS) $(FULL_VIDEO) $(wildcard src/circuit_clips/pipeline/web.py) | $(RENDER_SETUP)
+	$(PIPELINE) page --quality $(QUALITY)
+
+page: $(PAGE)
+
+serve: $(PAGE)
+	$(PIPELINE) serve --quality $(QUALITY) --port $(PORT)
+
+# The browser checks of `make test`, on the published 1080p60 files.
+check-published: | $(TEST_SETUP)
+	$(MAKE) all QUALITY=high
+	$(PIPELINE) check-web --quality high --screenshot media/checks/published-playback.png
+
 preview:
-	$(MAKE) clips QUALITY=low
+	$(MAKE) all QUALITY=low
 
 sheet-%: $(OUT)/%.mp4
 	$(PIPELINE) sheet $* --quality $(QUALITY)
@@ -55,10 +81,14 @@ test: $(TEST_SETUP)
 	$(PY) -m pytest
 
 help:
-	@echo "make                render every clip at 1080p60 into media/videos/ (installs what is missing first)"
+	@echo "make                every clip at 1080p60, the full video and the preview page (installs what is missing first)"
 	@echo "make NAME           render and publish one clip: $(CLIPS)"
 	@echo "make clips          every clip"
-	@echo "make preview        every clip at 480p15 into media/preview/ (or QUALITY=low make NAME)"
+	@echo "make MathematicalFramework  the full video: every clip joined, with chapters and captions"
+	@echo "make page           the preview page media/index.html (QUALITY=low: media/preview.html)"
+	@echo "make serve          serve media/ on 127.0.0.1:$(PORT) to view the page (PORT=...)"
+	@echo "make check-published  play every published 1080p60 video in headless Chromium and check it"
+	@echo "make preview        all of the above at 480p15 into media/preview/ (or QUALITY=low make NAME)"
 	@echo "make sheet-NAME     contact sheet of a clip: media/sheets/<quality>/NAME.png"
 	@echo "make sheets         contact sheets of every clip"
 	@echo "make test           run the test suite (installs Chromium and the test tools first)"

@@ -1,7 +1,9 @@
 """Command line of the pipeline: ``python -m circuit_clips.pipeline COMMAND ...``.
 
 Commands: ``list``, ``render CLIP [--quality high|low]``, ``sheet CLIP [--quality ...]``,
-``probe FILE``. Errors are one line that says what exists, and a non-zero exit code.
+``probe FILE``, ``compile`` (the full video), ``page`` (the preview page),
+``serve [--port N]``, ``check-web [--screenshot PNG]`` (the page in headless Chromium).
+Errors are one line that says what exists, and a non-zero exit code.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .compile import CompileError, compile_video
 from .mp4 import probe
 from .project import QUALITIES, Project, UnknownClipError
 from .publish import PublishError
@@ -27,7 +30,42 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--quality", default="high", help=f"one of {', '.join(QUALITIES)}")
     sub = commands.add_parser("probe", help="print a video's codec, size, rate, duration, faststart")
     sub.add_argument("file", type=Path)
+    for name, helptext in [
+        ("compile", "join the published clips into the full video, with chapters and captions"),
+        ("page", "write the preview page of the published videos"),
+        ("serve", "serve media/ on 127.0.0.1 to view the preview page"),
+        ("check-web", "play every video of the preview page in headless Chromium and check it"),
+    ]:
+        sub = commands.add_parser(name, help=helptext)
+        sub.add_argument("--quality", default="high", help=f"one of {', '.join(QUALITIES)}")
+        if name == "serve":
+            sub.add_argument("--port", type=int, default=8000)
+        if name == "check-web":
+            sub.add_argument("--screenshot", type=Path, help="save a screenshot taken during playback")
     return parser
+
+
+def _web(project: Project, args: argparse.Namespace) -> int:
+    """The ``page``, ``serve`` and ``check-web`` commands."""
+    from . import web
+
+    quality = project.quality(args.quality)
+    try:
+        if args.command == "page":
+            print(web.write_page(project, quality))
+        elif args.command == "serve":
+            web.serve(project, quality, args.port)
+        else:
+            from .browser import check_page, problems
+
+            report = check_page(project.media, web.page_path(project, quality), screenshot=args.screenshot)
+            found = problems(report, project.output_dir(quality))
+            print("\n".join(found) or f"ok: {len(report.videos)} videos play in Chromium ({report.url})")
+            return 1 if found else 0
+    except (FileNotFoundError, ModuleNotFoundError) as err:  # nothing published; no Chromium/Playwright
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,7 +88,11 @@ def main(argv: list[str] | None = None) -> int:
             print(contact_sheet(video, out))
         elif args.command == "probe":
             print(probe(args.file))
-    except (UnknownClipError, RenderError, PublishError) as err:
+        elif args.command == "compile":
+            print(compile_video(project, project.quality(args.quality)))
+        elif args.command in ("page", "serve", "check-web"):
+            return _web(project, args)
+    except (UnknownClipError, RenderError, PublishError, CompileError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0
