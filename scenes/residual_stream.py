@@ -101,7 +101,7 @@ class ResidualStream(ClipScene):
     def show_tokens(self) -> None:
         self.token_row = TokenRow(self.tokens).move_to(UP * 1.2)
         self.beat(
-            "Seven tokens. What comes after the last D?",
+            f"{len(self.tokens)} tokens. What comes after the last {self.tokens[-1]}?",
             LaggedStart(*[FadeIn(tile, shift=0.2 * DOWN) for tile in self.token_row.tiles], lag_ratio=0.15),
             run_time=1.5,
             hold=1.0,
@@ -193,10 +193,15 @@ class ResidualStream(ClipScene):
         pattern = cache[f"blocks.{layer}.attn.hook_pattern"][0]
         z = cache[f"blocks.{layer}.attn.hook_z"][:, 0]
         z_vecs = [self.above(p, z[p], cell_height=0.06, color=color) for p in range(n_pos)]
-        move_caption = {
-            0: "Attention moves vectors between positions: here, from the previous one.",
-            1: "The last D fetches the token after the first D: urs.",
-        }[layer]
+        if layer == 0:
+            assert all(np.argmax(pattern[i]) == max(i - 1, 0) for i in range(n_pos))
+            move_caption = "Attention moves vectors between positions: here, from the previous one."
+        else:
+            last, src = n_pos - 1, int(np.argmax(pattern[n_pos - 1]))
+            assert self.tokens[src - 1] == self.tokens[last]
+            move_caption = (
+                f"The last {self.tokens[last]} fetches the token after the first {self.tokens[last]}: {self.tokens[src]}."
+            )
         self.beat(
             move_caption,
             *[merge(v_vecs, pattern[i], z_vecs[i], run_time=2.6) for i in range(n_pos)],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from manim import RIGHT, UP, MathTex, Rectangle, RoundedRectangle, Text, VGroup
+from manim import DOWN, RIGHT, UP, MathTex, Rectangle, RoundedRectangle, Text, VGroup
 from manim.utils.color import ManimColor
 
 from .theme import (
@@ -68,6 +68,9 @@ class AttentionHeadBlock(VGroup):
         Title written inside the block (default ``"head {layer}.{head}"``).
     tile_width, tile_height, gap
         Size of the matrix tiles and the space between them.
+    vertical
+        Stack the tiles top to bottom (Q, K, V, O) instead of a row, to sit
+        beside rows of query, key and value vectors.
     font_size
         Size of the title.
 
@@ -87,6 +90,7 @@ class AttentionHeadBlock(VGroup):
         tile_width: float = 0.75,
         tile_height: float = 0.55,
         gap: float = 0.15,
+        vertical: bool = False,
         font_size: float = FONT_SIZE_LABEL,
     ) -> None:
         super().__init__()
@@ -97,9 +101,11 @@ class AttentionHeadBlock(VGroup):
         self.w_k = MatrixTile("W_K", KEY_COLOR, **kw)
         self.w_v = MatrixTile("W_V", VALUE_COLOR, **kw)
         self.w_o = MatrixTile("W_O", self.color, **kw)
-        self.tiles = VGroup(self.w_q, self.w_k, self.w_v, self.w_o).arrange(RIGHT, buff=gap)
-        # a wider gap between the QK pair and the OV pair
-        VGroup(self.w_v, self.w_o).shift(RIGHT * gap)
+        direction = DOWN if vertical else RIGHT
+        self.tiles = VGroup(self.w_q, self.w_k, self.w_v, self.w_o).arrange(direction, buff=gap)
+        if not vertical:
+            # a wider gap between the QK pair and the OV pair
+            VGroup(self.w_v, self.w_o).shift(RIGHT * gap)
 
         self.title = Text(name or f"head {layer}.{head}", font_size=font_size, color=self.color)
         self.title.next_to(self.tiles, UP, buff=0.15)
