@@ -62,7 +62,7 @@ def _web(project: Project, args: argparse.Namespace) -> int:
             found = problems(report, project.output_dir(quality))
             print("\n".join(found) or f"ok: {len(report.videos)} videos play in Chromium ({report.url})")
             return 1 if found else 0
-    except (FileNotFoundError, ModuleNotFoundError) as err:  # nothing published; no Chromium/Playwright
+    except (OSError, ModuleNotFoundError) as err:  # nothing published, port in use; no Chromium/Playwright
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0
