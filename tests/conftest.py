@@ -26,7 +26,7 @@ def fixture_project(tmp_path: Path) -> Project:
 
 
 #: The test clips a small published set is made of: each longer than a second, with captions.
-SET_CLIPS = ("short_clip", "titled_clip")
+SET_CLIPS = ("escaped_clip", "short_clip")
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ the clips' captions moved to where each clip starts, and its make target."""
 from __future__ import annotations
 
 import html
+import math
 import os
 import shutil
 
@@ -43,6 +44,11 @@ def starts(out) -> list[float]:
     return [sum(durations[:i]) for i in range(len(durations))]
 
 
+def test_the_second_clip_starts_just_after_a_whole_millisecond(starts):
+    # 35 frames at 15 fps: 2333.33 ms, which the nearest millisecond would put one frame early.
+    assert 0.1 < starts[1] * 1000 % 1 < 0.5
+
+
 def _packets(path) -> list[bytes]:
     with av.open(str(path)) as container:
         return [bytes(p) for p in container.demux(container.streams.video[0]) if p.size]
@@ -66,24 +72,34 @@ def test_duration_is_the_sum_of_the_clips(out):
     assert full.duration == pytest.approx(sum(c.duration for c in clips), abs=len(clips) / LOW.fps)
 
 
+def _chapter_starts(out) -> dict[str, list[float]]:
+    """The chapter starts a player seeks to: from the chapters file, and from inside the MP4."""
+    cues = _vtt_cues((out / f"{FULL}.chapters.vtt").read_text())
+    with av.open(str(out / f"{FULL}.mp4")) as container:
+        inside = [float(c["start"] * c["time_base"]) for c in container.chapters()]
+    return {"chapters.vtt": [_ms(c[0]) / 1000 for c in cues], "mp4": inside}
+
+
 def test_chapters_start_where_each_clip_starts(out, starts):
     ends = starts[1:] + [probe(out / f"{FULL}.mp4").duration]
-    titles = ["short_clip", "Squares & <circles>"]  # short_clip has no title: its name stands in
+    titles = ["Squares & <circles>", "short_clip"]  # short_clip has no title: its name stands in
+    # Whole milliseconds, rounded up, so that a chapter never opens on the clip before's last frame.
+    ms = lambda t: math.ceil(round(t * 1000, 6))  # noqa: E731
 
     text = (out / f"{FULL}.chapters.vtt").read_text()
     assert text.startswith("WEBVTT")
     cues = _vtt_cues(text)
     assert [html.unescape(c[2]) for c in cues] == titles
-    assert [_ms(c[0]) for c in cues] == [round(s * 1000) for s in starts]
-    assert [_ms(c[1]) for c in cues] == [round(e * 1000) for e in ends]
+    assert [_ms(c[0]) for c in cues] == [ms(s) for s in starts]
+    assert [_ms(c[1]) for c in cues] == [ms(e) for e in ends]
     ids = [block.splitlines()[0] for block in text.strip().split("\n\n")[1:]]
     assert ids == list(SET_CLIPS), "each chapter cue is named after its clip"
 
     with av.open(str(out / f"{FULL}.mp4")) as container:
         inside = container.chapters()
     assert [c["metadata"]["title"] for c in inside] == titles
-    assert [float(c["start"] * c["time_base"]) for c in inside] == pytest.approx(starts, abs=1e-3)
-    assert [float(c["end"] * c["time_base"]) for c in inside] == pytest.approx(ends, abs=1e-3)
+    assert [round(float(c["start"] * c["time_base"]) * 1000) for c in inside] == [ms(s) for s in starts]
+    assert [round(float(c["end"] * c["time_base"]) * 1000) for c in inside] == [ms(e) for e in ends]
 
 
 def test_captions_are_each_clips_cues_moved_to_where_it_starts(out, starts):
@@ -93,14 +109,16 @@ def test_captions_are_each_clips_cues_moved_to_where_it_starts(out, starts):
             expected.append((_ms(begin) + round(start * 1000), _ms(end) + round(start * 1000), text))
     got = [(_ms(b), _ms(e), t) for b, e, t in _vtt_cues((out / f"{FULL}.vtt").read_text())]
     assert got == expected
-    assert len(got) == 4 and "1 &lt; 2 &amp; 3 > 2" in got[2][2], "escaped once, as in the clip's file"
+    assert len(got) == 4 and "1 &lt; 2 &amp; 3 > 2" in got[0][2], "escaped once, as in the clip's file"
+    assert got[2][0] == round(starts[1] * 1000), "moved to the nearest millisecond"
 
 
 def test_frame_at_each_chapter_start_is_the_first_frame_of_its_clip(out, starts):
     full = out / f"{FULL}.mp4"
-    for clip, start, frame in zip(SET_CLIPS, starts, frames_at(full, starts)):
-        (first,) = frames_at(out / f"{clip}.mp4", [0.0])
-        assert np.array_equal(frame, first), clip
+    for where, chapter_starts in _chapter_starts(out).items():
+        for clip, frame in zip(SET_CLIPS, frames_at(full, chapter_starts), strict=True):
+            (first,) = frames_at(out / f"{clip}.mp4", [0.0])
+            assert np.array_equal(frame, first), (where, clip)
     # ...and the frame just before the second chapter is the first clip's last one, not the same.
     (before,) = frames_at(full, [starts[1] - 1 / LOW.fps])
     assert np.array_equal(before, last_frame(out / f"{SET_CLIPS[0]}.mp4"))
@@ -119,11 +137,11 @@ def test_clips_encoded_differently_are_refused(published_set, tmp_path):
     shutil.copytree(published_set.root, tmp_path, dirs_exist_ok=True)
     out = project.output_dir(LOW)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    smaller = render_clip(project, "titled_clip", LOW, manim_args=["-r", "640,360"])
-    publish_clip(smaller, out, "titled_clip")
-    before.update({p.name: p.read_bytes() for p in out.iterdir() if p.name.startswith(("titled", "manifest"))})
+    smaller = render_clip(project, "escaped_clip", LOW, manim_args=["-r", "640,360"])
+    publish_clip(smaller, out, "escaped_clip")
+    before.update({p.name: p.read_bytes() for p in out.iterdir() if p.name.startswith(("escaped", "manifest"))})
 
-    with pytest.raises(CompileError, match=r"short_clip and titled_clip .*size.*854x480 vs 640x360"):
+    with pytest.raises(CompileError, match=r"escaped_clip and short_clip .*size.*640x360 vs 854x480"):
         compile_video(project, LOW)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before, "nothing published, no parts left"
 
@@ -146,7 +164,7 @@ def test_make_builds_the_full_video_and_rebuilds_it_only_when_a_clip_changes(tmp
     assert full.is_file() and (tmp_path / "media" / "preview.html").is_file()
     assert make(tmp_path, "-q", "QUALITY=low").returncode == 0, "up to date"
 
-    clip = tmp_path / "media" / "preview" / "titled_clip.mp4"
+    clip = tmp_path / "media" / "preview" / "escaped_clip.mp4"
     earlier = clip.stat().st_mtime - 5
     os.utime(full, (earlier, earlier))  # as if the clip had been published again since
     assert make(tmp_path, "-q", FULL, "QUALITY=low").returncode == 1, "stale once a clip changes"

@@ -60,10 +60,10 @@ def test_manifest_describes_every_published_file(out, manifest):
         with Image.open(out / entry["poster"]) as poster:
             assert poster.size == (info.width, info.height)
         assert (out / entry["captions"]).read_text().startswith("WEBVTT")
-    short, titled = manifest["clips"]
+    escaped, short = manifest["clips"]
     assert (short["title"], short["description"]) == ("short_clip", ""), "no title: the clip name"
-    assert titled["title"] == "Squares & <circles>"
-    assert titled["description"] == 'A test clip whose text needs escaping: "quotes", <tags> & ampersands.'
+    assert escaped["title"] == "Squares & <circles>"
+    assert escaped["description"] == 'A test clip whose text needs escaping: "quotes", <tags> & ampersands.'
     full = manifest["full_video"]
     assert full["chapters"] == f"{FULL}.chapters.vtt" and (out / full["chapters"]).is_file()
     assert [(p["clip"], p["title"]) for p in full["parts"]] == [(c["name"], c["title"]) for c in manifest["clips"]]
@@ -225,10 +225,10 @@ def test_browser_check_reports_a_broken_page(published_set, tmp_path):
     shutil.copytree(published_set.root, tmp_path, dirs_exist_ok=True)
     project = Project(tmp_path, tmp_path / "media")
     out = project.output_dir(LOW)
-    (out / "titled_clip.vtt").rename(tmp_path / "captions-moved-away.vtt")
+    (out / "escaped_clip.vtt").rename(tmp_path / "captions-moved-away.vtt")
     report = check_page(project.media, page_path(project, LOW))
-    (tmp_path / "captions-moved-away.vtt").rename(out / "titled_clip.vtt")
+    (tmp_path / "captions-moved-away.vtt").rename(out / "escaped_clip.vtt")
 
     found = problems(report, out)
-    assert any("404" in p and "titled_clip.vtt" in p for p in found), found
-    assert any(p.startswith("titled_clip:") and "track" in p for p in found), found
+    assert any("404" in p and "escaped_clip.vtt" in p for p in found), found
+    assert any(p.startswith("escaped_clip:") and "track" in p for p in found), found

@@ -60,10 +60,11 @@ _TIMING = re.compile(r"^((?:\d+:)?\d{2}:\d{2}\.\d{3})\s+-->\s+((?:\d+:)?\d{2}:\d
 
 def _seconds(stamp: str) -> float:
     *hours_minutes, seconds = stamp.split(":")
-    whole = 0
+    minutes = 0
     for part in hours_minutes:
-        whole = whole * 60 + int(part)
-    return whole * 60 + float(seconds)
+        minutes = minutes * 60 + int(part)
+    whole, ms = seconds.split(".")
+    return ((minutes * 60 + int(whole)) * 1000 + int(ms)) / 1000  # 93.867, not 93.86699999999999
 
 
 def read_vtt(path: Path) -> list[Cue]:

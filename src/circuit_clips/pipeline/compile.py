@@ -15,10 +15,15 @@ Published beside it, all or nothing (like a clip, see :mod:`.publish`):
 * ``MathematicalFramework.png``: the poster, the video's last frame (the last clip's poster);
 * the chapters inside the MP4 too: FFmpeg's MP4 muxer writes them both as a QuickTime chapter
   track (Apple players) and as a Nero ``chpl`` box (VLC, mpv, FFmpeg); browsers ignore both.
+
+Chapter times are whole milliseconds, rounded *up*: a clip rarely starts on a whole millisecond
+(632 frames at 15 fps end at 42133.33 ms), and a chapter rounded down would open on the last
+frame of the clip before it. Captions keep the nearest millisecond.
 """
 
 from __future__ import annotations
 
+import math
 import shutil
 from dataclasses import dataclass
 from fractions import Fraction
@@ -51,6 +56,15 @@ class Chapter:
     start: Fraction
     end: Fraction
 
+    @property
+    def start_ms(self) -> int:
+        """The chapter's start in whole milliseconds, rounded up: at or after the clip's first frame."""
+        return math.ceil(self.start * 1000)
+
+    @property
+    def end_ms(self) -> int:
+        return math.ceil(self.end * 1000)
+
 
 def _settings(stream: av.video.stream.VideoStream) -> dict[str, object]:
     """What must be equal for two H.264 streams to be joined by copying their packets."""
@@ -60,7 +74,7 @@ def _settings(stream: av.video.stream.VideoStream) -> dict[str, object]:
         "profile": ctx.profile,
         "pixel format": ctx.pix_fmt,
         "size": f"{ctx.width}x{ctx.height}",
-        "frame rate": stream.average_rate,
+        "frame rate": stream.guessed_rate,  # nominal: the average can be a hair off (see mp4.probe)
         "time base": stream.time_base,
         "decoder set-up (avcC)": bytes(ctx.extradata or b"").hex(),
     }
@@ -129,9 +143,9 @@ def join_clips(videos: dict[str, Path], dst: Path, *, titles: dict[str, str], me
             [
                 {
                     "id": i,
-                    "start": int(c.start / time_base),
-                    "end": int(c.end / time_base),
-                    "time_base": time_base,
+                    "start": c.start_ms,
+                    "end": c.end_ms,
+                    "time_base": Fraction(1, 1000),
                     "metadata": {"title": c.title},
                 }
                 for i, c in enumerate(chapters, 1)
@@ -174,7 +188,7 @@ def compile_video(project: Project, quality: Quality, clips: list[str] | None = 
             cues = shifted(read_vtt(out_dir / f"{chapter.clip}.vtt"), float(chapter.start))
             captions += [Cue(c.start, c.end, c.text) for c in cues]  # numbered anew: ids are unique
         parts[finals["vtt"]].write_text(to_webvtt(captions), encoding="utf-8")
-        chapter_cues = [Cue(float(c.start), float(c.end), c.title, c.clip) for c in chapters]
+        chapter_cues = [Cue(c.start_ms / 1000, c.end_ms / 1000, c.title, c.clip) for c in chapters]
         parts[finals["chapters.vtt"]].write_text(to_webvtt(chapter_cues, kind="chapters"), encoding="utf-8")
         shutil.copyfile(out_dir / f"{chapters[-1].clip}.png", parts[finals["png"]])
         replace_with_manifest(out_dir, parts)

@@ -67,7 +67,10 @@ def probe(path: Path | str) -> VideoInfo:
         stream = container.streams.video[0]
         ctx = stream.codec_context
         frames = sum(1 for p in container.demux(stream) if p.size)
-        fps = Fraction(stream.average_rate) if stream.average_rate else Fraction(0)
+        # The nominal rate: Manim's joined partial movies can leave one frame a few ticks short,
+        # which moves the average rate (frames / duration) off 15 or 60 by a hair.
+        rate = stream.guessed_rate or stream.average_rate
+        fps = Fraction(rate) if rate else Fraction(0)
         if stream.duration is not None and stream.time_base is not None:
             duration = float(stream.duration * stream.time_base)
         else:
