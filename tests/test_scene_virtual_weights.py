@@ -1,0 +1,92 @@
+"""What the virtual_weights clip shows, checked against an independent calculation from the raw weights."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from circuit_clips.toy_models import ATTN_GAIN, RUNNING_EXAMPLE, induction_model
+
+from .conftest import ROOT
+
+
+def _module():
+    spec = importlib.util.spec_from_file_location("virtual_weights_scene", ROOT / "scenes" / "virtual_weights.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def shown():
+    """The scene's numbers, computed by its own load_model (no rendering)."""
+    module = _module()
+    state = SimpleNamespace(model=None)
+    module.VirtualWeights.load_model(state)
+    state.module = module
+    return state
+
+
+@pytest.fixture(scope="module")
+def model():
+    return induction_model()
+
+
+def test_virtual_weights_are_the_product(shown, model):
+    """W_K^(1) W_O^(0) in the paper's orientation: d_head x d_head, computed here entry by entry."""
+    d_head, d_model = model.d_head, model.d_model
+    expected = np.array(
+        [[sum(model.W_K[1, 0, m, i] * model.W_O[0, 0, j, m] for m in range(d_model)) for j in range(d_head)]
+         for i in range(d_head)]
+    )  # fmt: skip
+    assert np.allclose(shown.vw, expected)
+
+
+def test_virtual_weights_are_a_scaled_identity_on_the_tokens(shown, model):
+    """The caption's '5.89 on 8 diagonal entries, 0 elsewhere': one key direction per token."""
+    gain = math.sqrt(ATTN_GAIN * math.sqrt(model.d_head))
+    expected = np.zeros((model.d_head, model.d_head))
+    expected[: model.d_vocab, : model.d_vocab] = gain * np.eye(model.d_vocab)
+    assert np.allclose(shown.vw, expected)
+    assert shown.vw_is_scaled_identity and shown.vw_diag == pytest.approx(gain)
+    assert f"{shown.vw_diag:.2f}" == "5.89"
+    assert shown.vw_rank == shown.w_o_rank == model.d_vocab
+
+
+def test_layer_0_writes_what_layer_1_key_reads(shown, model):
+    prev = range(model.d_model)[model.subspaces["previous token"]]
+    written = set(np.flatnonzero(np.any(model.W_O[0, 0] != 0, axis=0)))
+    read_by_key = set(np.flatnonzero(np.any(model.W_K[1, 0] != 0, axis=1)))
+    assert written == set(prev) and shown.block == "previous token"
+    # the key reads the whole block, plus position 0's flag (the only other thing it reads)
+    assert read_by_key - set(prev) == {model.subspaces["position"].start}
+    assert shown.key_reads == ["position", "previous token"]
+
+
+def test_the_key_at_urs_is_the_virtual_weights_times_r(shown, model):
+    """At 'urs', r^(0) is D's value vector, W_K x_0 is zero, so k = W_K W_O r: a single entry, for D."""
+    tokens = model.to_tokens(RUNNING_EXAMPLE)
+    _, cache = model.run_with_cache(tokens)
+    pos = RUNNING_EXAMPLE.index("urs")
+    assert shown.prev_token == "D"
+    assert np.allclose(shown.k, cache["blocks.1.attn.hook_k"][pos, 0])
+    assert np.allclose(shown.k, shown.vw @ shown.r)
+    assert np.allclose(shown.k_direct, 0)
+    assert int(np.argmax(shown.k)) == model.vocab.index("D")
+    assert f"{shown.k.max():.2f}" == "5.89"
+
+
+def test_the_writers_fill_the_stream(model):
+    """The bottleneck frame: W_E, W_pos and each head's W_O write disjoint blocks whose ranks add to d_model."""
+    module = _module()
+    state = SimpleNamespace(model=model)
+    writers = module.VirtualWeights.writers(state)
+    assert [name for name, _, _ in writers] == ["W_E", r"W_{\text{pos}}", "W_O^{(0)}", "W_O^{(1)}"]
+    ranks = [np.linalg.matrix_rank(matrix) for _, _, matrix in writers]
+    assert ranks == [8, 12, 8, 8] and sum(ranks) == model.d_model
+    blocks = [module.nonzero_blocks(np.abs(matrix).sum(axis=1), model.subspaces) for _, _, matrix in writers]
+    assert blocks == [["token"], ["position"], ["previous token"], ["output"]]
