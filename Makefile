@@ -40,6 +40,10 @@ $(CLIPS): %: $(OUT)/%.mp4
 $(OUT)/%.mp4: scenes/%.py $(PACKAGE) | $(RENDER_SETUP)
 	$(PIPELINE) render $* --quality $(QUALITY)
 
+# Interrupted (Ctrl-C, SIGTERM), make deletes a target its recipe has changed; the pipeline
+# publishes a clip's MP4, poster and captions all or nothing, so keep what it published.
+.PRECIOUS: $(VIDEOS)
+
 # Joining copies the clips' packets (seconds, no re-encoding): redone when a published clip changes.
 $(FULL_VIDEO): $(VIDEOS) | $(RENDER_SETUP)
 	$(PIPELINE) compile --quality $(QUALITY)
@@ -71,6 +75,12 @@ sheets: $(CLIPS:%=sheet-%)
 
 setup: $(RENDER_SETUP)
 
+# What rendering and installing need from the system, present or missing, with the Debian
+# package for each; works before the .venv exists.
+.PHONY: doctor
+doctor:
+	@if $(PY) -c "import circuit_clips" 2>/dev/null; then $(PIPELINE) doctor; else python3 src/circuit_clips/pipeline/doctor.py; fi
+
 $(RENDER_SETUP): pyproject.toml tools/setup.sh
 	tools/setup.sh render
 
@@ -93,6 +103,7 @@ help:
 	@echo "make sheets         contact sheets of every clip"
 	@echo "make test           run the test suite (installs Chromium and the test tools first)"
 	@echo "make setup          only install what rendering needs"
+	@echo "make doctor         list the system packages rendering needs: present or missing"
 	@echo "make help           this list"
 
 # Any other target: not a clip.

@@ -47,6 +47,8 @@ fi
 stamp=".venv/.installed-$what"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing circuit_clips$extras into .venv"
+  # pycairo and ManimPango are compiled: say which headers are missing before pip fails deep inside.
+  .venv/bin/python -c "import cairo, manimpango" 2>/dev/null || python3 src/circuit_clips/pipeline/doctor.py --require setup
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade "pip>=23"
   .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extras"
   touch "$stamp"

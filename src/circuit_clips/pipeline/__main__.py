@@ -1,22 +1,28 @@
 """Command line of the pipeline: ``python -m circuit_clips.pipeline COMMAND ...``.
 
 Commands: ``list``, ``render CLIP [--quality high|low]``, ``sheet CLIP [--quality ...]``,
-``probe FILE``, ``compile`` (the full video), ``page`` (the preview page),
+``probe FILE``, ``doctor``, ``compile`` (the full video), ``page`` (the preview page),
 ``serve [--port N]``, ``check-web [--screenshot PNG]`` (the page in headless Chromium).
 Errors are one line that says what exists, and a non-zero exit code.
+SIGINT and SIGTERM stop a render cleanly (Manim stopped, nothing half-published); the process
+then ends by that signal, as its caller (make, a shell loop) expects.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from pathlib import Path
 
 from .compile import CompileError, compile_video
+from .doctor import MissingDependencyError, require_render_dependencies
+from .doctor import main as doctor_main
 from .mp4 import probe
 from .project import QUALITIES, Project, UnknownClipError
 from .publish import PublishError
-from .render import RenderError, build_clip, check_scene_class
+from .render import Interrupted, RenderError, build_clip, check_scene_class
 from .sheet import contact_sheet
 
 
@@ -30,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--quality", default="high", help=f"one of {', '.join(QUALITIES)}")
     sub = commands.add_parser("probe", help="print a video's codec, size, rate, duration, faststart")
     sub.add_argument("file", type=Path)
+    commands.add_parser("doctor", help="list the system packages rendering needs: present or missing")
     for name, helptext in [
         ("compile", "join the published clips into the full video, with chapters and captions"),
         ("page", "write the preview page of the published videos"),
@@ -43,6 +50,17 @@ def _parser() -> argparse.ArgumentParser:
         if name == "check-web":
             sub.add_argument("--screenshot", type=Path, help="save a screenshot taken during playback")
     return parser
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
+
+
+def _die_by(signum: int) -> int:
+    """End this process by ``signum`` (after clean-up), so the caller sees how it ended."""
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+    return 128 + signum  # not reached
 
 
 def _web(project: Project, args: argparse.Namespace) -> int:
@@ -71,12 +89,14 @@ def _web(project: Project, args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     project = Project.here()
+    signal.signal(signal.SIGTERM, _raise_interrupted)
     try:
         if args.command == "list":
             print("\n".join(project.clips()))
         elif args.command == "render":
             quality = project.quality(args.quality)
             check_scene_class(project, args.clip)
+            require_render_dependencies()
             print(build_clip(project, args.clip, quality))
         elif args.command == "sheet":
             quality = project.quality(args.quality)
@@ -88,13 +108,17 @@ def main(argv: list[str] | None = None) -> int:
             print(contact_sheet(video, out))
         elif args.command == "probe":
             print(probe(args.file))
+        elif args.command == "doctor":
+            return doctor_main([])
         elif args.command == "compile":
             print(compile_video(project, project.quality(args.quality)))
         elif args.command in ("page", "serve", "check-web"):
             return _web(project, args)
-    except (UnknownClipError, RenderError, PublishError, CompileError) as err:
+    except (UnknownClipError, RenderError, PublishError, MissingDependencyError, CompileError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM as Interrupted
+        return _die_by(getattr(err, "signum", signal.SIGINT))
     return 0
 
 

@@ -10,6 +10,7 @@ so an interrupted publish leaves the previous good set or the new one, never a m
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 from contextlib import contextmanager
@@ -85,15 +86,37 @@ def publish_clip(rendered: Path, out_dir: Path, name: str, *, title: str = "", d
         remux_faststart(rendered, parts[mp4], metadata={"title": title or name, "description": description})
         replace_with_manifest(out_dir, parts)
     except OSError as err:
-        for part in parts.values():
-            part.unlink(missing_ok=True)
-        raise PublishError(
-            f"could not publish {name} into {out_dir}: {err.strerror or err}. "
-            "The previous published files are unchanged; free some disk space or make the "
-            "folder writable, then run make again."
-        ) from err
+        _remove_parts(parts)
+        raise PublishError(_failure(name, out_dir, err)) from err
     except BaseException:
-        for part in parts.values():
-            part.unlink(missing_ok=True)
+        _remove_parts(parts)
         raise
     return mp4
+
+
+def _remove_parts(parts: dict[Path, Path]) -> None:
+    """Remove the temporary files, held against a second Ctrl-C (the next render would anyway)."""
+    with _signals_held():
+        for part in parts.values():
+            try:
+                part.unlink(missing_ok=True)
+            except OSError:
+                pass  # e.g. a read-only folder, where no part could be written either
+
+
+def _failure(name: str, out_dir: Path, err: OSError) -> str:
+    """One line: what failed, on which file, that nothing changed, and what to do."""
+    advice = {
+        errno.ENOSPC: "free some disk space",
+        errno.EDQUOT: "free some disk space (the disk quota is used up)",
+        errno.EROFS: "publish onto a writable file system",
+        errno.EACCES: "make the folder writable",
+        errno.EPERM: "make the folder writable",
+        errno.ENOTDIR: f"make {out_dir} a folder (a file is in the way)",
+        errno.EEXIST: f"make {out_dir} a folder (a file is in the way)",
+    }.get(err.errno, "free some disk space or make the folder writable")
+    where = f" ({err.filename})" if err.filename else ""
+    return (
+        f"could not publish {name} into {out_dir}: {err.strerror or err}{where}. "
+        f"The previous published files are unchanged; {advice}, then run make again."
+    )
