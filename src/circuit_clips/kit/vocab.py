@@ -100,8 +100,7 @@ class VocabColumn(VGroup):
                 n.shift(RIGHT * (right - n.get_right()[0]))
         self.add(self.names)
 
-        anchor = self.names if side[0] > 0 else self.column.outline
-        self.readout_x = anchor.get_right()[0] + 0.2
+        self._readout_anchor = self.names if side[0] > 0 else self.column.outline
         self.readouts: dict[int, Text] = {}
         for i in self._indices(readout):
             self.readouts[i] = self._readout(i)
@@ -142,6 +141,11 @@ class VocabColumn(VGroup):
                 return [int(i) for i in np.nonzero(np.round(self.values, self.digits))[0]]
             raise ValueError(f"readout must be None, 'all', 'nonzero' or indices, got {which!r}")
         return [int(i) for i in which]
+
+    @property
+    def readout_x(self) -> float:
+        """Where the readouts start (left edge), wherever the column has moved."""
+        return self._readout_anchor.get_right()[0] + 0.2
 
     def _readout(self, index: int) -> Text:
         text = Text(format_value(self.values[index], self.digits), font_size=self.font_size, color=MUTED_TEXT_COLOR)
