@@ -1,0 +1,77 @@
+"""What the zero_layer clip shows, checked against an independent count of the shipped story."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from collections import Counter
+from importlib import resources
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from .conftest import ROOT
+
+
+def _scene_module():
+    spec = importlib.util.spec_from_file_location("zero_layer_scene", ROOT / "scenes" / "zero_layer.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def shown():
+    """The scene's numbers, computed by its own load_model (no rendering)."""
+    module = _scene_module()
+    state = SimpleNamespace()
+    module.ZeroLayer.load_model(state)
+    state.module = module
+    return state
+
+
+def _story_words() -> list[str]:
+    text = resources.files("circuit_clips").joinpath("data", "harbour.txt").read_text("utf-8")
+    return re.findall(r"[a-z']+", text.lower())
+
+
+def test_example_percentages_are_the_story_counts(shown):
+    """The caption's 'of' -> 'the' figure is the add-one smoothed count from the story itself."""
+    words = _story_words()
+    vocab = set(shown.vocab)
+    follows_of = [b if b in vocab else "<other>" for a, b in zip(words, words[1:]) if a == "of"]
+    counts = Counter(follows_of)
+    expected = (counts["the"] + 1) / (len(follows_of) + len(shown.vocab))
+    i, j = shown.vocab.index("the"), shown.vocab.index("of")
+    assert shown.true_probs[j, i] == pytest.approx(expected)
+    assert f"{shown.true_probs[j, i]:.0%}" == "41%"
+
+
+def test_model_table_is_the_best_rank_d_model_fit(shown):
+    """W_E W_U equals the truncated SVD of the true log-probability table (Eckart-Young)."""
+    u, s, vt = np.linalg.svd(shown.true_log)
+    d = shown.d_model
+    best = (u[:, :d] * s[:d]) @ vt[:d]
+    assert np.allclose(shown.model_logits, best)
+    assert shown.model_rank == d == 4
+    assert shown.true_rank == len(shown.vocab) == 13
+    # dropped singular values are exactly the approximation error
+    err = np.linalg.norm(shown.true_log - shown.model_logits)
+    assert err == pytest.approx(np.sqrt(np.sum(s[d:] ** 2)))
+
+
+def test_example_guess_is_the_forward_pass(shown):
+    """The guess shown for 'of' is softmax(W_U W_E t) and its best word is 'the'."""
+    model = shown.model
+    logits = model.W_E[shown.word_id] @ model.W_U
+    probs = np.exp(logits) / np.exp(logits).sum()
+    assert np.allclose(shown.p_example, probs)
+    assert shown.vocab[int(np.argmax(probs))] == "the"
+    assert np.allclose(shown.x_example, model.W_E[shown.word_id])
+
+
+def test_full_width_stream_reproduces_the_table(shown):
+    """The sweep ends at d_model = d_vocab, where the model's table is the true one."""
+    wide = shown.module.zero_layer_model(d_model=len(shown.vocab))
+    assert np.allclose(wide.W_E @ wide.W_U, shown.true_log)
