@@ -1,0 +1,386 @@
+"""Clip 8, one_layer: path expansion of a one-layer model; heads as skip-trigram tables.
+
+Storyboard: logits = direct path ``W_U W_E`` + sum over heads
+``A^h (x) (W_U W_OV^h W_E)``. Each head is a table of skip-trigrams
+``[source] ... [destination] -> [out]``: ``keep ... in -> mind``, then the bug
+``keep ... in -> bay`` with the model's real logits, and copying (an OV
+circuit with positive eigenvalues raises the token it attends to).
+
+Every number comes from :func:`~circuit_clips.toy_models.skip_trigram_model`
+run on ``keep it in``: the patterns are the cache's, the per-head terms are
+:func:`~circuit_clips.circuits.path_expansion`'s, the tables are
+:func:`~circuit_clips.circuits.full_ov_circuit` (drawn in the paper's
+orientation, ``W_U W_OV W_E``: column = source token, row = output token) and
+the eigenvalues are :func:`~circuit_clips.circuits.ov_eigenvalues`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Create,
+    FadeIn,
+    FadeOut,
+    Indicate,
+    LaggedStart,
+    MathTex,
+    ReplacementTransform,
+    Succession,
+    VGroup,
+)
+
+from circuit_clips.circuits import full_ov_circuit, full_qk_circuit, ov_eigenvalues, path_expansion
+from circuit_clips.kit import (
+    MATH_SIZE_BODY,
+    MATH_SIZE_LABEL,
+    MUTED_TEXT_COLOR,
+    TEXT_COLOR,
+    AttentionPatternMap,
+    ClipScene,
+    ColorBar,
+    HeatMap,
+    LOGIT_COLOR,
+    TokenRow,
+    VectorColumn,
+    VocabColumn,
+    block_frame,
+    format_value,
+    head_color,
+    merge,
+    write,
+)
+from circuit_clips.toy_models import skip_trigram_model
+
+PROMPT = ["keep", "it", "in"]
+#: The completions a reader expects after ``keep ... <destination>``: English, not a number.
+INTENDED = {"in": "mind", "at": "bay"}
+HEAD_NAMES = {0: "skip-trigram head", 1: "copying head"}
+OV_CELL = 0.38  # the OV tables, the head terms and the logits share this row height
+DIGITS = 3  # decimals of the logits on screen
+PANEL_LEFT = -6.2  # left edge of the head panel
+PANEL_TOP = 0.85  # top of the grids in the head panel
+TERM_X, LOGIT_X = 2.6, 3.9  # the head's term and the logits
+TRIGRAM_Y = -2.85  # the skip-trigram lines
+
+
+class OneLayer(ClipScene):
+    title = "One-layer transformers"
+    description = "Direct path plus one skip-trigram table per head: keep ... in -> mind, and the bug keep ... in -> bay."
+
+    def construct(self):
+        self.run_model()
+        self.show_title()
+        # logits = direct path + sum over heads of A^h (x) W_U W_OV^h W_E
+        self.path_expansion_equation()
+        self.direct_path()
+        # Head 0: QK says where to look, OV what to write
+        self.head_looks(0)
+        self.head_table(0)
+        self.head_term(0)
+        # keep ... in -> mind, and the bug keep ... in -> bay
+        self.skip_trigram()
+        self.the_bug()
+        # Head 1 copies
+        self.copying_head()
+        self.head_term(1)
+        self.sum_of_paths()
+        self.end_on_summary(
+            "One layer: the direct path plus one table per head. Head 0: keep ... in -> mind, and the bug "
+            "keep ... in -> bay. Head 1 copies.",
+            *self.summary_tables(),
+            run_time=1.6,
+            hold=3.0,
+        )
+
+    # --- the model -----------------------------------------------------------
+    def run_model(self) -> None:
+        model = self.model = skip_trigram_model()
+        self.vocab = model.vocab
+        self.ids = model.to_tokens(PROMPT)
+        self.last = len(PROMPT) - 1
+        self.logits, cache = model.run_with_cache(self.ids)
+        self.patterns = cache["blocks.0.attn.hook_pattern"]  # [head, destination, source]
+        self.paths = path_expansion(model, self.ids)  # "direct", "L0H0", "L0H1": [pos, d_vocab]
+        assert np.allclose(sum(self.paths.values()), self.logits)
+        self.ov_tables = [full_ov_circuit(model, 0, h).T for h in range(model.n_heads)]  # [out, source]
+        self.qk_table = full_qk_circuit(model, 0, 0)  # [destination token, source token]
+        self.eigenvalues = ov_eigenvalues(model, 0, 1)
+        self.final = self.logits[self.last]
+        self.mind, self.bay = self.vocab.index("mind"), self.vocab.index("bay")
+        assert self.final[self.mind] == self.final[self.bay], "the bug: mind and bay tie exactly"
+
+    def skip_trigrams(self, head: int) -> list[tuple[str, str, str, float]]:
+        """``(source, destination, out, strength)`` of a head: destination attends to source, source writes out."""
+        table = self.ov_tables[head]
+        found = []
+        for d, s in zip(*np.nonzero(self.qk_table > 0)):
+            for o in np.nonzero(table[:, s] > 0)[0]:
+                found.append((self.vocab[s], self.vocab[d], self.vocab[o], float(table[o, s])))
+        return found
+
+    # --- pieces ----------------------------------------------------------------
+    def pattern_map(self, head: int) -> VGroup:
+        pattern = AttentionPatternMap(
+            self.patterns[head], PROMPT, color=head_color(0, head), cell_size=0.6,
+            row_title="destination", col_title="source",
+        )  # fmt: skip
+        header = MathTex(f"A^{head}", font_size=MATH_SIZE_BODY, color=head_color(0, head))
+        header.next_to(pattern.col_title, UP, buff=0.2).match_x(pattern.cells)
+        pattern.header = header
+        pattern.add(header)
+        return pattern
+
+    def ov_map(self, head: int) -> HeatMap:
+        table = HeatMap(
+            self.ov_tables[head], cell_size=OV_CELL, row_labels=self.vocab, col_labels=self.vocab,
+            col_labels_rotated=True, row_title="output", col_title="source", outline_color=head_color(0, head),
+        )  # fmt: skip
+        table.outline.set_stroke(width=3)
+        header = MathTex(rf"W_U W_{{OV}}^{head} W_E", font_size=MATH_SIZE_BODY, color=head_color(0, head))
+        header.next_to(table.col_title, UP, buff=0.2).match_x(table.cells)
+        table.header = header
+        table.add(header)
+        return table
+
+    def place_left_panel(self, left: VGroup, right: VGroup, *, gap: float = 0.45, left_edge: float = PANEL_LEFT) -> None:
+        """Two maps side by side in the left part of the frame, grid tops level."""
+        right.shift(UP * (PANEL_TOP - right.cells.get_top()[1]))
+        left.next_to(right, LEFT, buff=gap)
+        left.shift(UP * (right.cells.get_top()[1] - left.cells.get_top()[1]))
+        VGroup(left, right).shift(RIGHT * (left_edge - min(left.get_left()[0], right.get_left()[0])))
+
+    # --- beats -----------------------------------------------------------------
+    def path_expansion_equation(self) -> None:
+        self.equation = MathTex(
+            r"T", "=", r"\mathrm{Id}\otimes W_U W_E", "+", r"\sum_h A^h \otimes W_U W_{OV}^h W_E",
+            font_size=MATH_SIZE_BODY,
+        ).to_edge(UP, buff=0.3)  # fmt: skip
+        self.beat(
+            "One layer, attention only. Its logits are a sum of paths: the direct path, plus one term "
+            "per head.",
+            FadeIn(self.equation, shift=0.2 * DOWN),
+            run_time=1.2,
+            hold=3.6,
+        )
+
+    def direct_path(self) -> None:
+        direct = self.paths["direct"][self.last]
+        assert np.allclose(direct, 0), "this model has no direct path"
+        self.logit_col = VocabColumn(
+            direct, self.vocab, side=RIGHT, digits=DIGITS, cell_height=OV_CELL, cell_width=0.4,
+            outline_color=LOGIT_COLOR,
+        )  # fmt: skip
+        grid_y = PANEL_TOP - len(self.vocab) * OV_CELL / 2  # rows level with the OV tables' rows
+        self.logit_col.shift(RIGHT * (LOGIT_X - self.logit_col.column.get_x()) + UP * (grid_y - self.logit_col.cells.get_y()))
+        self.prompt = TokenRow([*PROMPT, "?"], font_size=28)
+        self.prompt.move_to([LOGIT_X + 0.6, 2.25, 0])
+        self.logit_title = MathTex(rf"\text{{logits after `{PROMPT[-1]}'}}", font_size=MATH_SIZE_LABEL)
+        self.logit_title.next_to(self.logit_col.column, UP, buff=0.25).set_x(self.logit_col.get_x())
+        self.legend = ColorBar(width=1.4).to_corner(DOWN + RIGHT, buff=0.4)
+        self.beat(
+            f"Prompt: '{' '.join(PROMPT)}'. The direct path, W_U W_E, is zero in this model: every logit "
+            f"comes from a head.",
+            LaggedStart(*[FadeIn(t, shift=0.2 * DOWN) for t in self.prompt.tiles], lag_ratio=0.15),
+            FadeIn(self.logit_col),
+            FadeIn(self.logit_title),
+            FadeIn(self.legend),
+            Indicate(self.equation[2], color=TEXT_COLOR),
+            run_time=1.6,
+            hold=3.2,
+        )
+
+    def head_looks(self, head: int) -> None:
+        pattern = self.pattern = self.pattern_map(head)
+        table = self.table = self.ov_map(head)
+        self.place_left_panel(pattern, table)
+        weight = self.patterns[head][self.last]
+        src = int(np.argmax(weight))
+        self.row_frame = block_frame(pattern, rows=slice(self.last, self.last + 1), color=TEXT_COLOR)
+        anims = []
+        if head == 0:
+            expanded = MathTex(
+                r"T", "=", r"\mathrm{Id}\otimes W_U W_E", "+", r"A^0 \otimes W_U W_{OV}^0 W_E", "+",
+                r"A^1 \otimes W_U W_{OV}^1 W_E", font_size=MATH_SIZE_BODY,
+            ).move_to(self.equation)  # fmt: skip
+            expanded[4].set_color(head_color(0, 0))
+            expanded[6].set_color(head_color(0, 1))
+            anims = [ReplacementTransform(self.equation, expanded)]
+            self.equation = expanded
+        self.beat(
+            f"Head {head}'s QK circuit decides where to look: from '{PROMPT[self.last]}', it attends to "
+            f"'{PROMPT[src]}' (weight {weight[src]:.3f}).",
+            *anims,
+            FadeIn(pattern),
+            Create(self.row_frame),
+            run_time=1.6,
+            hold=3.0,
+        )
+
+    def head_table(self, head: int) -> None:
+        table = self.table
+        keep = self.vocab.index("keep")
+        raised = np.nonzero(self.ov_tables[head][:, keep] > 0)[0]
+        col_frame = self.col_frame = block_frame(table, cols=slice(keep, keep + 1), color=TEXT_COLOR)
+        words = " and ".join(f"'{self.vocab[o]}'" for o in raised)
+        values = sorted({format_value(self.ov_tables[head][o, keep], 0) for o in raised})
+        self.beat(
+            f"Its OV circuit, the table W_U W_OV W_E, decides what to write: attending to 'keep' raises "
+            f"{words} by {' and '.join(values)}.",
+            FadeIn(table),
+            Create(col_frame),
+            run_time=1.6,
+            hold=3.4,
+        )
+
+    def head_term(self, head: int) -> None:
+        """The head's term for the last position: the table's source columns, weighted by attention, added."""
+        table, color = self.table, head_color(0, head)
+        weights = self.patterns[head][self.last]
+        term = self.paths[f"L0H{head}"][self.last]
+        sources = []
+        for tok in self.ids:
+            src = VectorColumn(self.ov_tables[head][:, tok], cell_height=OV_CELL, cell_width=OV_CELL, outline_color=color)
+            sources.append(src.move_to(table.column(int(tok))))
+        term_col = VectorColumn(term, cell_height=OV_CELL, cell_width=0.4, outline_color=color)
+        term_col.move_to([TERM_X, self.logit_col.cells.get_y(), 0])
+        term_label = MathTex(rf"\text{{head {head}}}", font_size=MATH_SIZE_LABEL, color=color)
+        term_label.next_to(term_col, DOWN, buff=0.2)
+        if np.allclose(weights, weights[0]):
+            weight_text = f"{weights[0]:.2f} each"
+        else:
+            weight_text = ", ".join(f"{w:.2f}" for w in weights)
+        fades = [FadeOut(m) for m in (self.row_frame, self.col_frame) if m in self.mobjects]
+        self.beat(
+            f"Head {head}'s term for '{PROMPT[self.last]}': the table's columns of "
+            f"{', '.join(repr(t) for t in PROMPT)}, weighted by attention ({weight_text}), summed.",
+            merge(sources, weights, term_col, run_time=2.6),
+            FadeIn(term_label),
+            *fades,
+            hold=1.8,
+        )
+        before = self.logit_col.values.copy()
+        adding = write(term_col, self.logit_col.column, side=LEFT, gap=0.35, plus_color=color, run_time=2.2)
+        assert np.allclose(self.logit_col.values, before + term)
+        raised = [self.vocab[i] for i in np.nonzero(term > 1e-9)[0]]
+        self.beat(
+            "It is added to the logits." if head == 0 else
+            f"It adds {format_value(term.max(), DIGITS)} to {', '.join(repr(w) for w in raised)}: "
+            f"the words already in the context.",
+            Succession(adding, self.logit_col.update_readouts("nonzero", run_time=0.6), run_time=2.8),
+            FadeOut(term_label, run_time=1.0),
+            hold=0.8 if head == 0 else 1.6,
+        )
+
+    def skip_trigram(self) -> None:
+        mind = self.logit_col.values[self.mind]
+        self.trigram_mind = MathTex(
+            r"\text{keep}", r"\ \dots\ ", r"\text{in}", r"\ \to\ ", r"\text{mind}", font_size=MATH_SIZE_BODY
+        )  # fmt: skip
+        self.trigram_mind.move_to([-4.6, TRIGRAM_Y, 0])
+        self.beat(
+            f"'mind' gets {format_value(mind, DIGITS)}: the skip-trigram keep ... in -> mind.",
+            FadeIn(self.trigram_mind, shift=0.2 * UP),
+            Indicate(self.logit_col.row(self.mind), color=TEXT_COLOR),
+            run_time=1.4,
+            hold=2.0,
+        )
+
+    def the_bug(self) -> None:
+        bay = self.logit_col.values[self.bay]
+        self.trigram_bay = MathTex(
+            r"\text{keep}", r"\ \dots\ ", r"\text{in}", r"\ \to\ ", r"\text{bay}", r"\ \text{(bug)}",
+            font_size=MATH_SIZE_BODY,
+        )  # fmt: skip
+        self.trigram_bay[5].set_color(MUTED_TEXT_COLOR)
+        self.trigram_bay.next_to(self.trigram_mind, RIGHT, buff=1.2)
+        others = [t for t in self.skip_trigrams(0) if t[1] != PROMPT[self.last]]
+        at_line = ", ".join(f"{s} ... {d} -> {o}" for s, d, o, _ in others)
+        self.beat(
+            f"But 'bay' gets {format_value(bay, DIGITS)} too: the bug keep ... in -> bay. "
+            f"Likewise {at_line}.",
+            FadeIn(self.trigram_bay, shift=0.2 * UP),
+            Indicate(self.logit_col.row(self.bay), color=TEXT_COLOR),
+            run_time=1.4,
+            hold=2.6,
+        )
+        keep = self.vocab.index("keep")
+        self.row_frame = block_frame(self.pattern, rows=slice(self.last, self.last + 1), color=TEXT_COLOR)
+        self.col_frame = block_frame(self.table, cols=slice(keep, keep + 1), color=TEXT_COLOR)
+        self.beat(
+            f"QK picks where to look, OV what to write, separately: the column 'keep' never sees "
+            f"'{PROMPT[self.last]}', so the head cannot tie 'mind' to it.",
+            Create(self.row_frame),
+            Create(self.col_frame),
+            run_time=1.2,
+            hold=3.4,
+        )
+
+    def copying_head(self) -> None:
+        self.head0_table = self.table
+        old_pattern = self.pattern
+        pattern = self.pattern = self.pattern_map(1)
+        table = self.table = self.ov_map(1)
+        self.place_left_panel(pattern, table)
+        eig = self.eigenvalues
+        assert np.allclose(eig.imag, 0) and np.all(eig.real > 0)
+        if np.allclose(eig, eig[0]):
+            eig_text = rf"\lambda_1 = \dots = \lambda_{len(eig)} = {format_value(eig[0].real, 0)}"
+        else:
+            eig_text = r"\lambda = " + r",\ ".join(format_value(v, 1) for v in eig.real)
+        self.eig_label = MathTex(eig_text, font_size=MATH_SIZE_LABEL, color=head_color(0, 1))
+        self.eig_label.next_to(table.cells, DOWN, buff=0.3).match_x(table.cells)
+        w = self.patterns[1][self.last]
+        self.beat(
+            f"Head 1 looks at every word evenly ({w[0]:.2f} each); its table is diagonal: each word "
+            f"raises itself.",
+            FadeOut(old_pattern),
+            FadeOut(self.head0_table),
+            FadeOut(self.row_frame),
+            FadeOut(self.col_frame),
+            FadeIn(pattern),
+            FadeIn(table),
+            run_time=1.6,
+            hold=3.0,
+        )
+        self.beat(
+            f"Its eigenvalues are all positive (+{eig.real.min():.0f}): a copying head.",
+            FadeIn(self.eig_label, shift=0.2 * UP),
+            FadeOut(VGroup(self.trigram_mind, self.trigram_bay)),
+            run_time=1.0,
+            hold=2.4,
+        )
+
+    def sum_of_paths(self) -> None:
+        assert np.allclose(self.logit_col.values, self.final)
+        mind, bay = self.final[self.mind], self.final[self.bay]
+        self.beat(
+            f"Direct path + head 0 + head 1 = the model's logits: 'mind' {format_value(mind, DIGITS)}, "
+            f"'bay' {format_value(bay, DIGITS)}, still tied.",
+            Indicate(self.logit_col.row(self.mind), color=TEXT_COLOR),
+            Indicate(self.logit_col.row(self.bay), color=TEXT_COLOR),
+            run_time=1.4,
+            hold=2.8,
+        )
+
+    def summary_tables(self) -> list:
+        """The poster: both heads' tables side by side, the two skip-trigrams under head 0's."""
+        head0 = self.ov_map(0)
+        head1 = self.table
+        target1 = head1.copy()
+        self.place_left_panel(head0, target1, gap=0.3, left_edge=-6.8)
+        for line in (self.trigram_mind, self.trigram_bay):
+            line.scale(MATH_SIZE_LABEL / MATH_SIZE_BODY)
+        VGroup(self.trigram_mind, self.trigram_bay).arrange(DOWN, buff=0.15, aligned_edge=LEFT)
+        VGroup(self.trigram_mind, self.trigram_bay).next_to(head0.cells, DOWN, buff=0.3).match_x(head0.cells)
+        eig_target = self.eig_label.copy().next_to(target1.cells, DOWN, buff=0.3).match_x(target1.cells)
+        return [
+            FadeOut(self.pattern),
+            ReplacementTransform(head1, target1),
+            self.eig_label.animate.move_to(eig_target),
+            FadeIn(head0),
+            FadeIn(VGroup(self.trigram_mind, self.trigram_bay)),
+        ]

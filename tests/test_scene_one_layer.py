@@ -1,0 +1,71 @@
+"""What the one_layer clip shows, checked against a hand computation of the skip-trigram model."""
+
+from __future__ import annotations
+
+import importlib.util
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from manim import RIGHT
+
+from circuit_clips.kit import VocabColumn, format_value
+
+from .conftest import ROOT
+
+
+def _scene_module():
+    spec = importlib.util.spec_from_file_location("one_layer_scene", ROOT / "scenes" / "one_layer.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def shown():
+    module = _scene_module()
+    state = SimpleNamespace()
+    module.OneLayer.run_model(state)
+    state.module = module
+    return state
+
+
+def test_mind_and_bay_tie_at_the_attention_weight_times_the_gain(shown):
+    """'in' attends to 'keep' with e^10 / (e^10 + 2) (scores 10, 0, 0); OV writes 10 into mind and bay."""
+    weight = np.exp(10) / (np.exp(10) + 2)
+    assert shown.patterns[0][shown.last] == pytest.approx([weight, (1 - weight) / 2, (1 - weight) / 2])
+    assert shown.final[shown.mind] == shown.final[shown.bay]
+    assert shown.final[shown.mind] == pytest.approx(10 * weight)
+    assert format_value(shown.final[shown.mind], 3) == "9.999"
+    others = np.delete(shown.final, [shown.mind, shown.bay])
+    assert others.max() < shown.final[shown.mind]
+
+
+def test_copying_head_adds_a_third_of_five_to_each_context_word(shown):
+    term = shown.paths["L0H1"][shown.last]
+    vocab = shown.vocab
+    for word in ("keep", "it", "in"):
+        assert term[vocab.index(word)] == pytest.approx(5 / 3)
+    assert np.all(shown.eigenvalues.real > 0) and np.allclose(shown.eigenvalues, 5)
+
+
+def test_skip_trigrams_of_head_0(shown):
+    """The table read off the circuits: both destinations, both outputs (two of them bugs)."""
+    found = {(s, d, o) for s, d, o, _ in shown.module.OneLayer.skip_trigrams(shown, 0)}
+    assert found == {("keep", d, o) for d in ("in", "at") for o in ("mind", "bay")}
+
+
+def test_paths_sum_to_the_logits(shown):
+    assert np.allclose(shown.paths["direct"], 0)
+    assert np.allclose(sum(shown.paths.values()), shown.logits)
+
+
+def test_vocab_column_readouts_follow_the_column():
+    col = VocabColumn(np.array([0.0, 2.5, -1.0]), ["a", "b", "c"], readout="nonzero")
+    col.shift(RIGHT * 3)
+    col.set_values(np.array([1.0, 2.5, 0.0]))
+    col.update_readouts("nonzero")
+    assert sorted(col.readouts) == [0, 1]
+    assert col.readouts[0].text == "1.00"
+    assert col.readouts[0].get_left()[0] > col.names.get_right()[0]
+    assert format_value(-0.001, 2) == "0.00" and format_value(-1.5, 1) == "\u22121.5"
