@@ -1,0 +1,419 @@
+"""Clip 5, heads_are_additive: multi-head attention is every head adding its own write.
+
+Storyboard: multi-head attention is "concatenate the heads, multiply by W_O";
+split W_O into one block of columns per head and it is the same as every head
+writing ``W_O^h r^h`` into the stream on its own. Heads are independent and
+additive.
+
+The skip-trigram model has two heads in its one layer. On ``keep them at`` the
+clip takes the last position's results ``r^h`` (``hook_z``), multiplies their
+concatenation by the whole ``W_O`` (column notation: ``[W_O^0 W_O^1]``, one
+block of columns per head), then splits ``W_O`` and computes each head's
+``W_O^h r^h`` (``hook_result``). Two copies of the stream column receive the
+two versions (one write, or one write per head) and end up equal
+(``hook_resid_post``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    AnimationGroup,
+    Brace,
+    Create,
+    FadeIn,
+    FadeOut,
+    LaggedStart,
+    Line,
+    MathTex,
+    ReplacementTransform,
+    Succession,
+    SurroundingRectangle,
+    Text,
+    VGroup,
+    smooth,
+    squish_rate_func,
+)
+
+from circuit_clips.kit import (
+    FONT_SIZE_LABEL,
+    FONT_SIZE_MIN,
+    MATH_SIZE_BODY,
+    MATH_SIZE_LABEL,
+    MUTED_TEXT_COLOR,
+    TEXT_COLOR,
+    AttentionPatternMap,
+    ClipScene,
+    ColorBar,
+    HeatMap,
+    VectorColumn,
+    flash_around,
+    head_color,
+    read,
+    stream_column,
+    subspace_guides,
+    write,
+)
+from circuit_clips.toy_models import skip_trigram_model
+
+TOKENS = ["keep", "them", "at"]
+LAYER = 0
+CELL = 0.25  # one cell of every vector and matrix in the product row (rows fit a word label)
+ROW_Y = -0.3  # vertical centre of the product row
+EQ_Y = 3.15  # the equation strip at the top
+
+
+def fmt(value: float) -> str:
+    """A number as printed in captions (two decimals, no negative zero)."""
+    return f"{value + 0.0:.2f}"
+
+
+class HeadsAreAdditive(ClipScene):
+    title = "Heads are additive"
+    description = "Concatenating the heads and multiplying by W_O is every head adding W_O^h r^h on its own."
+
+    def construct(self):
+        self.run_model()
+        self.show_title()
+        # Two heads, two patterns, two results
+        self.show_heads()
+        self.show_results()
+        # The textbook view: concatenate, multiply by one W_O, add to the stream
+        self.concatenate()
+        self.multiply_by_w_o()
+        self.add_to_stream()
+        # Split W_O into one block per head
+        self.split_w_o()
+        self.each_head_writes()
+        self.compare()
+        self.end_on_summary(
+            "Multi-head attention = every head adding its own W_O^h r^h. Heads are independent and additive.",
+            *self.swap_equation(self.summary_line),
+            run_time=1.2,
+            hold=2.5,
+        )
+
+    # --- the model -------------------------------------------------------------
+    def run_model(self) -> None:
+        self.model = model = skip_trigram_model()
+        self.n_heads, self.d_head = model.n_heads, model.d_head
+        self.logits, cache = model.run_with_cache(model.to_tokens(TOKENS))
+        self.dest = len(TOKENS) - 1
+        pre = f"blocks.{LAYER}"
+        self.pattern = cache[f"{pre}.attn.hook_pattern"]  # [head, dest, src]
+        self.z = cache[f"{pre}.attn.hook_z"][self.dest]  # [head, d_head]: r^h
+        self.result = cache[f"{pre}.attn.hook_result"][self.dest]  # [head, d_model]: W_O^h r^h
+        self.attn_out = cache[f"{pre}.hook_attn_out"][self.dest]
+        self.resid_pre = cache[f"{pre}.hook_resid_pre"][self.dest]
+        self.resid_post = cache[f"{pre}.hook_resid_post"][self.dest]
+        # Code (row vectors): concat(z) @ W_O_stacked, W_O_stacked [n_heads * d_head, d_model].
+        # Screen (column vectors): W_O = [W_O^0 W_O^1], [d_model, n_heads * d_head], the transpose.
+        self.w_o_rows = model.W_O[LAYER].reshape(self.n_heads * self.d_head, model.d_model)
+        self.concat = self.z.reshape(-1)
+        assert np.allclose(self.concat @ self.w_o_rows, self.attn_out)
+        assert np.allclose(self.result.sum(axis=0), self.attn_out)
+
+    # --- building blocks ---------------------------------------------------------
+    def column(self, values, color, label: str | None = None, **kwargs) -> VectorColumn:
+        return VectorColumn(
+            values, cell_height=CELL, cell_width=0.3, outline_color=color, outline_width=2.5,
+            label=label, **kwargs,
+        )  # fmt: skip
+
+    def w_o_block(self, head: int) -> HeatMap:
+        """Head ``head``'s block of W_O in column notation: [d_model, d_head]."""
+        return HeatMap(self.model.W_O[LAYER, head].T, cell_size=CELL, outline_color=head_color(LAYER, head))
+
+    def math(self, tex: str, color=TEXT_COLOR, size: float = MATH_SIZE_LABEL) -> MathTex:
+        return MathTex(tex, font_size=size, color=color)
+
+    def head_tex(self, tex: str, head: int) -> MathTex:
+        return self.math(tex, head_color(LAYER, head))
+
+    def colored(self, *parts: str, size: float = MATH_SIZE_LABEL) -> MathTex:
+        """MathTex from ``parts``; a part naming a head's symbol (``r^1``, ``W_O^0``...) gets its colour."""
+        tex = MathTex(*parts, font_size=size, color=TEXT_COLOR)
+        for part, mob in zip(parts, tex):
+            for head in range(self.n_heads):
+                if part.strip() in (f"r^{head}", f"W_O^{head}", f"W_O^{head} r^{head}"):
+                    mob.set_color(head_color(LAYER, head))
+        return tex
+
+    def swap_equation(self, new: MathTex) -> list:
+        """Fade the equation strip's old equation out and ``new`` in (they differ too much to morph)."""
+        old, self.equation = self.equation, new
+        return [FadeOut(old, shift=0.25 * UP), FadeIn(new, shift=0.25 * UP)]
+
+    def stacked_r(self, before: str = "", after: str = "", size: float = MATH_SIZE_LABEL) -> MathTex:
+        """``before [r^0; r^1] after`` with r^0, r^1 in their heads' colours."""
+        parts = [p for p in (before,) if p] + [r"\begin{bmatrix}", "r^0", r"\\", "r^1", r"\end{bmatrix}"]
+        return self.colored(*parts, *([after] if after else []), size=size)
+
+    # --- beats -----------------------------------------------------------------
+    def show_heads(self) -> None:
+        self.pattern_maps = VGroup()
+        for head in range(self.n_heads):
+            pmap = AttentionPatternMap(
+                self.pattern[head], TOKENS, color=head_color(LAYER, head), cell_size=0.92,
+                row_title="destination", col_title="source",
+            )  # fmt: skip
+            name = Text(f"head {head}", font_size=FONT_SIZE_LABEL + 4, color=head_color(LAYER, head))
+            name.next_to(pmap, UP, buff=0.2)
+            self.pattern_maps.add(VGroup(pmap, name))
+        self.pattern_maps.arrange(RIGHT, buff=2.6).move_to(UP * 0.35 + LEFT * 1.3)
+        self.legend = ColorBar(width=1.6).to_corner(DOWN + LEFT, buff=0.35)
+        self.beat(
+            f"One layer, {self.n_heads} heads: on '{' '.join(TOKENS)}', each head has its own attention pattern.",
+            LaggedStart(*[FadeIn(p) for p in self.pattern_maps], lag_ratio=0.4),
+            FadeIn(self.legend),
+            run_time=2.0,
+            hold=1.2,
+        )
+
+    def show_results(self) -> None:
+        self.r_cols = VGroup()
+        boxes = VGroup()
+        for head, group in enumerate(self.pattern_maps):
+            pmap = group[0]
+            boxes.add(SurroundingRectangle(pmap.row(self.dest), buff=0.04, color=head_color(LAYER, head)))
+            col = self.column(self.z[head], head_color(LAYER, head))
+            col.next_to(pmap.cells, RIGHT, buff=0.9)
+            self.r_cols.add(col)
+        self.r_labels = VGroup(
+            *[self.head_tex(rf"r^{h}", h).next_to(col, DOWN, buff=0.15) for h, col in enumerate(self.r_cols)]
+        )
+        w0 = self.pattern[0, self.dest]
+        w1 = self.pattern[1, self.dest]
+        src0 = TOKENS[int(np.argmax(w0))]
+        self.equation = self.math(
+            rf"r^h = \sum_j A^h_{{\text{{{TOKENS[self.dest]}}},\,j}}\, v^h_j", size=MATH_SIZE_BODY
+        )
+        self.equation.move_to(UP * EQ_Y)
+        self.beat(
+            f"At '{TOKENS[self.dest]}', head 0 attends to {src0} ({fmt(w0.max())}), head 1 spreads "
+            f"{fmt(w1.max())} over each token. Each head has its own result r^h.",
+            Create(boxes),
+            FadeIn(self.equation),
+            LaggedStart(*[FadeIn(VGroup(c, lab), shift=0.3 * RIGHT) for c, lab in zip(self.r_cols, self.r_labels)],
+                        lag_ratio=0.3),
+            run_time=2.0,
+            hold=2.2,
+        )
+        self.result_boxes = boxes
+
+    def concatenate(self) -> None:
+        # The product row: W_O (16 x 16 on screen), the stacked r, "=", the result
+        self.w_o_blocks = VGroup(*[self.w_o_block(h) for h in range(self.n_heads)]).arrange(RIGHT, buff=0)
+        self.w_o_blocks.move_to([-4.7, ROW_Y, 0])
+        self.w_o_outline = SurroundingRectangle(self.w_o_blocks, buff=0.03, color=MUTED_TEXT_COLOR, stroke_width=2)
+        self.w_o_label = self.math("W_O").next_to(self.w_o_outline, DOWN, buff=0.15)
+
+        self.concat_col = self.column(self.concat, TEXT_COLOR)
+        self.concat_col.next_to(self.w_o_outline, RIGHT, buff=0.3)
+        # a bar in each head's colour beside the part of the stacked vector that came from it
+        for head in range(self.n_heads):
+            part = self.concat_col.cells_of(slice(head * self.d_head, (head + 1) * self.d_head))
+            x = self.concat_col.outline.get_right()[0] + 0.08
+            bar = Line([x, part.get_top()[1] - 0.03, 0], [x, part.get_bottom()[1] + 0.03, 0])
+            self.concat_col.add(bar.set_stroke(head_color(LAYER, head), width=4))
+        stacked = VGroup(*[col.copy() for col in self.r_cols]).arrange(DOWN, buff=0).move_to(self.concat_col.body)
+        self.concat_label = self.stacked_r()
+        self.concat_label.next_to(self.concat_col, DOWN, buff=0.15)
+
+        new_eq = self.stacked_r(r"h(x) = W_O", size=MATH_SIZE_BODY)
+        new_eq.move_to(UP * EQ_Y)
+        self.beat(
+            f"Textbook multi-head attention: stack the heads' results into one vector ({self.concat.size} numbers)...",
+            FadeOut(self.pattern_maps),
+            FadeOut(self.result_boxes),
+            *[ReplacementTransform(col, part) for col, part in zip(self.r_cols, stacked)],
+            *[ReplacementTransform(lab, self.concat_label[2 * h + 1]) for h, lab in enumerate(self.r_labels)],
+            FadeIn(VGroup(self.concat_label[0], self.concat_label[4])),
+            *self.swap_equation(new_eq),
+            run_time=1.8,
+            hold=0.6,
+        )
+        # the two stacked results are now one vector of the concatenation's values
+        self.remove(*stacked, *self.concat_label)
+        self.add(self.concat_col, self.concat_label)
+
+    def multiply_by_w_o(self) -> None:
+        self.equals = self.math("=").next_to(self.concat_col, RIGHT, buff=0.22)
+        self.out_col = self.column(self.attn_out, TEXT_COLOR)
+        self.out_col.next_to(self.equals, RIGHT, buff=0.25).match_y(self.concat_col.body)
+        out_label = self.stacked_r("W_O").next_to(self.out_col, DOWN, buff=0.15)
+        out_label.set_x(self.out_col.get_x() + 0.25)
+        self.out_label = out_label
+        shape = f"{self.model.d_model}\u00d7{self.n_heads * self.d_head}"
+        self.beat(
+            f"...and multiply it by one big W_O ({shape}): the layer's whole output.",
+            Succession(
+                FadeIn(VGroup(self.w_o_blocks, self.w_o_outline, self.w_o_label), run_time=0.8),
+                AnimationGroup(
+                    FadeIn(self.equals),
+                    read(self.concat_col, self.w_o_outline, self.out_col, weight=self.w_o_rows, color=TEXT_COLOR),
+                    FadeIn(out_label),
+                    run_time=2.0,
+                ),
+            ),
+            hold=0.8,
+        )
+
+    def add_to_stream(self) -> None:
+        vocab, subspaces = self.model.vocab, self.model.subspaces
+        # streams[0]: one write per head (appears later, nearest the per-head products);
+        # streams[1]: the one big write. Row names and subspace brackets sit right of streams[1].
+        self.streams = VGroup()
+        for x in (2.4, 4.6):
+            col = stream_column(self.resid_pre, cell_height=CELL, cell_width=0.32)
+            col.move_to([x, ROW_Y, 0])
+            self.streams.add(col)
+        per_head, one_go = self.streams
+        words = VGroup()
+        for part in subspaces.values():
+            for tok, cell in zip(vocab, one_go.cells_of(part)):
+                words.add(Text(tok, font_size=FONT_SIZE_MIN, color=MUTED_TEXT_COLOR).next_to(cell, RIGHT, buff=0.15))
+        words.align_to(words[0], LEFT)
+        guides = subspace_guides(one_go, subspaces, side=RIGHT, buff=words.get_right()[0] - one_go.outline.get_right()[0] + 0.12)
+        title = Text(f"the stream at '{TOKENS[self.dest]}'", font_size=FONT_SIZE_LABEL, color=TEXT_COLOR)
+        title.next_to(self.streams, UP, buff=0.25)
+        labels = VGroup(
+            Text("head by head", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR),
+            Text("all at once", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR),
+        )
+        for label, col in zip(labels, self.streams):
+            label.next_to(col, DOWN, buff=0.2)
+        self.stream_decor = VGroup(guides, words, title)
+        self.stream_labels = labels
+        self.beat(
+            f"The stream at '{TOKENS[self.dest]}': a one-hot of '{TOKENS[self.dest]}' in its token block.",
+            FadeIn(one_go),
+            FadeIn(self.stream_decor),
+            run_time=1.2,
+            hold=1.0,
+        )
+        self.beat(
+            "The layer's output is added in one go, into the output block.",
+            FadeOut(self.out_label),
+            write(self.out_col, one_go, side=LEFT, gap=0.35),
+            FadeIn(labels[1]),
+            run_time=2.0,
+            hold=0.6,
+        )
+
+    def split_w_o(self) -> None:
+        # New places: W_O^0 r^0 + W_O^1 r^1 = h^0 + h^1
+        blocks = self.w_o_blocks
+        r_parts = VGroup(
+            *[self.column(self.z[h], head_color(LAYER, h)) for h in range(self.n_heads)]
+        ).arrange(DOWN, buff=0).move_to(self.concat_col.body)
+        self.r_parts = r_parts
+        xs = [-5.78, -2.66]
+        targets = VGroup()
+        for head, x in enumerate(xs):
+            block = blocks[head].copy().move_to([x, ROW_Y, 0])
+            r = r_parts[head].copy().next_to(block, RIGHT, buff=0.15).match_y(block)
+            targets.add(VGroup(block, r))
+        self.plus_lhs = self.math("+").move_to((targets[0].get_right() + targets[1].get_left()) / 2)
+        self.block_labels = VGroup()
+        for h in range(self.n_heads):
+            block, r = targets[h]
+            self.block_labels.add(self.head_tex(rf"W_O^{h}", h).next_to(block, DOWN, buff=0.15))
+            self.block_labels.add(self.head_tex(rf"r^{h}", h).next_to(r, DOWN, buff=0.15))
+        braces = VGroup()
+        for head in range(self.n_heads):
+            brace = Brace(blocks[head], UP, buff=0.08, color=head_color(LAYER, head))
+            tex = self.head_tex(rf"W_O^{head}", head).next_to(brace, UP, buff=0.08)
+            braces.add(VGroup(brace, tex))
+        new_eq = self.colored(
+            r"\begin{bmatrix}", "W_O^0", "&", "W_O^1", r"\end{bmatrix}",
+            r"\begin{bmatrix}", "r^0", r"\\", "r^1", r"\end{bmatrix}",
+            "=", "W_O^0 r^0", "+", "W_O^1 r^1",
+            size=MATH_SIZE_BODY,
+        ).move_to(UP * EQ_Y)  # fmt: skip
+        self.beat(
+            f"Split W_O into one block of {self.d_head} columns per head: block h only meets r^h.",
+            FadeIn(braces),
+            FadeOut(self.w_o_outline),
+            FadeOut(self.w_o_label),
+            FadeIn(r_parts),
+            FadeOut(self.concat_col),
+            *self.swap_equation(new_eq),
+            run_time=1.2,
+            hold=1.6,
+        )
+        self.beat(
+            "The big product falls apart: W_O^0 r^0 + W_O^1 r^1.",
+            FadeOut(braces),
+            FadeOut(self.concat_label),
+            *[blocks[h].animate.move_to(targets[h][0]) for h in range(self.n_heads)],
+            *[r_parts[h].animate.move_to(targets[h][1]) for h in range(self.n_heads)],
+            FadeIn(self.plus_lhs),
+            FadeIn(self.block_labels),
+            run_time=1.6,
+            hold=0.8,
+        )
+        equals_at = self.equals.copy().next_to(targets[1], RIGHT, buff=0.25).get_center()
+        self.play(self.equals.animate.move_to(equals_at), run_time=0.4)
+
+    def each_head_writes(self) -> None:
+        model, vocab = self.model, self.model.vocab
+        out = model.subspaces["output"]
+        h_cols = VGroup()
+        for head in range(self.n_heads):
+            col = self.column(self.result[head], head_color(LAYER, head))
+            h_cols.add(col)
+        h_cols.arrange(RIGHT, buff=0.55).next_to(self.equals, RIGHT, buff=0.25).match_y(self.r_parts)
+        plus = self.math("+").move_to(h_cols)
+        h_labels = VGroup(
+            *[self.head_tex(rf"W_O^{h} r^{h}", h).next_to(col, DOWN, buff=0.15) for h, col in enumerate(h_cols)]
+        )
+        self.h_cols, self.plus_rhs = h_cols, plus
+        w0 = self.result[0, out]
+        w1 = self.result[1, out]
+        raised0 = " and ".join(vocab[i] for i in np.flatnonzero(w0 > 1e-6))
+        raised1 = ", ".join(vocab[i] for i in np.flatnonzero(w1 > 1e-6))
+        self.beat(
+            f"Each head's own write: head 0 puts {fmt(w0.max())} on {raised0}, "
+            f"head 1 puts {fmt(w1.max())} on {raised1}.",
+            *[
+                read(self.r_parts[h], self.w_o_blocks[h], h_cols[h], weight=model.W_O[LAYER, h],
+                     color=head_color(LAYER, h))
+                for h in range(self.n_heads)
+            ],  # fmt: skip
+            FadeIn(plus, rate_func=squish_rate_func(smooth, 0.7, 1.0)),
+            FadeIn(h_labels, rate_func=squish_rate_func(smooth, 0.7, 1.0)),
+            run_time=2.2,
+            hold=1.6,
+        )
+        per_head = self.streams[0]
+        deltas = [col.copy() for col in h_cols]
+        self.add(*deltas)
+        self.beat(
+            "From the same stream, add one write per head. Neither head needs the other.",
+            Succession(
+                FadeIn(VGroup(per_head, self.stream_labels[0]), run_time=0.8),
+                *[
+                    write(delta, per_head, side=LEFT, gap=0.35, plus_color=head_color(LAYER, head), run_time=1.7)
+                    for head, delta in enumerate(deltas)
+                ],
+            ),
+            hold=0.6,
+        )
+
+    def compare(self) -> None:
+        assert all(np.allclose(col.values, self.resid_post) for col in self.streams)
+        self.summary_line = self.stacked_r(
+            r"\text{multi-head attention:}\quad W_O", r"\;=\; \sum_h W_O^h\, r^h", size=MATH_SIZE_BODY
+        ).move_to(UP * EQ_Y)
+        self.beat(
+            f"Both streams end up with the same {self.model.d_model} numbers: concatenate-and-multiply "
+            "is every head adding its own write.",
+            AnimationGroup(*[flash_around(s.body, TEXT_COLOR) for s in self.streams], lag_ratio=0.3),
+            run_time=1.2,
+            hold=1.6,
+        )

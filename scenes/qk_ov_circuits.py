@@ -1,0 +1,402 @@
+"""Clip 6, qk_ov_circuits: a head is two separate circuits, QK (where) and OV (what).
+
+Storyboard: ``W_Q`` and ``W_K`` only ever act together, ``W_QK = W_Q^T W_K``
+decides *where* to attend; ``W_O`` and ``W_V`` only ever act together,
+``W_OV = W_O W_V`` decides *what* is moved. In tensor-product form
+``h(x) = (A (x) W_O W_V) x`` with ``A = softmax(x^T W_QK x)``. Then the two
+full vocabulary-by-vocabulary circuits of a real head: ``W_E^T W_QK W_E`` and
+``W_U W_OV W_E``.
+
+The head is head 0 of the skip-trigram model. On screen every matrix is in
+the paper's (column-vector) orientation; the code's TransformerLens weights
+are row-vector, so each one is transposed where needed and checked against
+:mod:`circuit_clips.circuits`:
+
+* paper ``W_Q^T`` = code ``W_Q`` ``[d_model, d_head]``; paper ``W_K`` = code ``W_K.T``;
+  paper ``W_QK`` = ``qk_matrix`` (rows: query side);
+* paper ``W_O`` = code ``W_O.T``; paper ``W_V`` = code ``W_V.T``; paper
+  ``W_OV`` = ``ov_matrix.T``;
+* ``W_E^T W_QK W_E`` = ``full_qk_circuit`` (rows: query token, columns: key token);
+  ``W_U W_OV W_E`` = ``full_ov_circuit.T`` (rows: output token, columns: source token).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    AnimationGroup,
+    Brace,
+    Create,
+    DashedLine,
+    FadeIn,
+    FadeOut,
+    LaggedStart,
+    MathTex,
+    Succession,
+    SurroundingRectangle,
+    Text,
+    VGroup,
+)
+
+from circuit_clips import circuits
+from circuit_clips.kit import (
+    FONT_SIZE_LABEL,
+    MATH_SIZE_BODY,
+    MATH_SIZE_LABEL,
+    MUTED_TEXT_COLOR,
+    QUERY_COLOR,
+    TEXT_COLOR,
+    VALUE_COLOR,
+    AttentionHeadBlock,
+    AttentionPatternMap,
+    ClipScene,
+    ColorBar,
+    HeatMap,
+    VectorColumn,
+    block_frame,
+    head_color,
+    read,
+    stream_column,
+)
+from circuit_clips.toy_models import skip_trigram_model
+
+LAYER, HEAD = 0, 0
+TOKENS = ["keep", "them", "at", "bay"]
+DEST, SOURCE = "at", "keep"  # the example: 'at' attends to 'keep'
+COLOR = head_color(LAYER, HEAD)
+FACTOR_CELL = 0.13  # cells of the d_model / d_head factor heat maps
+VOCAB_CELL = 0.42  # cells of the full vocabulary circuits
+EQ_SIZE = 32  # the equations of the first part
+FULL_CELLS_Y = 0.0  # vertical centre of the cells of the two full circuits
+
+
+def signed(value: float, digits: int = 1) -> str:
+    """A number with its sign and a true minus sign, as printed on screen and in captions."""
+    return f"{value + 0.0:+.{digits}f}".replace("-", "\u2212")
+
+
+class QkOvCircuits(ClipScene):
+    title = "QK and OV circuits"
+    description = "W_QK decides where a head looks, W_OV what it moves: two separate circuits."
+
+    def construct(self):
+        self.compute()
+        self.show_title()
+        # Four matrices, two pairs
+        self.show_head()
+        self.pair_qk()
+        self.pair_ov()
+        # The whole head in one line
+        self.tensor_form()
+        self.follow_one_read()
+        # The two circuits over the vocabulary
+        self.full_qk()
+        self.full_ov()
+        self.end_on_summary(
+            "Two separate circuits: QK decides where to attend, OV decides what is moved.",
+            *self.summary_anims,
+            run_time=1.2,
+            hold=2.8,
+        )
+
+    # --- the model -------------------------------------------------------------
+    def compute(self) -> None:
+        self.model = model = skip_trigram_model()
+        W_Q, W_K = model.W_Q[LAYER, HEAD], model.W_K[LAYER, HEAD]
+        W_V, W_O = model.W_V[LAYER, HEAD], model.W_O[LAYER, HEAD]
+        # paper orientation (column vectors)
+        self.paper = {
+            "W_Q^T": W_Q,
+            "W_K": W_K.T,
+            "W_QK": circuits.qk_matrix(model, LAYER, HEAD),
+            "W_O": W_O.T,
+            "W_V": W_V.T,
+            "W_OV": circuits.ov_matrix(model, LAYER, HEAD).T,
+        }
+        p = self.paper
+        assert np.allclose(p["W_Q^T"] @ p["W_K"], p["W_QK"])
+        assert np.allclose(p["W_O"] @ p["W_V"], p["W_OV"])
+        self.full_qk_table = circuits.full_qk_circuit(model, LAYER, HEAD)  # [query token, key token]
+        self.full_ov_table = circuits.full_ov_circuit(model, LAYER, HEAD).T  # [output token, source token]
+        W_E, W_U = model.W_E.T, model.W_U.T  # paper: W_E [d_model, d_vocab], W_U [d_vocab, d_model]
+        assert np.allclose(W_E.T @ p["W_QK"] @ W_E, self.full_qk_table)
+        assert np.allclose(W_U @ p["W_OV"] @ W_E, self.full_ov_table)
+        self.qk_rank = circuits.rank(p["W_QK"])
+        self.ov_rank = circuits.rank(p["W_OV"])
+
+        self.tokens = model.to_tokens(TOKENS)
+        _, cache = model.run_with_cache(self.tokens)
+        self.pattern = cache[f"blocks.{LAYER}.attn.hook_pattern"][HEAD]
+        self.resid = cache[f"blocks.{LAYER}.hook_resid_pre"]
+        self.head_write = cache[f"blocks.{LAYER}.attn.hook_result"][:, HEAD]
+        self.dest, self.src = TOKENS.index(DEST), TOKENS.index(SOURCE)
+        self.vocab = model.vocab
+
+    # --- building blocks ---------------------------------------------------------
+    def heat(self, name: str, cell: float = FACTOR_CELL, color=MUTED_TEXT_COLOR) -> VGroup:
+        """The paper-orientation matrix ``name`` as a heat map with its MathTex name under it."""
+        hm = HeatMap(self.paper[name], cell_size=cell, outline_color=color)
+        label = MathTex(name.replace("QK", "{QK}").replace("OV", "{OV}"), font_size=MATH_SIZE_LABEL)
+        label.next_to(hm, DOWN, buff=0.15)
+        return VGroup(hm, label)
+
+    def product_row(self, left: str, right: str, result: str, color) -> VGroup:
+        """``left  right = result`` as three heat maps, centred vertically on one line."""
+        a, b, c = self.heat(left, color=color), self.heat(right, color=color), self.heat(result, color=color)
+        eq = MathTex("=", font_size=MATH_SIZE_BODY)
+        row = VGroup(a, b, eq, c)
+        a.next_to(b, LEFT, buff=0.2).align_to(b[0], UP).shift(UP * (b[0].get_y() - a[0].get_y()))
+        eq.next_to(b, RIGHT, buff=0.3)
+        c.next_to(eq, RIGHT, buff=0.3)
+        for mob in (a, b, c):
+            mob.shift(UP * (eq.get_y() - mob[0].get_y()))
+        # one baseline for the three names
+        low = min(m[1].get_y() for m in (a, b, c))
+        for m in (a, b, c):
+            m[1].set_y(low)
+        return row
+
+    # --- beats -----------------------------------------------------------------
+    def show_head(self) -> None:
+        self.block = AttentionHeadBlock(LAYER, HEAD, name="head 0 of the skip-trigram model", tile_width=0.8)
+        self.block.move_to(UP * 3.0)
+        self.legend = ColorBar(width=1.6).to_corner(DOWN + LEFT, buff=0.35)
+        self.beat(
+            "A head has four matrices: W_Q, W_K, W_V and W_O. They only ever act in pairs.",
+            FadeIn(self.block, shift=0.2 * DOWN),
+            FadeIn(self.legend),
+            run_time=1.2,
+            hold=3.0,
+        )
+
+    def pair_qk(self) -> None:
+        b = self.block
+        self.qk_frame = SurroundingRectangle(VGroup(b.w_q, b.w_k), buff=0.07, color=QUERY_COLOR, corner_radius=0.08)
+        self.ov_frame = SurroundingRectangle(VGroup(b.w_v, b.w_o), buff=0.07, color=VALUE_COLOR, corner_radius=0.08)
+        score = MathTex(
+            r"\text{score}_{ij}", "=", r"(W_Q x_i)^T (W_K x_j)", "=", r"x_i^T", r"W_Q^T W_K", r"x_j",
+            font_size=EQ_SIZE,
+        )  # fmt: skip
+        score.move_to([-3.5, 1.45, 0])
+        brace = Brace(score[5], DOWN, buff=0.06, color=QUERY_COLOR)
+        brace_tex = MathTex(r"W_{QK}", font_size=EQ_SIZE, color=QUERY_COLOR).next_to(brace, DOWN, buff=0.06)
+        self.qk_score = VGroup(score, brace, brace_tex)
+        self.beat(
+            "Query and key only meet in the score x_i^T W_Q^T W_K x_j: only their product W_QK matters.",
+            Succession(
+                AnimationGroup(Create(self.qk_frame), FadeIn(score), run_time=1.2),
+                AnimationGroup(FadeIn(brace), FadeIn(brace_tex), run_time=0.6),
+            ),
+            hold=3.0,
+        )
+
+        self.qk_row = self.product_row("W_Q^T", "W_K", "W_QK", QUERY_COLOR)
+        self.qk_row.move_to([-3.55, -1.0, 0])
+        where = Text("decides where to attend", font_size=FONT_SIZE_LABEL, color=QUERY_COLOR)
+        where.next_to(self.qk_row, DOWN, buff=0.2)
+        self.qk_row.add(where)
+        d_model = self.model.d_model
+        self.beat(
+            f"Here W_QK is {d_model}\u00d7{d_model} but rank {self.qk_rank}. It decides where each position looks.",
+            LaggedStart(*[FadeIn(m) for m in self.qk_row], lag_ratio=0.25),
+            run_time=2.0,
+            hold=2.0,
+        )
+
+    def pair_ov(self) -> None:
+        write = MathTex(
+            r"h(x)_i", "=", r"\sum_j A_{ij}", r"W_O W_V", r"x_j", font_size=EQ_SIZE,
+        )  # fmt: skip
+        write.move_to([3.55, 0, 0]).align_to(self.qk_score[0], DOWN)
+        brace = Brace(write[3], DOWN, buff=0.06, color=VALUE_COLOR)
+        brace_tex = MathTex(r"W_{OV}", font_size=EQ_SIZE, color=VALUE_COLOR).next_to(brace, DOWN, buff=0.06)
+        self.ov_row = self.product_row("W_O", "W_V", "W_OV", VALUE_COLOR)
+        self.ov_row.move_to([3.55, -1.0, 0]).align_to(self.qk_row, UP)
+        what = Text("decides what is moved", font_size=FONT_SIZE_LABEL, color=VALUE_COLOR)
+        what.next_to(self.ov_row, DOWN, buff=0.3).match_y(self.qk_row[-1])
+        self.ov_row.add(what)
+        # the two pairs never mix: a faint rule between them
+        top = write.get_top()[1]
+        self.divider = DashedLine([0, top, 0], [0, what.get_bottom()[1], 0], dash_length=0.08)
+        self.divider.set_stroke(MUTED_TEXT_COLOR, width=1.5, opacity=0.6)
+        self.beat(
+            f"Value and output only meet in W_O W_V x_j: their product W_OV (rank {self.ov_rank}) "
+            "decides what is moved.",
+            Create(self.ov_frame),
+            FadeIn(write),
+            FadeIn(self.divider),
+            Succession(AnimationGroup(FadeIn(brace), FadeIn(brace_tex)), run_time=1.0),
+            LaggedStart(*[FadeIn(m) for m in self.ov_row], lag_ratio=0.25, run_time=2.0),
+            run_time=2.0,
+            hold=2.6,
+        )
+        self.ov_write = VGroup(write, brace, brace_tex, self.divider)
+
+    def tensor_form(self) -> None:
+        self.tensor_tex = MathTex(
+            r"h(x)", "=", r"(", r"A", r"\otimes", r"W_O W_V", r")\,x", r",\qquad",
+            r"A", "=", r"\mathrm{softmax}(x^T", r"W_{QK}", r"x)",
+            font_size=MATH_SIZE_BODY,
+        )  # fmt: skip
+        self.tensor_tex.move_to(UP * 3.15)
+        for i in (3, 8):
+            self.tensor_tex[i].set_color(COLOR)
+        self.tensor_tex[5].set_color(VALUE_COLOR)
+        self.tensor_tex[11].set_color(QUERY_COLOR)
+
+        self.a_map = AttentionPatternMap(self.pattern, TOKENS, color=COLOR, cell_size=0.52, col_labels_rotated=True)
+        self.a_map.move_to([-4.6, -0.15, 0])
+        a_note = Text("where: between positions", font_size=FONT_SIZE_LABEL, color=COLOR)
+        a_note.next_to(self.a_map, DOWN, buff=0.3)
+        self.otimes = MathTex(r"\otimes", font_size=MATH_SIZE_BODY).move_to([-2.05, self.a_map.cells.get_y(), 0])
+        self.w_ov_map = HeatMap(self.paper["W_OV"], cell_size=0.19, outline_color=VALUE_COLOR)
+        self.w_ov_map.move_to([-0.2, self.a_map.cells.get_y(), 0])
+        ov_note = Text("what: inside each vector", font_size=FONT_SIZE_LABEL, color=VALUE_COLOR)
+        ov_note.next_to(self.w_ov_map, DOWN, buff=0.3).match_y(a_note)
+        self.tensor_notes = VGroup(a_note, ov_note)
+        ov_label = MathTex(r"W_{OV}", font_size=MATH_SIZE_LABEL, color=VALUE_COLOR)
+        ov_label.next_to(self.w_ov_map, UP, buff=0.15)
+        self.w_ov_group = VGroup(self.w_ov_map, ov_label)
+        self.beat(
+            "The whole head: h(x) = (A \u2297 W_O W_V) x. QK only shapes the pattern A; "
+            "OV only transforms the vectors.",
+            Succession(
+                FadeOut(VGroup(self.qk_row, self.ov_row, self.qk_score, self.ov_write, self.block,
+                               self.qk_frame, self.ov_frame), run_time=0.7),
+                AnimationGroup(
+                    FadeIn(self.tensor_tex),
+                    FadeIn(self.a_map),
+                    FadeIn(self.otimes),
+                    FadeIn(self.w_ov_group),
+                    FadeIn(self.tensor_notes),
+                    run_time=1.2,
+                ),
+            ),
+            hold=4.0,
+        )  # fmt: skip
+
+    def follow_one_read(self) -> None:
+        weight = self.pattern[self.dest, self.src]
+        cell_box = SurroundingRectangle(self.a_map.cell(self.dest, self.src), buff=0.02, color=TEXT_COLOR)
+        x_src = stream_column(self.resid[self.src], cell_height=0.19, cell_width=0.3, label=rf"x_{{\text{{{SOURCE}}}}}")
+        x_src.next_to(self.w_ov_map, RIGHT, buff=0.35).match_y(self.w_ov_map)
+        x_src.label.next_to(x_src.outline, DOWN, buff=0.15)
+        equals = MathTex("=", font_size=MATH_SIZE_BODY).next_to(x_src.outline, RIGHT, buff=0.3)
+        moved_values = self.resid[self.src] @ circuits.ov_matrix(self.model, LAYER, HEAD)
+        moved = VectorColumn(moved_values, cell_height=0.19, cell_width=0.3, outline_color=VALUE_COLOR)
+        moved.next_to(equals, RIGHT, buff=0.3).match_y(x_src.outline)
+        out = self.model.subspaces["output"]
+        raised = [self.vocab[i] for i in np.flatnonzero(moved_values[out] > 1e-6)]
+        raised_cells = VGroup(*[moved.cell(out.start + self.vocab.index(t)) for t in raised])
+        raised_label = Text(" & ".join(raised), font_size=FONT_SIZE_LABEL, color=TEXT_COLOR)
+        raised_label.next_to(raised_cells, RIGHT, buff=0.2)
+        moved_label = MathTex(rf"W_{{OV}}\,x_{{\text{{{SOURCE}}}}}", font_size=MATH_SIZE_LABEL)
+        moved_label.next_to(moved.outline, DOWN, buff=0.15).align_to(x_src.label, DOWN)
+        # what lands at the destination is the model's own write of this head there
+        assert np.allclose(weight * moved_values, self.head_write[self.dest], atol=1e-3)
+        self.beat(
+            f"At '{DEST}', A puts {weight:.2f} on '{SOURCE}' (QK's choice). W_OV turns {SOURCE}'s vector "
+            f"into +{moved_values.max():.2f} on {' and '.join(raised)} (OV's choice).",
+            Create(cell_box),
+            FadeOut(self.otimes),
+            FadeIn(x_src),
+            Succession(
+                FadeIn(equals, run_time=0.3),
+                read(x_src, self.w_ov_map, moved, weight=circuits.ov_matrix(self.model, LAYER, HEAD),
+                     color=VALUE_COLOR, run_time=2.0),
+                FadeIn(VGroup(raised_label, moved_label), run_time=0.5),
+            ),  # fmt: skip
+            hold=3.6,
+        )
+        self.example = VGroup(cell_box, x_src, equals, moved, raised_label, moved_label)
+
+    def full_qk(self) -> None:
+        vocab = self.vocab
+        self.qk_map = HeatMap(
+            self.full_qk_table, cell_size=VOCAB_CELL, row_labels=vocab, col_labels=vocab,
+            row_title="query token (destination)", col_title="key token (source)",
+            col_labels_rotated=True, outline_color=QUERY_COLOR,
+        )  # fmt: skip
+        self.qk_map.move_to([-3.4, 0, 0]).shift(UP * (FULL_CELLS_Y - self.qk_map.cells.get_y()))
+        self.qk_tex = MathTex(r"W_E^T", r"W_{QK}", r"W_E", font_size=MATH_SIZE_BODY)
+        self.qk_tex[1].set_color(QUERY_COLOR)
+        self.qk_tex.next_to(self.qk_map, UP, buff=0.25)
+        k = vocab.index(SOURCE)
+        col = self.full_qk_table[:, k]
+        fans = [vocab[i] for i in np.flatnonzero(col > 0)]
+        others = col[col < 0]
+        assert np.allclose(others, others[0]) and np.allclose(col[col > 0], col[col > 0][0])
+        self.qk_col_box = block_frame(self.qk_map, cols=slice(k, k + 1), color=TEXT_COLOR)
+        self.qk_note = Text(
+            f"{', '.join(fans)} \u2192 {SOURCE}: {signed(col.max())}    others \u2192 {SOURCE}: {signed(others[0])}",
+            font_size=FONT_SIZE_LABEL, color=TEXT_COLOR,
+        )  # fmt: skip
+        self.qk_note.next_to(self.qk_map, DOWN, buff=0.25).match_x(self.qk_map.cells)
+        self.beat(
+            "Between the embeddings, W_QK becomes a table over tokens: query token (row) against key token (column).",
+            Succession(
+                FadeOut(VGroup(self.tensor_tex, self.a_map, self.w_ov_group, self.tensor_notes, self.example),
+                        run_time=0.7),
+                AnimationGroup(FadeIn(self.qk_map), FadeIn(self.qk_tex), run_time=1.1),
+            ),
+            hold=2.8,
+        )  # fmt: skip
+        self.beat(
+            f"{' and '.join(fans).capitalize()} score {SOURCE} at {signed(col.max())}, all others at "
+            f"{signed(others[0])}: only {' and '.join(fans)} attend to {SOURCE}.",
+            Create(self.qk_col_box),
+            FadeIn(self.qk_note),
+            run_time=1.0,
+            hold=3.4,
+        )
+
+    def full_ov(self) -> None:
+        vocab = self.vocab
+        self.ov_map = HeatMap(
+            self.full_ov_table, cell_size=VOCAB_CELL, row_labels=vocab, col_labels=vocab,
+            row_title="output token (logit)", col_title="source token (attended)",
+            col_labels_rotated=True, outline_color=VALUE_COLOR,
+        )  # fmt: skip
+        self.ov_map.move_to([3.6, 0, 0]).shift(UP * (FULL_CELLS_Y - self.ov_map.cells.get_y()))
+        self.ov_tex = MathTex(r"W_U", r"W_{OV}", r"W_E", font_size=MATH_SIZE_BODY)
+        self.ov_tex[1].set_color(VALUE_COLOR)
+        self.ov_tex.next_to(self.ov_map, UP, buff=0.25).match_y(self.qk_tex)
+        k = vocab.index(SOURCE)
+        col = self.full_ov_table[:, k]
+        raised = [vocab[i] for i in np.flatnonzero(col > 1e-6)]
+        assert np.count_nonzero(np.abs(self.full_ov_table) > 1e-9) == len(raised)  # only that column writes
+        self.ov_col_box = block_frame(self.ov_map, cols=slice(k, k + 1), color=TEXT_COLOR)
+        self.ov_note = Text(
+            f"{SOURCE} \u2192 {', '.join(raised)}: {signed(col.max())}",
+            font_size=FONT_SIZE_LABEL, color=TEXT_COLOR,
+        )  # fmt: skip
+        self.ov_note.next_to(self.ov_map, DOWN, buff=0.25).match_x(self.ov_map.cells).match_y(self.qk_note)
+        self.beat(
+            "The OV table: attending to a source token (column) raises which output logits (rows)?",
+            FadeIn(self.ov_map),
+            FadeIn(self.ov_tex),
+            run_time=1.4,
+            hold=2.4,
+        )
+        self.beat(
+            f"Attending to {SOURCE} raises {' and '.join(raised)} by {signed(col.max())}. "
+            "Attending to anything else moves nothing.",
+            Create(self.ov_col_box),
+            FadeIn(self.ov_note),
+            run_time=1.0,
+            hold=2.8,
+        )
+        # the poster: each table's formula gets its meaning beside it
+        self.summary_anims = []
+        pairs = ((self.qk_tex, self.qk_map, "where to attend:", QUERY_COLOR),
+                 (self.ov_tex, self.ov_map, "what is moved:", VALUE_COLOR))  # fmt: skip
+        for tex, hm, words, color in pairs:
+            text = Text(words, font_size=FONT_SIZE_LABEL + 4, color=color)
+            line = VGroup(text, tex.copy()).arrange(RIGHT, buff=0.25)
+            line.move_to(tex).match_x(hm.cells)
+            text.align_to(tex, DOWN).shift(DOWN * 0.02)
+            self.summary_anims += [FadeIn(text, shift=0.2 * RIGHT), tex.animate.move_to(line[1])]
