@@ -26,6 +26,8 @@ from manim import (
     SurroundingRectangle,
     Transform,
     VGroup,
+    smooth,
+    squish_rate_func,
 )
 
 from circuit_clips.kit import (
@@ -100,7 +102,7 @@ class AttentionHead(ClipScene):
         return vec.move_to([self.stream.column(pos).get_x(), y, 0])
 
     def set_equation(self, tex: str) -> MathTex:
-        return MathTex(tex, font_size=MATH_SIZE_BODY).move_to([0.3, 3.3, 0])
+        return MathTex(tex, font_size=MATH_SIZE_BODY).to_edge(UP, buff=0.35).set_x(0.3)
 
     # --- beats -----------------------------------------------------------------
     def show_head_and_stream(self) -> None:
@@ -279,6 +281,9 @@ class AttentionHead(ClipScene):
             f"...and added to the destination: the last {self.tokens[i]} now carries '{self.tokens[self.source]}'.",
             write(delta, target, side=RIGHT, gap=0.3),
             FadeOut(self.boxes[1]),
+            flash_around(
+                target.cells_of(self.model.subspaces["output"]), self.color, rate_func=squish_rate_func(smooth, 0.6, 1.0)
+            ),
             run_time=2.4,
             hold=1.6,
         )

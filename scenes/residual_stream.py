@@ -92,6 +92,11 @@ class ResidualStream(ClipScene):
         vec = VectorColumn(values, cell_height=cell_height, cell_width=0.22, outline_color=color, outline_width=1.5)
         return vec.move_to([self.stream.column(pos).get_x(), self.band_y, 0])
 
+    @staticmethod
+    def top_equation(equation: MathTex) -> MathTex:
+        """The running equation's place: top edge, right of the head block."""
+        return equation.to_edge(UP, buff=0.35).set_x(2.5)
+
     def band_label(self, tex: str) -> MathTex:
         """A label for what the band above the stream holds, left of it (under the subspace names' column)."""
         label = MathTex(tex, font_size=30, color=TEXT_COLOR)
@@ -118,8 +123,7 @@ class ResidualStream(ClipScene):
         self.band_y = 0.5  # the band between the stream and the head block
 
         self.legend = ColorBar(width=1.4).to_corner(UP + LEFT, buff=0.35)
-        self.equation = MathTex(r"x_0", "=", r"W_E\,t", font_size=MATH_SIZE_BODY).to_edge(UP, buff=0.35)
-        self.equation.set_x(2.5)
+        self.equation = self.top_equation(MathTex(r"x_0", "=", r"W_E\,t", font_size=MATH_SIZE_BODY))
         self.beat(
             "Each token becomes a vector: W_E t, a one-hot of the token.",
             *[ReplacementTransform(tile[1], label) for tile, label in zip(self.token_row.tiles, self.stream.token_labels)],
@@ -144,8 +148,9 @@ class ResidualStream(ClipScene):
             run_time=1.2,
             hold=1.2,
         )
-        new_equation = MathTex(r"x_0", "=", r"W_E\,t", "+", r"W_{\mathrm{pos}}\,p", font_size=MATH_SIZE_BODY)
-        new_equation.move_to(self.equation)
+        new_equation = self.top_equation(
+            MathTex(r"x_0", "=", r"W_E\,t", "+", r"W_{\mathrm{pos}}\,p", font_size=MATH_SIZE_BODY)
+        )
         self.beat(
             "Added together: x_0, the residual stream. One column per position.",
             *[write(v, col, side=RIGHT, gap=0.3) for v, col in zip(pos_vecs, self.stream.columns)],
@@ -164,7 +169,7 @@ class ResidualStream(ClipScene):
         block = AttentionHeadBlock(layer, 0, name=f"layer {layer}: {HEAD_NAMES[layer]}", tile_width=0.7)
         block.move_to([self.stream.columns.get_x(), 1.95, 0])
         if layer == 0:
-            general = MathTex(r"x_{i+1} = x_i + \sum_h h(x_i)", font_size=MATH_SIZE_BODY).move_to(self.equation)
+            general = self.top_equation(MathTex(r"x_{i+1} = x_i + \sum_h h(x_i)", font_size=MATH_SIZE_BODY))
             self.beat(
                 "A layer reads the stream and adds its output back.",
                 FadeIn(block),
@@ -238,9 +243,9 @@ class ResidualStream(ClipScene):
         self.play(FadeOut(block), FadeOut(h_label), run_time=0.5)
 
     def nothing_overwritten(self) -> None:
-        total = MathTex(
-            r"x_2", "=", r"x_0", "+", r"h^{0}(x_0)", "+", r"h^{1}(x_1)", font_size=MATH_SIZE_BODY
-        ).move_to(self.equation)
+        total = self.top_equation(
+            MathTex(r"x_2", "=", r"x_0", "+", r"h^{0}(x_0)", "+", r"h^{1}(x_1)", font_size=MATH_SIZE_BODY)
+        )
         total[4].set_color(head_color(0, 0))
         total[6].set_color(head_color(1, 0))
         embed_parts = VGroup(*[self.stream.subspace_labels[i] for i in (0, 1)])

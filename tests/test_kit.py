@@ -9,7 +9,7 @@ import itertools
 
 import numpy as np
 import pytest
-from manim import LEFT, RIGHT, UP, FadeOut, MathTex, Text, tempconfig
+from manim import LEFT, RIGHT, UP, FadeOut, MathTex, Paragraph, Text, tempconfig
 from manim.renderer.cairo_renderer import CairoRenderer
 
 from circuit_clips.kit import (
@@ -196,19 +196,27 @@ def test_kit_text_is_readable():
         AttentionHeadBlock(0, 0),
         ColorBar(),
         TokenRow(["a", "b"]),
-        MatrixTile("W_U", "#ffffff"),
+        AttentionHeadBlock(1, 0, name="induction\nhead", vertical=True),
     ]
     for mob in mobjects:
-        for text in (m for m in mob.get_family() if isinstance(m, Text)):
+        texts = [m for m in mob.get_family() if isinstance(m, Text)]
+        texts += [m.lines_text for m in mob.get_family() if isinstance(m, Paragraph)]
+        assert texts, type(mob).__name__
+        for text in texts:
             # the size asked for (font_size itself is measured from the height, which rotation changes)
             assert text._font_size >= FONT_SIZE_MIN, (type(mob).__name__, text.text)
 
 
-def test_colour_bar_spans_the_scale():
+def test_colour_bar_is_the_scale():
     bar = ColorBar()
-    assert bar.strips[0].get_fill_color() == VALUE_SCALE.negative
-    assert bar.strips[len(bar.strips) // 2].get_fill_color() == ZERO_COLOR
-    assert bar.strips[-1].get_fill_color() == VALUE_SCALE.positive
+    # a 3-stop linear gradient equals the scale only because the scale is linear on each side of 0
+    stops = bar.bar.get_fill_colors()
+    assert stops == [VALUE_SCALE.negative, ZERO_COLOR, VALUE_SCALE.positive]
+    for t in np.linspace(0, 1, 11):
+        midway = (1 - t) * rgb(ZERO_COLOR) + t * rgb(VALUE_SCALE.positive)
+        np.testing.assert_allclose(VALUE_SCALE.rgb(t * VALUE_RANGE), midway, atol=1e-9)
+    ticks = [lab.text for lab in bar.tick_labels]
+    assert ticks[1] == "0" and ticks[0].startswith("\u2264") and ticks[2].startswith("\u2265")
 
 
 # --- verbs -------------------------------------------------------------------
@@ -375,3 +383,22 @@ def test_token_labels_share_a_baseline():
     assert words[0].get_bottom()[1] == pytest.approx(0.0, abs=0.01)
     assert words[2].get_bottom()[1] == pytest.approx(0.0, abs=0.01)
     assert words[1].get_bottom()[1] < -0.03
+
+
+def test_only_what_moves_is_redrawn(tmp_path):
+    seen = {}
+
+    def body(scene):
+        stream = ResidualStream(np.eye(3), ["a", "b", "c"])
+        legend = ColorBar().shift(3 * UP)
+        scene.add(stream, legend)
+        delta = VectorColumn(np.array([0.0, 0.5, 0.0])).shift(3 * RIGHT)
+        scene.add(delta)
+        moving = scene.get_moving_mobjects(write(delta, stream.column(1)))
+        seen.update(moving={id(m) for m in moving}, stream=stream, legend=legend)
+
+    run_scene(body, tmp_path)
+    moving, stream = seen["moving"], seen["stream"]
+    assert all(id(cell) in moving for cell in stream.column(1).cells)
+    assert not any(id(cell) in moving for cell in stream.column(0).cells)
+    assert not any(id(m) in moving for m in seen["legend"].get_family())

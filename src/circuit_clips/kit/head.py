@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from manim import DOWN, RIGHT, UP, MathTex, Rectangle, RoundedRectangle, Text, VGroup
+from manim import DOWN, RIGHT, UP, MathTex, Paragraph, Rectangle, RoundedRectangle, VGroup
 from manim.utils.color import ManimColor
 
 from .theme import (
@@ -65,7 +65,8 @@ class AttentionHeadBlock(VGroup):
     layer, head
         Which head (selects its colour and default name).
     name
-        Title written inside the block (default ``"head {layer}.{head}"``).
+        Title written inside the block (default ``"head {layer}.{head}"``);
+        ``"\\n"`` breaks it into centred lines.
     tile_width, tile_height, gap
         Size of the matrix tiles and the space between them.
     vertical
@@ -107,7 +108,8 @@ class AttentionHeadBlock(VGroup):
             # a wider gap between the QK pair and the OV pair
             VGroup(self.w_v, self.w_o).shift(RIGHT * gap)
 
-        self.title = Text(name or f"head {layer}.{head}", font_size=font_size, color=self.color)
+        lines = (name or f"head {layer}.{head}").split("\n")
+        self.title = Paragraph(*lines, font_size=font_size, color=self.color, alignment="center", line_spacing=0.7)
         self.title.next_to(self.tiles, UP, buff=0.15)
         content = VGroup(self.tiles, self.title)
         self.box = RoundedRectangle(

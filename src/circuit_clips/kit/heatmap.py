@@ -314,34 +314,31 @@ class ColorBar(VGroup):
         ticks: Sequence[float] | None = None,
         title: str | None = "value",
         font_size: float = FONT_SIZE_MIN,
-        n_strips: int = 41,
     ) -> None:
         super().__init__()
         vmax = VALUE_SCALE.vmax
-        self.strip_values = np.linspace(-vmax, vmax, n_strips)
-        strip_w = width / n_strips
-        self.strips = VGroup()
-        for k, color in enumerate(VALUE_SCALE.colors(self.strip_values)):
-            strip = Rectangle(width=strip_w, height=height, stroke_width=0)
-            strip.set_fill(color, opacity=1).move_to(RIGHT * (k + 0.5) * strip_w)
-            self.strips.add(strip)
-        self.add(self.strips)
-        self.add(SurroundingRectangle(self.strips, buff=0.0, color=MUTED_TEXT_COLOR, stroke_width=1))
+        # one rectangle with a 3-stop linear gradient: the scale is linear in RGB on each side of 0,
+        # so this is exactly the scale (and one mobject instead of dozens of strips)
+        self.bar = Rectangle(width=width, height=height, stroke_width=0)
+        self.bar.set_fill([VALUE_SCALE.negative, VALUE_SCALE.zero, VALUE_SCALE.positive], opacity=1)
+        self.bar.set_sheen_direction(RIGHT)
+        self.add(self.bar)
+        self.add(SurroundingRectangle(self.bar, buff=0.0, color=MUTED_TEXT_COLOR, stroke_width=1))
 
         self.tick_labels = VGroup()
         tick_values = [-vmax, 0.0, vmax] if ticks is None else list(ticks)
-        left = self.strips.get_left()[0]
+        left = self.bar.get_left()[0]
         for value in tick_values:
             x = left + (value + vmax) / (2 * vmax) * width
             lab = Text(_format_tick(value, vmax), font_size=font_size, color=MUTED_TEXT_COLOR)
-            lab.move_to([x, 0, 0]).next_to(self.strips, DOWN, buff=0.08, coor_mask=[0, 1, 0])
+            lab.move_to([x, 0, 0]).next_to(self.bar, DOWN, buff=0.08, coor_mask=[0, 1, 0])
             self.tick_labels.add(lab)
         self.add(self.tick_labels)
 
         self.title = None
         if title:
             self.title = Text(title, font_size=font_size, color=MUTED_TEXT_COLOR)
-            self.title.next_to(self.strips, LEFT, buff=0.15)
+            self.title.next_to(self.bar, LEFT, buff=0.15)
             self.add(self.title)
 
 

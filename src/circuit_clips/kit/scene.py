@@ -15,6 +15,7 @@ from manim import (
     FadeOut,
     LaggedStart,
     LaggedStartMap,
+    Paragraph,
     Scene,
     Succession,
     Text,
@@ -80,7 +81,9 @@ class ClipScene(Scene):
         if title.width > max_width:
             title.scale_to_fit_width(max_width)
         lines = textwrap.wrap(self.description, width=56) or [""]
-        description = Text("\n".join(lines), font_size=FONT_SIZE_BODY, color=MUTED_TEXT_COLOR, line_spacing=0.8)
+        description = Paragraph(
+            *lines, font_size=FONT_SIZE_BODY, color=MUTED_TEXT_COLOR, alignment="center", line_spacing=0.8
+        )
         card = VGroup(series, title, description).arrange(DOWN, buff=0.45)
         self.beat(
             self.title,
@@ -137,6 +140,22 @@ class ClipScene(Scene):
         return AnimationGroup(*[FadeOut(m) for m in gone], run_time=run_time)
 
     # --- bookkeeping -----------------------------------------------------------
+    def get_moving_mobjects(self, *animations) -> list:
+        """Only what the animations touch (and anything with an updater) is redrawn each frame.
+
+        Manim redraws every mobject that comes after the first moving one in
+        the scene, so recolouring one stream column would redraw the whole
+        stream, the heat maps and the legend on every frame. Here the rest is
+        drawn once into the static frame; the moving mobjects are drawn on
+        top of it while they move (the kit never puts a static mobject on
+        top of a moving one, so the picture is the same).
+        """
+        moving = {id(m) for m in _animated_family(animations)}
+        moving |= {id(m) for m in self.foreground_mobjects}
+        family = self.get_mobject_family_members()
+        moving |= {id(m) for m in family if m.updaters}
+        return [m for m in family if id(m) in moving]
+
     def add_mobjects_from_animations(self, animations: Iterable) -> None:
         """Add the animated mobjects that are not in the scene yet, one by one.
 
@@ -157,6 +176,17 @@ class ClipScene(Scene):
                 continue  # introducers add their mobject when they start (also inside a Succession)
             self.add(mob)
             current += mob.get_family()
+
+
+def _animated_family(animations: Iterable) -> list:
+    """Every mobject (with its family) that the animations, nested ones included, act on."""
+    found = []
+    for anim in animations:
+        found.extend(anim.mobject.get_family())
+        if isinstance(anim, AnimationGroup):
+            found.extend(_animated_family(anim.animations))
+    return found
+
 
 def _leaf_animations(animations: Iterable) -> list:
     """The animations inside plain groups (``AnimationGroup``, ``Succession``, ``LaggedStart``).

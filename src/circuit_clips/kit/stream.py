@@ -120,7 +120,8 @@ class ResidualStream(VGroup):
                 line = DashedLine([left, y, 0], [right, y, 0], dash_length=0.06, stroke_width=1)
                 line.set_stroke(MUTED_TEXT_COLOR, opacity=0.5)
                 self.boundaries.add(line)
-            self.add(self.boundaries)
+            # behind the columns: seen between them, hidden under the (opaque) cells
+            self.add_to_back(self.boundaries)
 
     @property
     def values(self) -> np.ndarray:

@@ -41,10 +41,15 @@ from .vector import VectorColumn
 __all__ = ["read", "write", "merge", "flash_around"]
 
 
-def flash_around(mob: Mobject, color: ManimColor | str, *, run_time: float = 0.8, buff: float = 0.06):
-    """A light running once around ``mob`` (a new, temporary outline; ``mob`` is untouched)."""
+def flash_around(
+    mob: Mobject, color: ManimColor | str, *, run_time: float = 0.8, buff: float = 0.06, **kwargs
+) -> ShowPassingFlash:
+    """A light running once around ``mob`` (a new, temporary outline; ``mob`` is untouched).
+
+    Extra keywords (``rate_func``...) go to ``ShowPassingFlash``.
+    """
     outline = SurroundingRectangle(mob, buff=buff, color=color, stroke_width=5)
-    return ShowPassingFlash(outline, time_width=0.6, run_time=run_time)
+    return ShowPassingFlash(outline, time_width=0.6, run_time=run_time, **kwargs)
 
 
 def _fit_inside(ghost: Mobject, box: Mobject, fraction: float = 0.8) -> Mobject:
