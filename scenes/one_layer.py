@@ -56,9 +56,6 @@ from circuit_clips.kit import (
 from circuit_clips.toy_models import skip_trigram_model
 
 PROMPT = ["keep", "it", "in"]
-#: The completions a reader expects after ``keep ... <destination>``: English, not a number.
-INTENDED = {"in": "mind", "at": "bay"}
-HEAD_NAMES = {0: "skip-trigram head", 1: "copying head"}
 OV_CELL = 0.38  # the OV tables, the head terms and the logits share this row height
 DIGITS = 3  # decimals of the logits on screen
 PANEL_LEFT = -6.2  # left edge of the head panel
