@@ -39,11 +39,13 @@ def test_clip_layout(clip, repo):
 @pytest.mark.parametrize("clip", CLIPS)
 def test_clip_renders_web_ready(clip, tmp_path):
     project = Project(ROOT, tmp_path / "media")
-    expected = check_clip(project, clip).duration
+    expected = check_clip(project, clip)
     published = build_clip(project, clip, QUALITIES["low"])
     info = probe(published)
     assert info.web_ready, info
     assert (info.profile, info.width, info.height, info.fps) == ("High", 854, 480, 15)
-    assert info.duration == pytest.approx(expected, abs=1.5 / 15)
+    assert info.frames == expected.frames, "one frame per 1/15 s of every animation, as planned"
+    assert info.duration == pytest.approx(expected.frames / 15, abs=1.5 / 15)
+    assert info.duration == pytest.approx(expected.duration, rel=0.02)
     assert published.with_suffix(".png").is_file()
     assert "-->" in published.with_suffix(".vtt").read_text(), "every clip carries captions"

@@ -138,6 +138,7 @@ def test_layout_check_passes_a_clean_scene_and_measures_its_length(fixture_proje
     assert report.violations == []
     assert report.animations == 3
     assert report.duration == pytest.approx(2.0)
+    assert report.frames == 30
 
 
 def test_layout_check_catches_overlapping_text_and_leaving_the_frame(fixture_project):

@@ -68,11 +68,16 @@ def _texts(mob: Mobject) -> list[Mobject]:
 
 @dataclass(frozen=True)
 class LayoutReport:
-    """What the check saw: the broken rules, how many animations, and the clip's planned length."""
+    """What the check saw: the broken rules, how many animations, and the clip's planned length.
+
+    ``frames`` counts what Manim writes at the check's frame rate (15 fps, the lowest quality):
+    each animation of run time ``t`` is ``len(arange(0, t, 1/fps))`` frames, as Manim renders it.
+    """
 
     violations: list[Violation]
     animations: int
     duration: float
+    frames: int
 
 
 def frame_violations(mobjects: list[Mobject], width: float, height: float, step: int) -> list[Violation]:
@@ -115,6 +120,7 @@ def check_clip(project: Project, clip: str) -> LayoutReport:
     violations: list[Violation] = []
 
     durations: list[float] = []
+    frames: list[int] = []
 
     class Checked(scene_class):
         step = 0
@@ -126,6 +132,7 @@ def check_clip(project: Project, clip: str) -> LayoutReport:
         def play(self, *args, **kwargs):  # wait() plays a Wait, so this sees it too
             super().play(*args, **kwargs)
             durations.append(self.duration)
+            frames.append(len(np.arange(0, self.duration, 1 / self.camera.frame_rate)))
             self._check()
 
     with tempfile.TemporaryDirectory() as media, tempconfig(
@@ -133,4 +140,4 @@ def check_clip(project: Project, clip: str) -> LayoutReport:
     ):
         scene = Checked(renderer=CairoRenderer(skip_animations=True))
         scene.render()
-    return LayoutReport(violations, len(durations), sum(durations))
+    return LayoutReport(violations, len(durations), sum(durations), sum(frames))
