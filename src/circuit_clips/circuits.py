@@ -99,8 +99,10 @@ def full_qk_circuit(model: AttnOnlyTransformer, layer: int, head: int) -> FloatA
 
     Entry ``[a, b]`` is the unscaled score a destination holding token ``a``
     gives a source holding token ``b``, counting the token embeddings only
-    (no position, no earlier layers). The paper writes the same table,
-    transposed, as ``W_E^T W_QK W_E``.
+    (no position, no earlier layers). The paper's ``W_E^T W_QK W_E`` is this
+    same table, not transposed: its ``W_E`` is our ``W_E^T`` and its
+    ``W_QK = W_Q^T W_K`` is our :func:`qk_matrix`, so rows are query tokens
+    in both.
     """
     return model.W_E @ qk_matrix(model, layer, head) @ model.W_E.T
 
