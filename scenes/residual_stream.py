@@ -179,7 +179,13 @@ class ResidualStream(ClipScene):
             )
             self.equation = general
         else:
-            self.beat(f"Layer {layer}: another head.", FadeIn(block), run_time=1.0, hold=0.5)
+            self.beat(
+                f"Layer {layer}: another head.",
+                *[FadeOut(m) for m in self.leaving],
+                FadeIn(block),
+                run_time=1.0,
+                hold=0.5,
+            )
 
         # Read: every column passes through W_V
         v = cache[f"blocks.{layer}.attn.hook_v"][:, 0]
@@ -240,7 +246,7 @@ class ResidualStream(ClipScene):
             hold=1.0,
         )
         assert np.allclose(self.stream.values, cache[f"blocks.{layer}.hook_resid_post"])
-        self.play(FadeOut(block), FadeOut(h_label), run_time=0.5)
+        self.leaving = [block, h_label]  # faded out by the next beat
 
     def nothing_overwritten(self) -> None:
         total = self.top_equation(
@@ -252,6 +258,7 @@ class ResidualStream(ClipScene):
         self.beat(
             "Nothing was overwritten. The stream is the sum of all writes.",
             ReplacementTransform(self.equation, total),
+            *[FadeOut(m) for m in self.leaving],
             LaggedStart(*[Indicate(part, color=TEXT_COLOR, scale_factor=1.1) for part in embed_parts], lag_ratio=0.3),
             run_time=1.6,
             hold=1.8,

@@ -9,7 +9,7 @@ import itertools
 
 import numpy as np
 import pytest
-from manim import LEFT, RIGHT, UP, FadeOut, MathTex, Paragraph, Text, tempconfig
+from manim import LEFT, RIGHT, UP, FadeOut, MathTex, Paragraph, SurroundingRectangle, Text, tempconfig
 from manim.renderer.cairo_renderer import CairoRenderer
 
 from circuit_clips.kit import (
@@ -402,3 +402,19 @@ def test_only_what_moves_is_redrawn(tmp_path):
     assert all(id(cell) in moving for cell in stream.column(1).cells)
     assert not any(id(cell) in moving for cell in stream.column(0).cells)
     assert not any(id(m) in moving for m in seen["legend"].get_family())
+
+
+def test_what_is_drawn_over_a_moving_cell_is_redrawn_too(tmp_path):
+    seen = {}
+
+    def body(scene):
+        hm = HeatMap(np.zeros((2, 2)))
+        frame = SurroundingRectangle(hm.cell(0, 0), buff=0.0)  # drawn on top of the cell
+        far_label = Text("far", font_size=24).shift(4 * RIGHT)  # drawn later, but elsewhere
+        scene.add(hm, frame, far_label)
+        moving = scene.get_moving_mobjects(hm.animate_values(np.ones((2, 2))))
+        seen.update(moving={id(m) for m in moving}, frame=frame, far=far_label)
+
+    run_scene(body, tmp_path)
+    assert id(seen["frame"]) in seen["moving"], "a frame on top of a recoloured cell must stay on top"
+    assert not any(id(m) in seen["moving"] for m in seen["far"].get_family())

@@ -141,20 +141,38 @@ class ClipScene(Scene):
 
     # --- bookkeeping -----------------------------------------------------------
     def get_moving_mobjects(self, *animations) -> list:
-        """Only what the animations touch (and anything with an updater) is redrawn each frame.
+        """Redraw each frame only what moves, plus what is drawn over it.
 
         Manim redraws every mobject that comes after the first moving one in
         the scene, so recolouring one stream column would redraw the whole
-        stream, the heat maps and the legend on every frame. Here the rest is
-        drawn once into the static frame; the moving mobjects are drawn on
-        top of it while they move (the kit never puts a static mobject on
-        top of a moving one, so the picture is the same).
+        stream, the heat maps and the legend on every frame. Here the moving
+        mobjects (those the animations act on, or with updaters) are redrawn,
+        together with any later-drawn mobject whose box overlaps one of them
+        when the animation starts (a label or frame on top of a recoloured
+        cell keeps its place on top); everything else is drawn once into the
+        static frame.
         """
+        family = self.get_mobject_family_members()
         moving = {id(m) for m in _animated_family(animations)}
         moving |= {id(m) for m in self.foreground_mobjects}
-        family = self.get_mobject_family_members()
         moving |= {id(m) for m in family if m.updaters}
-        return [m for m in family if id(m) in moving]
+        flags = np.array([id(m) in moving for m in family], dtype=bool)
+        if flags.any():
+            first = int(np.argmax(flags))
+            boxes = np.array([_box(m) for m in family])
+            movers = boxes[flags & ~np.isnan(boxes[:, 0])]
+            later = np.arange(len(family)) > first
+            candidates = np.nonzero(later & ~flags & ~np.isnan(boxes[:, 0]))[0]
+            if len(candidates) and len(movers):
+                cand = boxes[candidates]
+                overlap = (
+                    (cand[:, None, 0] < movers[None, :, 2])
+                    & (movers[None, :, 0] < cand[:, None, 2])
+                    & (cand[:, None, 1] < movers[None, :, 3])
+                    & (movers[None, :, 1] < cand[:, None, 3])
+                ).any(axis=1)
+                flags[candidates[overlap]] = True
+        return [m for m, moves in zip(family, flags) if moves]
 
     def add_mobjects_from_animations(self, animations: Iterable) -> None:
         """Add the animated mobjects that are not in the scene yet, one by one.
@@ -176,6 +194,15 @@ class ClipScene(Scene):
                 continue  # introducers add their mobject when they start (also inside a Succession)
             self.add(mob)
             current += mob.get_family()
+
+
+def _box(mob) -> tuple[float, float, float, float]:
+    """``(xmin, ymin, xmax, ymax)`` of a mobject's own points (NaN if it has none)."""
+    points = mob.points
+    if len(points) == 0:
+        return (np.nan, np.nan, np.nan, np.nan)
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    return (lo[0], lo[1], hi[0], hi[1])
 
 
 def _animated_family(animations: Iterable) -> list:
