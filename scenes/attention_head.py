@@ -254,7 +254,7 @@ class AttentionHead(ClipScene):
             FadeOut(self.boxes[0]),
             ReplacementTransform(self.equation, new_equation),
             run_time=1.2,
-            hold=1.4,
+            hold=1.6,
         )
         self.equation = new_equation
         self.beat(

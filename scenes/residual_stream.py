@@ -218,7 +218,7 @@ class ResidualStream(ClipScene):
             *[merge(v_vecs, pattern[i], z_vecs[i], run_time=2.6) for i in range(n_pos)],
             *[FadeOut(vec, run_time=1.2) for vec in v_vecs],
             ReplacementTransform(v_label, z_label := self.band_label(r"r_i = \sum_j A_{ij}\,v_j")),
-            hold=0.9,
+            hold=1.1,
         )
 
         # Read through W_O: back to the stream's size
@@ -232,7 +232,7 @@ class ResidualStream(ClipScene):
             ],
             ReplacementTransform(z_label, h_label := self.band_label(r"h(x)_i = W_O\,r_i")),
             run_time=2.0 * pace,
-            hold=0.3,
+            hold=0.5,
         )
 
         # Write: added, never overwritten
@@ -305,6 +305,6 @@ class ResidualStream(ClipScene):
             Create(box),
             FadeIn(readout),
             run_time=1.0,
-            hold=2.4,
+            hold=2.8,
         )
         self.logit_group = VGroup(logit_col, names, box, readout)
