@@ -14,7 +14,9 @@ from __future__ import annotations
 from .head import AttentionHeadBlock, MatrixTile
 from .heatmap import AttentionPatternMap, ColorBar, HeatMap
 from .matrix_guides import block_frame, matrix_guides
+from .pacing import READING_RATE, hold_to_read, reading_time
 from .scene import SERIES_NAME, ClipScene
+from .sparse_heatmap import SparseHeatMap
 from .stream import ResidualStream, stream_column
 from .theme import (
     BACKGROUND_COLOR,
@@ -65,9 +67,11 @@ __all__ = [
     "MUTED_TEXT_COLOR",
     "MatrixTile",
     "QUERY_COLOR",
+    "READING_RATE",
     "Recolor",
     "ResidualStream",
     "SERIES_NAME",
+    "SparseHeatMap",
     "STREAM_COLOR",
     "TEXT_COLOR",
     "TokenRow",
@@ -81,10 +85,12 @@ __all__ = [
     "flash_around",
     "format_value",
     "head_color",
+    "hold_to_read",
     "make_label",
     "matrix_guides",
     "merge",
     "read",
+    "reading_time",
     "stream_column",
     "subspace_guides",
     "value_to_color",
