@@ -1,0 +1,396 @@
+"""Clip 10, composition: the three ways a layer-1 head can use a layer-0 head, and the path expansion.
+
+Storyboard: Q-composition (the later head's query reads what the earlier
+head wrote), K-composition (its key does), V-composition (its value does: a
+*virtual attention head* ``(A^{h2} A^{h1}) (x) (W_OV^{h2} W_OV^{h1})``).
+Then the two-layer path expansion: direct path, individual heads, virtual
+heads, adding up to the real logits.
+
+All of it is the induction model's: its virtual weights and composition
+scores (:func:`~circuit_clips.circuits.virtual_weights`,
+:func:`~circuit_clips.circuits.composition_score`), its real attention
+patterns and OV matrices, and :func:`~circuit_clips.circuits.path_expansion`
+on the running example. That model composes through the key only: its
+virtual head is exactly zero, and the clip says so on screen.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    AnimationGroup,
+    Arrow,
+    Create,
+    FadeIn,
+    FadeOut,
+    LaggedStart,
+    MathTex,
+    Succession,
+    SurroundingRectangle,
+    Text,
+    VGroup,
+    Wait,
+)
+from manim.animation.animation import prepare_animation
+from manim.utils.color import interpolate_color
+
+from circuit_clips.circuits import (
+    COMPOSITION_KINDS,
+    composition_score,
+    head_name,
+    ov_matrix,
+    path_expansion,
+    virtual_weights,
+)
+from circuit_clips.kit import (
+    FONT_SIZE_BODY,
+    FONT_SIZE_LABEL,
+    KEY_COLOR,
+    LOGIT_COLOR,
+    MATH_SIZE_BODY,
+    MATH_SIZE_LABEL,
+    MUTED_TEXT_COLOR,
+    QUERY_COLOR,
+    STREAM_COLOR,
+    TEXT_COLOR,
+    VALUE_COLOR,
+    AttentionHeadBlock,
+    ClipScene,
+    ColorBar,
+    HeatMap,
+    SparseHeatMap,
+    VectorColumn,
+    block_frame,
+    flash_around,
+    format_value,
+    head_color,
+    hold_to_read,
+)
+from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
+
+WRITER, READER = (0, 0), (1, 0)  # the previous-token head and the induction head
+KIND_COLORS = {"Q": QUERY_COLOR, "K": KEY_COLOR, "V": VALUE_COLOR}
+KIND_INPUT = {"Q": "query", "K": "key", "V": "value"}
+VIRTUAL = f"{head_name(*WRITER)}->{head_name(*READER)}"
+
+
+# --- the numbers (module level, so tests can check them) ----------------------
+def paper_virtual_weights(model, kind: str) -> np.ndarray:
+    """The paper's ``W_X^{1} W_O^{0}`` (rows: the reader's d_head, columns: the writer's d_head)."""
+    return virtual_weights(model, *WRITER, *READER, kind).T
+
+
+def paper_ov(model, layer: int, head: int) -> np.ndarray:
+    """The paper's ``W_OV = W_O W_V`` (column vectors): rows are written, columns read."""
+    return ov_matrix(model, layer, head).T
+
+
+def virtual_head_parts(model, tokens) -> tuple[np.ndarray, np.ndarray]:
+    """The virtual head ``L0H0 -> L1H0``: its pattern ``A^1 A^0`` and its ``W_OV^1 W_OV^0``."""
+    _, cache = model.run_with_cache(tokens)
+    a0 = cache[f"blocks.{WRITER[0]}.attn.hook_pattern"][WRITER[1]]
+    a1 = cache[f"blocks.{READER[0]}.attn.hook_pattern"][READER[1]]
+    return a1 @ a0, paper_ov(model, *READER) @ paper_ov(model, *WRITER)
+
+
+class Composition(ClipScene):
+    title = "Composition"
+    description = "A layer-1 head can read what a layer-0 head wrote through its query, its key or its value."
+
+    def construct(self):
+        self.setup_model()
+        self.show_title()
+        # Three ways to read an earlier head: Q-, K-, V-composition
+        self.three_ways()
+        self.virtual_weight_maps()
+        self.composition_scores()
+        self.only_k()
+        # V-composition: a virtual attention head (zero in this model)
+        self.virtual_head()
+        self.virtual_head_is_zero()
+        # The two-layer path expansion
+        self.path_equation()
+        self.path_terms()
+        self.where_the_prediction_lives()
+        self.summary()
+
+    def beat(self, caption: str, *animations, hold: float = 0.6, **play_kwargs) -> None:
+        """A beat held at least long enough to read its caption (:func:`hold_to_read`)."""
+        animations = [prepare_animation(a) for a in animations]  # .animate builders become animations
+        spent = play_kwargs.get("run_time", max((a.run_time for a in animations), default=0.0))
+        super().beat(caption, *animations, hold=hold_to_read(caption, spent, minimum=hold), **play_kwargs)
+
+    # --- the model -----------------------------------------------------------
+    def setup_model(self) -> None:
+        self.model = induction_model()
+        self.tokens = list(RUNNING_EXAMPLE)
+        self.token_ids = self.model.to_tokens(self.tokens)
+        self.logits, self.cache = self.model.run_with_cache(self.token_ids)
+        self.scores = {kind: composition_score(self.model, *WRITER, *READER, kind) for kind in COMPOSITION_KINDS}
+
+    # --- three ways ------------------------------------------------------------
+    def three_ways(self) -> None:
+        self.writer = AttentionHeadBlock(*WRITER, name="layer 0: previous-token head", tile_width=0.7)
+        self.reader = AttentionHeadBlock(*READER, name="layer 1: induction head", tile_width=0.7)
+        self.writer.move_to([-3.75, 2.95, 0])
+        self.reader.move_to([3.75, 2.95, 0])
+        link = Arrow(self.writer.get_right(), self.reader.get_left(), buff=0.1, color=STREAM_COLOR, stroke_width=4)
+        via = Text("stream", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR).next_to(link, UP, buff=0.08)
+        self.columns_x = [-4.5, 0.0, 4.5]
+        self.kind_titles = VGroup()
+        for kind, x in zip(COMPOSITION_KINDS, self.columns_x):
+            name = Text(f"{kind}-composition", font_size=FONT_SIZE_BODY, color=KIND_COLORS[kind])
+            what = Text(f"its {KIND_INPUT[kind]} reads it", font_size=FONT_SIZE_LABEL, color=TEXT_COLOR)
+            self.kind_titles.add(VGroup(name, what).arrange(DOWN, buff=0.1).move_to([x, 1.35, 0]))
+        self.beat(
+            "A layer-1 head can read layer 0's output with its query, key or value: Q-, K- or V-composition.",
+            FadeIn(self.writer, run_time=1.0),
+            FadeIn(self.reader, run_time=1.0),
+            Create(link, run_time=1.0),
+            FadeIn(via, run_time=1.0),
+            Succession(
+                Wait(0.8),
+                LaggedStart(
+                    *[
+                        AnimationGroup(FadeIn(title, shift=0.2 * DOWN),
+                                       flash_around(self.reader.matrix(kind), KIND_COLORS[kind]))
+                        for kind, title in zip(COMPOSITION_KINDS, self.kind_titles)
+                    ],
+                    lag_ratio=0.4,
+                    run_time=2.4,
+                ),
+            ),
+            hold=0.8,
+        )
+
+    def virtual_weight_maps(self) -> None:
+        self.maps, self.map_tex = VGroup(), VGroup()
+        writer_color = head_color(*WRITER)
+        for kind, x in zip(COMPOSITION_KINDS, self.columns_x):
+            heat = HeatMap(paper_virtual_weights(self.model, kind), cell_size=0.19, outline_color=KIND_COLORS[kind])
+            heat.move_to([x, -0.95, 0])
+            tex = MathTex(f"W_{kind}^{{1}}", r"W_O^{0}", font_size=MATH_SIZE_BODY)
+            tex[0].set_color(KIND_COLORS[kind])
+            tex[1].set_color(writer_color)
+            tex.next_to(heat, UP, buff=0.2)
+            self.maps.add(heat)
+            self.map_tex.add(tex)
+        self.legend = ColorBar(width=1.4).to_corner(DOWN + LEFT, buff=0.3)
+        vmax = max(np.abs(paper_virtual_weights(self.model, kind)).max() for kind in COMPOSITION_KINDS)
+        self.beat(
+            "The stream only adds, so each is one product, the virtual weights W_X^1 W_O^0 "
+            f"(bright blue: {vmax:.1f}).",
+            LaggedStart(*[FadeIn(VGroup(t, m)) for t, m in zip(self.map_tex, self.maps)], lag_ratio=0.3),
+            FadeIn(self.legend),
+            run_time=2.0,
+            hold=0.8,
+        )
+
+    def composition_scores(self) -> None:
+        self.score_txt = VGroup()
+        for kind, heat in zip(COMPOSITION_KINDS, self.maps):
+            score = Text(f"composition score {format_value(self.scores[kind])}", font_size=FONT_SIZE_LABEL,
+                         color=TEXT_COLOR if self.scores[kind] > 0 else MUTED_TEXT_COLOR)
+            self.score_txt.add(score.next_to(heat, DOWN, buff=0.2))
+        s = {kind: format_value(v) for kind, v in self.scores.items()}
+        self.beat(
+            f"Composition scores, from 0 (ignores layer 0) to 1: Q {s['Q']}, K {s['K']}, V {s['V']}.",
+            LaggedStart(*[FadeIn(t, shift=0.1 * UP) for t in self.score_txt], lag_ratio=0.3),
+            run_time=1.4,
+            hold=0.8,
+        )
+
+    def only_k(self) -> None:
+        k = COMPOSITION_KINDS.index("K")
+        parts = [VGroup(self.kind_titles[i], self.map_tex[i], self.maps[i], self.score_txt[i])
+                 for i in range(len(COMPOSITION_KINDS))]
+        box = SurroundingRectangle(parts[k], buff=0.15, color=KEY_COLOR, corner_radius=0.1)
+        self.beat(
+            "Only the key reads layer 0's write: this induction head is K-composition.",
+            Create(box),
+            *[part.animate.fade(0.6) for i, part in enumerate(parts) if i != k],
+            run_time=1.2,
+            hold=1.2,
+        )
+
+    # --- V-composition: the virtual head ----------------------------------------------
+    def virtual_head(self) -> None:
+        a_prod, ov_prod = virtual_head_parts(self.model, self.token_ids)
+        self.ov_prod = ov_prod
+        a0 = self.cache["blocks.0.attn.hook_pattern"][0]
+        a1 = self.cache["blocks.1.attn.hook_pattern"][0]
+        c0, c1 = head_color(*WRITER), head_color(*READER)
+        c01 = interpolate_color(c0, c1, 0.5)  # a virtual head is both heads at once
+        formula = MathTex(r"\big(A^{1} A^{0}\big)", r"\otimes", r"\big(W_{OV}^{1}\, W_{OV}^{0}\big)",
+                          font_size=MATH_SIZE_BODY).move_to([0, 3.2, 0])
+        formula[0].set_color(c01)
+        # attention row: A^1 . A^0 = A^1 A^0 (real patterns of the running example)
+        att = VGroup(
+            HeatMap(a1, cell_size=0.22, outline_color=c1),
+            MathTex(r"\cdot", font_size=MATH_SIZE_BODY),
+            HeatMap(a0, cell_size=0.22, outline_color=c0),
+            MathTex("=", font_size=MATH_SIZE_BODY),
+            HeatMap(a_prod, cell_size=0.22, outline_color=c01),
+        ).arrange(RIGHT, buff=0.3)
+        att.move_to([1.5, 1.25, 0])
+        att_names = VGroup(
+            *[MathTex(t, font_size=MATH_SIZE_LABEL).next_to(att[i], UP, buff=0.15)
+              for t, i in ((r"A^{1}", 0), (r"A^{0}", 2), (r"A^{1}A^{0}", 4))]
+        )
+        att_note = Text("where it looks:\ntwo hops of attention", font_size=FONT_SIZE_LABEL,
+                        color=MUTED_TEXT_COLOR, line_spacing=0.8)
+        att_note.to_edge(LEFT, buff=0.4).match_y(att)
+        # OV row: W_OV^1 . W_OV^0 = product (d_model x d_model, the paper's column convention;
+        # mostly zero, so drawn as SparseHeatMaps: the same picture in a few mobjects)
+        ov = VGroup(
+            SparseHeatMap(paper_ov(self.model, *READER), cell_size=0.052, outline_color=c1),
+            MathTex(r"\cdot", font_size=MATH_SIZE_BODY),
+            SparseHeatMap(paper_ov(self.model, *WRITER), cell_size=0.052, outline_color=c0),
+            MathTex("=", font_size=MATH_SIZE_BODY),
+            SparseHeatMap(ov_prod, cell_size=0.052, outline_color=c01),
+        ).arrange(RIGHT, buff=0.3)
+        ov.move_to([1.5, -1.9, 0])
+        ov_names = VGroup(
+            *[MathTex(t, font_size=MATH_SIZE_LABEL).next_to(ov[i], UP, buff=0.15)
+              for t, i in ((r"W_{OV}^{1}", 0), (r"W_{OV}^{0}", 2), (r"W_{OV}^{1}W_{OV}^{0}", 4))]
+        )
+        ov_note = Text("what it moves:\ntwo OV maps in a row", font_size=FONT_SIZE_LABEL,
+                       color=MUTED_TEXT_COLOR, line_spacing=0.8)
+        ov_note.to_edge(LEFT, buff=0.4).match_y(ov)
+        self.play(self.clear_stage(), run_time=0.8)
+        self.beat(
+            "V-composition would make a virtual attention head: it attends with A^1 A^0 and moves W_OV^1 W_OV^0.",
+            FadeIn(formula),
+            FadeIn(VGroup(att, att_names, att_note)),
+            FadeIn(VGroup(ov, ov_names, ov_note)),
+            run_time=1.6,
+            hold=1.6,
+        )
+        self.ov = ov
+
+    def virtual_head_is_zero(self) -> None:
+        subspaces = self.model.subspaces
+        w1, w0 = self.ov[0], self.ov[2]
+        # W_OV^1 reads (its nonzero columns) 'token'; W_OV^0 writes (its nonzero rows) 'previous token'
+        reads = block_frame(w1, cols=subspaces["token"], color=VALUE_COLOR)
+        writes = block_frame(w0, rows=subspaces["previous token"], color=head_color(*WRITER))
+        read_txt = Text("reads 'token'", font_size=FONT_SIZE_LABEL, color=VALUE_COLOR)
+        write_txt = Text("writes into\n'previous token'", font_size=FONT_SIZE_LABEL, color=head_color(*WRITER),
+                         line_spacing=0.8)
+        read_txt.next_to(w1, DOWN, buff=0.2)
+        write_txt.next_to(w0, DOWN, buff=0.2)
+        zero = MathTex("= 0", font_size=MATH_SIZE_BODY, color=TEXT_COLOR).next_to(self.ov[4], DOWN, buff=0.2)
+        assert not self.ov_prod.any(), "the induction model's virtual head should be exactly zero"
+        self.beat(
+            "Here it is exactly 0: layer 0 writes 'previous token', layer 1's value reads 'token'. No virtual head.",
+            Create(reads),
+            Create(writes),
+            FadeIn(read_txt),
+            FadeIn(write_txt),
+            FadeIn(zero),
+            run_time=1.4,
+            hold=1.6,
+        )
+
+    # --- the path expansion ------------------------------------------------------------
+    def path_equation(self) -> None:
+        self.equation = MathTex(
+            r"T", "=", r"\mathrm{Id}\otimes W_U W_E", "+", r"\sum_h A^h \otimes W_U W_{OV}^h W_E", "+",
+            r"\sum_{h_1,h_2} \big(A^{h_2}A^{h_1}\big) \otimes W_U W_{OV}^{h_2} W_{OV}^{h_1} W_E",
+            font_size=MATH_SIZE_LABEL,
+        ).move_to([0, 3.35, 0])
+        self.term_labels = VGroup(
+            *[Text(t, font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR).next_to(self.equation[i], DOWN, buff=0.15)
+              for t, i in (("direct path", 2), ("individual heads", 4), ("virtual heads", 6))]
+        )
+        for label in self.term_labels:
+            label.align_to(self.equation.get_bottom() + DOWN * 0.15, UP)
+        self.play(self.clear_stage(), run_time=0.8)
+        self.beat(
+            "Path expansion: logits = direct path + each head + each virtual head (attention patterns held fixed).",
+            FadeIn(self.equation),
+            FadeIn(self.term_labels),
+            run_time=1.4,
+            hold=0.8,
+        )
+
+    def path_terms(self) -> None:
+        terms = path_expansion(self.model, self.token_ids)
+        assert list(terms) == ["direct", head_name(*WRITER), head_name(*READER), VIRTUAL]
+        last = len(self.tokens) - 1
+        self.terms = {name: values[last] for name, values in terms.items()}
+        total = sum(self.terms.values())
+        assert np.allclose(total, self.logits[last])
+        c0, c1 = head_color(*WRITER), head_color(*READER)
+        colors = {"direct": STREAM_COLOR, head_name(*WRITER): c0, head_name(*READER): c1,
+                  VIRTUAL: interpolate_color(c0, c1, 0.5)}
+        names = {"direct": r"\text{direct}", head_name(*WRITER): r"\mathrm{L0H0}",
+                 head_name(*READER): r"\mathrm{L1H0}", VIRTUAL: r"\mathrm{L0H0}\!\to\!\mathrm{L1H0}"}
+        cols = VGroup(*[VectorColumn(self.terms[n], cell_height=0.38, cell_width=0.45, outline_color=colors[n])
+                        for n in self.terms])
+        cols.add(VectorColumn(total, cell_height=0.38, cell_width=0.45, outline_color=LOGIT_COLOR))
+        signs = [MathTex(s, font_size=MATH_SIZE_BODY) for s in ("+", "+", "+", "=")]
+        row = VGroup(cols[0], signs[0], cols[1], signs[1], cols[2], signs[2], cols[3], signs[3], cols[4])
+        row.arrange(RIGHT, buff=0.7).move_to([0.5, -0.45, 0])
+        vocab = VGroup(*[Text(tok, font_size=FONT_SIZE_LABEL, color=TEXT_COLOR).next_to(cell, LEFT, buff=0.2)
+                         for tok, cell in zip(self.model.vocab, cols[0].cells)])
+        col_names = VGroup(*[MathTex(names[n], font_size=MATH_SIZE_LABEL, color=colors[n]) for n in self.terms])
+        col_names.add(MathTex(r"\text{logits}", font_size=MATH_SIZE_LABEL, color=LOGIT_COLOR))
+        for tex, col in zip(col_names, cols):
+            tex.next_to(col, UP, buff=0.2)
+        predicted = int(np.argmax(total))
+        word = self.model.vocab[predicted]
+        values = VGroup(
+            *[MathTex(format_value(v[predicted]), font_size=MATH_SIZE_LABEL, color=TEXT_COLOR)
+              .move_to([col.get_x(), cols[0].get_bottom()[1] - 0.35, 0])
+              for v, col in zip([*self.terms.values(), total], cols)]
+        )
+        value_label = Text(f"logit of {word}:", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR)
+        value_label.next_to(values[0], LEFT, buff=0.35)
+        rows_box = VGroup(*[SurroundingRectangle(col.cell(predicted), buff=0.02, color=TEXT_COLOR, stroke_width=2)
+                            for col in cols])
+        parts = [format_value(v[predicted]) for v in self.terms.values()]
+        self.beat(
+            f"At the last D, for '{word}': {' + '.join(parts)} = {format_value(total[predicted])}, "
+            "the model's real logit.",
+            LaggedStart(*[FadeIn(VGroup(c, n)) for c, n in zip(cols, col_names)], lag_ratio=0.2, run_time=2.0),
+            FadeIn(VGroup(*signs), run_time=1.0),
+            FadeIn(vocab, run_time=1.0),
+            Succession(Wait(2.0), AnimationGroup(FadeIn(values), FadeIn(value_label), Create(rows_box),
+                                                 run_time=1.0)),
+            hold=1.2,
+        )
+        self.cols, self.col_names = cols, col_names
+
+    def where_the_prediction_lives(self) -> None:
+        l1 = list(self.terms).index(head_name(*READER))
+        box = SurroundingRectangle(VGroup(self.cols[l1], self.col_names[l1]), buff=0.15,
+                                   color=head_color(*READER), corner_radius=0.1)
+        note = Text(
+            "All of the prediction is in the L1H0 term, but its pattern A\u00b9 was shaped by layer 0:\n"
+            "K-composition hides inside the attention pattern. The virtual head is exactly 0.",
+            font_size=FONT_SIZE_LABEL, color=TEXT_COLOR, line_spacing=0.9,
+        ).to_edge(DOWN, buff=0.3)
+        self.beat(
+            "All of it is in the layer-1 head's term, yet that term needs layer 0: K-composition shaped its "
+            "pattern A^1.",
+            Create(box),
+            FadeIn(note),
+            run_time=1.2,
+            hold=1.6,
+        )
+
+    def summary(self) -> None:
+        s = {kind: format_value(v) for kind, v in self.scores.items()}
+        line = Text(f"composition scores   Q {s['Q']}   K {s['K']}   V {s['V']}",
+                    font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR)
+        line.next_to(self.term_labels, DOWN, buff=0.25)
+        self.end_on_summary(
+            "This model uses K-composition, not V-composition: its virtual head is exactly zero.",
+            FadeIn(line),
+            run_time=1.0,
+        )

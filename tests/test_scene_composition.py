@@ -1,0 +1,89 @@
+"""The numbers the composition clip shows, checked against independent calculations."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+from circuit_clips.circuits import composition_score, path_expansion
+from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
+
+from .conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def scene_module():
+    spec = importlib.util.spec_from_file_location("scene_composition", ROOT / "scenes" / "composition.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def model():
+    return induction_model()
+
+
+@pytest.mark.parametrize("kind", ["Q", "K", "V"])
+def test_virtual_weight_maps_are_the_paper_products(scene_module, model, kind):
+    reader = {"Q": model.W_Q, "K": model.W_K, "V": model.W_V}[kind][1, 0]
+    # paper (column vectors): W_X^1 W_O^0 with W_X = reader.T and W_O = W_O[0, 0].T
+    expected = reader.T @ model.W_O[0, 0].T
+    assert np.allclose(scene_module.paper_virtual_weights(model, kind), expected)
+
+
+def test_only_the_key_composes(scene_module, model):
+    maps = {kind: scene_module.paper_virtual_weights(model, kind) for kind in "QKV"}
+    assert not maps["Q"].any() and not maps["V"].any()
+    assert np.abs(maps["K"]).max() > 1
+    scores = {kind: composition_score(model, 0, 0, 1, 0, kind) for kind in "QKV"}
+    assert scores["Q"] == scores["V"] == 0.0
+    assert scores["K"] > 0.1
+
+
+def test_virtual_head_moves_nothing_but_its_pattern_is_real(scene_module, model):
+    tokens = model.to_tokens(RUNNING_EXAMPLE)
+    a_prod, ov_prod = scene_module.virtual_head_parts(model, tokens)
+    _, cache = model.run_with_cache(tokens)
+    a0 = cache["blocks.0.attn.hook_pattern"][0]
+    a1 = cache["blocks.1.attn.hook_pattern"][0]
+    assert np.allclose(a_prod, a1 @ a0)
+    assert np.allclose(a_prod.sum(axis=1), 1.0)  # still a pattern: each row sums to 1
+    ov0 = model.W_O[0, 0].T @ model.W_V[0, 0].T  # paper's W_O W_V
+    ov1 = model.W_O[1, 0].T @ model.W_V[1, 0].T
+    assert np.allclose(scene_module.paper_ov(model, 0, 0), ov0)
+    assert np.array_equal(ov_prod, ov1 @ ov0)
+    assert not ov_prod.any(), "the induction model's virtual head is exactly zero"
+
+
+def test_path_terms_add_up_and_the_prediction_is_all_in_the_layer_1_head(model):
+    tokens = model.to_tokens(RUNNING_EXAMPLE)
+    terms = path_expansion(model, tokens)
+    logits = model.run(tokens)
+    assert np.allclose(sum(terms.values()), logits)
+    last = len(RUNNING_EXAMPLE) - 1
+    assert not terms["direct"].any() and not terms["L0H0"].any() and not terms["L0H0->L1H0"].any()
+    assert np.allclose(terms["L1H0"][last], logits[last])
+    assert model.vocab[int(np.argmax(terms["L1H0"][last]))] == "urs"
+
+
+def test_sparse_heat_map_draws_what_a_heat_map_draws():
+    """The OV maps are SparseHeatMaps: same colours and cell places as a HeatMap, far fewer mobjects."""
+    from manim import ManimColor
+
+    from circuit_clips.kit import HeatMap, SparseHeatMap
+    from circuit_clips.kit.theme import ZERO_COLOR
+
+    rng = np.random.default_rng(1)
+    matrix = np.where(rng.random((9, 7)) < 0.2, rng.normal(size=(9, 7)) * 2, 0.0)
+    matrix[0, 0] = 0.0004  # tiny but not zero: still drawn, in its own (barely tinted) colour
+    dense = HeatMap(matrix, cell_size=0.2).shift([1.0, 0.5, 0])
+    sparse = SparseHeatMap(matrix, cell_size=0.2).shift([1.0, 0.5, 0])
+    for i, j in np.ndindex(*matrix.shape):
+        assert np.allclose(sparse.cell(i, j).get_center(), dense.cell(i, j).get_center())
+        colour = sparse.cell(i, j).get_fill_color() if (i, j) in sparse._mark_index else ZERO_COLOR
+        assert ManimColor(colour).to_hex() == ManimColor(dense.cell(i, j).get_fill_color()).to_hex()
+    assert len(sparse.marks) == np.count_nonzero(matrix)
+    assert len(sparse.family_members_with_points()) < len(dense.family_members_with_points()) / 3
