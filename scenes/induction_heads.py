@@ -153,6 +153,12 @@ class InductionHeads(ClipScene):
         vec = VectorColumn(values, cell_height=0.1, cell_width=0.28, outline_color=color, outline_width=1.5)
         return vec.move_to([self.stream.column(pos).get_x(), self.band_y, 0])
 
+    def stream_equation(self, new: str, old: str, head_out: str, color) -> MathTex:
+        """``new = old + head_out`` at the equation's place, the head's output in its colour."""
+        eq = MathTex(new, "=", old, "+", head_out, font_size=MATH_SIZE_BODY).move_to([PANEL_X, 3.35, 0])
+        eq[4].set_color(color)
+        return eq
+
     def block_cells(self, pos: int, name: str) -> VGroup:
         return self.stream.column(pos).cells_of(self.model.subspaces[name])
 
@@ -245,6 +251,7 @@ class InductionHeads(ClipScene):
         label = self.subspace_label("previous token")
         urs_box = SurroundingRectangle(self.block_cells(self.target, "previous token"), buff=0.04, color=color)
         before = self.tokens[self.target - 1]
+        new_eq = self.stream_equation("x_1", "x_0", r"h^{0}(x_0)", color)
         self.beat(
             f"... and adds it to the stream. Now {self.tokens[self.target]}'s column says "
             f"'the token before me was {before}'.",
@@ -252,8 +259,10 @@ class InductionHeads(ClipScene):
             label[1].animate(run_time=1.0).set_color(color),
             label[0].animate(run_time=1.0).set_stroke(color),
             Succession(Wait(2.4), Create(urs_box, run_time=0.6)),
+            ReplacementTransform(self.equation, new_eq, run_time=1.2),
             hold=1.6,
         )
+        self.equation = new_eq
         assert np.allclose(self.stream.values, self.cache["blocks.0.hook_resid_post"])
         self.play(FadeOut(urs_box), FadeOut(self.block), FadeOut(self.pattern_map), FadeOut(self.arcs), run_time=0.6)
 
@@ -280,7 +289,6 @@ class InductionHeads(ClipScene):
         self.beat(
             "Layer 1, the induction head: its query reads the current token (D), its key reads what "
             "layer 0 wrote. K-composition.",
-            FadeOut(self.equation),
             FadeIn(self.block),
             Create(q_box),
             LaggedStart(*[Create(b) for b in k_boxes], lag_ratio=0.1),
@@ -300,7 +308,7 @@ class InductionHeads(ClipScene):
         q_label = MathTex("q", font_size=MATH_SIZE_LABEL, color=QUERY_COLOR).next_to(q_vec, RIGHT, buff=0.15)
         k_label = MathTex("k_j", font_size=MATH_SIZE_LABEL, color=KEY_COLOR)
         k_label.move_to([self.stream.subspace_labels.get_x(), self.band_y, 0])
-        self.play(FadeOut(self.qk_notes[0]), self.k_comp.animate.move_to([PANEL_X + 0.4, 3.3, 0]), run_time=0.5)
+        self.play(FadeOut(self.qk_notes[0]), self.k_comp.animate.move_to([PANEL_X, 2.75, 0]), run_time=0.5)
         self.beat(
             "A key for every column, and a query for the last D.",
             read(self.stream.column(self.last), self.block.w_q, q_vec, weight=self.model.W_Q[1, 0],
@@ -398,13 +406,16 @@ class InductionHeads(ClipScene):
             hold=0.4,
         )
         label = self.subspace_label("output")
+        new_eq = self.stream_equation("x_2", "x_1", r"h^{1}(x_1)", color)
         self.beat(
             "... is added into the last position's 'output' block.",
             write(delta, self.stream.column(self.last), side=RIGHT, gap=0.2, run_time=2.0),
+            ReplacementTransform(self.equation, new_eq, run_time=1.2),
             label[1].animate(run_time=1.0).set_color(color),
             label[0].animate(run_time=1.0).set_stroke(color),
             hold=0.6,
         )
+        self.equation = new_eq
         assert np.allclose(self.stream.column(self.last).values, self.cache["hook_resid_final"][self.last])
 
     def predict(self) -> None:
@@ -419,10 +430,12 @@ class InductionHeads(ClipScene):
         title = Text("logits at the last D", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR)
         title.next_to(logit_col, UP, buff=0.25)
         box = SurroundingRectangle(logit_col.row(best), buff=0.03, color=LOGIT_COLOR)
+        logits_eq = MathTex(r"\mathrm{logits} = W_U\,x_2", font_size=MATH_SIZE_BODY).move_to(self.equation)
         self.beat(
             f"W_U turns it into logits: {vocab[best]} {logits[best]:.2f}, all others {format_value(other)} "
             f"or less. It predicts {vocab[best]}.",
             FadeIn(self.w_u, run_time=0.6),
+            ReplacementTransform(self.equation, logits_eq, run_time=1.2),
             read(self.stream.column(self.last), self.w_u, logit_col.column, weight=self.model.W_U, run_time=2.0),
             FadeIn(logit_col.names, run_time=1.4),
             FadeIn(title, run_time=1.4),
