@@ -137,6 +137,7 @@ def render_clip(project: Project, clip: str, quality: Quality, *, manim_args: li
         "--progress_bar", "none",
         "-v", "WARNING",
         "--seed", str(SEED),
+        "--disable_caching",  # make decides what is stale; Manim's per-play hashing only costs time
         *manim_args,
         str(scene_file), cls,
     ]  # fmt: skip
