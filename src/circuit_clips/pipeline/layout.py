@@ -71,7 +71,7 @@ class LayoutReport:
     """What the check saw: the broken rules, how many animations, and the clip's planned length.
 
     ``frames`` counts what Manim writes at the check's frame rate (15 fps, the lowest quality):
-    each animation of run time ``t`` is ``len(arange(0, t, 1/fps))`` frames, as Manim renders it.
+    counted per animation as Manim's Cairo renderer writes them (see :func:`_frames_written`).
     """
 
     violations: list[Violation]
@@ -104,6 +104,16 @@ def frame_violations(mobjects: list[Mobject], width: float, height: float, step:
     return found
 
 
+def _frames_written(scene) -> int:
+    """How many frames Manim's Cairo renderer writes for the animation ``scene`` just played:
+    a still hold is ``int(t * fps)`` copies of one frame, anything else one frame per
+    ``arange(0, t, 1/fps)`` step."""
+    dt = 1 / scene.camera.frame_rate
+    if scene.animations and scene.is_current_animation_frozen_frame():
+        return int(scene.duration / dt)
+    return len(np.arange(0, scene.duration, dt))
+
+
 def load_scene_class(project: Project, clip: str) -> type:
     """Import a clip's scene file and return its Scene class."""
     path = project.scene_file(clip)
@@ -132,7 +142,7 @@ def check_clip(project: Project, clip: str) -> LayoutReport:
         def play(self, *args, **kwargs):  # wait() plays a Wait, so this sees it too
             super().play(*args, **kwargs)
             durations.append(self.duration)
-            frames.append(len(np.arange(0, self.duration, 1 / self.camera.frame_rate)))
+            frames.append(_frames_written(self))
             self._check()
 
     with tempfile.TemporaryDirectory() as media, tempconfig(
