@@ -35,7 +35,6 @@ from manim import (
     VGroup,
     Wait,
 )
-from manim.animation.animation import prepare_animation
 from manim.utils.color import interpolate_color
 
 from circuit_clips.circuits import (
@@ -68,7 +67,6 @@ from circuit_clips.kit import (
     flash_around,
     format_value,
     head_color,
-    hold_to_read,
 )
 from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
 
@@ -100,6 +98,7 @@ def virtual_head_parts(model, tokens) -> tuple[np.ndarray, np.ndarray]:
 class Composition(ClipScene):
     title = "Composition"
     description = "A layer-1 head can read what a layer-0 head wrote through its query, its key or its value."
+    pace_to_captions = True
 
     def construct(self):
         self.setup_model()
@@ -117,12 +116,6 @@ class Composition(ClipScene):
         self.path_terms()
         self.where_the_prediction_lives()
         self.summary()
-
-    def beat(self, caption: str, *animations, hold: float = 0.6, **play_kwargs) -> None:
-        """A beat held at least long enough to read its caption (:func:`hold_to_read`)."""
-        animations = [prepare_animation(a) for a in animations]  # .animate builders become animations
-        spent = play_kwargs.get("run_time", max((a.run_time for a in animations), default=0.0))
-        super().beat(caption, *animations, hold=hold_to_read(caption, spent, minimum=hold), **play_kwargs)
 
     # --- the model -----------------------------------------------------------
     def setup_model(self) -> None:

@@ -35,7 +35,6 @@ from manim import (
     Wait,
 )
 
-from manim.animation.animation import prepare_animation
 
 from circuit_clips.circuits import ov_matrix
 from circuit_clips.kit import (
@@ -59,7 +58,6 @@ from circuit_clips.kit import (
     VocabColumn,
     format_value,
     head_color,
-    hold_to_read,
     read,
     write,
 )
@@ -104,6 +102,7 @@ def next_token_report(model, tokens: np.ndarray) -> dict[str, np.ndarray]:
 class InductionHeads(ClipScene):
     title = "Induction heads"
     description = "Two heads in two layers continue repeated text: [A][B] ... [A] predicts [B]."
+    pace_to_captions = True
 
     def construct(self):
         self.run_model()
@@ -125,12 +124,6 @@ class InductionHeads(ClipScene):
         self.show_stripe()
         self.show_predictions()
         self.summary()
-
-    def beat(self, caption: str, *animations, hold: float = 0.6, **play_kwargs) -> None:
-        """A beat held at least long enough to read its caption (:func:`hold_to_read`)."""
-        animations = [prepare_animation(a) for a in animations]  # .animate builders become animations
-        spent = play_kwargs.get("run_time", max((a.run_time for a in animations), default=0.0))
-        super().beat(caption, *animations, hold=hold_to_read(caption, spent, minimum=hold), **play_kwargs)
 
     # --- the model -----------------------------------------------------------
     def run_model(self) -> None:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import importlib.util
 import shutil
+from types import ModuleType
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,14 @@ from circuit_clips.pipeline.project import Project
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def load_scene_module(clip: str) -> ModuleType:
+    """Import ``scenes/<clip>.py`` (scene files are not a package) to test what it computes."""
+    spec = importlib.util.spec_from_file_location(f"scene_{clip}", ROOT / "scenes" / f"{clip}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session")

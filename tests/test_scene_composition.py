@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 
 import numpy as np
 import pytest
@@ -10,14 +9,12 @@ import pytest
 from circuit_clips.circuits import composition_score, path_expansion
 from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
 
-from .conftest import ROOT
+from .conftest import load_scene_module
 
 
 @pytest.fixture(scope="module")
 def scene_module():
-    spec = importlib.util.spec_from_file_location("scene_composition", ROOT / "scenes" / "composition.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_scene_module("composition")
     return module
 
 

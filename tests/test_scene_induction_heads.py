@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 
 import numpy as np
 import pytest
 
 from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
 
-from .conftest import ROOT
+from .conftest import load_scene_module
 
 
 @pytest.fixture(scope="module")
 def scene_module():
-    spec = importlib.util.spec_from_file_location("scene_induction_heads", ROOT / "scenes" / "induction_heads.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_scene_module("induction_heads")
     return module
 
 

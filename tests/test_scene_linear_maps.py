@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from types import SimpleNamespace
 
 import numpy as np
@@ -10,15 +9,13 @@ import pytest
 
 from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
 
-from .conftest import ROOT
+from .conftest import load_scene_module
 
 
 @pytest.fixture(scope="module")
 def shown():
     """The scene's numbers, computed by its own load_model (no rendering)."""
-    spec = importlib.util.spec_from_file_location("linear_maps_scene", ROOT / "scenes" / "linear_maps.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_scene_module("linear_maps")
     state = SimpleNamespace()
     module.LinearMaps.load_model(state)
     return state

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from types import SimpleNamespace
 
 import numpy as np
@@ -11,13 +10,11 @@ from manim import RIGHT
 
 from circuit_clips.kit import VocabColumn, format_value
 
-from .conftest import ROOT
+from .conftest import load_scene_module
 
 
 def _scene_module():
-    spec = importlib.util.spec_from_file_location("one_layer_scene", ROOT / "scenes" / "one_layer.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_scene_module("one_layer")
     return module
 
 

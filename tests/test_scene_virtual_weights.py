@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from types import SimpleNamespace
 
@@ -11,13 +10,11 @@ import pytest
 
 from circuit_clips.toy_models import ATTN_GAIN, RUNNING_EXAMPLE, induction_model
 
-from .conftest import ROOT
+from .conftest import load_scene_module
 
 
 def _module():
-    spec = importlib.util.spec_from_file_location("virtual_weights_scene", ROOT / "scenes" / "virtual_weights.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_scene_module("virtual_weights")
     return module
 
 

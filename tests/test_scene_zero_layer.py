@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from collections import Counter
 from importlib import resources
@@ -11,13 +10,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from .conftest import ROOT
+from .conftest import load_scene_module
 
 
 def _scene_module():
-    spec = importlib.util.spec_from_file_location("zero_layer_scene", ROOT / "scenes" / "zero_layer.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_scene_module("zero_layer")
     return module
 
 

@@ -23,6 +23,9 @@ from manim import (
     config,
 )
 
+from manim.animation.animation import prepare_animation
+
+from .pacing import hold_to_read
 from .theme import BACKGROUND_COLOR, FONT_SIZE_BODY, FONT_SIZE_TITLE, MUTED_TEXT_COLOR, TEXT_COLOR
 
 __all__ = ["ClipScene", "SERIES_NAME"]
@@ -58,6 +61,8 @@ class ClipScene(Scene):
 
     title: str = ""
     description: str = ""
+    #: Hold every beat at least until its caption can be read (:func:`.pacing.hold_to_read`).
+    pace_to_captions: bool = False
     seed: int = 0
 
     def setup(self) -> None:
@@ -112,6 +117,10 @@ class ClipScene(Scene):
         """
         if not caption:
             raise ValueError("every beat needs a caption")
+        if self.pace_to_captions:
+            animations = tuple(prepare_animation(a) for a in animations)  # .animate builders too
+            spent = play_kwargs.get("run_time", max((a.run_time for a in animations), default=0.0))
+            hold = hold_to_read(caption, spent, minimum=hold)
         start = self.time
         if animations:
             self.play(*animations, **play_kwargs)
