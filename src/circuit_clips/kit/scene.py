@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 import numpy as np
 from manim import (
+    Camera,
     DOWN,
     UP,
     AnimationGroup,
@@ -24,6 +25,10 @@ from manim import (
 )
 
 from manim.animation.animation import prepare_animation
+from manim.constants import RendererType
+from manim.renderer.cairo_renderer import CairoRenderer
+
+from .frame_writer import ConvertOnceFileWriter
 
 from .pacing import hold_to_read
 from .theme import BACKGROUND_COLOR, FONT_SIZE_BODY, FONT_SIZE_TITLE, MUTED_TEXT_COLOR, TEXT_COLOR
@@ -64,6 +69,16 @@ class ClipScene(Scene):
     #: Hold every beat at least until its caption can be read (:func:`.pacing.hold_to_read`).
     pace_to_captions: bool = False
     seed: int = 0
+
+    def __init__(self, renderer=None, **kwargs) -> None:
+        if renderer is None and config.renderer == RendererType.CAIRO:
+            # Manim's own renderer, writing still holds faster (see .frame_writer).
+            renderer = CairoRenderer(
+                file_writer_class=ConvertOnceFileWriter,
+                camera_class=kwargs.get("camera_class", Camera),
+                skip_animations=kwargs.get("skip_animations", False),
+            )
+        super().__init__(renderer=renderer, **kwargs)
 
     def setup(self) -> None:
         super().setup()
