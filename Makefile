@@ -90,6 +90,11 @@ $(TEST_SETUP): pyproject.toml tools/setup.sh
 test: $(TEST_SETUP)
 	$(PY) -m pytest
 
+# Every clip from a clean scratch folder, beside plain Manim; report in media/bench/ (BENCH_ARGS=--help).
+.PHONY: bench
+bench: | $(RENDER_SETUP)
+	$(PY) -m circuit_clips.pipeline.bench --quality $(QUALITY) $(BENCH_ARGS)
+
 help:
 	@echo "make                every clip at 1080p60, the full video and the preview page (installs what is missing first)"
 	@echo "make NAME           render and publish one clip: $(CLIPS)"
@@ -103,6 +108,7 @@ help:
 	@echo "make sheets         contact sheets of every clip"
 	@echo "make test           run the test suite (installs Chromium and the test tools first)"
 	@echo "make setup          only install what rendering needs"
+	@echo "make bench          time every clip from clean beside plain Manim: media/bench/report-<quality>.json"
 	@echo "make doctor         list the system packages rendering needs: present or missing"
 	@echo "make help           this list"
 
