@@ -25,8 +25,10 @@ def test_benchmark_reports_every_figure(fixture_project):
     assert clip["size_bytes"] == video.stat().st_size
     assert clip["wall"] > 0 and clip["cpu"] > 0 and clip["peak_mib"] > 50
     assert clip["realtime"] == pytest.approx(clip["wall"] / clip["running_time"], rel=1e-2)
-    assert report["plain_manim"]["clips"][0]["frames"] == 30
-    assert report["speedup"] > 0 and report["encoder_limit"]["frames"] == 30
+    assert clip["stored_frames"] == info.stored_frames == 30 - 6 + 2, "the last 0.4 s hold stored as two frames"
+    plain = report["plain_manim"]["clips"][0]
+    assert plain["frames"] == plain["stored_frames"] == 30, "plain Manim stores every frame"
+    assert report["speedup"] > 0 and report["encoder_limit"]["frames"] == clip["stored_frames"]
     assert 30 < report["psnr_db"]["short_clip"] <= float("inf")
     text = format_report(report)
     assert "short_clip" in text and "plain manim" in text and "PSNR" in text

@@ -71,8 +71,9 @@ def test_render_publishes_a_web_ready_clip(fixture_project):
     assert (info.codec, info.profile, info.pixel_format) == ("h264", "High", "yuv420p")
     assert top_level_boxes(published).index("moov") < top_level_boxes(published).index("mdat")
     assert (info.width, info.height, info.fps) == (854, 480, 15)
-    assert info.duration == pytest.approx(2.0, abs=1 / 15)  # the scene's run times: 1 + 0.6 + 0.4
+    assert info.duration == pytest.approx(2.0, abs=0.002)  # the scene's run times: 1 + 0.6 + 0.4
     assert info.frames == round(2.0 * 15)
+    assert info.stored_frames == 30 - 6 + 2, "the closing 0.4 s hold is stored as two frames"
 
     poster = np.asarray(Image.open(published.with_suffix(".png")).convert("RGB"))
     assert poster.shape == (480, 854, 3)

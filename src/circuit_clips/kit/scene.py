@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import textwrap
 from collections.abc import Iterable
@@ -28,14 +29,18 @@ from manim.animation.animation import prepare_animation
 from manim.constants import RendererType
 from manim.renderer.cairo_renderer import CairoRenderer
 
-from .frame_writer import ConvertOnceFileWriter
+from .frame_writer import HoldOnceFileWriter
 
 from .pacing import hold_to_read
 from .theme import BACKGROUND_COLOR, FONT_SIZE_BODY, FONT_SIZE_TITLE, MUTED_TEXT_COLOR, TEXT_COLOR
 
-__all__ = ["ClipScene", "SERIES_NAME"]
+__all__ = ["ClipScene", "SERIES_NAME", "PLAIN_MANIM"]
 
 SERIES_NAME = "A Mathematical Framework for Transformer Circuits"
+
+#: Set (to anything) in the environment, clips render with Manim's renderer exactly as Manim
+#: ships it: the benchmark's baseline ("plain Manim") and its near-lossless reference.
+PLAIN_MANIM = "CIRCUIT_CLIPS_PLAIN_MANIM"
 
 
 class ClipScene(Scene):
@@ -71,10 +76,10 @@ class ClipScene(Scene):
     seed: int = 0
 
     def __init__(self, renderer=None, **kwargs) -> None:
-        if renderer is None and config.renderer == RendererType.CAIRO:
-            # Manim's own renderer, writing still holds faster (see .frame_writer).
+        if renderer is None and config.renderer == RendererType.CAIRO and not os.environ.get(PLAIN_MANIM):
+            # Manim's own renderer, storing still holds once (see .frame_writer).
             renderer = CairoRenderer(
-                file_writer_class=ConvertOnceFileWriter,
+                file_writer_class=HoldOnceFileWriter,
                 camera_class=kwargs.get("camera_class", Camera),
                 skip_animations=kwargs.get("skip_animations", False),
             )

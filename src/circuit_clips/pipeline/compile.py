@@ -31,6 +31,7 @@ from pathlib import Path
 
 import av
 
+from ..joining import join_videos
 from .captions import Cue, read_vtt, shifted, to_webvtt
 from .mp4 import tags
 from .project import COMPILATION, Project, Quality
@@ -110,35 +111,15 @@ def join_clips(videos: dict[str, Path], dst: Path, *, titles: dict[str, str], me
     Returns the chapters.
     """
     _check_joinable(videos)
-    chapters: list[Chapter] = []
     with av.open(str(dst), "w", format="mp4", options={"movflags": "+faststart"}) as out:
         out.metadata.update(metadata)
-        stream = None
-        offset = 0  # where the next clip starts, in the clips' (common) time base
-        last_dts = None
-        for name, path in videos.items():
-            with av.open(str(path)) as inp:
-                source = inp.streams.video[0]
-                if stream is None:
-                    stream = out.add_stream_from_template(source)
-                    time_base = source.time_base
-                packets = [p for p in inp.demux(source) if p.dts is not None and p.size]
-                if not packets:
-                    raise CompileError(f"{path} has no video frames")
-                start = min(p.pts for p in packets)
-                end = max(p.pts + p.duration for p in packets)
-                for packet in packets:
-                    packet.pts += offset - start
-                    packet.dts += offset - start
-                    if last_dts is not None and packet.dts <= last_dts:
-                        raise CompileError(f"{path}: its decoding timestamps overlap the previous clip's")
-                    last_dts = packet.dts
-                    packet.stream = stream
-                    out.mux(packet)
-            chapters.append(
-                Chapter(name, titles.get(name, name), offset * time_base, (offset + end - start) * time_base)
-            )
-            offset += end - start
+        try:
+            spans = join_videos(videos.values(), out)
+        except ValueError as err:
+            raise CompileError(str(err)) from None
+        chapters = [
+            Chapter(name, titles.get(name, name), start, end) for name, (start, end) in zip(videos, spans, strict=True)
+        ]
         out.set_chapters(
             [
                 {

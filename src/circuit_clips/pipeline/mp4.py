@@ -27,8 +27,9 @@ class VideoInfo:
     width: int
     height: int
     fps: Fraction
-    frames: int
+    frames: int  # frame periods the video lasts (duration x fps): what a player shows
     duration: float
+    stored_frames: int  # compressed frames in the file: fewer when still holds are stored once
     faststart: bool
 
     @property
@@ -61,20 +62,32 @@ def _is_faststart(path: Path) -> bool:
 
 
 def probe(path: Path | str) -> VideoInfo:
-    """Open ``path`` and report its video stream; counts frames by demuxing packets."""
+    """Open ``path`` and report its video stream, timed by its packets' timestamps.
+
+    A still hold may be stored as two frames (see ``circuit_clips.kit.frame_writer``), so
+    ``frames`` counts frame periods from the first frame's start to the last one's end, and
+    ``stored_frames`` the frames actually in the file.
+    """
     path = Path(path)
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         ctx = stream.codec_context
-        frames = sum(1 for p in container.demux(stream) if p.size)
+        packets = [(p.pts, p.duration) for p in container.demux(stream) if p.size]
         # The nominal rate: Manim's joined partial movies can leave one frame a few ticks short,
         # which moves the average rate (frames / duration) off 15 or 60 by a hair.
         rate = stream.guessed_rate or stream.average_rate
         fps = Fraction(rate) if rate else Fraction(0)
+        if packets and stream.time_base is not None:
+            start = min(pts for pts, _ in packets)
+            end = max(pts + duration for pts, duration in packets)
+            span = (end - start) * stream.time_base
+            frames = round(span * fps)
+        else:
+            span, frames = Fraction(0), 0
         if stream.duration is not None and stream.time_base is not None:
             duration = float(stream.duration * stream.time_base)
         else:
-            duration = frames / float(fps) if fps else 0.0
+            duration = float(span)
         return VideoInfo(
             codec=ctx.name,
             profile=ctx.profile,
@@ -84,6 +97,7 @@ def probe(path: Path | str) -> VideoInfo:
             fps=fps,
             frames=frames,
             duration=duration,
+            stored_frames=len(packets),
             faststart=_is_faststart(path),
         )
 
