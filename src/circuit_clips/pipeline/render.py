@@ -2,8 +2,9 @@
 
 Safe to run several at once (``make -j``) and to interrupt:
 
-* every clip renders in its own working folder, so parallel renders share no LaTeX or text
-  cache; a lock file per clip and quality makes a second render of the *same* clip wait;
+* every clip renders in its own working folder, so parallel renders share no Manim cache (they
+  share typeset text only through a store of whole files, see :mod:`.typeset_cache`); a lock
+  file per clip and quality makes a second render of the *same* clip wait;
 * Manim runs in its own process group, which is stopped (SIGTERM, then SIGKILL) when the
   pipeline is interrupted or fails, and killed by the kernel if the pipeline itself is killed;
 * a working folder whose render did not finish is emptied before the next render, so a
@@ -28,10 +29,11 @@ from pathlib import Path
 from .manifest import MANIFEST, folder_lock, scene_text
 from .project import Project, Quality, UnknownClipError, class_name
 from .publish import PublishError, part_path, publish_clip
+from . import typeset_cache
 
 __all__ = [
     "RenderError", "Interrupted", "SEED", "scene_classes", "check_scene_class", "clip_lock",
-    "render_clip", "build_clip",
+    "render_clip", "build_clip", "typeset_store",
 ]  # fmt: skip
 
 #: The random seed of every render (``random`` and ``numpy.random``; Manim seeds both).
@@ -113,7 +115,8 @@ def render_clip(project: Project, clip: str, quality: Quality, *, manim_args: li
     """Render ``clip`` with Manim into its working folder and return the MP4's path.
 
     The working folder (``media/build/<quality>/<clip>``) is Manim's ``media_dir`` for this
-    render alone, so clips rendering in parallel never share a LaTeX or text cache. If the
+    render alone, seeded with the typeset text other renders finished (:mod:`.typeset_cache`)
+    and adding its own to that store when it succeeds. If the
     previous render there did not finish (interrupted, killed, or the scene raised), the folder
     is emptied first: Manim would otherwise reuse a partial movie or SVG that was cut short.
     Manim runs in its own process group; if this function is interrupted (KeyboardInterrupt,
@@ -129,6 +132,11 @@ def render_clip(project: Project, clip: str, quality: Quality, *, manim_args: li
     shutil.rmtree(out.parent, ignore_errors=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     unfinished.touch()
+    store = typeset_store(project)
+    try:  # (after marking the folder unfinished: a copy cut short is wiped with it)
+        typeset_cache.seed(store, work)
+    except OSError as err:  # only this render's speed depends on it
+        print(f"{clip}: could not reuse the typeset text in {store}: {err.strerror or err}", file=sys.stderr)
     cmd = [
         sys.executable, "-m", "manim", "render",
         "-q", quality.flag,
@@ -158,7 +166,16 @@ def render_clip(project: Project, clip: str, quality: Quality, *, manim_args: li
     if not out.is_file():
         raise RenderError(f"manim finished {clip} but wrote no video at {out}")
     unfinished.unlink()
+    try:
+        typeset_cache.collect(work, store)
+    except OSError as err:  # only a later render's speed depends on it
+        print(f"{clip}: could not share its typeset text in {store}: {err.strerror or err}", file=sys.stderr)
     return out
+
+
+def typeset_store(project: Project) -> Path:
+    """The typeset text every clip and quality shares (see :mod:`.typeset_cache`)."""
+    return project.media / "build" / "typeset"
 
 
 @contextmanager

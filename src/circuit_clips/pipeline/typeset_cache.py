@@ -1,0 +1,68 @@
+"""One store of typeset text for every clip and quality, so LaTeX and Pango run once per string.
+
+Manim keeps the SVG of every ``MathTex``/``Tex`` (``Tex/``) and ``Text`` (``texts/``) it
+typesets in its media folder, named by a hash of everything that shapes it (the LaTeX source,
+or the text with its font, size and style), and reuses a file that exists. Each clip renders in
+its own working folder (:mod:`.render`), so on their own the clips never share that work: the
+480p preview typesets again what the 1080p render already did, and so does a clip whose render
+was interrupted (its folder is emptied). LaTeX is a third of a preview render's time.
+
+So before a render the working folder is seeded with the store's SVGs, and after a successful
+render its new SVGs are added to the store. Only finished renders add, each file is written
+under a temporary name and renamed into place, and a name fixes its content, so clips
+rendering at once can share the store safely: at worst both typeset the same string.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+__all__ = ["CACHES", "seed", "collect"]
+
+#: Manim's folders of typeset SVGs inside its media folder, each named by a content hash.
+CACHES = ("Tex", "texts")
+
+
+def seed(store: Path, work: Path) -> int:
+    """Copy the store's SVGs that ``work`` lacks into it; returns how many were copied."""
+    copied = 0
+    for cache in CACHES:
+        shared = store / cache
+        if not shared.is_dir():
+            continue
+        local = work / cache
+        local.mkdir(parents=True, exist_ok=True)
+        have = {p.name for p in local.glob("*.svg")}
+        for svg in shared.glob("*.svg"):
+            if svg.name not in have:
+                shutil.copyfile(svg, local / svg.name)
+                copied += 1
+    return copied
+
+
+def collect(work: Path, store: Path) -> int:
+    """Add the SVGs ``work`` typeset that the store lacks (each written whole, then renamed)."""
+    added = 0
+    for cache in CACHES:
+        local = work / cache
+        if not local.is_dir():
+            continue
+        shared = store / cache
+        shared.mkdir(parents=True, exist_ok=True)
+        have = {p.name for p in shared.glob("*.svg")}
+        for svg in local.glob("*.svg"):
+            if svg.name in have:
+                continue
+            fd, tmp = tempfile.mkstemp(dir=shared, prefix=f".{svg.name}.", suffix=".part")
+            try:
+                with os.fdopen(fd, "wb") as out, open(svg, "rb") as src:
+                    shutil.copyfileobj(src, out)
+                os.replace(tmp, shared / svg.name)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            added += 1
+    return added
