@@ -16,10 +16,10 @@ from circuit_clips.pipeline.mp4 import probe
 FPS = 15
 
 
-def _spec(options):
+def _spec(options, width=320, height=180):
     from manim._config.video_encoder import VideoEncoderSpec
 
-    return VideoEncoderSpec("mp4", "libx264", "yuv420p", 320, 180, Fraction(FPS), tuple(options.items()))
+    return VideoEncoderSpec("mp4", "libx264", "yuv420p", width, height, Fraction(FPS), tuple(options.items()))
 
 
 LOSSLESS = {"qp": "0", "preset": "veryfast", "tune": "animation"}
@@ -27,7 +27,8 @@ PROJECT = {"crf": "21", "preset": "veryfast", "tune": "animation"}
 
 
 def _encode(cls, path, frames, options):
-    encoder = cls(target=path, spec=_spec(options))
+    height, width = frames[0][0].shape[:2]
+    encoder = cls(target=path, spec=_spec(options, width, height))
     for pixels, repeat in frames:
         encoder.write_frame(pixels, repeat=repeat)
     encoder.finish()
@@ -45,11 +46,11 @@ def _shown(path) -> list[np.ndarray]:
     return shown
 
 
-def _frames(holds_at_end: bool):
+def _frames(holds_at_end: bool, width=320, height=180):
     rng = np.random.default_rng(0)
     frames = []
     for i in range(12):
-        pixels = np.zeros((180, 320, 4), np.uint8)
+        pixels = np.zeros((height, width, 4), np.uint8)
         pixels[..., 3] = 255
         pixels[20 + 5 * i : 60 + 5 * i, 30:200, :3] = rng.integers(0, 255, 3, dtype=np.uint8)
         frames.append((pixels, 6 if i % 4 == 0 else 1))  # still holds between moving frames
@@ -58,9 +59,12 @@ def _frames(holds_at_end: bool):
     return frames
 
 
-@pytest.mark.parametrize("holds_at_end", [False, True])
-def test_every_frame_period_shows_what_manims_encoder_shows(tmp_path, holds_at_end):
-    frames = _frames(holds_at_end)
+@pytest.mark.parametrize(
+    "holds_at_end, width", [(False, 320), (True, 320), (True, 86)], ids=["holds", "final-hold", "padded-rows"]
+)
+def test_every_frame_period_shows_what_manims_encoder_shows(tmp_path, holds_at_end, width):
+    """(86 pixels wide: a row of the frame's buffer is longer than the picture's, as at 854x480.)"""
+    frames = _frames(holds_at_end, width)
     ours = _encode(HoldOnceSegmentEncoder, tmp_path / "ours.mp4", frames, LOSSLESS)
     manims = _encode(VideoSegmentEncoder, tmp_path / "manim.mp4", frames, LOSSLESS)
     expected, got = _shown(manims), _shown(ours)
