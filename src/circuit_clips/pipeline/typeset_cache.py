@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 __all__ = ["CACHES", "seed", "collect"]
@@ -29,40 +30,37 @@ CACHES = ("Tex", "texts")
 def seed(store: Path, work: Path) -> int:
     """Copy the store's SVGs that ``work`` lacks into it; returns how many were copied."""
     copied = 0
-    for cache in CACHES:
-        shared = store / cache
-        if not shared.is_dir():
-            continue
-        local = work / cache
-        local.mkdir(parents=True, exist_ok=True)
-        have = {p.name for p in local.glob("*.svg")}
-        for svg in shared.glob("*.svg"):
-            if svg.name not in have:
-                shutil.copyfile(svg, local / svg.name)
-                copied += 1
+    for svg, target in _missing(store, work):
+        shutil.copyfile(svg, target)
+        copied += 1
     return copied
 
 
 def collect(work: Path, store: Path) -> int:
     """Add the SVGs ``work`` typeset that the store lacks (each written whole, then renamed)."""
     added = 0
-    for cache in CACHES:
-        local = work / cache
-        if not local.is_dir():
-            continue
-        shared = store / cache
-        shared.mkdir(parents=True, exist_ok=True)
-        have = {p.name for p in shared.glob("*.svg")}
-        for svg in local.glob("*.svg"):
-            if svg.name in have:
-                continue
-            fd, tmp = tempfile.mkstemp(dir=shared, prefix=f".{svg.name}.", suffix=".part")
-            try:
-                with os.fdopen(fd, "wb") as out, open(svg, "rb") as src:
-                    shutil.copyfileobj(src, out)
-                os.replace(tmp, shared / svg.name)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-            added += 1
+    for svg, target in _missing(work, store):
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{svg.name}.", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as out, open(svg, "rb") as src:
+                shutil.copyfileobj(src, out)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        added += 1
     return added
+
+
+def _missing(source: Path, destination: Path) -> Iterator[tuple[Path, Path]]:
+    """Each SVG of ``source``'s caches that ``destination`` lacks, with where it would go there."""
+    for cache in CACHES:
+        have = source / cache
+        if not have.is_dir():
+            continue
+        into = destination / cache
+        into.mkdir(parents=True, exist_ok=True)
+        present = {p.name for p in into.glob("*.svg")}
+        for svg in have.glob("*.svg"):
+            if svg.name not in present:
+                yield svg, into / svg.name
