@@ -9,7 +9,6 @@ from collections.abc import Iterable
 
 import numpy as np
 from manim import (
-    Camera,
     DOWN,
     UP,
     AnimationGroup,
@@ -29,6 +28,7 @@ from manim.animation.animation import prepare_animation
 from manim.constants import RendererType
 from manim.renderer.cairo_renderer import CairoRenderer
 
+from .camera import FastCairoCamera
 from .frame_writer import HoldOnceFileWriter
 
 from .pacing import hold_to_read
@@ -77,10 +77,11 @@ class ClipScene(Scene):
 
     def __init__(self, renderer=None, **kwargs) -> None:
         if renderer is None and config.renderer == RendererType.CAIRO and not os.environ.get(PLAIN_MANIM):
-            # Manim's own renderer, storing still holds once (see .frame_writer).
+            # Manim's own renderer, drawing with less overhead (see .camera) and storing still
+            # holds once (see .frame_writer).
             renderer = CairoRenderer(
                 file_writer_class=HoldOnceFileWriter,
-                camera_class=kwargs.get("camera_class", Camera),
+                camera_class=kwargs.get("camera_class", FastCairoCamera),
                 skip_animations=kwargs.get("skip_animations", False),
             )
         super().__init__(renderer=renderer, **kwargs)
