@@ -10,8 +10,10 @@
   :class:`FastCairoCamera` (Manim's Cairo camera with less overhead, same pixels).
 
 Importing the kit makes copies of text glyphs share their parsed SVG path
-(:func:`.copies.share_svg_paths_in_copies`): copying text is then ~7x faster. Not with
-``CIRCUIT_CLIPS_PLAIN_MANIM`` set, which renders with Manim exactly as it ships.
+(:func:`.copies.share_svg_paths_in_copies`): copying text is then ~7x faster; and transforms
+interpolate all their submobjects in one batch (:func:`.transforms.batch_transform_interpolation`),
+with the same values bit for bit. Not with ``CIRCUIT_CLIPS_PLAIN_MANIM`` set, which renders
+with Manim exactly as it ships.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from .theme import (
     values_to_colors,
 )
 from .tokens import TokenRow
+from .transforms import batch_transform_interpolation
 from .vector import Recolor, VectorColumn, make_label, subspace_guides
 from .verbs import flash_around, merge, read, write
 from .vocab import VocabColumn, format_value
@@ -110,3 +113,4 @@ __all__ = [
 
 if not os.environ.get(PLAIN_MANIM):  # the benchmark's plain-Manim baseline stays Manim's own
     share_svg_paths_in_copies()
+    batch_transform_interpolation()
