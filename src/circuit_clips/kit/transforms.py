@@ -65,12 +65,25 @@ def _interpolate_mobject(self: Transform, alpha: float) -> None:
 class _Batch:
     """The members of one transform, their start and target values concatenated."""
 
-    def __init__(self, members, fallback, count, starts, targets, rows, scalar_starts, scalar_targets) -> None:
-        self.members = members  # (index in the families, submobject) of each batched member
-        self.fallback = fallback  # (index, submobject, start, target) interpolated by Manim
-        self.count = count  # how many members the families have
-        self.starts, self.targets, self.rows = starts, targets, rows  # per array attribute
-        self.scalar_starts, self.scalar_targets = scalar_starts, scalar_targets
+    def __init__(self, members: list[tuple], fallback: list[tuple], count: int) -> None:
+        self.members = [(index, sub) for index, sub, _, _ in members]  # the batched members
+        self.fallback = fallback  # (index, submobject, start, target), interpolated by Manim
+        self.count = count  # how many members the families have (for the sub-alphas)
+        starts = [start for _, _, start, _ in members]
+        targets = [target for _, _, _, target in members]
+        self.starts, self.targets, self.rows, self.slices = {}, {}, {}, {}
+        for attr in ARRAYS:
+            self.starts[attr] = np.concatenate([_as_rows(getattr(m, attr)) for m in starts])
+            self.targets[attr] = np.concatenate([_as_rows(getattr(m, attr)) for m in targets])
+            self.rows[attr] = rows = np.array([len(_as_rows(getattr(m, attr))) for m in starts])
+            ends = np.cumsum(rows).tolist()
+            if attr == "sheen_direction":  # one row each, handed out as the vector it was
+                self.slices[attr] = list(range(len(members)))
+            else:
+                self.slices[attr] = [slice(end - n, end) for end, n in zip(ends, rows.tolist(), strict=True)]
+        self.scalar_starts = {a: np.array([float(getattr(m, a)) for m in starts]) for a in SCALARS}
+        self.scalar_targets = {a: np.array([float(getattr(m, a)) for m in targets]) for a in SCALARS}
+        self.raw_scalar_targets = {a: [getattr(m, a) for m in targets] for a in SCALARS}
 
     @classmethod
     def plan(cls, transform: Transform) -> _Batch | object:
@@ -85,47 +98,33 @@ class _Batch:
             return _UNBATCHABLE
         members, fallback = [], []
         for index, (sub, start, target) in enumerate(families):
-            if _batchable(sub, start, target):
-                members.append((index, sub, start, target))
-            else:
-                fallback.append((index, sub, start, target))
+            (members if _batchable(sub, start, target) else fallback).append((index, sub, start, target))
         if not members:
             return _UNBATCHABLE
-        starts, targets, rows = {}, {}, {}
-        for attr in ARRAYS:
-            starts[attr] = np.concatenate([getattr(s, attr).reshape(-1, _width(s, attr)) for _, _, s, _ in members])
-            targets[attr] = np.concatenate([getattr(t, attr).reshape(-1, _width(t, attr)) for _, _, _, t in members])
-            rows[attr] = np.array([_rows(s, attr) for _, _, s, _ in members])
-        scalar_starts = {a: np.array([float(getattr(s, a)) for _, _, s, _ in members]) for a in SCALARS}
-        scalar_targets = {a: np.array([float(getattr(t, a)) for _, _, _, t in members]) for a in SCALARS}
-        plan = cls(
-            [(i, sub) for i, sub, _, _ in members], fallback, len(families),
-            starts, targets, rows, scalar_starts, scalar_targets,
-        )  # fmt: skip
-        plan.raw_scalar_targets = {a: [getattr(t, a) for _, _, _, t in members] for a in SCALARS}
-        return plan
+        return cls(members, fallback, len(families))
 
     def interpolate(self, transform: Transform, alpha: float) -> None:
         alphas = self._sub_alphas(transform, alpha)  # one per batched member, or one for all
-        done = alphas == 1.0
         values: dict[str, list] = {}
         for attr in ARRAYS:
-            start, target = self.starts[attr], self.targets[attr]
             a = alphas if alphas.size == 1 else np.repeat(alphas, self.rows[attr])[:, None]
-            values[attr] = np.split(straight_path(start, target, a), np.cumsum(self.rows[attr])[:-1])
+            values[attr] = _pieces(straight_path(self.starts[attr], self.targets[attr], a), self.slices[attr])
         for attr in SCALARS:
             values[attr] = straight_path(self.scalar_starts[attr], self.scalar_targets[attr], alphas).tolist()
+        done = alphas == 1.0
         finished = done.tolist() if done.size > 1 else [bool(done)] * len(self.members)
-        targets = self._target_slices() if any(finished) else None
         for k, (_, sub) in enumerate(self.members):
             if finished[k]:  # as Manim: copies of the target's values
                 for attr in ARRAYS:
-                    setattr(sub, attr, targets[attr][k].reshape(self._shape(attr, k)).copy())
+                    setattr(sub, attr, self.targets[attr][self.slices[attr][k]].copy())
                 for attr in SCALARS:
                     setattr(sub, attr, self.raw_scalar_targets[attr][k])
                 continue
-            for attr in ARRAYS:
-                setattr(sub, attr, values[attr][k].reshape(self._shape(attr, k)))
+            sub.points = values["points"][k]
+            sub.fill_rgbas = values["fill_rgbas"][k]
+            sub.stroke_rgbas = values["stroke_rgbas"][k]
+            sub.background_stroke_rgbas = values["background_stroke_rgbas"][k]
+            sub.sheen_direction = values["sheen_direction"][k]
             sub.stroke_width = values["stroke_width"][k]
             sub.background_stroke_width = values["background_stroke_width"][k]
             sub.sheen_factor = values["sheen_factor"][k]
@@ -133,28 +132,22 @@ class _Batch:
             sub_alpha = transform.get_sub_alpha(alpha, index, self.count)
             transform.interpolate_submobject(sub, start, target, sub_alpha)
 
-    # --- helpers -------------------------------------------------------------------------
     def _sub_alphas(self, transform: Transform, alpha: float) -> np.ndarray:
         if transform.lag_ratio == 0 and type(transform).get_sub_alpha is Animation.get_sub_alpha:
             return np.array(transform.get_sub_alpha(alpha, 0, self.count), dtype=np.float64)
         return np.array([transform.get_sub_alpha(alpha, i, self.count) for i, _ in self.members], dtype=np.float64)
 
-    def _target_slices(self) -> dict[str, list[np.ndarray]]:
-        return {a: np.split(self.targets[a], np.cumsum(self.rows[a])[:-1]) for a in ARRAYS}
 
-    def _shape(self, attr: str, k: int) -> tuple[int, ...]:
-        return (3,) if attr == "sheen_direction" else (int(self.rows[attr][k]), self.starts[attr].shape[1])
+def _pieces(values: np.ndarray, slices: list) -> list[np.ndarray]:
+    return [values[s] for s in slices]
 
 
 _UNBATCHABLE = object()
 
 
-def _width(mobject: Mobject, attr: str) -> int:
-    return 3 if attr == "sheen_direction" else getattr(mobject, attr).shape[1]
-
-
-def _rows(mobject: Mobject, attr: str) -> int:
-    return 1 if attr == "sheen_direction" else getattr(mobject, attr).shape[0]
+def _as_rows(values: np.ndarray) -> np.ndarray:
+    """A 2-D view: arrays of rows as they are, a vector (``sheen_direction``) as one row."""
+    return values.reshape(1, -1) if values.ndim == 1 else values
 
 
 def _batchable(sub: Mobject, start: Mobject, target: Mobject) -> bool:
