@@ -41,3 +41,31 @@ def test_psnr_is_infinite_for_identical_and_finite_for_different_videos(fixture_
     b = render_clip(fixture_project, "crowded_clip", QUALITIES["low"])
     assert psnr(a, a) == float("inf")
     assert psnr(a, b) < 30
+
+
+def test_clips_start_in_makes_order(fixture_project):
+    from circuit_clips.pipeline.bench import make_order
+
+    clips = ["a_clip", "b_clip", "c_clip", "d_clip"]
+    assert make_order(fixture_project, clips) == clips, "no Makefile: name order"
+    (fixture_project.root / "Makefile").write_text("render-order:\n\t@echo c_clip gone_clip a_clip\n")
+    assert make_order(fixture_project, clips) == ["c_clip", "a_clip", "b_clip", "d_clip"]
+
+
+def test_the_makefile_starts_every_clip_in_its_render_order(tmp_path):
+    import re
+    import subprocess
+
+    from circuit_clips.pipeline.bench import make_order
+    from circuit_clips.pipeline.project import Project
+
+    from .conftest import ROOT
+
+    project = Project(ROOT, ROOT / "media")
+    order = make_order(project, project.clips())
+    assert sorted(order) == sorted(project.clips())
+    dry_run = subprocess.run(
+        ["make", "-n", "clips", "QUALITY=low", f"OUT={tmp_path}"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    started = re.findall(r"pipeline render (\w+) ", dry_run)
+    assert started == order, "the benchmark starts renders in the order make does"
