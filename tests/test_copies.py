@@ -95,12 +95,14 @@ def test_a_transform_interpolates_copies_independently():
     assert np.allclose(source.get_center(), target.get_center())
 
 
-def test_importing_the_kit_installs_the_sharing_except_for_plain_manim():
+def test_importing_the_kit_installs_its_speedups_except_for_plain_manim():
+    """The glyph sharing here, and the batched transforms (``kit/transforms.py``)."""
     probe = (
         "import circuit_clips.kit, manim.mobject.svg.svg_mobject as s;"
-        "print('__deepcopy__' in vars(s.VMobjectFromSVGPath))"
+        "from manim import Transform; from circuit_clips.kit import transforms as t;"
+        "print('__deepcopy__' in vars(s.VMobjectFromSVGPath), Transform.interpolate_mobject is t._interpolate_mobject)"
     )
-    for plain, expected in (("", "True"), ("1", "False")):
+    for plain, expected in (("", "True True"), ("1", "False False")):
         env = {**os.environ, PLAIN_MANIM: plain}
         out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
         assert out.stdout.strip() == expected

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -34,7 +31,6 @@ from manim import (
 from manim.animation.animation import prepare_animation
 
 from circuit_clips.kit import FastCairoCamera, HeatMap
-from circuit_clips.kit.scene import PLAIN_MANIM
 from circuit_clips.kit.transforms import ARRAYS, SCALARS, _Batch, batch_transform_interpolation, manim_interpolate_mobject
 
 
@@ -175,13 +171,3 @@ def test_frames_are_identical():
 
     assert frames(batched=True) == frames(batched=False)
 
-
-def test_importing_the_kit_batches_transforms_except_for_plain_manim():
-    probe = (
-        "import circuit_clips.kit; from manim import Transform; from circuit_clips.kit import transforms;"
-        "print(Transform.interpolate_mobject is transforms._interpolate_mobject)"
-    )
-    for plain, expected in (("", "True"), ("1", "False")):
-        env = {**os.environ, PLAIN_MANIM: plain}
-        out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
-        assert out.stdout.strip() == expected
