@@ -122,6 +122,7 @@ help:
 	@echo "make setup          only install what rendering needs"
 	@echo "make bench          time every clip from clean beside plain Manim: media/bench/report-<quality>.json"
 	@echo "make doctor         list the system packages rendering needs: present or missing"
+	@echo "make render-order   the clips in the order make -jN starts them (slowest first)"
 	@echo "make help           this list"
 
 # Any other target: not a clip.
