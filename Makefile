@@ -16,7 +16,7 @@ else
   $(error unknown QUALITY '$(QUALITY)': use QUALITY=high (1080p60, media/videos) or QUALITY=low (480p15, media/preview))
 endif
 
-# Every scenes/NAME.py is a clip with its own target; no list to edit here.
+# Every scenes/NAME.py is a clip with its own target; adding a clip needs no list edited here.
 SCENES := $(filter-out __init__,$(basename $(notdir $(wildcard scenes/*.py))))
 # The order `make -jN` starts renders in: slowest first (measured with `make bench`), so the
 # last renders run side by side, not one long render alone on one core. In name order a preview
