@@ -33,8 +33,8 @@ import numpy as np
 from .mp4 import frames_at, probe
 from .project import Project, Quality, class_name
 
-#: Set for plain Manim's renders: ``ClipScene`` then uses Manim's renderer as Manim ships it
-#: (``circuit_clips.kit.scene.PLAIN_MANIM``; the pipeline knows no scene code, so not imported).
+#: Set for plain Manim's renders: ``ClipScene`` then installs no engine and renders as Manim ships
+#: (``circuit_clips.engine.PLAIN_MANIM``; the pipeline knows no scene code, so not imported).
 PLAIN_MANIM = "CIRCUIT_CLIPS_PLAIN_MANIM"
 
 __all__ = ["Measured", "ClipStats", "run_measured", "psnr", "encode_limit", "make_order", "run_benchmark", "main"]

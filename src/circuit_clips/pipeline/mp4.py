@@ -64,7 +64,7 @@ def _is_faststart(path: Path) -> bool:
 def probe(path: Path | str) -> VideoInfo:
     """Open ``path`` and report its video stream, timed by its packets' timestamps.
 
-    A still hold may be stored as two frames (see ``circuit_clips.kit.frame_writer``), so
+    A still hold may be stored as two frames (see ``circuit_clips.engine.frame_writer``), so
     ``frames`` counts frame periods from the first frame's start to the last one's end, and
     ``stored_frames`` the frames actually in the file.
     """

@@ -11,7 +11,7 @@ Here the starting and target values of all members are concatenated once, at the
 after the animation began, and each frame computes ``(1 - alpha) * start + alpha * target``
 for all of them at once, then hands each member its slice. That is Manim's own formula
 (``manim.utils.bezier.interpolate``) on the same float64 numbers, element by element, so the
-values are bit for bit those of Manim's loop, and so are the frames (``tests/test_transforms``
+values are bit for bit those of Manim's loop, and so are the frames (``tests/engine/test_transforms``
 checks both). A member whose sub-alpha is exactly 1 gets copies of its target values, as in
 Manim.
 

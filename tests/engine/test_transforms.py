@@ -30,8 +30,9 @@ from manim import (
 )
 from manim.animation.animation import prepare_animation
 
-from circuit_clips.kit import FastCairoCamera, HeatMap
-from circuit_clips.kit.transforms import ARRAYS, SCALARS, _Batch, batch_transform_interpolation, manim_interpolate_mobject
+from circuit_clips.engine.camera import FastCairoCamera
+from circuit_clips.kit import HeatMap
+from circuit_clips.engine.transforms import ARRAYS, SCALARS, _Batch, batch_transform_interpolation, manim_interpolate_mobject
 
 
 @pytest.fixture(autouse=True)

@@ -28,7 +28,7 @@ pixel. Fills and strokes that
 are fully transparent are skipped: Cairo draws nothing for a clear source under the ``OVER``
 operator (its ``nothing_to_do`` check), so only the Python calls are saved.
 
-``tests/test_camera.py`` draws the kit's mobjects with both cameras and checks that the pixel
+``tests/engine/test_camera.py`` draws the kit's mobjects with both cameras and checks that the pixel
 arrays are byte-identical.
 """
 

@@ -47,13 +47,12 @@ from circuit_clips.kit import (
     AttentionPatternMap,
     ClipScene,
     ColorBar,
-    FastCairoCamera,
     HeatMap,
     ResidualStream,
     SparseHeatMap,
     VectorColumn,
 )
-from circuit_clips.kit.camera import family_members_with_points
+from circuit_clips.engine.camera import FastCairoCamera, family_members_with_points
 
 SIZE = {"pixel_width": 854, "pixel_height": 480}
 
