@@ -249,7 +249,7 @@ def run_benchmark(project: Project, clips: list[str], quality: Quality, *, jobs:
         report["size_ratio"] = {o.clip: round(o.size_bytes / p.size_bytes, 3) for o, p in zip(ours, plain)}
     if check_quality:
         reference = bench_plain(project, clips, quality, scratch / "reference",
-                                ["--encoder-option", "crf=0", "--encoder-option", "preset=ultrafast"])  # fmt: skip
+                                ["--encoder-option", "crf=0", "--encoder-option", "preset=ultrafast"])
         report["psnr_db"] = {
             s.clip: round(psnr(scratch / "pipeline" / quality.folder / f"{s.clip}.mp4", scratch / "reference" / "out" / f"{s.clip}.mp4"), 2)
             for s in reference
@@ -314,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     for clip in clips:
         project.scene_file(clip)
     report = run_benchmark(project, clips, quality, jobs=args.jobs, baseline=not args.no_baseline,
-                           check_quality=not args.no_quality_check)  # fmt: skip
+                           check_quality=not args.no_quality_check)
     print(format_report(report))
     print(f"report: {report['report_file']}")
     return 0

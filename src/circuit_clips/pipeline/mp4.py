@@ -14,7 +14,7 @@ import numpy as np
 __all__ = [
     "VideoInfo", "probe", "top_level_boxes", "remux_faststart", "frames_at", "last_frame",
     "codecs_parameter", "tags",
-]  # fmt: skip
+]
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ def last_frame(path: Path | str) -> np.ndarray:
     """The final frame of a video, as an RGB array."""
     with av.open(str(path)) as container:
         frame = None
-        for frame in container.decode(container.streams.video[0]):
+        for frame in container.decode(container.streams.video[0]):  # noqa: B007 (keeps the last)
             pass
         if frame is None:
             raise ValueError(f"{path} has no video frames")
