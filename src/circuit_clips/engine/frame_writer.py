@@ -79,7 +79,9 @@ class HoldOnceFileWriter(SceneFileWriter):
             raise RuntimeError("Video segment encoding requires resolved settings.")
         return HoldOnceSegmentEncoder(target=target, spec=self.video_encoder)
 
-    def combine_files(self, input_files, output_file: Path, create_gif: bool = False, includes_sound: bool = False) -> None:
+    def combine_files(
+        self, input_files, output_file: Path, create_gif: bool = False, includes_sound: bool = False
+    ) -> None:
         if create_gif or includes_sound:
             return super().combine_files(input_files, output_file, create_gif, includes_sound)
         output_file.parent.mkdir(parents=True, exist_ok=True)

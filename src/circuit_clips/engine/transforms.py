@@ -135,7 +135,9 @@ class _Batch:
     def _sub_alphas(self, transform: Transform, alpha: float) -> np.ndarray:
         if transform.lag_ratio == 0 and type(transform).get_sub_alpha is Animation.get_sub_alpha:
             return np.array(transform.get_sub_alpha(alpha, 0, self.count), dtype=np.float64)
-        return np.array([transform.get_sub_alpha(alpha, i, self.count) for i, _ in self.members], dtype=np.float64)
+        return np.array(
+            [transform.get_sub_alpha(alpha, i, self.count) for i, _ in self.members], dtype=np.float64
+        )
 
 
 def _pieces(values: np.ndarray, slices: list) -> list[np.ndarray]:
@@ -173,6 +175,8 @@ def _batchable(sub: Mobject, start: Mobject, target: Mobject) -> bool:
             return False
     for attr in SCALARS:
         a, b = getattr(start, attr, None), getattr(target, attr, None)
-        if not all(isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, bool) for v in (a, b)):
+        if not all(
+            isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, bool) for v in (a, b)
+        ):
             return False
     return True
