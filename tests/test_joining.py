@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from circuit_clips.joining import join_videos
-from circuit_clips.kit.frame_writer import HoldOnceSegmentEncoder
+from circuit_clips.engine.frame_writer import HoldOnceSegmentEncoder
 from circuit_clips.pipeline.mp4 import probe
 
 FPS = 15

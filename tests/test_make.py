@@ -18,7 +18,7 @@ def make(project_dir: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["make", "--no-print-directory", f"PY={sys.executable}", "RENDER_SETUP=", *args],
         cwd=project_dir, capture_output=True, text=True,
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture

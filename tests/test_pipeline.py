@@ -86,7 +86,7 @@ def test_render_publishes_a_web_ready_clip(fixture_project):
     # Only what a site serves lands in the published folder.
     assert sorted(p.name for p in published.parent.iterdir()) == [
         "manifest.json", "short_clip.mp4", "short_clip.png", "short_clip.vtt"
-    ]  # fmt: skip
+    ]
 
 
 def test_frames_at_returns_the_frame_showing_at_each_time(fixture_project):

@@ -225,7 +225,7 @@ def test_two_renders_typesetting_the_same_text_at_once_in_one_media_root(fixture
     env = _env(TEST_EVENTS=str(events))
     procs = [start([*PIPELINE, "render", clip, "--quality", "low"], fixture_project.root, env) for clip in ("typeset_a", "typeset_b")]
     results = [finish(p) for p in procs]
-    for rc, out, err in results:
+    for rc, _out, err in results:
         assert rc == 0, err
     spans = [tuple(map(float, (events / f"typeset_typeset_{x}").read_text().split())) for x in "ab"]
     assert max(s[0] for s in spans) < min(s[1] for s in spans), f"the typesetting did not overlap: {spans}"
@@ -258,7 +258,7 @@ def test_parallel_make_from_a_clean_checkout(tmp_path, jobs):
     events = tmp_path / "events"
     events.mkdir()
     result = subprocess.run(make_cmd(f"-j{jobs}", "clips", "QUALITY=low"), cwd=root, capture_output=True,
-                            text=True, env=_env(TEST_EVENTS=str(events)))  # fmt: skip
+                            text=True, env=_env(TEST_EVENTS=str(events)))
     assert result.returncode == 0, result.stderr
     spans = [tuple(map(float, (events / f"typeset_typeset_{x}").read_text().split())) for x in "ab"]
     assert max(s[0] for s in spans) < min(s[1] for s in spans), "typeset_a and typeset_b did not overlap"
@@ -307,7 +307,7 @@ def test_signal_during_manim_keeps_the_previous_clip(v1, tmp_path, sig):
     "step, sig, expected",
     [("parts_written", signal.SIGINT, 1), ("parts_written", signal.SIGTERM, 1),
      ("renaming", signal.SIGTERM, 2), ("renaming", signal.SIGINT, 2)],
-)  # fmt: skip
+)
 def test_signal_while_publishing_gives_the_old_set_or_the_new_one(v1, tmp_path, step, sig, expected):
     """Before the renames the temporary files are removed and the old set stays; once they
     have begun, the signal waits until all are renamed (the new set)."""
@@ -316,7 +316,7 @@ def test_signal_while_publishing_gives_the_old_set_or_the_new_one(v1, tmp_path, 
     events = tmp_path / "events"
     events.mkdir()
     proc = start([*HOOKED, "render", "long_clip", "--quality", "low"], v1,
-                 _env(HOOK_PAUSE_AT=step, HOOK_EVENTS=str(events)))  # fmt: skip
+                 _env(HOOK_PAUSE_AT=step, HOOK_EVENTS=str(events)))
     wait_for(events / step, proc)
     if step == "parts_written":
         assert [n for n in os.listdir(out) if n.endswith(".part")], "the hook pauses with the .part files written"
@@ -426,7 +426,7 @@ def test_sigkill_leaves_no_manim_behind_and_the_next_render_cleans_up(v1, tmp_pa
     assert snapshot(out) == before
     # Killed again, this time in the middle of publishing: .part files stay behind...
     proc = start([*HOOKED, "render", "long_clip", "--quality", "low"], v1,
-                 _env(HOOK_PAUSE_AT="parts_written", HOOK_EVENTS=str(events)))  # fmt: skip
+                 _env(HOOK_PAUSE_AT="parts_written", HOOK_EVENTS=str(events)))
     wait_for(events / "parts_written", proc)
     proc.kill()
     finish(proc)
@@ -482,7 +482,7 @@ def test_scene_that_raises_stops_make_and_keeps_the_previous_files(v1):
     assert subprocess.run(make_cmd("-q", "long_clip", "QUALITY=low"), cwd=v1).returncode == 1, "still to do"
     set_version(v1, 2, extra="")
     (v1 / "scenes" / "long_clip.py").write_text((v1 / "scenes" / "long_clip.py").read_text().replace(
-        '        raise RuntimeError("deliberate failure after an edit")\n', ""))  # fmt: skip
+        '        raise RuntimeError("deliberate failure after an edit")\n', ""))
     result = subprocess.run(make_cmd("clips", "QUALITY=low"), cwd=v1, capture_output=True, text=True, env=_env())
     assert result.returncode == 0, result.stderr
     assert published_version(out) == 2
@@ -537,7 +537,7 @@ def one_line_error(result: subprocess.CompletedProcess) -> str:
         (["sheet", "short_clip", "--quality", "low"], None, ["does not exist yet", "make short_clip"]),
     ],
     ids=["unknown clip", "unknown quality", "no scene class", "class name mismatch", "syntax error", "sheet before render"],
-)  # fmt: skip
+)
 def test_wrong_names_get_one_line_that_says_what_exists(fixture_project, args, scene, expected):
     if scene is not None:
         (fixture_project.scenes_dir / f"{args[1]}.py").write_text(scene)
@@ -577,13 +577,13 @@ def test_doctor_lists_what_is_present_and_what_is_missing(fixture_project, tmp_p
     sick = run_pipeline(fixture_project.root, "doctor", env=hidden)
     assert sick.returncode == 1 and "Traceback" not in sick.stderr
     for name, package in [("latex", "texlive-latex-base"), ("dvisvgm", "dvisvgm"), ("typeset a formula", ""),
-                          ("cairo headers", "libcairo2-dev"), ("pangocairo headers", "libpango1.0-dev")]:  # fmt: skip
+                          ("cairo headers", "libcairo2-dev"), ("pangocairo headers", "libpango1.0-dev")]:
         assert re.search(rf"^MISSING\s+{re.escape(name)}\s.*{re.escape(package)}", sick.stdout, re.M), name
     assert re.search(r"^ok\s+kpsewhich\s", sick.stdout, re.M), "what is there is still listed as there"
     assert "sudo apt-get install texlive-latex-base dvisvgm" in sick.stdout
     # The check tools/setup.sh runs before building pycairo and ManimPango, with the system Python.
     setup = subprocess.run(["python3", str(ROOT / "src/circuit_clips/pipeline/doctor.py"), "--require", "setup"],
-                           capture_output=True, text=True, env=hidden)  # fmt: skip
+                           capture_output=True, text=True, env=hidden)
     assert setup.returncode == 1
     assert "libcairo2-dev libpango1.0-dev" in setup.stderr and len(setup.stderr.strip().splitlines()) == 1
 

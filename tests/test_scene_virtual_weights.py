@@ -39,7 +39,7 @@ def test_virtual_weights_are_the_product(shown, model):
     expected = np.array(
         [[sum(model.W_K[1, 0, m, i] * model.W_O[0, 0, j, m] for m in range(d_model)) for j in range(d_head)]
          for i in range(d_head)]
-    )  # fmt: skip
+    )
     assert np.allclose(shown.vw, expected)
 
 

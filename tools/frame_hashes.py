@@ -46,8 +46,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 differ += 1
                 first = next((i for i, (x, y) in enumerate(zip(a or [], b or [])) if x != y), None)
-                print(f"DIFFERS  {clip}: {len(a or [])} vs {len(b or [])} frames, first change at "
-                      f"{'frame %d (t=%.3f s)' % (first, a[first][0]) if first is not None else 'the end'}")
+                where = f"frame {first} (t={a[first][0]:.3f} s)" if first is not None else "the end"
+                print(f"DIFFERS  {clip}: {len(a or [])} vs {len(b or [])} frames, first change at {where}")
         return 1 if differ else 0
     folder = Path(args.paths[0])
     result = {}

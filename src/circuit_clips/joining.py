@@ -1,6 +1,6 @@
 """Joining H.264 videos end to end by copying their packets: no re-encoding, seconds not minutes.
 
-Used twice: to join a clip's partial movies (one per animation, see ``kit.frame_writer``) and
+Used twice: to join a clip's partial movies (one per animation, see ``engine.frame_writer``) and
 to join the clips into the post's full video (``pipeline.compile``). Both need the same care:
 
 * each video starts where the previous one ends, by its *presentation* timestamps (a still hold

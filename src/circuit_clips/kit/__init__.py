@@ -6,27 +6,19 @@
   :class:`AttentionPatternMap`, :class:`AttentionHeadBlock`, :class:`TokenRow`,
   :class:`ColorBar` - the mobjects;
 * :func:`read`, :func:`write`, :func:`merge` - the verbs, returning animations;
-* :class:`ClipScene` - the base scene (title card, captioned beats, poster frame), drawn by
-  :class:`FastCairoCamera` (Manim's Cairo camera with less overhead, same pixels).
+* :class:`ClipScene` - the base scene (title card, captioned beats, poster frame), which
+  installs the speed-up engine (:mod:`circuit_clips.engine`) when a clip is constructed.
 
-Importing the kit makes copies of text glyphs share their parsed SVG path
-(:func:`.copies.share_svg_paths_in_copies`): copying text is then ~7x faster; and transforms
-interpolate all their submobjects in one batch (:func:`.transforms.batch_transform_interpolation`),
-with the same values bit for bit. Not with ``CIRCUIT_CLIPS_PLAIN_MANIM`` set, which renders
-with Manim exactly as it ships.
+Importing the kit changes nothing in Manim.
 """
 
 from __future__ import annotations
 
-import os
-
-from .camera import FastCairoCamera
-from .copies import share_svg_paths_in_copies
 from .head import AttentionHeadBlock, MatrixTile
 from .heatmap import AttentionPatternMap, ColorBar, HeatMap
 from .matrix_guides import block_frame, matrix_guides
 from .pacing import READING_RATE, hold_to_read, reading_time
-from .scene import PLAIN_MANIM, SERIES_NAME, ClipScene
+from .scene import SERIES_NAME, ClipScene
 from .sparse_heatmap import SparseHeatMap
 from .stream import ResidualStream, stream_column
 from .theme import (
@@ -54,7 +46,6 @@ from .theme import (
     values_to_colors,
 )
 from .tokens import TokenRow
-from .transforms import batch_transform_interpolation
 from .vector import Recolor, VectorColumn, make_label, subspace_guides
 from .verbs import flash_around, merge, read, write
 from .vocab import VocabColumn, format_value
@@ -65,7 +56,6 @@ __all__ = [
     "BACKGROUND_COLOR",
     "ClipScene",
     "ColorBar",
-    "FastCairoCamera",
     "FONT_SIZE_BODY",
     "FONT_SIZE_LABEL",
     "FONT_SIZE_MIN",
@@ -110,7 +100,3 @@ __all__ = [
     "values_to_colors",
     "write",
 ]
-
-if not os.environ.get(PLAIN_MANIM):  # the benchmark's plain-Manim baseline stays Manim's own
-    share_svg_paths_in_copies()
-    batch_transform_interpolation()

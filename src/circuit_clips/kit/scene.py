@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import textwrap
 from collections.abc import Iterable
@@ -28,8 +27,7 @@ from manim.animation.animation import prepare_animation
 from manim.constants import RendererType
 from manim.renderer.cairo_renderer import CairoRenderer
 
-from .camera import FastCairoCamera
-from .frame_writer import HoldOnceFileWriter
+from ..engine import PLAIN_MANIM, FastCairoCamera, HoldOnceFileWriter, install
 
 from .pacing import hold_to_read
 from .theme import BACKGROUND_COLOR, FONT_SIZE_BODY, FONT_SIZE_TITLE, MUTED_TEXT_COLOR, TEXT_COLOR
@@ -37,10 +35,6 @@ from .theme import BACKGROUND_COLOR, FONT_SIZE_BODY, FONT_SIZE_TITLE, MUTED_TEXT
 __all__ = ["ClipScene", "SERIES_NAME", "PLAIN_MANIM"]
 
 SERIES_NAME = "A Mathematical Framework for Transformer Circuits"
-
-#: Set (to anything) in the environment, clips render with Manim's renderer exactly as Manim
-#: ships it: the benchmark's baseline ("plain Manim") and its near-lossless reference.
-PLAIN_MANIM = "CIRCUIT_CLIPS_PLAIN_MANIM"
 
 
 class ClipScene(Scene):
@@ -76,9 +70,10 @@ class ClipScene(Scene):
     seed: int = 0
 
     def __init__(self, renderer=None, **kwargs) -> None:
-        if renderer is None and config.renderer == RendererType.CAIRO and not os.environ.get(PLAIN_MANIM):
-            # Manim's own renderer, drawing with less overhead (see .camera) and storing still
-            # holds once (see .frame_writer).
+        engine = install()  # the speed-ups, unless PLAIN_MANIM asks for Manim as it ships
+        if renderer is None and config.renderer == RendererType.CAIRO and engine:
+            # Manim's own renderer, drawing with less overhead (see engine.camera) and storing
+            # still holds once (see engine.frame_writer).
             renderer = CairoRenderer(
                 file_writer_class=HoldOnceFileWriter,
                 camera_class=kwargs.get("camera_class", FastCairoCamera),

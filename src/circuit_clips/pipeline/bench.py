@@ -33,8 +33,8 @@ import numpy as np
 from .mp4 import frames_at, probe
 from .project import Project, Quality, class_name
 
-#: Set for plain Manim's renders: ``ClipScene`` then uses Manim's renderer as Manim ships it
-#: (``circuit_clips.kit.scene.PLAIN_MANIM``; the pipeline knows no scene code, so not imported).
+#: Set for plain Manim's renders: ``ClipScene`` then installs no engine and renders as Manim ships
+#: (``circuit_clips.engine.PLAIN_MANIM``; the pipeline knows no scene code, so not imported).
 PLAIN_MANIM = "CIRCUIT_CLIPS_PLAIN_MANIM"
 
 __all__ = ["Measured", "ClipStats", "run_measured", "psnr", "encode_limit", "make_order", "run_benchmark", "main"]
@@ -249,7 +249,7 @@ def run_benchmark(project: Project, clips: list[str], quality: Quality, *, jobs:
         report["size_ratio"] = {o.clip: round(o.size_bytes / p.size_bytes, 3) for o, p in zip(ours, plain)}
     if check_quality:
         reference = bench_plain(project, clips, quality, scratch / "reference",
-                                ["--encoder-option", "crf=0", "--encoder-option", "preset=ultrafast"])  # fmt: skip
+                                ["--encoder-option", "crf=0", "--encoder-option", "preset=ultrafast"])
         report["psnr_db"] = {
             s.clip: round(psnr(scratch / "pipeline" / quality.folder / f"{s.clip}.mp4", scratch / "reference" / "out" / f"{s.clip}.mp4"), 2)
             for s in reference
@@ -314,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     for clip in clips:
         project.scene_file(clip)
     report = run_benchmark(project, clips, quality, jobs=args.jobs, baseline=not args.no_baseline,
-                           check_quality=not args.no_quality_check)  # fmt: skip
+                           check_quality=not args.no_quality_check)
     print(format_report(report))
     print(f"report: {report['report_file']}")
     return 0

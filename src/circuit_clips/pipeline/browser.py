@@ -131,7 +131,7 @@ def check_page(media: Path, page: Path, *, screenshot: Path | None = None) -> Pa
         context = playwright.chromium.launch_persistent_context(
             profile, executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS,
             viewport={"width": 1280, "height": 900},
-        )  # fmt: skip
+        )
         try:
             tab = context.new_page()
             tab.on("console", lambda m: m.type == "error" and report.console_errors.append(m.text))

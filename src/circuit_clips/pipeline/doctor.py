@@ -89,7 +89,7 @@ def _latex_files() -> list[Check]:
         Check(name, "a LaTeX file MathTex loads", "render", package, where.get(name),
               "" if name in where else "kpsewhich does not find it")
         for name, package in LATEX_FILES.items()
-    ]  # fmt: skip
+    ]
 
 
 def _python_module(module: str, purpose: str, package: str) -> Check:
@@ -119,7 +119,7 @@ def _typesets() -> Check:
             run = subprocess.run(
                 [latex, "-interaction=batchmode", "-halt-on-error", "f.tex"],
                 cwd=tmp, capture_output=True, text=True, timeout=60,
-            )  # fmt: skip
+            )
             if run.returncode != 0:
                 log = Path(tmp, "f.log")
                 errors = [l for l in log.read_text(errors="replace").splitlines() if l.startswith("!")] if log.exists() else []
@@ -127,7 +127,7 @@ def _typesets() -> Check:
             run = subprocess.run(
                 [dvisvgm, "-n", "-v", "0", "-o", "f.svg", "f.dvi"],
                 cwd=tmp, capture_output=True, text=True, timeout=60,
-            )  # fmt: skip
+            )
         except (OSError, subprocess.SubprocessError) as err:
             return Check(name, purpose, "render", package, None, str(err))
         if run.returncode != 0 or not Path(tmp, "f.svg").is_file():
@@ -174,14 +174,14 @@ def setup_checks() -> list[Check]:
         _program("pkg-config", "finds the cairo and pango headers", "setup", "pkg-config"),
         _pkg_config("cairo", "pycairo builds against it", "libcairo2-dev"),
         _pkg_config("pangocairo", "ManimPango builds against it", "libpango1.0-dev"),
-    ]  # fmt: skip
+    ]
 
 
 def test_checks() -> list[Check]:
     """Optional: only the browser test needs Chromium."""
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     return [Check("chromium", "headless browser for the page test (optional)", "tests", "chromium", path,
-                  "" if path else "not on PATH")]  # fmt: skip
+                  "" if path else "not on PATH")]
 
 
 test_checks.__test__ = False  # not a pytest test
@@ -229,7 +229,7 @@ def report(checks: list[Check]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="doctor", description="What rendering needs, and whether it is here.")
     parser.add_argument("--require", choices=["render", "setup"],
-                        help="check only that, quietly; exit 1 with one line naming the packages if missing")  # fmt: skip
+                        help="check only that, quietly; exit 1 with one line naming the packages if missing")
     args = parser.parse_args(argv)
     if args.require:
         try:

@@ -14,7 +14,7 @@ import numpy as np
 __all__ = [
     "VideoInfo", "probe", "top_level_boxes", "remux_faststart", "frames_at", "last_frame",
     "codecs_parameter", "tags",
-]  # fmt: skip
+]
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def _is_faststart(path: Path) -> bool:
 def probe(path: Path | str) -> VideoInfo:
     """Open ``path`` and report its video stream, timed by its packets' timestamps.
 
-    A still hold may be stored as two frames (see ``circuit_clips.kit.frame_writer``), so
+    A still hold may be stored as two frames (see ``circuit_clips.engine.frame_writer``), so
     ``frames`` counts frame periods from the first frame's start to the last one's end, and
     ``stored_frames`` the frames actually in the file.
     """
@@ -165,7 +165,7 @@ def last_frame(path: Path | str) -> np.ndarray:
     """The final frame of a video, as an RGB array."""
     with av.open(str(path)) as container:
         frame = None
-        for frame in container.decode(container.streams.video[0]):
+        for frame in container.decode(container.streams.video[0]):  # noqa: B007 (keeps the last)
             pass
         if frame is None:
             raise ValueError(f"{path} has no video frames")

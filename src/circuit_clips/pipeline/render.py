@@ -34,7 +34,7 @@ from . import typeset_cache
 __all__ = [
     "RenderError", "Interrupted", "SEED", "scene_classes", "check_scene_class", "clip_lock",
     "render_clip", "build_clip", "typeset_store",
-]  # fmt: skip
+]
 
 #: The random seed of every render (``random`` and ``numpy.random``; Manim seeds both).
 SEED = 0
@@ -201,7 +201,7 @@ def clip_lock(project: Project, clip: str, quality: Quality) -> Iterator[None]:
             print(
                 f"{clip} ({quality.name}) is being rendered by process {holder}: waiting for it to finish",
                 file=sys.stderr, flush=True,
-            )  # fmt: skip
+            )
             fcntl.flock(fd, fcntl.LOCK_EX)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)

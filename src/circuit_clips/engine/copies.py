@@ -3,11 +3,8 @@
 Manim deep-copies mobjects all the time (``Transform.begin`` copies its mobject and target,
 ``.animate`` and ``generate_target`` copy, ``FadeIn``/``FadeOut`` copy the starting state). Every
 glyph of a ``Text`` or ``MathTex`` is a ``VMobjectFromSVGPath`` that keeps ``path_obj``, the
-svgelements ``Path`` it was built from, and ``copy.deepcopy`` copies that Path segment by segment
-(~0.27 ms per glyph). Measured: a 21-glyph ``Text`` copied in 8.7 ms, a ``MathTex`` of 13 glyphs
-in 5.9 ms; sharing the paths, 1.2 ms and 0.56 ms. In renders of ``heads_are_additive``,
-``Mobject.copy`` took 1.6 s of 8 s of CPU at 480p15 and 1.5 s at 1080p60 (4.7 s of 16.6 s under
-cProfile); sharing, 0.3-0.4 s.
+svgelements ``Path`` it was built from, and ``copy.deepcopy`` copies that Path segment by
+segment, which is most of the cost of copying text (``docs/performance.md``).
 
 The Path is only read after the glyph is built: ``VMobjectFromSVGPath.__init__`` converts its
 arcs (the one change made to it) and ``handle_commands`` reads its segments to generate the

@@ -1,35 +1,20 @@
 """Drawing frames faster: Manim's Cairo camera with less Python per mobject, the same pixels.
 
 A clip's frame is a few hundred small vector mobjects (heat-map cells, text glyphs, arrows), so
-Manim's Cairo camera spends most of its time in per-mobject Python and NumPy overhead rather
-than in Cairo. Profiling a 1080p60 render of ``heads_are_additive`` (cProfile, 200k mobject
-draws):
-
-* ``set_cairo_context_path`` + ``get_subpath_split_indices_from_points``: ~9 s of 44 s, about
-  45 us per mobject, of which Cairo's own ``curve_to`` calls were 0.4 s. Manim runs about ten
-  small NumPy operations per mobject to find the subpaths, then indexes NumPy scalars one by one
-  for every curve;
-* the family walk before each frame (generator recursion, then de-duplication) and
-  ``type_or_raise`` (which builds a dict of bound methods for every mobject): ~2 s;
-* setting the fill and stroke colours from NumPy scalars: ~1 s.
-
-Without a profiler, drawing (``Camera.capture_mobjects``) took 9.8 s of that render's 35 s of
-CPU and 2.0 s of 6.8 s at 480p15; with this camera it takes 5.3 s and 1.0 s.
+Manim's Cairo camera spends most of its time in per-mobject Python and NumPy overhead (finding
+subpaths, indexing NumPy scalars, walking families), not in Cairo (``docs/performance.md``).
 
 :class:`FastCairoCamera` does the same work with plain Python floats: the points are converted
 once per mobject (``tolist``), anchors are compared with the exact float arithmetic of Manim's
 test (``|a - b| <= atol + rtol * |b|``), and Cairo receives the same float64 values through the
-same calls in the same order, under the same transformation matrix. The anchors are compared
-in Python, not NumPy, because the floats are needed as a list anyway: finding the subpaths of
-a square took 1.2 us (NumPy: 6.6 us), of a 56-curve glyph 12 us (NumPy: 16 us). The
-coordinates stay in Manim's space on purpose: converting them to pixels in NumPy instead of
-letting Cairo apply its matrix could round differently in the last bit and move an edge
-pixel. Fills and strokes that
+same calls in the same order, under the same transformation matrix. The coordinates stay in
+Manim's space on purpose: converting them to pixels in NumPy instead of letting Cairo apply its
+matrix could round differently in the last bit and move an edge pixel. Fills and strokes that
 are fully transparent are skipped: Cairo draws nothing for a clear source under the ``OVER``
 operator (its ``nothing_to_do`` check), so only the Python calls are saved.
 
-``tests/test_camera.py`` draws the kit's mobjects with both cameras and checks that the pixel
-arrays are byte-identical.
+``tests/engine/test_camera.py`` draws the kit's mobjects with both cameras and checks that the
+pixel arrays are byte-identical.
 """
 
 from __future__ import annotations

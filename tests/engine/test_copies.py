@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -13,11 +10,9 @@ import pytest
 from manim import BLUE, RED, RIGHT, UP, MathTex, Text, Transform, VGroup, tempconfig
 from manim.mobject.svg.svg_mobject import VMobjectFromSVGPath
 
-import circuit_clips.kit  # noqa: F401  (importing the kit installs the sharing)
-from circuit_clips.kit.copies import _deepcopy_sharing_path, share_svg_paths_in_copies
-from circuit_clips.kit.scene import PLAIN_MANIM
+from circuit_clips.engine.copies import _deepcopy_sharing_path, share_svg_paths_in_copies
 
-share_svg_paths_in_copies()  # as importing the kit does, unless PLAIN_MANIM is set
+share_svg_paths_in_copies()  # as constructing a ClipScene does (engine.install), unless PLAIN_MANIM is set
 
 
 @pytest.fixture(autouse=True)
@@ -93,19 +88,6 @@ def test_a_transform_interpolates_copies_independently():
     assert not _same_state(_state(source), source_state)
     animation.interpolate(1.0)
     assert np.allclose(source.get_center(), target.get_center())
-
-
-def test_importing_the_kit_installs_its_speedups_except_for_plain_manim():
-    """The glyph sharing here, and the batched transforms (``kit/transforms.py``)."""
-    probe = (
-        "import circuit_clips.kit, manim.mobject.svg.svg_mobject as s;"
-        "from manim import Transform; from circuit_clips.kit import transforms as t;"
-        "print('__deepcopy__' in vars(s.VMobjectFromSVGPath), Transform.interpolate_mobject is t._interpolate_mobject)"
-    )
-    for plain, expected in (("", "True True"), ("1", "False False")):
-        env = {**os.environ, PLAIN_MANIM: plain}
-        out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
-        assert out.stdout.strip() == expected
 
 
 def test_sharing_is_installed_once_and_copying_text_is_faster():

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from manim.scene.video_segment_encoder import VideoSegmentEncoder
 
-from circuit_clips.kit.frame_writer import HoldOnceSegmentEncoder
+from circuit_clips.engine.frame_writer import HoldOnceSegmentEncoder
 from circuit_clips.pipeline.mp4 import probe
 
 FPS = 15

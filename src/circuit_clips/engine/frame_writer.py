@@ -1,16 +1,16 @@
 """Writing frames faster: a still hold is stored as its first and last frame, not every copy.
 
 Manim writes a still hold (a ``wait`` with nothing moving) as the same RGBA frame ``n`` times,
-converting it to YUV 4:2:0 and running the H.264 encoder on every copy. About half of this
-explainer's frames are such holds (the captions need reading time), and x264 spends nearly
-as long on a repeated frame as on a new one (measured: 6.1 against 6.6 ms at 1080p).
+converting it to YUV 4:2:0 and running the H.264 encoder on every copy; many of the clips'
+frames are such holds (the captions need reading time), and x264 spends nearly as long on a
+repeated frame as on a new one (``docs/performance.md``).
 
 Here a hold is converted once and encoded twice: at its first frame's time and at its last
 frame's time. A player shows the first until the second is due, so every moment of the video
 shows exactly the picture Manim's encoder would show (tested frame by frame, losslessly), the
 running time is unchanged, and the hold's middle frames cost nothing. The stream keeps its
-60 fps time base; only the stored frames thin out (variable frame rate, which browsers and
-MP4 handle by timestamps).
+frame rate as its time base; only the stored frames thin out (variable frame rate, which
+browsers and MP4 handle by timestamps).
 
 Manim joins the partial movies with decoding timestamps it lets FFmpeg guess from the order
 of the packets, which goes wrong when frames are this far apart (the last hold of a clip
@@ -38,8 +38,7 @@ class HoldOnceSegmentEncoder(VideoSegmentEncoder):
     """Manim's segment encoder, storing a repeated frame at its first and last time only.
 
     It also copies each frame into one RGBA frame it keeps, instead of a new frame per picture
-    (``VideoFrame.from_ndarray``): the same pixels at a twentieth of the cost (0.15 against
-    2.9-7 ms at 1080p, as much as encoding the frame).
+    (``VideoFrame.from_ndarray``): the same pixels, without allocating a frame each time.
     """
 
     _rgba: av.VideoFrame | None = None
@@ -80,7 +79,9 @@ class HoldOnceFileWriter(SceneFileWriter):
             raise RuntimeError("Video segment encoding requires resolved settings.")
         return HoldOnceSegmentEncoder(target=target, spec=self.video_encoder)
 
-    def combine_files(self, input_files, output_file: Path, create_gif: bool = False, includes_sound: bool = False) -> None:
+    def combine_files(
+        self, input_files, output_file: Path, create_gif: bool = False, includes_sound: bool = False
+    ) -> None:
         if create_gif or includes_sound:
             return super().combine_files(input_files, output_file, create_gif, includes_sound)
         output_file.parent.mkdir(parents=True, exist_ok=True)

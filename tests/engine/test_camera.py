@@ -14,7 +14,6 @@ from manim import (
     BLUE,
     DOWN,
     LEFT,
-    ORIGIN,
     RED,
     RIGHT,
     UP,
@@ -42,18 +41,17 @@ from manim.camera.camera import Camera
 from manim.renderer.cairo_renderer import CairoRenderer
 from manim.utils.family import extract_mobject_family_members
 
+from circuit_clips.engine.camera import FastCairoCamera, family_members_with_points
 from circuit_clips.kit import (
     BACKGROUND_COLOR,
     AttentionPatternMap,
     ClipScene,
     ColorBar,
-    FastCairoCamera,
     HeatMap,
     ResidualStream,
     SparseHeatMap,
     VectorColumn,
 )
-from circuit_clips.kit.camera import family_members_with_points
 
 SIZE = {"pixel_width": 854, "pixel_height": 480}
 
@@ -101,13 +99,21 @@ def _heat_maps():
     rng = np.random.default_rng(0)
     scores = rng.normal(size=(5, 5))
     scores[np.triu_indices(5, 1)] = -np.inf  # masked cells, crossed by a stroke
-    return VGroup(
-        HeatMap(rng.normal(size=(6, 4)), row_labels=list("abcdef"), col_labels=list("wxyz"), col_title="col"),
-        HeatMap(scores, cell_size=0.3),
-        AttentionPatternMap(np.tril(np.ones((4, 4))) / np.arange(1, 5)[:, None], tokens=["a", "b", "c", "d"]),
-        SparseHeatMap(np.eye(20) * 2, cell_size=0.08),
-        ColorBar(),
-    ).arrange(RIGHT, buff=0.3).scale_to_fit_width(13)
+    return (
+        VGroup(
+            HeatMap(
+                rng.normal(size=(6, 4)), row_labels=list("abcdef"), col_labels=list("wxyz"), col_title="col"
+            ),
+            HeatMap(scores, cell_size=0.3),
+            AttentionPatternMap(
+                np.tril(np.ones((4, 4))) / np.arange(1, 5)[:, None], tokens=["a", "b", "c", "d"]
+            ),
+            SparseHeatMap(np.eye(20) * 2, cell_size=0.08),
+            ColorBar(),
+        )
+        .arrange(RIGHT, buff=0.3)
+        .scale_to_fit_width(13)
+    )
 
 
 def _stream():
@@ -129,12 +135,20 @@ def _arrows():
 def _holes():
     return VGroup(
         Annulus(inner_radius=0.8, outer_radius=1.6, color=BLUE, fill_opacity=0.8),
-        Cutout(Square(3), Circle(0.5).shift(LEFT * 0.6), Circle(0.4).shift(RIGHT * 0.7), fill_opacity=1, color=RED),
+        Cutout(
+            Square(3),
+            Circle(0.5).shift(LEFT * 0.6),
+            Circle(0.4).shift(RIGHT * 0.7),
+            fill_opacity=1,
+            color=RED,
+        ),
     ).arrange(RIGHT)
 
 
 def _open_and_closed():
-    zigzag = VMobject(color=WHITE).set_points_as_corners([LEFT * 5, LEFT * 3 + UP, LEFT + DOWN, RIGHT, RIGHT * 2 + UP])
+    zigzag = VMobject(color=WHITE).set_points_as_corners(
+        [LEFT * 5, LEFT * 3 + UP, LEFT + DOWN, RIGHT, RIGHT * 2 + UP]
+    )
     return VGroup(
         zigzag.set_fill(YELLOW, opacity=0.5),  # open path, filled
         Line(DOWN * 3, UP * 3, stroke_width=6),
@@ -230,7 +244,9 @@ def test_same_family_order_as_manim():
     again = VGroup(c, Square().set_z_index(-1))  # c a second time, later
     for mobjects in ([group], [group, again], [again, group], [VMobject(), group, b]):
         for use_z_index in (True, False):
-            expected = extract_mobject_family_members(mobjects, use_z_index=use_z_index, only_those_with_points=True)
+            expected = extract_mobject_family_members(
+                mobjects, use_z_index=use_z_index, only_those_with_points=True
+            )
             assert family_members_with_points(mobjects, use_z_index=use_z_index) == expected
 
 
@@ -256,11 +272,19 @@ class _Probe(ClipScene):
         heat = HeatMap(np.arange(12.0).reshape(3, 4) - 6, row_labels=list("abc"))
         math = _math().next_to(heat, DOWN)
         self.beat("a", FadeIn(heat), Create(Arrow(LEFT * 5, LEFT * 3)), run_time=0.5, hold=0.2)
-        self.beat("b", Transform(math, _text().next_to(heat, UP)), heat.animate.shift(RIGHT), run_time=0.5, hold=0)
+        self.beat(
+            "b", Transform(math, _text().next_to(heat, UP)), heat.animate.shift(RIGHT), run_time=0.5, hold=0
+        )
 
 
 def _render_probe(camera_class, tmp_path) -> tuple[type, list]:
-    settings = {"media_dir": str(tmp_path), "dry_run": True, "format": None, "frame_rate": 15, "disable_caching": True}
+    settings = {
+        "media_dir": str(tmp_path),
+        "dry_run": True,
+        "format": None,
+        "frame_rate": 15,
+        "disable_caching": True,
+    }
     with tempconfig({**SIZE, **settings, "verbosity": "ERROR"}):
         renderer = _FrameHashes(camera_class=camera_class)
         scene = _Probe(renderer=renderer)
@@ -277,6 +301,8 @@ def test_a_clip_scene_draws_the_same_frames(tmp_path):
 
 
 def test_clip_scenes_use_the_fast_camera(tmp_path):
-    with tempconfig({**SIZE, "media_dir": str(tmp_path), "dry_run": True, "format": None, "verbosity": "ERROR"}):
+    with tempconfig(
+        {**SIZE, "media_dir": str(tmp_path), "dry_run": True, "format": None, "verbosity": "ERROR"}
+    ):
         assert type(_Probe().camera) is FastCairoCamera
         assert type(_Probe(camera_class=Camera).camera) is Camera

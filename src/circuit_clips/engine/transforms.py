@@ -4,14 +4,14 @@ Every frame of a ``Transform`` (and of ``.animate``, ``FadeIn``, ``FadeOut``, wh
 transforms) Manim walks the three families (the mobject, its starting copy, the target copy)
 and calls ``submobject.interpolate(start, target, alpha)`` on each member: eight small NumPy
 interpolations (points, fill, stroke and background-stroke colours, widths, sheen) with their
-``getattr``/``setattr``, about 25 us per member. A heat map or a line of text has hundreds of
-members, so a 1080p60 render of ``heads_are_additive`` spent 2.7 s of its 30.6 s of CPU there.
+``getattr``/``setattr``. A heat map or a line of text has hundreds of members, so this adds up
+(``docs/performance.md``).
 
 Here the starting and target values of all members are concatenated once, at the first frame
 after the animation began, and each frame computes ``(1 - alpha) * start + alpha * target``
 for all of them at once, then hands each member its slice. That is Manim's own formula
 (``manim.utils.bezier.interpolate``) on the same float64 numbers, element by element, so the
-values are bit for bit those of Manim's loop, and so are the frames (``tests/test_transforms``
+values are bit for bit those of Manim's loop, and so are the frames (``tests/engine/test_transforms``
 checks both). A member whose sub-alpha is exactly 1 gets copies of its target values, as in
 Manim.
 
@@ -135,7 +135,9 @@ class _Batch:
     def _sub_alphas(self, transform: Transform, alpha: float) -> np.ndarray:
         if transform.lag_ratio == 0 and type(transform).get_sub_alpha is Animation.get_sub_alpha:
             return np.array(transform.get_sub_alpha(alpha, 0, self.count), dtype=np.float64)
-        return np.array([transform.get_sub_alpha(alpha, i, self.count) for i, _ in self.members], dtype=np.float64)
+        return np.array(
+            [transform.get_sub_alpha(alpha, i, self.count) for i, _ in self.members], dtype=np.float64
+        )
 
 
 def _pieces(values: np.ndarray, slices: list) -> list[np.ndarray]:
@@ -173,6 +175,8 @@ def _batchable(sub: Mobject, start: Mobject, target: Mobject) -> bool:
             return False
     for attr in SCALARS:
         a, b = getattr(start, attr, None), getattr(target, attr, None)
-        if not all(isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, bool) for v in (a, b)):
+        if not all(
+            isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, bool) for v in (a, b)
+        ):
             return False
     return True

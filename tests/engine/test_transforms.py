@@ -25,18 +25,27 @@ from manim import (
     Text,
     Transform,
     VGroup,
-    there_and_back,
     tempconfig,
+    there_and_back,
 )
 from manim.animation.animation import prepare_animation
 
-from circuit_clips.kit import FastCairoCamera, HeatMap
-from circuit_clips.kit.transforms import ARRAYS, SCALARS, _Batch, batch_transform_interpolation, manim_interpolate_mobject
+from circuit_clips.engine.camera import FastCairoCamera
+from circuit_clips.engine.transforms import (
+    ARRAYS,
+    SCALARS,
+    _Batch,
+    batch_transform_interpolation,
+    manim_interpolate_mobject,
+)
+from circuit_clips.kit import HeatMap
 
 
 @pytest.fixture(autouse=True)
 def _config(tmp_path):
-    with tempconfig({"media_dir": str(tmp_path), "verbosity": "ERROR", "pixel_width": 320, "pixel_height": 180}):
+    with tempconfig(
+        {"media_dir": str(tmp_path), "verbosity": "ERROR", "pixel_width": 320, "pixel_height": 180}
+    ):
         yield
 
 
@@ -59,7 +68,9 @@ def heat_map():
 CASES = {
     "shapes and colours": lambda: _pair(
         VGroup(Square(color=RED), Circle(color=BLUE, fill_opacity=0.4)),
-        lambda m: Transform(m, VGroup(Circle(color=GREEN).shift(LEFT), Square(fill_opacity=0.8).shift(RIGHT))),
+        lambda m: Transform(
+            m, VGroup(Circle(color=GREEN).shift(LEFT), Square(fill_opacity=0.8).shift(RIGHT))
+        ),
     ),
     "animate text": lambda: _pair(
         Text("residual stream", font_size=30),
@@ -73,10 +84,16 @@ CASES = {
     "fade out scaled": lambda: _pair(Arrow(LEFT, RIGHT), lambda m: FadeOut(m, scale=0.5)),
     "lagged": lambda: _pair(
         VGroup(*(Dot(point=[x, 0, 0]) for x in range(-3, 4))),
-        lambda m: Transform(m, VGroup(*(Square(0.3).move_to([x, 1, 0]) for x in range(-3, 4))), lag_ratio=0.3),
+        lambda m: Transform(
+            m, VGroup(*(Square(0.3).move_to([x, 1, 0]) for x in range(-3, 4))), lag_ratio=0.3
+        ),
     ),
-    "there and back": lambda: _pair(heat_map(), lambda m: m.animate(rate_func=there_and_back).set_opacity(0.2)),
-    "path arc (Manim's code)": lambda: _pair(Square(), lambda m: Transform(m, Circle().shift(RIGHT), path_arc=1.0)),
+    "there and back": lambda: _pair(
+        heat_map(), lambda m: m.animate(rate_func=there_and_back).set_opacity(0.2)
+    ),
+    "path arc (Manim's code)": lambda: _pair(
+        Square(), lambda m: Transform(m, Circle().shift(RIGHT), path_arc=1.0)
+    ),
 }
 
 
@@ -170,4 +187,3 @@ def test_frames_are_identical():
         return out
 
     assert frames(batched=True) == frames(batched=False)
-
