@@ -6,6 +6,8 @@
   :class:`AttentionPatternMap`, :class:`AttentionHeadBlock`, :class:`TokenRow`,
   :class:`ColorBar` - the mobjects;
 * :func:`read`, :func:`write`, :func:`merge` - the verbs, returning animations;
+* :class:`EquationStrip` - the running equation along the top; :mod:`.layout` - the named
+  regions of the frame (title, equation line, panels, the caption band, :data:`FRAME_MARGIN`);
 * :class:`ClipScene` - the base scene (title card, captioned beats, poster frame), drawn by
   :class:`FastCairoCamera` (Manim's Cairo camera with less overhead, same pixels).
 
@@ -22,6 +24,7 @@ import os
 
 from .camera import FastCairoCamera
 from .copies import share_svg_paths_in_copies
+from .equation import TRANSITIONS, EquationStrip, shape_tex
 from .head import AttentionHeadBlock, MatrixTile
 from .heatmap import AttentionPatternMap, ColorBar, HeatMap
 from .matrix_guides import block_frame, matrix_guides
@@ -35,6 +38,10 @@ from .theme import (
     FONT_SIZE_LABEL,
     FONT_SIZE_MIN,
     FONT_SIZE_TITLE,
+    CAPTION_BAND,
+    CAPTION_BAND_HEIGHT,
+    CENTRE_PANEL,
+    EQUATION_LINE,
     FRAME_MARGIN,
     HEAD_COLORS,
     KEY_COLOR,
@@ -42,9 +49,15 @@ from .theme import (
     MATH_SIZE_BODY,
     MATH_SIZE_LABEL,
     MUTED_TEXT_COLOR,
+    LEFT_PANEL,
     QUERY_COLOR,
+    RIGHT_PANEL,
+    SAFE_FRAME,
+    STAGE,
     STREAM_COLOR,
     TEXT_COLOR,
+    TITLE,
+    Region,
     VALUE_COLOR,
     VALUE_RANGE,
     VALUE_SCALE,
@@ -55,7 +68,7 @@ from .theme import (
 )
 from .tokens import TokenRow
 from .transforms import batch_transform_interpolation
-from .vector import Recolor, VectorColumn, make_label, subspace_guides
+from .vector import Recolor, SubspaceGuide, SubspaceGuides, VectorColumn, make_label, subspace_guides
 from .verbs import flash_around, merge, read, write
 from .vocab import VocabColumn, format_value
 
@@ -64,7 +77,12 @@ __all__ = [
     "AttentionPatternMap",
     "BACKGROUND_COLOR",
     "ClipScene",
+    "CAPTION_BAND",
+    "CAPTION_BAND_HEIGHT",
+    "CENTRE_PANEL",
     "ColorBar",
+    "EQUATION_LINE",
+    "EquationStrip",
     "FastCairoCamera",
     "FONT_SIZE_BODY",
     "FONT_SIZE_LABEL",
@@ -78,10 +96,19 @@ __all__ = [
     "MATH_SIZE_BODY",
     "MATH_SIZE_LABEL",
     "MUTED_TEXT_COLOR",
+    "LEFT_PANEL",
     "MatrixTile",
     "QUERY_COLOR",
     "READING_RATE",
+    "RIGHT_PANEL",
     "Recolor",
+    "Region",
+    "SAFE_FRAME",
+    "STAGE",
+    "SubspaceGuide",
+    "SubspaceGuides",
+    "TITLE",
+    "TRANSITIONS",
     "ResidualStream",
     "SERIES_NAME",
     "SparseHeatMap",
@@ -104,6 +131,7 @@ __all__ = [
     "merge",
     "read",
     "reading_time",
+    "shape_tex",
     "stream_column",
     "subspace_guides",
     "value_to_color",
