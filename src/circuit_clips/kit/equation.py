@@ -78,6 +78,7 @@ class EquationStrip:
         self.keep_centre = keep_centre
         self.font_size = font_size
         self.current: MathTex | None = None
+        self._placed: set[int] = set()  # equations already in place (placing twice could nudge them)
 
     # --- building and placing ---------------------------------------------------
     def tex(self, *parts: str, colors: dict[int, object] | None = None, **kwargs) -> MathTex:
@@ -89,7 +90,8 @@ class EquationStrip:
         return equation
 
     def place(self, equation: MathTex) -> MathTex:
-        """Move ``equation`` to the strip's place (returns it)."""
+        """Move ``equation`` to the strip's place (returns it), e.g. to put things beside it first."""
+        self._placed.add(id(equation))
         if self.keep_centre and self.current is not None:
             return equation.move_to(self.current)
         if self.center is not None:
@@ -99,12 +101,15 @@ class EquationStrip:
             equation.set_x(self.x)
         return equation
 
+    def _in_place(self, equation: MathTex) -> MathTex:
+        return equation if id(equation) in self._placed else self.place(equation)
+
     # --- animations ----------------------------------------------------------------
     def show(self, equation: MathTex, **fade_kwargs) -> Animation:
         """Place ``equation``, make it the current one, and return its ``FadeIn``."""
         if self.current is not None:
             raise ValueError("the strip already shows an equation: use change_to(new, transition)")
-        self.current = self.place(equation)
+        self.current = self._in_place(equation)
         return FadeIn(equation, **fade_kwargs)
 
     def change_to(self, equation: MathTex, transition: str = "cross_fade", **kwargs) -> list[Animation]:
@@ -117,7 +122,7 @@ class EquationStrip:
         old = self.current
         if old is None:
             raise ValueError("the strip shows no equation yet: start with show(equation)")
-        self.place(equation)
+        self._in_place(equation)
         self.current = equation
         if transition == "morph":
             return [ReplacementTransform(old, equation, **kwargs)]
