@@ -34,6 +34,7 @@ from circuit_clips.kit import (
     FONT_SIZE_LABEL,
     LOGIT_COLOR,
     MUTED_TEXT_COLOR,
+    SAFE_FRAME,
     TEXT_COLOR,
     VALUE_COLOR,
     AttentionHeadBlock,
@@ -302,7 +303,7 @@ class ResidualStream(ClipScene):
         readout = MathTex(
             rf"\text{{logit}}(\text{{{vocab[best]}}}) = {logits[best]:.2f}", font_size=30, color=TEXT_COLOR
         ).next_to(logit_col, DOWN, buff=0.3)
-        readout.set_x(min(readout.get_x(), 6.86 - readout.width / 2))
+        readout.set_x(min(readout.get_x(), SAFE_FRAME.right - readout.width / 2))
         self.beat(
             f"{vocab[best]} scores {logits[best]:.2f}, every other token at most {runner_up:.2f}: "
             f"the model predicts {vocab[best]}.",
