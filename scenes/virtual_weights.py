@@ -258,6 +258,7 @@ class VirtualWeights(ClipScene):
 
         self.writer_tag = Text("layer 0: previous-token head", font_size=FONT_SIZE_LABEL, color=head_color(*WRITER))
         self.writer_tag.next_to(VGroup(self.w_o_map, self.r_col), UP, buff=0.25)
+        # 6.8, not SAFE_FRAME.right (6.86): the tag reaches this edge, and moving it would move pixels
         self.writer_tag.set_x(min(self.writer_tag.get_x(), 6.8 - self.writer_tag.width / 2))
         self.reader_tag = Text("layer 1: induction head", font_size=FONT_SIZE_LABEL, color=head_color(*READER))
         self.reader_tag.next_to(VGroup(self.w_k_map, self.k_col), UP, buff=0.5)
