@@ -8,8 +8,6 @@ Shown with the induction head (layer 1, head 0) of the induction model on
 the running example; every value is read from the model's cache.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 import numpy as np

@@ -14,8 +14,6 @@ on the running example. That model composes through the key only: its
 virtual head is exactly zero, and the clip says so on screen.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 import numpy as np

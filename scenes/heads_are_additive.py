@@ -14,8 +14,6 @@ two versions (one write, or one write per head) and end up equal
 (``hook_resid_post``).
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 import numpy as np

@@ -9,8 +9,6 @@ pattern on a repeated random sequence, beside the model's predictions.
 Every cell, pattern and number is read from :func:`induction_model` runs.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 import numpy as np

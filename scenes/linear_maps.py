@@ -9,8 +9,6 @@ head (shown in the paper's column convention, the transpose of the code's
 example.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 import numpy as np

@@ -14,8 +14,6 @@ orientation, ``W_U W_OV W_E``: column = source token, row = output token) and
 the eigenvalues are :func:`~circuit_clips.circuits.ov_eigenvalues`.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 import numpy as np

@@ -18,8 +18,6 @@ are row-vector, so each one comes from :mod:`circuit_clips.circuits`' paper view
   ``W_U W_OV W_E`` = ``paper_full_ov_circuit`` (rows: output token, columns: source token).
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 import numpy as np

@@ -8,8 +8,6 @@ The induction model runs on the running example layer by layer; every cell
 is a value from its cache.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 import numpy as np

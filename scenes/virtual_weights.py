@@ -11,8 +11,6 @@ Everything is the induction model on the running example, at the position of
 the code's ``x @ W``).
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 import numpy as np

@@ -14,8 +14,6 @@ are drawn shifted by the same constant, ``ln d_vocab``: the log of how much
 likelier a word is than a blind 1-in-``d_vocab`` guess (0 = as likely).
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 import numpy as np

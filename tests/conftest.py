@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
-import sys
 from types import ModuleType
 from pathlib import Path
 
@@ -18,7 +17,6 @@ def load_scene_module(clip: str) -> ModuleType:
     """Import ``scenes/<clip>.py`` (scene files are not a package) to test what it computes."""
     spec = importlib.util.spec_from_file_location(f"scene_{clip}", ROOT / "scenes" / f"{clip}.py")
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
     spec.loader.exec_module(module)
     return module
 

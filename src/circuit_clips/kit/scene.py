@@ -72,6 +72,10 @@ class ClipScene(Scene):
             def summary(self):
                 self.end_on_summary("The final stream is the sum of all writes.", ...)
 
+    Scene files do without ``from __future__ import annotations``: the
+    pipeline imports them as anonymous modules, where a dataclass with
+    string annotations cannot be built.
+
     :meth:`construct` runs the same steps for every clip: ``self.shown =
     numbers()`` (and ``self.model``, its model), :meth:`lay_out` (build
     what the title card must not wait for; nothing is drawn), the title
