@@ -1,4 +1,4 @@
-"""Clip 10, composition: the three ways a layer-1 head can use a layer-0 head, and the path expansion.
+"""composition: the three ways a layer-1 head can use a layer-0 head, and the path expansion.
 
 Storyboard: Q-composition (the later head's query reads what the earlier
 head wrote), K-composition (its key does), V-composition (its value does: a
@@ -14,7 +14,7 @@ on the running example. That model composes through the key only: its
 virtual head is exactly zero, and the clip says so on screen.
 """
 
-from __future__ import annotations
+from dataclasses import dataclass
 
 import numpy as np
 from manim import (
@@ -41,9 +41,9 @@ from circuit_clips.circuits import (
     COMPOSITION_KINDS,
     composition_score,
     head_name,
-    ov_matrix,
+    paper_ov_matrix,
+    paper_virtual_weights,
     path_expansion,
-    virtual_weights,
 )
 from circuit_clips.kit import (
     FONT_SIZE_BODY,
@@ -60,6 +60,7 @@ from circuit_clips.kit import (
     AttentionHeadBlock,
     ClipScene,
     ColorBar,
+    EquationStrip,
     HeatMap,
     SparseHeatMap,
     VectorColumn,
@@ -68,6 +69,7 @@ from circuit_clips.kit import (
     format_value,
     head_color,
 )
+from circuit_clips.model import ActivationCache, AttnOnlyTransformer
 from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
 
 WRITER, READER = (0, 0), (1, 0)  # the previous-token head and the induction head
@@ -76,23 +78,58 @@ KIND_INPUT = {"Q": "query", "K": "key", "V": "value"}
 VIRTUAL = f"{head_name(*WRITER)}->{head_name(*READER)}"
 
 
-# --- the numbers (module level, so tests can check them) ----------------------
-def paper_virtual_weights(model, kind: str) -> np.ndarray:
-    """The paper's ``W_X^{1} W_O^{0}`` (rows: the reader's d_head, columns: the writer's d_head)."""
-    return virtual_weights(model, *WRITER, *READER, kind).T
-
-
-def paper_ov(model, layer: int, head: int) -> np.ndarray:
-    """The paper's ``W_OV = W_O W_V`` (column vectors): rows are written, columns read."""
-    return ov_matrix(model, layer, head).T
-
-
+# --- the numbers ------------------------------------------------------------------
 def virtual_head_parts(model, tokens) -> tuple[np.ndarray, np.ndarray]:
     """The virtual head ``L0H0 -> L1H0``: its pattern ``A^1 A^0`` and its ``W_OV^1 W_OV^0``."""
     _, cache = model.run_with_cache(tokens)
     a0 = cache[f"blocks.{WRITER[0]}.attn.hook_pattern"][WRITER[1]]
     a1 = cache[f"blocks.{READER[0]}.attn.hook_pattern"][READER[1]]
-    return a1 @ a0, paper_ov(model, *READER) @ paper_ov(model, *WRITER)
+    return a1 @ a0, paper_ov_matrix(model, *READER) @ paper_ov_matrix(model, *WRITER)
+
+
+@dataclass(frozen=True)
+class CompositionNumbers:
+    """How the induction head reads the previous-token head, and the path expansion at the last D."""
+
+    model: AttnOnlyTransformer
+    tokens: list[str]
+    token_ids: np.ndarray
+    logits: np.ndarray
+    cache: ActivationCache
+    scores: dict[str, float]  # composition score per kind (Q, K, V)
+    maps: dict[str, np.ndarray]  # the paper's virtual weights W_X^1 W_O^0 per kind
+    virtual_pattern: np.ndarray  # A^1 A^0
+    virtual_ov: np.ndarray  # W_OV^1 W_OV^0 (paper orientation)
+    terms: dict[str, np.ndarray]  # the path expansion's terms at the last position
+    total: np.ndarray  # their sum: the logits there
+
+
+def numbers() -> CompositionNumbers:
+    """Run the induction model on the running example; its composition, virtual head and paths."""
+    model = induction_model()
+    tokens = list(RUNNING_EXAMPLE)
+    token_ids = model.to_tokens(tokens)
+    logits, cache = model.run_with_cache(token_ids)
+    virtual_pattern, virtual_ov = virtual_head_parts(model, token_ids)
+    paths = path_expansion(model, token_ids)
+    assert list(paths) == ["direct", head_name(*WRITER), head_name(*READER), VIRTUAL]
+    last = len(tokens) - 1
+    terms = {name: values[last] for name, values in paths.items()}
+    total = sum(terms.values())
+    assert np.allclose(total, logits[last])
+    return CompositionNumbers(
+        model=model,
+        tokens=tokens,
+        token_ids=token_ids,
+        logits=logits,
+        cache=cache,
+        scores={kind: composition_score(model, *WRITER, *READER, kind) for kind in COMPOSITION_KINDS},
+        maps={kind: paper_virtual_weights(model, *WRITER, *READER, kind) for kind in COMPOSITION_KINDS},
+        virtual_pattern=virtual_pattern,
+        virtual_ov=virtual_ov,
+        terms=terms,
+        total=total,
+    )
 
 
 class Composition(ClipScene):
@@ -100,9 +137,9 @@ class Composition(ClipScene):
     description = "A layer-1 head can read what a layer-0 head wrote through its query, its key or its value."
     pace_to_captions = True
 
-    def construct(self):
-        self.setup_model()
-        self.show_title()
+    numbers = staticmethod(numbers)
+
+    def story(self) -> None:
         # Three ways to read an earlier head: Q-, K-, V-composition
         self.three_ways()
         self.virtual_weight_maps()
@@ -115,15 +152,6 @@ class Composition(ClipScene):
         self.path_equation()
         self.path_terms()
         self.where_the_prediction_lives()
-        self.summary()
-
-    # --- the model -----------------------------------------------------------
-    def setup_model(self) -> None:
-        self.model = induction_model()
-        self.tokens = list(RUNNING_EXAMPLE)
-        self.token_ids = self.model.to_tokens(self.tokens)
-        self.logits, self.cache = self.model.run_with_cache(self.token_ids)
-        self.scores = {kind: composition_score(self.model, *WRITER, *READER, kind) for kind in COMPOSITION_KINDS}
 
     # --- three ways ------------------------------------------------------------
     def three_ways(self) -> None:
@@ -164,7 +192,7 @@ class Composition(ClipScene):
         self.maps, self.map_tex = VGroup(), VGroup()
         writer_color = head_color(*WRITER)
         for kind, x in zip(COMPOSITION_KINDS, self.columns_x):
-            heat = HeatMap(paper_virtual_weights(self.model, kind), cell_size=0.19, outline_color=KIND_COLORS[kind])
+            heat = HeatMap(self.shown.maps[kind], cell_size=0.19, outline_color=KIND_COLORS[kind])
             heat.move_to([x, -0.95, 0])
             tex = MathTex(f"W_{kind}^{{1}}", r"W_O^{0}", font_size=MATH_SIZE_BODY)
             tex[0].set_color(KIND_COLORS[kind])
@@ -173,7 +201,7 @@ class Composition(ClipScene):
             self.maps.add(heat)
             self.map_tex.add(tex)
         self.legend = ColorBar(width=1.4).to_corner(DOWN + LEFT, buff=0.3)
-        vmax = max(np.abs(paper_virtual_weights(self.model, kind)).max() for kind in COMPOSITION_KINDS)
+        vmax = max(np.abs(self.shown.maps[kind]).max() for kind in COMPOSITION_KINDS)
         self.beat(
             "The stream only adds, so each is one product, the virtual weights W_X^1 W_O^0 "
             f"(bright blue: {vmax:.1f}).",
@@ -186,10 +214,10 @@ class Composition(ClipScene):
     def composition_scores(self) -> None:
         self.score_txt = VGroup()
         for kind, heat in zip(COMPOSITION_KINDS, self.maps):
-            score = Text(f"composition score {format_value(self.scores[kind])}", font_size=FONT_SIZE_LABEL,
-                         color=TEXT_COLOR if self.scores[kind] > 0 else MUTED_TEXT_COLOR)
+            score = Text(f"composition score {format_value(self.shown.scores[kind])}", font_size=FONT_SIZE_LABEL,
+                         color=TEXT_COLOR if self.shown.scores[kind] > 0 else MUTED_TEXT_COLOR)
             self.score_txt.add(score.next_to(heat, DOWN, buff=0.2))
-        s = {kind: format_value(v) for kind, v in self.scores.items()}
+        s = {kind: format_value(v) for kind, v in self.shown.scores.items()}
         self.beat(
             f"Composition scores, from 0 (ignores layer 0) to 1: Q {s['Q']}, K {s['K']}, V {s['V']}.",
             LaggedStart(*[FadeIn(t, shift=0.1 * UP) for t in self.score_txt], lag_ratio=0.3),
@@ -212,10 +240,10 @@ class Composition(ClipScene):
 
     # --- V-composition: the virtual head ----------------------------------------------
     def virtual_head(self) -> None:
-        a_prod, ov_prod = virtual_head_parts(self.model, self.token_ids)
+        a_prod, ov_prod = self.shown.virtual_pattern, self.shown.virtual_ov
         self.ov_prod = ov_prod
-        a0 = self.cache["blocks.0.attn.hook_pattern"][0]
-        a1 = self.cache["blocks.1.attn.hook_pattern"][0]
+        a0 = self.shown.cache["blocks.0.attn.hook_pattern"][0]
+        a1 = self.shown.cache["blocks.1.attn.hook_pattern"][0]
         c0, c1 = head_color(*WRITER), head_color(*READER)
         c01 = interpolate_color(c0, c1, 0.5)  # a virtual head is both heads at once
         formula = MathTex(r"\big(A^{1} A^{0}\big)", r"\otimes", r"\big(W_{OV}^{1}\, W_{OV}^{0}\big)",
@@ -240,9 +268,9 @@ class Composition(ClipScene):
         # OV row: W_OV^1 . W_OV^0 = product (d_model x d_model, the paper's column convention;
         # mostly zero, so drawn as SparseHeatMaps: the same picture in a few mobjects)
         ov = VGroup(
-            SparseHeatMap(paper_ov(self.model, *READER), cell_size=0.052, outline_color=c1),
+            SparseHeatMap(paper_ov_matrix(self.model, *READER), cell_size=0.052, outline_color=c1),
             MathTex(r"\cdot", font_size=MATH_SIZE_BODY),
-            SparseHeatMap(paper_ov(self.model, *WRITER), cell_size=0.052, outline_color=c0),
+            SparseHeatMap(paper_ov_matrix(self.model, *WRITER), cell_size=0.052, outline_color=c0),
             MathTex("=", font_size=MATH_SIZE_BODY),
             SparseHeatMap(ov_prod, cell_size=0.052, outline_color=c01),
         ).arrange(RIGHT, buff=0.3)
@@ -291,47 +319,42 @@ class Composition(ClipScene):
 
     # --- the path expansion ------------------------------------------------------------
     def path_equation(self) -> None:
-        self.equation = MathTex(
+        self.strip = EquationStrip(center=[0, 3.35, 0], font_size=MATH_SIZE_LABEL)
+        equation = self.strip.place(self.strip.tex(
             r"T", "=", r"\mathrm{Id}\otimes W_U W_E", "+", r"\sum_h A^h \otimes W_U W_{OV}^h W_E", "+",
             r"\sum_{h_1,h_2} \big(A^{h_2}A^{h_1}\big) \otimes W_U W_{OV}^{h_2} W_{OV}^{h_1} W_E",
-            font_size=MATH_SIZE_LABEL,
-        ).move_to([0, 3.35, 0])
+        ))
         self.term_labels = VGroup(
-            *[Text(t, font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR).next_to(self.equation[i], DOWN, buff=0.15)
+            *[Text(t, font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR).next_to(equation[i], DOWN, buff=0.15)
               for t, i in (("direct path", 2), ("individual heads", 4), ("virtual heads", 6))]
         )
         for label in self.term_labels:
-            label.align_to(self.equation.get_bottom() + DOWN * 0.15, UP)
+            label.align_to(equation.get_bottom() + DOWN * 0.15, UP)
         self.play(self.clear_stage(), run_time=0.8)
         self.beat(
             "Path expansion: logits = direct path + each head + each virtual head (attention patterns held fixed).",
-            FadeIn(self.equation),
+            self.strip.show(equation),
             FadeIn(self.term_labels),
             run_time=1.4,
             hold=0.8,
         )
 
     def path_terms(self) -> None:
-        terms = path_expansion(self.model, self.token_ids)
-        assert list(terms) == ["direct", head_name(*WRITER), head_name(*READER), VIRTUAL]
-        last = len(self.tokens) - 1
-        self.terms = {name: values[last] for name, values in terms.items()}
-        total = sum(self.terms.values())
-        assert np.allclose(total, self.logits[last])
+        total = self.shown.total
         c0, c1 = head_color(*WRITER), head_color(*READER)
         colors = {"direct": STREAM_COLOR, head_name(*WRITER): c0, head_name(*READER): c1,
                   VIRTUAL: interpolate_color(c0, c1, 0.5)}
         names = {"direct": r"\text{direct}", head_name(*WRITER): r"\mathrm{L0H0}",
                  head_name(*READER): r"\mathrm{L1H0}", VIRTUAL: r"\mathrm{L0H0}\!\to\!\mathrm{L1H0}"}
-        cols = VGroup(*[VectorColumn(self.terms[n], cell_height=0.38, cell_width=0.45, outline_color=colors[n])
-                        for n in self.terms])
+        cols = VGroup(*[VectorColumn(self.shown.terms[n], cell_height=0.38, cell_width=0.45, outline_color=colors[n])
+                        for n in self.shown.terms])
         cols.add(VectorColumn(total, cell_height=0.38, cell_width=0.45, outline_color=LOGIT_COLOR))
         signs = [MathTex(s, font_size=MATH_SIZE_BODY) for s in ("+", "+", "+", "=")]
         row = VGroup(cols[0], signs[0], cols[1], signs[1], cols[2], signs[2], cols[3], signs[3], cols[4])
         row.arrange(RIGHT, buff=0.7).move_to([0.5, -0.45, 0])
         vocab = VGroup(*[Text(tok, font_size=FONT_SIZE_LABEL, color=TEXT_COLOR).next_to(cell, LEFT, buff=0.2)
                          for tok, cell in zip(self.model.vocab, cols[0].cells)])
-        col_names = VGroup(*[MathTex(names[n], font_size=MATH_SIZE_LABEL, color=colors[n]) for n in self.terms])
+        col_names = VGroup(*[MathTex(names[n], font_size=MATH_SIZE_LABEL, color=colors[n]) for n in self.shown.terms])
         col_names.add(MathTex(r"\text{logits}", font_size=MATH_SIZE_LABEL, color=LOGIT_COLOR))
         for tex, col in zip(col_names, cols):
             tex.next_to(col, UP, buff=0.2)
@@ -340,13 +363,13 @@ class Composition(ClipScene):
         values = VGroup(
             *[MathTex(format_value(v[predicted]), font_size=MATH_SIZE_LABEL, color=TEXT_COLOR)
               .move_to([col.get_x(), cols[0].get_bottom()[1] - 0.35, 0])
-              for v, col in zip([*self.terms.values(), total], cols)]
+              for v, col in zip([*self.shown.terms.values(), total], cols)]
         )
         value_label = Text(f"logit of {word}:", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR)
         value_label.next_to(values[0], LEFT, buff=0.35)
         rows_box = VGroup(*[SurroundingRectangle(col.cell(predicted), buff=0.02, color=TEXT_COLOR, stroke_width=2)
                             for col in cols])
-        parts = [format_value(v[predicted]) for v in self.terms.values()]
+        parts = [format_value(v[predicted]) for v in self.shown.terms.values()]
         self.beat(
             f"At the last D, for '{word}': {' + '.join(parts)} = {format_value(total[predicted])}, "
             "the model's real logit.",
@@ -360,7 +383,7 @@ class Composition(ClipScene):
         self.cols, self.col_names = cols, col_names
 
     def where_the_prediction_lives(self) -> None:
-        l1 = list(self.terms).index(head_name(*READER))
+        l1 = list(self.shown.terms).index(head_name(*READER))
         box = SurroundingRectangle(VGroup(self.cols[l1], self.col_names[l1]), buff=0.15,
                                    color=head_color(*READER), corner_radius=0.1)
         note = Text(
@@ -378,7 +401,7 @@ class Composition(ClipScene):
         )
 
     def summary(self) -> None:
-        s = {kind: format_value(v) for kind, v in self.scores.items()}
+        s = {kind: format_value(v) for kind, v in self.shown.scores.items()}
         line = Text(f"composition scores   Q {s['Q']}   K {s['K']}   V {s['V']}",
                     font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR)
         line.next_to(self.term_labels, DOWN, buff=0.25)

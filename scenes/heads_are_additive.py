@@ -1,4 +1,4 @@
-"""Clip 5, heads_are_additive: multi-head attention is every head adding its own write.
+"""heads_are_additive: multi-head attention is every head adding its own write.
 
 Storyboard: multi-head attention is "concatenate the heads, multiply by W_O";
 split W_O into one block of columns per head and it is the same as every head
@@ -14,7 +14,7 @@ two versions (one write, or one write per head) and end up equal
 (``hook_resid_post``).
 """
 
-from __future__ import annotations
+from dataclasses import dataclass
 
 import numpy as np
 from manim import (
@@ -49,15 +49,20 @@ from circuit_clips.kit import (
     AttentionPatternMap,
     ClipScene,
     ColorBar,
+    EquationStrip,
     HeatMap,
     VectorColumn,
     flash_around,
+    format_value,
     head_color,
+    make_label,
     read,
     stream_column,
     subspace_guides,
     write,
 )
+from circuit_clips.circuits import paper_weight
+from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import skip_trigram_model
 
 TOKENS = ["keep", "them", "at"]
@@ -67,18 +72,65 @@ ROW_Y = -0.3  # vertical centre of the product row
 EQ_Y = 3.15  # the equation strip at the top
 
 
-def fmt(value: float) -> str:
-    """A number as printed in captions (two decimals, no negative zero)."""
-    return f"{value + 0.0:.2f}"
+@dataclass(frozen=True)
+class HeadsAreAdditiveNumbers:
+    """The skip-trigram model's one layer at the last position of :data:`TOKENS`."""
+
+    model: AttnOnlyTransformer
+    n_heads: int
+    d_head: int
+    logits: np.ndarray
+    dest: int  # the last position
+    pattern: np.ndarray  # [head, dest, src]
+    z: np.ndarray  # [head, d_head]: r^h
+    result: np.ndarray  # [head, d_model]: W_O^h r^h
+    attn_out: np.ndarray
+    resid_pre: np.ndarray
+    resid_post: np.ndarray
+    w_o_rows: np.ndarray  # the stacked W_O, [n_heads * d_head, d_model] (code orientation)
+    concat: np.ndarray  # the heads' results one after the other
+
+
+def numbers() -> HeadsAreAdditiveNumbers:
+    """Run the skip-trigram model on :data:`TOKENS` and read the layer's heads at the last position."""
+    model = skip_trigram_model()
+    n_heads, d_head = model.n_heads, model.d_head
+    logits, cache = model.run_with_cache(model.to_tokens(TOKENS))
+    dest = len(TOKENS) - 1
+    pre = f"blocks.{LAYER}"
+    z = cache[f"{pre}.attn.hook_z"][dest]
+    result = cache[f"{pre}.attn.hook_result"][dest]
+    attn_out = cache[f"{pre}.hook_attn_out"][dest]
+    # Code (row vectors): concat(z) @ W_O_stacked, W_O_stacked [n_heads * d_head, d_model].
+    # Screen (column vectors): W_O = [W_O^0 W_O^1], [d_model, n_heads * d_head], the transpose.
+    w_o_rows = model.W_O[LAYER].reshape(n_heads * d_head, model.d_model)
+    concat = z.reshape(-1)
+    assert np.allclose(concat @ w_o_rows, attn_out)
+    assert np.allclose(result.sum(axis=0), attn_out)
+    return HeadsAreAdditiveNumbers(
+        model=model,
+        n_heads=n_heads,
+        d_head=d_head,
+        logits=logits,
+        dest=dest,
+        pattern=cache[f"{pre}.attn.hook_pattern"],
+        z=z,
+        result=result,
+        attn_out=attn_out,
+        resid_pre=cache[f"{pre}.hook_resid_pre"][dest],
+        resid_post=cache[f"{pre}.hook_resid_post"][dest],
+        w_o_rows=w_o_rows,
+        concat=concat,
+    )
 
 
 class HeadsAreAdditive(ClipScene):
     title = "Heads are additive"
     description = "Concatenating the heads and multiplying by W_O is every head adding W_O^h r^h on its own."
 
-    def construct(self):
-        self.run_model()
-        self.show_title()
+    numbers = staticmethod(numbers)
+
+    def story(self) -> None:
         # Two heads, two patterns, two results
         self.show_heads()
         self.show_results()
@@ -90,32 +142,14 @@ class HeadsAreAdditive(ClipScene):
         self.split_w_o()
         self.each_head_writes()
         self.compare()
+
+    def summary(self) -> None:
         self.end_on_summary(
             "Multi-head attention = every head adding its own W_O^h r^h. Heads are independent and additive.",
-            *self.swap_equation(self.summary_line),
+            *self.strip.change_to(self.summary_line, "slide"),
             run_time=1.2,
             hold=2.5,
         )
-
-    # --- the model -------------------------------------------------------------
-    def run_model(self) -> None:
-        self.model = model = skip_trigram_model()
-        self.n_heads, self.d_head = model.n_heads, model.d_head
-        self.logits, cache = model.run_with_cache(model.to_tokens(TOKENS))
-        self.dest = len(TOKENS) - 1
-        pre = f"blocks.{LAYER}"
-        self.pattern = cache[f"{pre}.attn.hook_pattern"]  # [head, dest, src]
-        self.z = cache[f"{pre}.attn.hook_z"][self.dest]  # [head, d_head]: r^h
-        self.result = cache[f"{pre}.attn.hook_result"][self.dest]  # [head, d_model]: W_O^h r^h
-        self.attn_out = cache[f"{pre}.hook_attn_out"][self.dest]
-        self.resid_pre = cache[f"{pre}.hook_resid_pre"][self.dest]
-        self.resid_post = cache[f"{pre}.hook_resid_post"][self.dest]
-        # Code (row vectors): concat(z) @ W_O_stacked, W_O_stacked [n_heads * d_head, d_model].
-        # Screen (column vectors): W_O = [W_O^0 W_O^1], [d_model, n_heads * d_head], the transpose.
-        self.w_o_rows = model.W_O[LAYER].reshape(self.n_heads * self.d_head, model.d_model)
-        self.concat = self.z.reshape(-1)
-        assert np.allclose(self.concat @ self.w_o_rows, self.attn_out)
-        assert np.allclose(self.result.sum(axis=0), self.attn_out)
 
     # --- building blocks ---------------------------------------------------------
     def column(self, values, color, label: str | None = None, **kwargs) -> VectorColumn:
@@ -126,27 +160,19 @@ class HeadsAreAdditive(ClipScene):
 
     def w_o_block(self, head: int) -> HeatMap:
         """Head ``head``'s block of W_O in column notation: [d_model, d_head]."""
-        return HeatMap(self.model.W_O[LAYER, head].T, cell_size=CELL, outline_color=head_color(LAYER, head))
-
-    def math(self, tex: str, color=TEXT_COLOR, size: float = MATH_SIZE_LABEL) -> MathTex:
-        return MathTex(tex, font_size=size, color=color)
+        return HeatMap(paper_weight(self.model, "W_O", LAYER, head), cell_size=CELL, outline_color=head_color(LAYER, head))
 
     def head_tex(self, tex: str, head: int) -> MathTex:
-        return self.math(tex, head_color(LAYER, head))
+        return make_label(tex, color=head_color(LAYER, head))
 
     def colored(self, *parts: str, size: float = MATH_SIZE_LABEL) -> MathTex:
         """MathTex from ``parts``; a part naming a head's symbol (``r^1``, ``W_O^0``...) gets its colour."""
         tex = MathTex(*parts, font_size=size, color=TEXT_COLOR)
         for part, mob in zip(parts, tex):
-            for head in range(self.n_heads):
+            for head in range(self.shown.n_heads):
                 if part.strip() in (f"r^{head}", f"W_O^{head}", f"W_O^{head} r^{head}"):
                     mob.set_color(head_color(LAYER, head))
         return tex
-
-    def swap_equation(self, new: MathTex) -> list:
-        """Fade the equation strip's old equation out and ``new`` in (they differ too much to morph)."""
-        old, self.equation = self.equation, new
-        return [FadeOut(old, shift=0.25 * UP), FadeIn(new, shift=0.25 * UP)]
 
     def stacked_r(self, before: str = "", after: str = "", size: float = MATH_SIZE_LABEL) -> MathTex:
         """``before [r^0; r^1] after`` with r^0, r^1 in their heads' colours."""
@@ -156,9 +182,9 @@ class HeadsAreAdditive(ClipScene):
     # --- beats -----------------------------------------------------------------
     def show_heads(self) -> None:
         self.pattern_maps = VGroup()
-        for head in range(self.n_heads):
+        for head in range(self.shown.n_heads):
             pmap = AttentionPatternMap(
-                self.pattern[head], TOKENS, color=head_color(LAYER, head), cell_size=0.92,
+                self.shown.pattern[head], TOKENS, color=head_color(LAYER, head), cell_size=0.92,
                 row_title="destination", col_title="source",
             )  # fmt: skip
             name = Text(f"head {head}", font_size=FONT_SIZE_LABEL + 4, color=head_color(LAYER, head))
@@ -167,7 +193,7 @@ class HeadsAreAdditive(ClipScene):
         self.pattern_maps.arrange(RIGHT, buff=2.6).move_to(UP * 0.35 + LEFT * 1.3)
         self.legend = ColorBar(width=1.6).to_corner(DOWN + LEFT, buff=0.35)
         self.beat(
-            f"One layer, {self.n_heads} heads: on '{' '.join(TOKENS)}', each head has its own attention pattern.",
+            f"One layer, {self.shown.n_heads} heads: on '{' '.join(TOKENS)}', each head has its own attention pattern.",
             LaggedStart(*[FadeIn(p) for p in self.pattern_maps], lag_ratio=0.4),
             FadeIn(self.legend),
             run_time=2.0,
@@ -179,25 +205,25 @@ class HeadsAreAdditive(ClipScene):
         boxes = VGroup()
         for head, group in enumerate(self.pattern_maps):
             pmap = group[0]
-            boxes.add(SurroundingRectangle(pmap.row(self.dest), buff=0.04, color=head_color(LAYER, head)))
-            col = self.column(self.z[head], head_color(LAYER, head))
+            boxes.add(SurroundingRectangle(pmap.row(self.shown.dest), buff=0.04, color=head_color(LAYER, head)))
+            col = self.column(self.shown.z[head], head_color(LAYER, head))
             col.next_to(pmap.cells, RIGHT, buff=0.9)
             self.r_cols.add(col)
         self.r_labels = VGroup(
             *[self.head_tex(rf"r^{h}", h).next_to(col, DOWN, buff=0.15) for h, col in enumerate(self.r_cols)]
         )
-        w0 = self.pattern[0, self.dest]
-        w1 = self.pattern[1, self.dest]
+        w0 = self.shown.pattern[0, self.shown.dest]
+        w1 = self.shown.pattern[1, self.shown.dest]
         src0 = TOKENS[int(np.argmax(w0))]
-        self.equation = self.math(
-            rf"r^h = \sum_j A^h_{{\text{{{TOKENS[self.dest]}}},\,j}}\, v^h_j", size=MATH_SIZE_BODY
+        self.strip = EquationStrip(center=UP * EQ_Y)
+        equation = self.strip.tex(
+            rf"r^h = \sum_j A^h_{{\text{{{TOKENS[self.shown.dest]}}},\,j}}\, v^h_j", color=TEXT_COLOR
         )
-        self.equation.move_to(UP * EQ_Y)
         self.beat(
-            f"At '{TOKENS[self.dest]}', head 0 attends to {src0} ({fmt(w0.max())}), head 1 spreads "
-            f"{fmt(w1.max())} over each token. Each head has its own result r^h.",
+            f"At '{TOKENS[self.shown.dest]}', head 0 attends to {src0} ({format_value(w0.max())}), head 1 spreads "
+            f"{format_value(w1.max())} over each token. Each head has its own result r^h.",
             Create(boxes),
-            FadeIn(self.equation),
+            self.strip.show(equation),
             LaggedStart(*[FadeIn(VGroup(c, lab), shift=0.3 * RIGHT) for c, lab in zip(self.r_cols, self.r_labels)],
                         lag_ratio=0.3),
             run_time=2.0,
@@ -207,16 +233,16 @@ class HeadsAreAdditive(ClipScene):
 
     def concatenate(self) -> None:
         # The product row: W_O (16 x 16 on screen), the stacked r, "=", the result
-        self.w_o_blocks = VGroup(*[self.w_o_block(h) for h in range(self.n_heads)]).arrange(RIGHT, buff=0)
+        self.w_o_blocks = VGroup(*[self.w_o_block(h) for h in range(self.shown.n_heads)]).arrange(RIGHT, buff=0)
         self.w_o_blocks.move_to([-4.7, ROW_Y, 0])
         self.w_o_outline = SurroundingRectangle(self.w_o_blocks, buff=0.03, color=MUTED_TEXT_COLOR, stroke_width=2)
-        self.w_o_label = self.math("W_O").next_to(self.w_o_outline, DOWN, buff=0.15)
+        self.w_o_label = make_label("W_O").next_to(self.w_o_outline, DOWN, buff=0.15)
 
-        self.concat_col = self.column(self.concat, TEXT_COLOR)
+        self.concat_col = self.column(self.shown.concat, TEXT_COLOR)
         self.concat_col.next_to(self.w_o_outline, RIGHT, buff=0.3)
         # a bar in each head's colour beside the part of the stacked vector that came from it
-        for head in range(self.n_heads):
-            part = self.concat_col.cells_of(slice(head * self.d_head, (head + 1) * self.d_head))
+        for head in range(self.shown.n_heads):
+            part = self.concat_col.cells_of(slice(head * self.shown.d_head, (head + 1) * self.shown.d_head))
             x = self.concat_col.outline.get_right()[0] + 0.08
             bar = Line([x, part.get_top()[1] - 0.03, 0], [x, part.get_bottom()[1] + 0.03, 0])
             self.concat_col.add(bar.set_stroke(head_color(LAYER, head), width=4))
@@ -225,15 +251,14 @@ class HeadsAreAdditive(ClipScene):
         self.concat_label.next_to(self.concat_col, DOWN, buff=0.15)
 
         new_eq = self.stacked_r(r"h(x) = W_O", size=MATH_SIZE_BODY)
-        new_eq.move_to(UP * EQ_Y)
         self.beat(
-            f"Textbook multi-head attention: stack the heads' results into one vector ({self.concat.size} numbers)...",
+            f"Textbook multi-head attention: stack the heads' results into one vector ({self.shown.concat.size} numbers)...",
             FadeOut(self.pattern_maps),
             FadeOut(self.result_boxes),
             *[ReplacementTransform(col, part) for col, part in zip(self.r_cols, stacked)],
             *[ReplacementTransform(lab, self.concat_label[2 * h + 1]) for h, lab in enumerate(self.r_labels)],
             FadeIn(VGroup(self.concat_label[0], self.concat_label[4])),
-            *self.swap_equation(new_eq),
+            *self.strip.change_to(new_eq, "slide"),
             run_time=1.8,
             hold=0.6,
         )
@@ -242,20 +267,20 @@ class HeadsAreAdditive(ClipScene):
         self.add(self.concat_col, self.concat_label)
 
     def multiply_by_w_o(self) -> None:
-        self.equals = self.math("=").next_to(self.concat_col, RIGHT, buff=0.22)
-        self.out_col = self.column(self.attn_out, TEXT_COLOR)
+        self.equals = make_label("=").next_to(self.concat_col, RIGHT, buff=0.22)
+        self.out_col = self.column(self.shown.attn_out, TEXT_COLOR)
         self.out_col.next_to(self.equals, RIGHT, buff=0.25).match_y(self.concat_col.body)
         out_label = self.stacked_r("W_O").next_to(self.out_col, DOWN, buff=0.15)
         out_label.set_x(self.out_col.get_x() + 0.25)
         self.out_label = out_label
-        shape = f"{self.model.d_model}\u00d7{self.n_heads * self.d_head}"
+        shape = f"{self.model.d_model}\u00d7{self.shown.n_heads * self.shown.d_head}"
         self.beat(
             f"...and multiply it by one big W_O ({shape}): the layer's whole output.",
             Succession(
                 FadeIn(VGroup(self.w_o_blocks, self.w_o_outline, self.w_o_label), run_time=0.8),
                 AnimationGroup(
                     FadeIn(self.equals),
-                    read(self.concat_col, self.w_o_outline, self.out_col, weight=self.w_o_rows, color=TEXT_COLOR),
+                    read(self.concat_col, self.w_o_outline, self.out_col, weight=self.shown.w_o_rows, color=TEXT_COLOR),
                     FadeIn(out_label),
                     run_time=2.0,
                 ),
@@ -269,7 +294,7 @@ class HeadsAreAdditive(ClipScene):
         # streams[1]: the one big write. Row names and subspace brackets sit right of streams[1].
         self.streams = VGroup()
         for x in (2.4, 4.6):
-            col = stream_column(self.resid_pre, cell_height=CELL, cell_width=0.32)
+            col = stream_column(self.shown.resid_pre, cell_height=CELL, cell_width=0.32)
             col.move_to([x, ROW_Y, 0])
             self.streams.add(col)
         per_head, one_go = self.streams
@@ -279,7 +304,7 @@ class HeadsAreAdditive(ClipScene):
                 words.add(Text(tok, font_size=FONT_SIZE_MIN, color=MUTED_TEXT_COLOR).next_to(cell, RIGHT, buff=0.15))
         words.align_to(words[0], LEFT)
         guides = subspace_guides(one_go, subspaces, side=RIGHT, buff=words.get_right()[0] - one_go.outline.get_right()[0] + 0.12)
-        title = Text(f"the stream at '{TOKENS[self.dest]}'", font_size=FONT_SIZE_LABEL, color=TEXT_COLOR)
+        title = Text(f"the stream at '{TOKENS[self.shown.dest]}'", font_size=FONT_SIZE_LABEL, color=TEXT_COLOR)
         title.next_to(self.streams, UP, buff=0.25)
         labels = VGroup(
             Text("head by head", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR),
@@ -290,7 +315,7 @@ class HeadsAreAdditive(ClipScene):
         self.stream_decor = VGroup(guides, words, title)
         self.stream_labels = labels
         self.beat(
-            f"The stream at '{TOKENS[self.dest]}': a one-hot of '{TOKENS[self.dest]}' in its token block.",
+            f"The stream at '{TOKENS[self.shown.dest]}': a one-hot of '{TOKENS[self.shown.dest]}' in its token block.",
             FadeIn(one_go),
             FadeIn(self.stream_decor),
             run_time=1.2,
@@ -309,7 +334,7 @@ class HeadsAreAdditive(ClipScene):
         # New places: W_O^0 r^0 + W_O^1 r^1 = h^0 + h^1
         blocks = self.w_o_blocks
         r_parts = VGroup(
-            *[self.column(self.z[h], head_color(LAYER, h)) for h in range(self.n_heads)]
+            *[self.column(self.shown.z[h], head_color(LAYER, h)) for h in range(self.shown.n_heads)]
         ).arrange(DOWN, buff=0).move_to(self.concat_col.body)
         self.r_parts = r_parts
         xs = [-5.78, -2.66]
@@ -318,14 +343,14 @@ class HeadsAreAdditive(ClipScene):
             block = blocks[head].copy().move_to([x, ROW_Y, 0])
             r = r_parts[head].copy().next_to(block, RIGHT, buff=0.15).match_y(block)
             targets.add(VGroup(block, r))
-        self.plus_lhs = self.math("+").move_to((targets[0].get_right() + targets[1].get_left()) / 2)
+        self.plus_lhs = make_label("+").move_to((targets[0].get_right() + targets[1].get_left()) / 2)
         self.block_labels = VGroup()
-        for h in range(self.n_heads):
+        for h in range(self.shown.n_heads):
             block, r = targets[h]
             self.block_labels.add(self.head_tex(rf"W_O^{h}", h).next_to(block, DOWN, buff=0.15))
             self.block_labels.add(self.head_tex(rf"r^{h}", h).next_to(r, DOWN, buff=0.15))
         braces = VGroup()
-        for head in range(self.n_heads):
+        for head in range(self.shown.n_heads):
             brace = Brace(blocks[head], UP, buff=0.08, color=head_color(LAYER, head))
             tex = self.head_tex(rf"W_O^{head}", head).next_to(brace, UP, buff=0.08)
             braces.add(VGroup(brace, tex))
@@ -334,15 +359,15 @@ class HeadsAreAdditive(ClipScene):
             r"\begin{bmatrix}", "r^0", r"\\", "r^1", r"\end{bmatrix}",
             "=", "W_O^0 r^0", "+", "W_O^1 r^1",
             size=MATH_SIZE_BODY,
-        ).move_to(UP * EQ_Y)  # fmt: skip
+        )  # fmt: skip
         self.beat(
-            f"Split W_O into one block of {self.d_head} columns per head: block h only meets r^h.",
+            f"Split W_O into one block of {self.shown.d_head} columns per head: block h only meets r^h.",
             FadeIn(braces),
             FadeOut(self.w_o_outline),
             FadeOut(self.w_o_label),
             FadeIn(r_parts),
             FadeOut(self.concat_col),
-            *self.swap_equation(new_eq),
+            *self.strip.change_to(new_eq, "slide"),
             run_time=1.2,
             hold=1.6,
         )
@@ -350,8 +375,8 @@ class HeadsAreAdditive(ClipScene):
             "The big product falls apart: W_O^0 r^0 + W_O^1 r^1.",
             FadeOut(braces),
             FadeOut(self.concat_label),
-            *[blocks[h].animate.move_to(targets[h][0]) for h in range(self.n_heads)],
-            *[r_parts[h].animate.move_to(targets[h][1]) for h in range(self.n_heads)],
+            *[blocks[h].animate.move_to(targets[h][0]) for h in range(self.shown.n_heads)],
+            *[r_parts[h].animate.move_to(targets[h][1]) for h in range(self.shown.n_heads)],
             FadeIn(self.plus_lhs),
             FadeIn(self.block_labels),
             run_time=1.6,
@@ -364,26 +389,26 @@ class HeadsAreAdditive(ClipScene):
         model, vocab = self.model, self.model.vocab
         out = model.subspaces["output"]
         h_cols = VGroup()
-        for head in range(self.n_heads):
-            col = self.column(self.result[head], head_color(LAYER, head))
+        for head in range(self.shown.n_heads):
+            col = self.column(self.shown.result[head], head_color(LAYER, head))
             h_cols.add(col)
         h_cols.arrange(RIGHT, buff=0.55).next_to(self.equals, RIGHT, buff=0.25).match_y(self.r_parts)
-        plus = self.math("+").move_to(h_cols)
+        plus = make_label("+").move_to(h_cols)
         h_labels = VGroup(
             *[self.head_tex(rf"W_O^{h} r^{h}", h).next_to(col, DOWN, buff=0.15) for h, col in enumerate(h_cols)]
         )
         self.h_cols, self.plus_rhs = h_cols, plus
-        w0 = self.result[0, out]
-        w1 = self.result[1, out]
+        w0 = self.shown.result[0, out]
+        w1 = self.shown.result[1, out]
         raised0 = " and ".join(vocab[i] for i in np.flatnonzero(w0 > 1e-6))
         raised1 = ", ".join(vocab[i] for i in np.flatnonzero(w1 > 1e-6))
         self.beat(
-            f"Each head's own write: head 0 puts {fmt(w0.max())} on {raised0}, "
-            f"head 1 puts {fmt(w1.max())} on {raised1}.",
+            f"Each head's own write: head 0 puts {format_value(w0.max())} on {raised0}, "
+            f"head 1 puts {format_value(w1.max())} on {raised1}.",
             *[
                 read(self.r_parts[h], self.w_o_blocks[h], h_cols[h], weight=model.W_O[LAYER, h],
                      color=head_color(LAYER, h))
-                for h in range(self.n_heads)
+                for h in range(self.shown.n_heads)
             ],  # fmt: skip
             FadeIn(plus, rate_func=squish_rate_func(smooth, 0.7, 1.0)),
             FadeIn(h_labels, rate_func=squish_rate_func(smooth, 0.7, 1.0)),
@@ -406,10 +431,10 @@ class HeadsAreAdditive(ClipScene):
         )
 
     def compare(self) -> None:
-        assert all(np.allclose(col.values, self.resid_post) for col in self.streams)
+        assert all(np.allclose(col.values, self.shown.resid_post) for col in self.streams)
         self.summary_line = self.stacked_r(
             r"\text{multi-head attention:}\quad W_O", r"\;=\; \sum_h W_O^h\, r^h", size=MATH_SIZE_BODY
-        ).move_to(UP * EQ_Y)
+        )
         self.beat(
             f"Both streams end up with the same {self.model.d_model} numbers: concatenate-and-multiply "
             "is every head adding its own write.",

@@ -1,4 +1,4 @@
-"""Clip 9, induction_heads: a previous-token head and an induction head continue repeated text.
+"""induction_heads: a previous-token head and an induction head continue repeated text.
 
 Storyboard: two layers. The previous-token head (layer 0) writes "the token
 before me was A" into each position; the induction head's key reads it
@@ -9,7 +9,7 @@ pattern on a repeated random sequence, beside the model's predictions.
 Every cell, pattern and number is read from :func:`induction_model` runs.
 """
 
-from __future__ import annotations
+from dataclasses import dataclass
 
 import numpy as np
 from manim import (
@@ -36,7 +36,7 @@ from manim import (
 )
 
 
-from circuit_clips.circuits import ov_matrix
+from circuit_clips.circuits import ov_matrix, softmax
 from circuit_clips.kit import (
     FONT_SIZE_BODY,
     FONT_SIZE_LABEL,
@@ -51,6 +51,7 @@ from circuit_clips.kit import (
     AttentionPatternMap,
     ClipScene,
     ColorBar,
+    EquationStrip,
     MatrixTile,
     ResidualStream,
     TokenRow,
@@ -61,20 +62,18 @@ from circuit_clips.kit import (
     read,
     write,
 )
+from circuit_clips.model import ActivationCache, AttnOnlyTransformer
 from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
 
 PREV_HEAD = (0, 0)  # layer 0 head 0: the previous-token head
 IND_HEAD = (1, 0)  # layer 1 head 0: the induction head
 PANEL_X = 4.75  # centre of the right-hand panel (patterns, logits)
+SEED = 0  # the random repeated sequence's
 
 
-# --- the numbers (module level, so tests can check them) ----------------------
-def softmax(logits: np.ndarray) -> np.ndarray:
-    """Probabilities over the last axis."""
-    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
+# --- the numbers ------------------------------------------------------------------
 def repeated_random_tokens(rng: np.random.Generator, d_vocab: int, n_ctx: int) -> np.ndarray:
     """A random sequence without repeats, then the same sequence again (fits in ``n_ctx``)."""
     half = min(n_ctx // 2, d_vocab)
@@ -99,14 +98,50 @@ def next_token_report(model, tokens: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
+@dataclass(frozen=True)
+class InductionHeadsNumbers:
+    """The running example through the induction model, and a repeated random sequence."""
+
+    model: AttnOnlyTransformer
+    tokens: list[str]
+    logits: np.ndarray
+    cache: ActivationCache
+    last: int  # the last position (the second D)
+    target: int  # the position it attends to (urs)
+    rand_tokens: np.ndarray  # a random half, then the same half again
+    rand_str: list[str]
+    report: dict[str, np.ndarray]  # next_token_report on rand_tokens
+
+
+def numbers(seed: int = SEED) -> InductionHeadsNumbers:
+    """Run the induction model on the running example and on a repeated random sequence drawn with ``seed``."""
+    model = induction_model()
+    tokens = list(RUNNING_EXAMPLE)
+    logits, cache = model.run_with_cache(model.to_tokens(tokens))
+    last = len(tokens) - 1
+    rand_tokens = repeated_random_tokens(np.random.default_rng(seed), model.d_vocab, model.n_ctx)
+    return InductionHeadsNumbers(
+        model=model,
+        tokens=tokens,
+        logits=logits,
+        cache=cache,
+        last=last,
+        target=int(np.argmax(cache["blocks.1.attn.hook_pattern"][0][last])),
+        rand_tokens=rand_tokens,
+        rand_str=model.to_str_tokens(rand_tokens),
+        report=next_token_report(model, rand_tokens),
+    )
+
+
 class InductionHeads(ClipScene):
     title = "Induction heads"
     description = "Two heads in two layers continue repeated text: [A][B] ... [A] predicts [B]."
     pace_to_captions = True
 
-    def construct(self):
-        self.run_model()
-        self.show_title()
+    numbers = staticmethod(numbers)
+    seed = SEED
+
+    def story(self) -> None:
         # The running example
         self.ask()
         self.embed()
@@ -123,40 +158,18 @@ class InductionHeads(ClipScene):
         self.repeat_random_tokens()
         self.show_stripe()
         self.show_predictions()
-        self.summary()
-
-    # --- the model -----------------------------------------------------------
-    def run_model(self) -> None:
-        self.model = induction_model()
-        self.tokens = list(RUNNING_EXAMPLE)
-        self.logits, self.cache = self.model.run_with_cache(self.model.to_tokens(self.tokens))
-        self.last = len(self.tokens) - 1
-        pattern = self.cache["blocks.1.attn.hook_pattern"][0]
-        self.target = int(np.argmax(pattern[self.last]))  # the position the last D attends to (urs)
 
     # --- helpers -----------------------------------------------------------------
-    def beside(self, pos: int, values: np.ndarray, color) -> VectorColumn:
-        """A d_model vector drawn right of stream column ``pos``, in the stream's cell size."""
-        col = self.stream.column(pos)
-        vec = VectorColumn(values, cell_height=col.cell_height, cell_width=0.2, outline_color=color, outline_width=1.5)
-        return vec.next_to(col.outline, RIGHT, buff=0.2).match_y(col.cells)
-
     def above(self, pos: int, values: np.ndarray, color) -> VectorColumn:
         """A small (d_head) vector in the band between the stream and the head block."""
-        vec = VectorColumn(values, cell_height=0.1, cell_width=0.28, outline_color=color, outline_width=1.5)
-        return vec.move_to([self.stream.column(pos).get_x(), self.band_y, 0])
+        return self.stream.vector_at(pos, values, color, y=self.band_y, cell_height=0.1, cell_width=0.28)
 
     def stream_equation(self, new: str, old: str, head_out: str, color) -> MathTex:
-        """``new = old + head_out`` at the equation's place, the head's output in its colour."""
-        eq = MathTex(new, "=", old, "+", head_out, font_size=MATH_SIZE_BODY).move_to([PANEL_X, 3.35, 0])
-        eq[4].set_color(color)
-        return eq
+        """``new = old + head_out``, the head's output in its colour."""
+        return self.strip.tex(new, "=", old, "+", head_out, colors={4: color})
 
     def block_cells(self, pos: int, name: str) -> VGroup:
         return self.stream.column(pos).cells_of(self.model.subspaces[name])
-
-    def subspace_label(self, name: str) -> VGroup:
-        return self.stream.subspace_labels[list(self.model.subspaces).index(name)]
 
     def arc(self, src: int, dst: int, color) -> CurvedArrow:
         """An arrow under the token labels: information moves from ``src`` to ``dst``."""
@@ -168,8 +181,8 @@ class InductionHeads(ClipScene):
 
     # --- the running example --------------------------------------------------------
     def ask(self) -> None:
-        self.token_row = TokenRow(self.tokens + ["?"]).move_to(UP * 1.0)
-        self.token_row.tile(len(self.tokens)).set_opacity(0.6)
+        self.token_row = TokenRow(self.shown.tokens + ["?"]).move_to(UP * 1.0)
+        self.token_row.tile(len(self.shown.tokens)).set_opacity(0.6)
         self.beat(
             "Two layers, one attention head each. What comes after 'Mr D urs ley said Mr D'?",
             LaggedStart(*[FadeIn(tile, shift=0.2 * DOWN) for tile in self.token_row.tiles], lag_ratio=0.12),
@@ -178,27 +191,20 @@ class InductionHeads(ClipScene):
         )
 
     def embed(self) -> None:
-        x0 = self.cache["blocks.0.hook_resid_pre"]
+        x0 = self.shown.cache["blocks.0.hook_resid_pre"]
         self.stream = ResidualStream(
-            x0, self.tokens, subspaces=self.model.subspaces, cell_height=0.085, cell_width=0.3, spacing=1.0
+            x0, self.shown.tokens, subspaces=self.model.subspaces, cell_height=0.085, cell_width=0.3, spacing=1.0
         )
         self.stream.to_edge(LEFT, buff=0.3)
         self.stream.shift(UP * (0.85 - self.stream.columns[0].outline.get_top()[1]))
         self.band_y = 1.62  # the band between the stream and the head block
         self.legend = ColorBar(width=1.4).to_corner(UP + LEFT, buff=0.35)
-        self.equation = MathTex(r"x_0 = W_E\,t + W_{\mathrm{pos}}\,p", font_size=MATH_SIZE_BODY)
-        self.equation.move_to([PANEL_X, 3.35, 0])
-        words = [tile[1] for tile in self.token_row.tiles]
+        self.strip = EquationStrip(center=[PANEL_X, 3.35, 0])
         self.beat(
             "Each token becomes a column of the residual stream: token plus position, x_0 = W_E t + W_pos p.",
-            *[ReplacementTransform(word, label) for word, label in zip(words, self.stream.token_labels)],
-            *[FadeOut(tile[0]) for tile in self.token_row.tiles],
-            FadeOut(words[-1]),
-            LaggedStart(*[FadeIn(col, shift=0.3 * DOWN) for col in self.stream.columns], lag_ratio=0.08),
-            FadeIn(self.stream.subspace_labels),
-            FadeIn(self.stream.boundaries),
+            *self.stream.enter_from(self.token_row, lag_ratio=0.08),
             FadeIn(self.legend),
-            FadeIn(self.equation),
+            self.strip.show(self.strip.tex(r"x_0 = W_E\,t + W_{\mathrm{pos}}\,p")),
             run_time=2.2,
             hold=1.0,
         )
@@ -208,12 +214,12 @@ class InductionHeads(ClipScene):
         color = head_color(*PREV_HEAD)
         self.block = AttentionHeadBlock(*PREV_HEAD, name="layer 0: previous-token head", tile_width=0.7)
         self.block.move_to([self.stream.columns.get_x(), 3.02, 0])
-        pattern = self.cache["blocks.0.attn.hook_pattern"][0]
-        self.pattern_map = AttentionPatternMap(pattern, self.tokens, color=color, cell_size=0.4,
+        pattern = self.shown.cache["blocks.0.attn.hook_pattern"][0]
+        self.pattern_map = AttentionPatternMap(pattern, self.shown.tokens, color=color, cell_size=0.4,
                                                col_labels_rotated=True)
         self.pattern_map.move_to([PANEL_X, -0.75, 0])
-        self.arcs = VGroup(*[self.arc(i - 1, i, color) for i in range(1, len(self.tokens))])
-        steps_back = [i - int(np.argmax(pattern[i])) for i in range(1, len(self.tokens))]
+        self.arcs = VGroup(*[self.arc(i - 1, i, color) for i in range(1, len(self.shown.tokens))])
+        steps_back = [i - int(np.argmax(pattern[i])) for i in range(1, len(self.shown.tokens))]
         assert set(steps_back) == {1}, "layer 0 should attend exactly one step back"
         self.beat(
             "Layer 0, a previous-token head: each position attends to the one before it.",
@@ -226,10 +232,10 @@ class InductionHeads(ClipScene):
 
     def previous_token_write(self) -> None:
         color = head_color(*PREV_HEAD)
-        pattern = self.cache["blocks.0.attn.hook_pattern"][0]
-        result = self.cache["blocks.0.attn.hook_result"][:, 0]
+        pattern = self.shown.cache["blocks.0.attn.hook_pattern"][0]
+        result = self.shown.cache["blocks.0.attn.hook_result"][:, 0]
         ov = ov_matrix(self.model, *PREV_HEAD)
-        deltas = [self.beside(p, result[p], color) for p in range(self.stream.n_pos)]
+        deltas = [self.stream.vector_at(p, result[p], color) for p in range(self.stream.n_pos)]
         # each output is the attended column read through W_O W_V (attention ~1: tolerance 1e-3)
         self.beat(
             "Its OV circuit copies that token into the 'previous token' block ...",
@@ -241,29 +247,26 @@ class InductionHeads(ClipScene):
             run_time=2.4,
             hold=0.6,
         )
-        label = self.subspace_label("previous token")
-        urs_box = SurroundingRectangle(self.block_cells(self.target, "previous token"), buff=0.04, color=color)
-        before = self.tokens[self.target - 1]
+        urs_box = SurroundingRectangle(self.block_cells(self.shown.target, "previous token"), buff=0.04, color=color)
+        before = self.shown.tokens[self.shown.target - 1]
         new_eq = self.stream_equation("x_1", "x_0", r"h^{0}(x_0)", color)
         self.beat(
-            f"... and adds it to the stream. Now {self.tokens[self.target]}'s column says "
+            f"... and adds it to the stream. Now {self.shown.tokens[self.shown.target]}'s column says "
             f"'the token before me was {before}'.",
             *[write(d, self.stream.column(p), side=RIGHT, gap=0.2, run_time=2.4) for p, d in enumerate(deltas)],
-            label[1].animate(run_time=1.0).set_color(color),
-            label[0].animate(run_time=1.0).set_stroke(color),
+            *self.stream.light_subspace("previous token", color, run_time=1.0),
             Succession(Wait(2.4), Create(urs_box, run_time=0.6)),
-            ReplacementTransform(self.equation, new_eq, run_time=1.2),
+            *self.strip.change_to(new_eq, "morph", run_time=1.2),
             hold=1.6,
         )
-        self.equation = new_eq
-        assert np.allclose(self.stream.values, self.cache["blocks.0.hook_resid_post"])
+        assert np.allclose(self.stream.values, self.shown.cache["blocks.0.hook_resid_post"])
         self.play(FadeOut(urs_box), FadeOut(self.block), FadeOut(self.pattern_map), FadeOut(self.arcs), run_time=0.6)
 
     # --- layer 1 ---------------------------------------------------------------------
     def key_reads_previous_token(self) -> None:
         self.block = AttentionHeadBlock(*IND_HEAD, name="layer 1: induction head", tile_width=0.7)
         self.block.move_to([self.stream.columns.get_x(), 3.02, 0])
-        q_box = SurroundingRectangle(self.block_cells(self.last, "token"), buff=0.04, color=QUERY_COLOR)
+        q_box = SurroundingRectangle(self.block_cells(self.shown.last, "token"), buff=0.04, color=QUERY_COLOR)
         k_boxes = VGroup(
             *[
                 SurroundingRectangle(self.block_cells(p, "previous token"), buff=0.04, color=KEY_COLOR)
@@ -293,10 +296,10 @@ class InductionHeads(ClipScene):
         self.qk_notes = VGroup(rows, q_box, k_boxes)
 
     def query_meets_key(self) -> None:
-        q = self.cache["blocks.1.attn.hook_q"][:, 0]
-        k = self.cache["blocks.1.attn.hook_k"][:, 0]
-        scores = self.cache["blocks.1.attn.hook_attn_scores"][0, self.last]
-        q_vec = self.above(self.last, q[self.last], QUERY_COLOR).shift(RIGHT * 0.85)
+        q = self.shown.cache["blocks.1.attn.hook_q"][:, 0]
+        k = self.shown.cache["blocks.1.attn.hook_k"][:, 0]
+        scores = self.shown.cache["blocks.1.attn.hook_attn_scores"][0, self.shown.last]
+        q_vec = self.above(self.shown.last, q[self.shown.last], QUERY_COLOR).shift(RIGHT * 0.85)
         k_vecs = [self.above(p, k[p], KEY_COLOR) for p in range(self.stream.n_pos)]
         q_label = MathTex("q", font_size=MATH_SIZE_LABEL, color=QUERY_COLOR).next_to(q_vec, RIGHT, buff=0.15)
         k_label = MathTex("k_j", font_size=MATH_SIZE_LABEL, color=KEY_COLOR)
@@ -304,7 +307,7 @@ class InductionHeads(ClipScene):
         self.play(FadeOut(self.qk_notes[0]), self.k_comp.animate.move_to([PANEL_X, 2.75, 0]), run_time=0.5)
         self.beat(
             "A key for every column, and a query for the last D.",
-            read(self.stream.column(self.last), self.block.w_q, q_vec, weight=self.model.W_Q[1, 0],
+            read(self.stream.column(self.shown.last), self.block.w_q, q_vec, weight=self.model.W_Q[1, 0],
                  color=QUERY_COLOR),
             *[read(self.stream.column(p), self.block.w_k, k_vecs[p], weight=self.model.W_K[1, 0], color=KEY_COLOR)
               for p in range(self.stream.n_pos)],
@@ -315,9 +318,9 @@ class InductionHeads(ClipScene):
             hold=0.6,
         )
         # the query's one lit cell, and the key that lights the same cell
-        dim = int(np.argmax(np.abs(q[self.last])))
+        dim = int(np.argmax(np.abs(q[self.shown.last])))
         match = int(np.argmax(k[:, dim]))
-        assert match == self.target
+        assert match == self.shown.target
         y = q_vec.cell(dim).get_y()
         line = DashedLine([k_vecs[0].get_left()[0] - 0.1, y, 0], [q_vec.get_right()[0] + 0.05, y, 0],
                           dash_length=0.08).set_stroke(QUERY_COLOR, width=2, opacity=0.8)
@@ -325,9 +328,9 @@ class InductionHeads(ClipScene):
             SurroundingRectangle(q_vec.cell(dim), buff=0.03, color=QUERY_COLOR, stroke_width=3),
             SurroundingRectangle(k_vecs[match].cell(dim), buff=0.03, color=KEY_COLOR, stroke_width=3),
         )
-        last = self.tokens[self.last]
+        last = self.shown.tokens[self.shown.last]
         self.beat(
-            f"Only {self.tokens[match]}'s key lights the query's cell: 'the token before me was {last}' "
+            f"Only {self.shown.tokens[match]}'s key lights the query's cell: 'the token before me was {last}' "
             f"matches 'I am {last}'.",
             Create(line),
             Create(hits),
@@ -344,9 +347,9 @@ class InductionHeads(ClipScene):
         )
         score_eq = MathTex(r"\mathrm{score}_j = \frac{q \cdot k_j}{\sqrt{d_{\mathrm{head}}}}", font_size=MATH_SIZE_LABEL)
         score_eq.move_to([PANEL_X, 1.9, 0])
-        others = np.delete(scores, self.target)
+        others = np.delete(scores, self.shown.target)
         self.beat(
-            f"Scores: {format_value(scores[self.target], 0)} for {self.tokens[self.target]}, "
+            f"Scores: {format_value(scores[self.shown.target], 0)} for {self.shown.tokens[self.shown.target]}, "
             f"{format_value(others.max(), 0)} or less everywhere else.",
             *[ReplacementTransform(vec, txt) for vec, txt in zip(k_vecs, score_txt)],
             FadeOut(q_vec),
@@ -359,17 +362,17 @@ class InductionHeads(ClipScene):
 
     def attend_to_urs(self) -> None:
         color = head_color(*IND_HEAD)
-        pattern = self.cache["blocks.1.attn.hook_pattern"][0]
-        self.pattern_map = AttentionPatternMap(pattern, self.tokens, color=color, cell_size=0.4,
+        pattern = self.shown.cache["blocks.1.attn.hook_pattern"][0]
+        self.pattern_map = AttentionPatternMap(pattern, self.shown.tokens, color=color, cell_size=0.4,
                                                col_labels_rotated=True)
         self.pattern_map.move_to([PANEL_X, -0.75, 0])
-        row_box = SurroundingRectangle(self.pattern_map.row(self.last), buff=0.02, color=TEXT_COLOR, stroke_width=3)
-        self.ind_arc = self.arc(self.target, self.last, color)
+        row_box = SurroundingRectangle(self.pattern_map.row(self.shown.last), buff=0.02, color=TEXT_COLOR, stroke_width=3)
+        self.ind_arc = self.arc(self.shown.target, self.shown.last, color)
         softmax_eq = MathTex(r"A = \mathrm{softmax}(\mathrm{score})", font_size=MATH_SIZE_LABEL)
         softmax_eq.move_to(self.score_eq)
-        weight = pattern[self.last, self.target]
+        weight = pattern[self.shown.last, self.shown.target]
         self.beat(
-            f"After the softmax, the last D puts {weight:.2f} of its attention on {self.tokens[self.target]}.",
+            f"After the softmax, the last D puts {weight:.2f} of its attention on {self.shown.tokens[self.shown.target]}.",
             ReplacementTransform(self.score_eq, softmax_eq),
             FadeOut(self.k_comp),
             FadeIn(self.pattern_map),
@@ -389,30 +392,27 @@ class InductionHeads(ClipScene):
 
     def copy_urs(self) -> None:
         color = head_color(*IND_HEAD)
-        result = self.cache["blocks.1.attn.hook_result"][self.last, 0]
-        delta = self.beside(self.last, result, color)
+        result = self.shown.cache["blocks.1.attn.hook_result"][self.shown.last, 0]
+        delta = self.stream.vector_at(self.shown.last, result, color)
         self.beat(
-            f"Its OV circuit copies what it attends to: {self.tokens[self.target]} ...",
-            read(self.stream.column(self.target), VGroup(self.block.w_v, self.block.w_o), delta,
+            f"Its OV circuit copies what it attends to: {self.shown.tokens[self.shown.target]} ...",
+            read(self.stream.column(self.shown.target), VGroup(self.block.w_v, self.block.w_o), delta,
                  weight=ov_matrix(self.model, *IND_HEAD), color=color, atol=1e-3),
             run_time=2.2,
             hold=0.4,
         )
-        label = self.subspace_label("output")
         new_eq = self.stream_equation("x_2", "x_1", r"h^{1}(x_1)", color)
         self.beat(
             "... is added into the last position's 'output' block.",
-            write(delta, self.stream.column(self.last), side=RIGHT, gap=0.2, run_time=2.0),
-            ReplacementTransform(self.equation, new_eq, run_time=1.2),
-            label[1].animate(run_time=1.0).set_color(color),
-            label[0].animate(run_time=1.0).set_stroke(color),
+            write(delta, self.stream.column(self.shown.last), side=RIGHT, gap=0.2, run_time=2.0),
+            *self.strip.change_to(new_eq, "morph", run_time=1.2),
+            *self.stream.light_subspace("output", color, run_time=1.0),
             hold=0.6,
         )
-        self.equation = new_eq
-        assert np.allclose(self.stream.column(self.last).values, self.cache["hook_resid_final"][self.last])
+        assert np.allclose(self.stream.column(self.shown.last).values, self.shown.cache["hook_resid_final"][self.shown.last])
 
     def predict(self) -> None:
-        logits = self.logits[self.last]
+        logits = self.shown.logits[self.shown.last]
         best = int(np.argmax(logits))
         other = np.delete(logits, best).max()
         vocab = self.model.vocab
@@ -423,13 +423,13 @@ class InductionHeads(ClipScene):
         title = Text("logits at the last D", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR)
         title.next_to(logit_col, UP, buff=0.25)
         box = SurroundingRectangle(logit_col.row(best), buff=0.03, color=LOGIT_COLOR)
-        logits_eq = MathTex(r"\mathrm{logits} = W_U\,x_2", font_size=MATH_SIZE_BODY).move_to(self.equation)
+        logits_eq = self.strip.tex(r"\mathrm{logits} = W_U\,x_2")
         self.beat(
             f"W_U turns it into logits: {vocab[best]} {logits[best]:.2f}, all others {format_value(other)} "
             f"or less. It predicts {vocab[best]}.",
             FadeIn(self.w_u, run_time=0.6),
-            ReplacementTransform(self.equation, logits_eq, run_time=1.2),
-            read(self.stream.column(self.last), self.w_u, logit_col.column, weight=self.model.W_U, run_time=2.0),
+            *self.strip.change_to(logits_eq, "morph", run_time=1.2),
+            read(self.stream.column(self.shown.last), self.w_u, logit_col.column, weight=self.model.W_U, run_time=2.0),
             FadeIn(logit_col.names, run_time=1.4),
             FadeIn(title, run_time=1.4),
             Succession(Wait(2.0), AnimationGroup(FadeIn(logit_col.readouts[best]), Create(box), run_time=0.8)),
@@ -438,10 +438,8 @@ class InductionHeads(ClipScene):
 
     # --- any repeated sequence ---------------------------------------------------------
     def repeat_random_tokens(self) -> None:
-        self.rand_tokens = repeated_random_tokens(self.rng, self.model.d_vocab, self.model.n_ctx)
-        self.rand_str = self.model.to_str_tokens(self.rand_tokens)
-        half = len(self.rand_tokens) // 2
-        row = TokenRow(self.rand_str, font_size=FONT_SIZE_LABEL + 2, min_width=0.55).move_to(UP * 0.6)
+        half = len(self.shown.rand_tokens) // 2
+        row = TokenRow(self.shown.rand_str, font_size=FONT_SIZE_LABEL + 2, min_width=0.55).move_to(UP * 0.6)
         for tile in row.tiles[half:]:
             tile[0].set_stroke(head_color(*IND_HEAD)).set_fill(head_color(*IND_HEAD), opacity=0.12)
         first = Text(f"{half} random tokens", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR)
@@ -461,13 +459,13 @@ class InductionHeads(ClipScene):
 
     def show_stripe(self) -> None:
         color = head_color(*IND_HEAD)
-        _, cache = self.model.run_with_cache(self.rand_tokens)
+        _, cache = self.model.run_with_cache(self.shown.rand_tokens)
         pattern = cache["blocks.1.attn.hook_pattern"][0]
-        self.stripe_map = AttentionPatternMap(pattern, self.rand_str, color=color, cell_size=0.4,
+        self.stripe_map = AttentionPatternMap(pattern, self.shown.rand_str, color=color, cell_size=0.4,
                                               col_labels_rotated=True)
         self.stripe_map.move_to([-3.85, -0.15, 0])
-        half = len(self.rand_tokens) // 2
-        stripe_cells = [(i, i - half + 1) for i in range(half, len(self.rand_tokens))]
+        half = len(self.shown.rand_tokens) // 2
+        stripe_cells = [(i, i - half + 1) for i in range(half, len(self.shown.rand_tokens))]
         assert all(pattern[i, j] > 0.99 for i, j in stripe_cells)
         self.stripe = VGroup(
             *[Square(side_length=0.4).set_stroke(TEXT_COLOR, width=3).move_to(self.stripe_map.cell(i, j))
@@ -486,8 +484,8 @@ class InductionHeads(ClipScene):
         )
 
     def show_predictions(self) -> None:
-        report = next_token_report(self.model, self.rand_tokens)
-        n = len(self.rand_tokens)
+        report = self.shown.report
+        n = len(self.shown.rand_tokens)
         half = n // 2
         vocab = self.model.vocab
         grid = self.stripe_map
@@ -495,7 +493,7 @@ class InductionHeads(ClipScene):
         rows = VGroup()
         for i in range(n - 1):
             y = grid.cell(i, 0).get_y()
-            nxt = Text(self.rand_str[i + 1], font_size=FONT_SIZE_LABEL, color=TEXT_COLOR).move_to([x_next, y, 0])
+            nxt = Text(self.shown.rand_str[i + 1], font_size=FONT_SIZE_LABEL, color=TEXT_COLOR).move_to([x_next, y, 0])
             guess = Text(vocab[report["predicted"][i]], font_size=FONT_SIZE_LABEL,
                          color=TEXT_COLOR if report["correct"][i] else MUTED_TEXT_COLOR).move_to([x_guess, y, 0])
             rows.add(VGroup(nxt, guess))

@@ -1,4 +1,4 @@
-"""Clip 8, one_layer: path expansion of a one-layer model; heads as skip-trigram tables.
+"""one_layer: path expansion of a one-layer model; heads as skip-trigram tables.
 
 Storyboard: logits = direct path ``W_U W_E`` + sum over heads
 ``A^h (x) (W_U W_OV^h W_E)``. Each head is a table of skip-trigrams
@@ -14,7 +14,7 @@ orientation, ``W_U W_OV W_E``: column = source token, row = output token) and
 the eigenvalues are :func:`~circuit_clips.circuits.ov_eigenvalues`.
 """
 
-from __future__ import annotations
+from dataclasses import dataclass
 
 import numpy as np
 from manim import (
@@ -33,7 +33,7 @@ from manim import (
     VGroup,
 )
 
-from circuit_clips.circuits import full_ov_circuit, full_qk_circuit, ov_eigenvalues, path_expansion
+from circuit_clips.circuits import full_qk_circuit, ov_eigenvalues, paper_full_ov_circuit, path_expansion
 from circuit_clips.kit import (
     MATH_SIZE_BODY,
     MATH_SIZE_LABEL,
@@ -42,6 +42,7 @@ from circuit_clips.kit import (
     AttentionPatternMap,
     ClipScene,
     ColorBar,
+    EquationStrip,
     HeatMap,
     LOGIT_COLOR,
     TokenRow,
@@ -53,6 +54,7 @@ from circuit_clips.kit import (
     merge,
     write,
 )
+from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import skip_trigram_model
 
 PROMPT = ["keep", "it", "in"]
@@ -64,13 +66,71 @@ TERM_X, LOGIT_X = 2.6, 3.9  # the head's term and the logits
 TRIGRAM_Y = -2.85  # the skip-trigram lines
 
 
+@dataclass(frozen=True)
+class OneLayerNumbers:
+    """The skip-trigram model on :data:`PROMPT`: its paths, patterns, tables and logits."""
+
+    model: AttnOnlyTransformer
+    vocab: list[str]
+    ids: np.ndarray  # PROMPT as token ids
+    last: int  # the last position
+    logits: np.ndarray  # [pos, d_vocab]
+    patterns: np.ndarray  # [head, destination, source]
+    paths: dict[str, np.ndarray]  # "direct", "L0H0", "L0H1": [pos, d_vocab]
+    ov_tables: list[np.ndarray]  # per head, paper W_U W_OV W_E: [out, source]
+    qk_table: np.ndarray  # head 0's [destination token, source token]
+    eigenvalues: np.ndarray  # head 1's OV eigenvalues
+    final: np.ndarray  # the logits after the last token
+    mind: int
+    bay: int
+
+
+def numbers() -> OneLayerNumbers:
+    """Run the skip-trigram model on :data:`PROMPT`; expand its logits into paths."""
+    model = skip_trigram_model()
+    vocab = model.vocab
+    ids = model.to_tokens(PROMPT)
+    last = len(PROMPT) - 1
+    logits, cache = model.run_with_cache(ids)
+    paths = path_expansion(model, ids)
+    assert np.allclose(sum(paths.values()), logits)
+    final = logits[last]
+    mind, bay = vocab.index("mind"), vocab.index("bay")
+    assert final[mind] == final[bay], "the bug: mind and bay tie exactly"
+    return OneLayerNumbers(
+        model=model,
+        vocab=vocab,
+        ids=ids,
+        last=last,
+        logits=logits,
+        patterns=cache["blocks.0.attn.hook_pattern"],
+        paths=paths,
+        ov_tables=[paper_full_ov_circuit(model, 0, h) for h in range(model.n_heads)],
+        qk_table=full_qk_circuit(model, 0, 0),
+        eigenvalues=ov_eigenvalues(model, 0, 1),
+        final=final,
+        mind=mind,
+        bay=bay,
+    )
+
+
+def skip_trigrams(shown: OneLayerNumbers, head: int) -> list[tuple[str, str, str, float]]:
+    """``(source, destination, out, strength)`` of a head: destination attends to source, source writes out."""
+    table = shown.ov_tables[head]
+    found = []
+    for d, s in zip(*np.nonzero(shown.qk_table > 0)):
+        for o in np.nonzero(table[:, s] > 0)[0]:
+            found.append((shown.vocab[s], shown.vocab[d], shown.vocab[o], float(table[o, s])))
+    return found
+
+
 class OneLayer(ClipScene):
     title = "One-layer transformers"
     description = "Direct path plus one skip-trigram table per head: keep ... in -> mind, and the bug keep ... in -> bay."
 
-    def construct(self):
-        self.run_model()
-        self.show_title()
+    numbers = staticmethod(numbers)
+
+    def story(self) -> None:
         # logits = direct path + sum over heads of A^h (x) W_U W_OV^h W_E
         self.path_expansion_equation()
         self.direct_path()
@@ -85,6 +145,8 @@ class OneLayer(ClipScene):
         self.copying_head()
         self.head_term(1)
         self.sum_of_paths()
+
+    def summary(self) -> None:
         self.end_on_summary(
             "One layer: the direct path plus one table per head. Head 0: keep ... in -> mind, and the bug "
             "keep ... in -> bay. Head 1 copies.",
@@ -93,36 +155,10 @@ class OneLayer(ClipScene):
             hold=3.0,
         )
 
-    # --- the model -----------------------------------------------------------
-    def run_model(self) -> None:
-        model = self.model = skip_trigram_model()
-        self.vocab = model.vocab
-        self.ids = model.to_tokens(PROMPT)
-        self.last = len(PROMPT) - 1
-        self.logits, cache = model.run_with_cache(self.ids)
-        self.patterns = cache["blocks.0.attn.hook_pattern"]  # [head, destination, source]
-        self.paths = path_expansion(model, self.ids)  # "direct", "L0H0", "L0H1": [pos, d_vocab]
-        assert np.allclose(sum(self.paths.values()), self.logits)
-        self.ov_tables = [full_ov_circuit(model, 0, h).T for h in range(model.n_heads)]  # [out, source]
-        self.qk_table = full_qk_circuit(model, 0, 0)  # [destination token, source token]
-        self.eigenvalues = ov_eigenvalues(model, 0, 1)
-        self.final = self.logits[self.last]
-        self.mind, self.bay = self.vocab.index("mind"), self.vocab.index("bay")
-        assert self.final[self.mind] == self.final[self.bay], "the bug: mind and bay tie exactly"
-
-    def skip_trigrams(self, head: int) -> list[tuple[str, str, str, float]]:
-        """``(source, destination, out, strength)`` of a head: destination attends to source, source writes out."""
-        table = self.ov_tables[head]
-        found = []
-        for d, s in zip(*np.nonzero(self.qk_table > 0)):
-            for o in np.nonzero(table[:, s] > 0)[0]:
-                found.append((self.vocab[s], self.vocab[d], self.vocab[o], float(table[o, s])))
-        return found
-
     # --- pieces ----------------------------------------------------------------
     def pattern_map(self, head: int) -> VGroup:
         pattern = AttentionPatternMap(
-            self.patterns[head], PROMPT, color=head_color(0, head), cell_size=0.6,
+            self.shown.patterns[head], PROMPT, color=head_color(0, head), cell_size=0.6,
             row_title="destination", col_title="source",
         )  # fmt: skip
         header = MathTex(f"A^{head}", font_size=MATH_SIZE_BODY, color=head_color(0, head))
@@ -133,7 +169,7 @@ class OneLayer(ClipScene):
 
     def ov_map(self, head: int) -> HeatMap:
         table = HeatMap(
-            self.ov_tables[head], cell_size=OV_CELL, row_labels=self.vocab, col_labels=self.vocab,
+            self.shown.ov_tables[head], cell_size=OV_CELL, row_labels=self.shown.vocab, col_labels=self.shown.vocab,
             col_labels_rotated=True, row_title="output", col_title="source", outline_color=head_color(0, head),
         )  # fmt: skip
         table.outline.set_stroke(width=3)
@@ -152,26 +188,26 @@ class OneLayer(ClipScene):
 
     # --- beats -----------------------------------------------------------------
     def path_expansion_equation(self) -> None:
-        self.equation = MathTex(
-            r"T", "=", r"\mathrm{Id}\otimes W_U W_E", "+", r"\sum_h A^h \otimes W_U W_{OV}^h W_E",
-            font_size=MATH_SIZE_BODY,
-        ).to_edge(UP, buff=0.3)  # fmt: skip
+        self.strip = EquationStrip(top_buff=0.3, keep_centre=True)
+        equation = self.strip.tex(
+            r"T", "=", r"\mathrm{Id}\otimes W_U W_E", "+", r"\sum_h A^h \otimes W_U W_{OV}^h W_E"
+        )
         self.beat(
             "One layer, attention only. Its logits are a sum of paths: the direct path, plus one term "
             "per head.",
-            FadeIn(self.equation, shift=0.2 * DOWN),
+            self.strip.show(equation, shift=0.2 * DOWN),
             run_time=1.2,
             hold=3.6,
         )
 
     def direct_path(self) -> None:
-        direct = self.paths["direct"][self.last]
+        direct = self.shown.paths["direct"][self.shown.last]
         assert np.allclose(direct, 0), "this model has no direct path"
         self.logit_col = VocabColumn(
-            direct, self.vocab, side=RIGHT, digits=DIGITS, cell_height=OV_CELL, cell_width=0.4,
+            direct, self.shown.vocab, side=RIGHT, digits=DIGITS, cell_height=OV_CELL, cell_width=0.4,
             outline_color=LOGIT_COLOR,
         )  # fmt: skip
-        grid_y = PANEL_TOP - len(self.vocab) * OV_CELL / 2  # rows level with the OV tables' rows
+        grid_y = PANEL_TOP - len(self.shown.vocab) * OV_CELL / 2  # rows level with the OV tables' rows
         self.logit_col.shift(RIGHT * (LOGIT_X - self.logit_col.column.get_x()) + UP * (grid_y - self.logit_col.cells.get_y()))
         self.prompt = TokenRow([*PROMPT, "?"], font_size=28)
         self.prompt.move_to([LOGIT_X + 0.6, 2.25, 0])
@@ -185,7 +221,7 @@ class OneLayer(ClipScene):
             FadeIn(self.logit_col),
             FadeIn(self.logit_title),
             FadeIn(self.legend),
-            Indicate(self.equation[2], color=TEXT_COLOR),
+            Indicate(self.strip.current[2], color=TEXT_COLOR),
             run_time=1.6,
             hold=3.2,
         )
@@ -194,21 +230,18 @@ class OneLayer(ClipScene):
         pattern = self.pattern = self.pattern_map(head)
         table = self.table = self.ov_map(head)
         self.place_left_panel(pattern, table)
-        weight = self.patterns[head][self.last]
+        weight = self.shown.patterns[head][self.shown.last]
         src = int(np.argmax(weight))
-        self.row_frame = block_frame(pattern, rows=slice(self.last, self.last + 1), color=TEXT_COLOR)
+        self.row_frame = block_frame(pattern, rows=slice(self.shown.last, self.shown.last + 1), color=TEXT_COLOR)
         anims = []
         if head == 0:
-            expanded = MathTex(
+            expanded = self.strip.tex(
                 r"T", "=", r"\mathrm{Id}\otimes W_U W_E", "+", r"A^0 \otimes W_U W_{OV}^0 W_E", "+",
-                r"A^1 \otimes W_U W_{OV}^1 W_E", font_size=MATH_SIZE_BODY,
-            ).move_to(self.equation)  # fmt: skip
-            expanded[4].set_color(head_color(0, 0))
-            expanded[6].set_color(head_color(0, 1))
-            anims = [ReplacementTransform(self.equation, expanded)]
-            self.equation = expanded
+                r"A^1 \otimes W_U W_{OV}^1 W_E", colors={4: head_color(0, 0), 6: head_color(0, 1)},
+            )  # fmt: skip
+            anims = self.strip.change_to(expanded, "morph")
         self.beat(
-            f"Head {head}'s QK circuit decides where to look: from '{PROMPT[self.last]}', it attends to "
+            f"Head {head}'s QK circuit decides where to look: from '{PROMPT[self.shown.last]}', it attends to "
             f"'{PROMPT[src]}' (weight {weight[src]:.3f}).",
             *anims,
             FadeIn(pattern),
@@ -219,11 +252,11 @@ class OneLayer(ClipScene):
 
     def head_table(self, head: int) -> None:
         table = self.table
-        keep = self.vocab.index("keep")
-        raised = np.nonzero(self.ov_tables[head][:, keep] > 0)[0]
+        keep = self.shown.vocab.index("keep")
+        raised = np.nonzero(self.shown.ov_tables[head][:, keep] > 0)[0]
         col_frame = self.col_frame = block_frame(table, cols=slice(keep, keep + 1), color=TEXT_COLOR)
-        words = " and ".join(f"'{self.vocab[o]}'" for o in raised)
-        values = sorted({format_value(self.ov_tables[head][o, keep], 0) for o in raised})
+        words = " and ".join(f"'{self.shown.vocab[o]}'" for o in raised)
+        values = sorted({format_value(self.shown.ov_tables[head][o, keep], 0) for o in raised})
         self.beat(
             f"Its OV circuit, the table W_U W_OV W_E, decides what to write: attending to 'keep' raises "
             f"{words} by {' and '.join(values)}.",
@@ -236,11 +269,11 @@ class OneLayer(ClipScene):
     def head_term(self, head: int) -> None:
         """The head's term for the last position: the table's source columns, weighted by attention, added."""
         table, color = self.table, head_color(0, head)
-        weights = self.patterns[head][self.last]
-        term = self.paths[f"L0H{head}"][self.last]
+        weights = self.shown.patterns[head][self.shown.last]
+        term = self.shown.paths[f"L0H{head}"][self.shown.last]
         sources = []
-        for tok in self.ids:
-            src = VectorColumn(self.ov_tables[head][:, tok], cell_height=OV_CELL, cell_width=OV_CELL, outline_color=color)
+        for tok in self.shown.ids:
+            src = VectorColumn(self.shown.ov_tables[head][:, tok], cell_height=OV_CELL, cell_width=OV_CELL, outline_color=color)
             sources.append(src.move_to(table.column(int(tok))))
         term_col = VectorColumn(term, cell_height=OV_CELL, cell_width=0.4, outline_color=color)
         term_col.move_to([TERM_X, self.logit_col.cells.get_y(), 0])
@@ -252,7 +285,7 @@ class OneLayer(ClipScene):
             weight_text = ", ".join(f"{w:.2f}" for w in weights)
         fades = [FadeOut(m) for m in (self.row_frame, self.col_frame) if m in self.mobjects]
         self.beat(
-            f"Head {head}'s term for '{PROMPT[self.last]}': the table's columns of "
+            f"Head {head}'s term for '{PROMPT[self.shown.last]}': the table's columns of "
             f"{', '.join(repr(t) for t in PROMPT)}, weighted by attention ({weight_text}), summed.",
             merge(sources, weights, term_col, run_time=2.6),
             FadeIn(term_label),
@@ -262,7 +295,7 @@ class OneLayer(ClipScene):
         before = self.logit_col.values.copy()
         adding = write(term_col, self.logit_col.column, side=LEFT, gap=0.35, plus_color=color, run_time=2.2)
         assert np.allclose(self.logit_col.values, before + term)
-        raised = [self.vocab[i] for i in np.nonzero(term > 1e-9)[0]]
+        raised = [self.shown.vocab[i] for i in np.nonzero(term > 1e-9)[0]]
         self.beat(
             "It is added to the logits." if head == 0 else
             f"It adds {format_value(term.max(), DIGITS)} to {', '.join(repr(w) for w in raised)}: "
@@ -273,7 +306,7 @@ class OneLayer(ClipScene):
         )
 
     def skip_trigram(self) -> None:
-        mind = self.logit_col.values[self.mind]
+        mind = self.logit_col.values[self.shown.mind]
         self.trigram_mind = MathTex(
             r"\text{keep}", r"\ \dots\ ", r"\text{in}", r"\ \to\ ", r"\text{mind}", font_size=MATH_SIZE_BODY
         )  # fmt: skip
@@ -281,35 +314,35 @@ class OneLayer(ClipScene):
         self.beat(
             f"'mind' gets {format_value(mind, DIGITS)}: the skip-trigram keep ... in -> mind.",
             FadeIn(self.trigram_mind, shift=0.2 * UP),
-            Indicate(self.logit_col.row(self.mind), color=TEXT_COLOR),
+            Indicate(self.logit_col.row(self.shown.mind), color=TEXT_COLOR),
             run_time=1.4,
             hold=2.0,
         )
 
     def the_bug(self) -> None:
-        bay = self.logit_col.values[self.bay]
+        bay = self.logit_col.values[self.shown.bay]
         self.trigram_bay = MathTex(
             r"\text{keep}", r"\ \dots\ ", r"\text{in}", r"\ \to\ ", r"\text{bay}", r"\ \text{(bug)}",
             font_size=MATH_SIZE_BODY,
         )  # fmt: skip
         self.trigram_bay[5].set_color(MUTED_TEXT_COLOR)
         self.trigram_bay.next_to(self.trigram_mind, RIGHT, buff=1.2)
-        others = [t for t in self.skip_trigrams(0) if t[1] != PROMPT[self.last]]
+        others = [t for t in skip_trigrams(self.shown, 0) if t[1] != PROMPT[self.shown.last]]
         at_line = ", ".join(f"{s} ... {d} -> {o}" for s, d, o, _ in others)
         self.beat(
             f"But 'bay' gets {format_value(bay, DIGITS)} too: the bug keep ... in -> bay. "
             f"Likewise {at_line}.",
             FadeIn(self.trigram_bay, shift=0.2 * UP),
-            Indicate(self.logit_col.row(self.bay), color=TEXT_COLOR),
+            Indicate(self.logit_col.row(self.shown.bay), color=TEXT_COLOR),
             run_time=1.4,
             hold=2.6,
         )
-        keep = self.vocab.index("keep")
-        self.row_frame = block_frame(self.pattern, rows=slice(self.last, self.last + 1), color=TEXT_COLOR)
+        keep = self.shown.vocab.index("keep")
+        self.row_frame = block_frame(self.pattern, rows=slice(self.shown.last, self.shown.last + 1), color=TEXT_COLOR)
         self.col_frame = block_frame(self.table, cols=slice(keep, keep + 1), color=TEXT_COLOR)
         self.beat(
             f"QK picks where to look, OV what to write, separately: the column 'keep' never sees "
-            f"'{PROMPT[self.last]}', so the head cannot tie 'mind' to it.",
+            f"'{PROMPT[self.shown.last]}', so the head cannot tie 'mind' to it.",
             Create(self.row_frame),
             Create(self.col_frame),
             run_time=1.2,
@@ -322,7 +355,7 @@ class OneLayer(ClipScene):
         pattern = self.pattern = self.pattern_map(1)
         table = self.table = self.ov_map(1)
         self.place_left_panel(pattern, table)
-        eig = self.eigenvalues
+        eig = self.shown.eigenvalues
         assert np.allclose(eig.imag, 0) and np.all(eig.real > 0)
         if np.allclose(eig, eig[0]):
             eig_text = rf"\lambda_1 = \dots = \lambda_{len(eig)} = {format_value(eig[0].real, 0)}"
@@ -330,7 +363,7 @@ class OneLayer(ClipScene):
             eig_text = r"\lambda = " + r",\ ".join(format_value(v, 1) for v in eig.real)
         self.eig_label = MathTex(eig_text, font_size=MATH_SIZE_LABEL, color=head_color(0, 1))
         self.eig_label.next_to(table.cells, DOWN, buff=0.3).match_x(table.cells)
-        w = self.patterns[1][self.last]
+        w = self.shown.patterns[1][self.shown.last]
         self.beat(
             f"Head 1 looks at every word evenly ({w[0]:.2f} each); its table is diagonal: each word "
             f"raises itself.",
@@ -352,13 +385,13 @@ class OneLayer(ClipScene):
         )
 
     def sum_of_paths(self) -> None:
-        assert np.allclose(self.logit_col.values, self.final)
-        mind, bay = self.final[self.mind], self.final[self.bay]
+        assert np.allclose(self.logit_col.values, self.shown.final)
+        mind, bay = self.shown.final[self.shown.mind], self.shown.final[self.shown.bay]
         self.beat(
             f"Direct path + head 0 + head 1 = the model's logits: 'mind' {format_value(mind, DIGITS)}, "
             f"'bay' {format_value(bay, DIGITS)}, still tied.",
-            Indicate(self.logit_col.row(self.mind), color=TEXT_COLOR),
-            Indicate(self.logit_col.row(self.bay), color=TEXT_COLOR),
+            Indicate(self.logit_col.row(self.shown.mind), color=TEXT_COLOR),
+            Indicate(self.logit_col.row(self.shown.bay), color=TEXT_COLOR),
             run_time=1.4,
             hold=2.8,
         )

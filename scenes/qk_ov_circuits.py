@@ -1,4 +1,4 @@
-"""Clip 6, qk_ov_circuits: a head is two separate circuits, QK (where) and OV (what).
+"""qk_ov_circuits: a head is two separate circuits, QK (where) and OV (what).
 
 Storyboard: ``W_Q`` and ``W_K`` only ever act together, ``W_QK = W_Q^T W_K``
 decides *where* to attend; ``W_O`` and ``W_V`` only ever act together,
@@ -9,18 +9,16 @@ full vocabulary-by-vocabulary circuits of a real head: ``W_E^T W_QK W_E`` and
 
 The head is head 0 of the skip-trigram model. On screen every matrix is in
 the paper's (column-vector) orientation; the code's TransformerLens weights
-are row-vector, so each one is transposed where needed and checked against
-:mod:`circuit_clips.circuits`:
+are row-vector, so each one comes from :mod:`circuit_clips.circuits`' paper views:
 
-* paper ``W_Q^T`` = code ``W_Q`` ``[d_model, d_head]``; paper ``W_K`` = code ``W_K.T``;
+* paper ``W_Q^T`` = code ``W_Q`` ``[d_model, d_head]``; paper ``W_K`` = ``paper_weight("W_K")``;
   paper ``W_QK`` = ``qk_matrix`` (rows: query side);
-* paper ``W_O`` = code ``W_O.T``; paper ``W_V`` = code ``W_V.T``; paper
-  ``W_OV`` = ``ov_matrix.T``;
+* paper ``W_O``, ``W_V`` = ``paper_weight``; paper ``W_OV`` = ``paper_ov_matrix``;
 * ``W_E^T W_QK W_E`` = ``full_qk_circuit`` (rows: query token, columns: key token);
-  ``W_U W_OV W_E`` = ``full_ov_circuit.T`` (rows: output token, columns: source token).
+  ``W_U W_OV W_E`` = ``paper_full_ov_circuit`` (rows: output token, columns: source token).
 """
 
-from __future__ import annotations
+from dataclasses import dataclass
 
 import numpy as np
 from manim import (
@@ -58,10 +56,12 @@ from circuit_clips.kit import (
     HeatMap,
     VectorColumn,
     block_frame,
+    format_value,
     head_color,
     read,
     stream_column,
 )
+from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import skip_trigram_model
 
 LAYER, HEAD = 0, 0
@@ -74,18 +74,69 @@ EQ_SIZE = 32  # the equations of the first part
 FULL_CELLS_Y = 0.0  # vertical centre of the cells of the two full circuits
 
 
-def signed(value: float, digits: int = 1) -> str:
-    """A number with its sign and a true minus sign, as printed on screen and in captions."""
-    return f"{value + 0.0:+.{digits}f}".replace("-", "\u2212")
+@dataclass(frozen=True)
+class QkOvCircuitsNumbers:
+    """Head 0 of the skip-trigram model: its matrices in the paper's orientation and its full circuits."""
+
+    model: AttnOnlyTransformer
+    paper: dict[str, np.ndarray]  # "W_Q^T", "W_K", "W_QK", "W_O", "W_V", "W_OV"
+    full_qk_table: np.ndarray  # [query token, key token]
+    full_ov_table: np.ndarray  # [output token, source token]
+    qk_rank: int
+    ov_rank: int
+    tokens: np.ndarray  # TOKENS as ids
+    pattern: np.ndarray  # [dest, src]
+    resid: np.ndarray  # the stream the head reads, [pos, d_model]
+    head_write: np.ndarray  # [pos, d_model]
+    dest: int
+    src: int
+    vocab: list[str]
+
+
+def numbers() -> QkOvCircuitsNumbers:
+    """The head's matrices (paper orientation, checked against each other) and its run on :data:`TOKENS`."""
+    model = skip_trigram_model()
+    paper = {
+        "W_Q^T": model.W_Q[LAYER, HEAD],
+        "W_K": circuits.paper_weight(model, "W_K", LAYER, HEAD),
+        "W_QK": circuits.qk_matrix(model, LAYER, HEAD),
+        "W_O": circuits.paper_weight(model, "W_O", LAYER, HEAD),
+        "W_V": circuits.paper_weight(model, "W_V", LAYER, HEAD),
+        "W_OV": circuits.paper_ov_matrix(model, LAYER, HEAD),
+    }
+    assert np.allclose(paper["W_Q^T"] @ paper["W_K"], paper["W_QK"])
+    assert np.allclose(paper["W_O"] @ paper["W_V"], paper["W_OV"])
+    full_qk_table = circuits.full_qk_circuit(model, LAYER, HEAD)
+    full_ov_table = circuits.paper_full_ov_circuit(model, LAYER, HEAD)
+    W_E, W_U = circuits.paper_weight(model, "W_E"), circuits.paper_weight(model, "W_U")
+    assert np.allclose(W_E.T @ paper["W_QK"] @ W_E, full_qk_table)
+    assert np.allclose(W_U @ paper["W_OV"] @ W_E, full_ov_table)
+    tokens = model.to_tokens(TOKENS)
+    _, cache = model.run_with_cache(tokens)
+    return QkOvCircuitsNumbers(
+        model=model,
+        paper=paper,
+        full_qk_table=full_qk_table,
+        full_ov_table=full_ov_table,
+        qk_rank=circuits.rank(paper["W_QK"]),
+        ov_rank=circuits.rank(paper["W_OV"]),
+        tokens=tokens,
+        pattern=cache[f"blocks.{LAYER}.attn.hook_pattern"][HEAD],
+        resid=cache[f"blocks.{LAYER}.hook_resid_pre"],
+        head_write=cache[f"blocks.{LAYER}.attn.hook_result"][:, HEAD],
+        dest=TOKENS.index(DEST),
+        src=TOKENS.index(SOURCE),
+        vocab=model.vocab,
+    )
 
 
 class QkOvCircuits(ClipScene):
     title = "QK and OV circuits"
     description = "W_QK decides where a head looks, W_OV what it moves: two separate circuits."
 
-    def construct(self):
-        self.compute()
-        self.show_title()
+    numbers = staticmethod(numbers)
+
+    def story(self) -> None:
         # Four matrices, two pairs
         self.show_head()
         self.pair_qk()
@@ -96,6 +147,8 @@ class QkOvCircuits(ClipScene):
         # The two circuits over the vocabulary
         self.full_qk()
         self.full_ov()
+
+    def summary(self) -> None:
         self.end_on_summary(
             "Two separate circuits: QK decides where to attend, OV decides what is moved.",
             *self.summary_anims,
@@ -103,43 +156,10 @@ class QkOvCircuits(ClipScene):
             hold=2.8,
         )
 
-    # --- the model -------------------------------------------------------------
-    def compute(self) -> None:
-        self.model = model = skip_trigram_model()
-        W_Q, W_K = model.W_Q[LAYER, HEAD], model.W_K[LAYER, HEAD]
-        W_V, W_O = model.W_V[LAYER, HEAD], model.W_O[LAYER, HEAD]
-        # paper orientation (column vectors)
-        self.paper = {
-            "W_Q^T": W_Q,
-            "W_K": W_K.T,
-            "W_QK": circuits.qk_matrix(model, LAYER, HEAD),
-            "W_O": W_O.T,
-            "W_V": W_V.T,
-            "W_OV": circuits.ov_matrix(model, LAYER, HEAD).T,
-        }
-        p = self.paper
-        assert np.allclose(p["W_Q^T"] @ p["W_K"], p["W_QK"])
-        assert np.allclose(p["W_O"] @ p["W_V"], p["W_OV"])
-        self.full_qk_table = circuits.full_qk_circuit(model, LAYER, HEAD)  # [query token, key token]
-        self.full_ov_table = circuits.full_ov_circuit(model, LAYER, HEAD).T  # [output token, source token]
-        W_E, W_U = model.W_E.T, model.W_U.T  # paper: W_E [d_model, d_vocab], W_U [d_vocab, d_model]
-        assert np.allclose(W_E.T @ p["W_QK"] @ W_E, self.full_qk_table)
-        assert np.allclose(W_U @ p["W_OV"] @ W_E, self.full_ov_table)
-        self.qk_rank = circuits.rank(p["W_QK"])
-        self.ov_rank = circuits.rank(p["W_OV"])
-
-        self.tokens = model.to_tokens(TOKENS)
-        _, cache = model.run_with_cache(self.tokens)
-        self.pattern = cache[f"blocks.{LAYER}.attn.hook_pattern"][HEAD]
-        self.resid = cache[f"blocks.{LAYER}.hook_resid_pre"]
-        self.head_write = cache[f"blocks.{LAYER}.attn.hook_result"][:, HEAD]
-        self.dest, self.src = TOKENS.index(DEST), TOKENS.index(SOURCE)
-        self.vocab = model.vocab
-
     # --- building blocks ---------------------------------------------------------
     def heat(self, name: str, cell: float = FACTOR_CELL, color=MUTED_TEXT_COLOR) -> VGroup:
         """The paper-orientation matrix ``name`` as a heat map with its MathTex name under it."""
-        hm = HeatMap(self.paper[name], cell_size=cell, outline_color=color)
+        hm = HeatMap(self.shown.paper[name], cell_size=cell, outline_color=color)
         label = MathTex(name.replace("QK", "{QK}").replace("OV", "{OV}"), font_size=MATH_SIZE_LABEL)
         label.next_to(hm, DOWN, buff=0.15)
         return VGroup(hm, label)
@@ -201,7 +221,7 @@ class QkOvCircuits(ClipScene):
         self.qk_row.add(where)
         d_model = self.model.d_model
         self.beat(
-            f"Here W_QK is {d_model}\u00d7{d_model} but rank {self.qk_rank}. It decides where each position looks.",
+            f"Here W_QK is {d_model}\u00d7{d_model} but rank {self.shown.qk_rank}. It decides where each position looks.",
             LaggedStart(*[FadeIn(m) for m in self.qk_row], lag_ratio=0.25),
             run_time=2.0,
             hold=2.0,
@@ -224,7 +244,7 @@ class QkOvCircuits(ClipScene):
         self.divider = DashedLine([0, top, 0], [0, what.get_bottom()[1], 0], dash_length=0.08)
         self.divider.set_stroke(MUTED_TEXT_COLOR, width=1.5, opacity=0.6)
         self.beat(
-            f"Value and output only meet in W_O W_V x_j: their product W_OV (rank {self.ov_rank}) "
+            f"Value and output only meet in W_O W_V x_j: their product W_OV (rank {self.shown.ov_rank}) "
             "decides what is moved.",
             Create(self.ov_frame),
             FadeIn(write),
@@ -248,12 +268,12 @@ class QkOvCircuits(ClipScene):
         self.tensor_tex[5].set_color(VALUE_COLOR)
         self.tensor_tex[11].set_color(QUERY_COLOR)
 
-        self.a_map = AttentionPatternMap(self.pattern, TOKENS, color=COLOR, cell_size=0.52, col_labels_rotated=True)
+        self.a_map = AttentionPatternMap(self.shown.pattern, TOKENS, color=COLOR, cell_size=0.52, col_labels_rotated=True)
         self.a_map.move_to([-4.6, -0.15, 0])
         a_note = Text("where: between positions", font_size=FONT_SIZE_LABEL, color=COLOR)
         a_note.next_to(self.a_map, DOWN, buff=0.3)
         self.otimes = MathTex(r"\otimes", font_size=MATH_SIZE_BODY).move_to([-2.05, self.a_map.cells.get_y(), 0])
-        self.w_ov_map = HeatMap(self.paper["W_OV"], cell_size=0.19, outline_color=VALUE_COLOR)
+        self.w_ov_map = HeatMap(self.shown.paper["W_OV"], cell_size=0.19, outline_color=VALUE_COLOR)
         self.w_ov_map.move_to([-0.2, self.a_map.cells.get_y(), 0])
         ov_note = Text("what: inside each vector", font_size=FONT_SIZE_LABEL, color=VALUE_COLOR)
         ov_note.next_to(self.w_ov_map, DOWN, buff=0.3).match_y(a_note)
@@ -280,24 +300,24 @@ class QkOvCircuits(ClipScene):
         )  # fmt: skip
 
     def follow_one_read(self) -> None:
-        weight = self.pattern[self.dest, self.src]
-        cell_box = SurroundingRectangle(self.a_map.cell(self.dest, self.src), buff=0.02, color=TEXT_COLOR)
-        x_src = stream_column(self.resid[self.src], cell_height=0.19, cell_width=0.3, label=rf"x_{{\text{{{SOURCE}}}}}")
+        weight = self.shown.pattern[self.shown.dest, self.shown.src]
+        cell_box = SurroundingRectangle(self.a_map.cell(self.shown.dest, self.shown.src), buff=0.02, color=TEXT_COLOR)
+        x_src = stream_column(self.shown.resid[self.shown.src], cell_height=0.19, cell_width=0.3, label=rf"x_{{\text{{{SOURCE}}}}}")
         x_src.next_to(self.w_ov_map, RIGHT, buff=0.35).match_y(self.w_ov_map)
         x_src.label.next_to(x_src.outline, DOWN, buff=0.15)
         equals = MathTex("=", font_size=MATH_SIZE_BODY).next_to(x_src.outline, RIGHT, buff=0.3)
-        moved_values = self.resid[self.src] @ circuits.ov_matrix(self.model, LAYER, HEAD)
+        moved_values = self.shown.resid[self.shown.src] @ circuits.ov_matrix(self.model, LAYER, HEAD)
         moved = VectorColumn(moved_values, cell_height=0.19, cell_width=0.3, outline_color=VALUE_COLOR)
         moved.next_to(equals, RIGHT, buff=0.3).match_y(x_src.outline)
         out = self.model.subspaces["output"]
-        raised = [self.vocab[i] for i in np.flatnonzero(moved_values[out] > 1e-6)]
-        raised_cells = VGroup(*[moved.cell(out.start + self.vocab.index(t)) for t in raised])
+        raised = [self.shown.vocab[i] for i in np.flatnonzero(moved_values[out] > 1e-6)]
+        raised_cells = VGroup(*[moved.cell(out.start + self.shown.vocab.index(t)) for t in raised])
         raised_label = Text(" & ".join(raised), font_size=FONT_SIZE_LABEL, color=TEXT_COLOR)
         raised_label.next_to(raised_cells, RIGHT, buff=0.2)
         moved_label = MathTex(rf"W_{{OV}}\,x_{{\text{{{SOURCE}}}}}", font_size=MATH_SIZE_LABEL)
         moved_label.next_to(moved.outline, DOWN, buff=0.15).align_to(x_src.label, DOWN)
         # what lands at the destination is the model's own write of this head there
-        assert np.allclose(weight * moved_values, self.head_write[self.dest], atol=1e-3)
+        assert np.allclose(weight * moved_values, self.shown.head_write[self.shown.dest], atol=1e-3)
         self.beat(
             f"At '{DEST}', A puts {weight:.2f} on '{SOURCE}' (QK's choice). W_OV turns {SOURCE}'s vector "
             f"into +{moved_values.max():.2f} on {' and '.join(raised)} (OV's choice).",
@@ -315,9 +335,9 @@ class QkOvCircuits(ClipScene):
         self.example = VGroup(cell_box, x_src, equals, moved, raised_label, moved_label)
 
     def full_qk(self) -> None:
-        vocab = self.vocab
+        vocab = self.shown.vocab
         self.qk_map = HeatMap(
-            self.full_qk_table, cell_size=VOCAB_CELL, row_labels=vocab, col_labels=vocab,
+            self.shown.full_qk_table, cell_size=VOCAB_CELL, row_labels=vocab, col_labels=vocab,
             row_title="query token (destination)", col_title="key token (source)",
             col_labels_rotated=True, outline_color=QUERY_COLOR,
         )  # fmt: skip
@@ -326,13 +346,14 @@ class QkOvCircuits(ClipScene):
         self.qk_tex[1].set_color(QUERY_COLOR)
         self.qk_tex.next_to(self.qk_map, UP, buff=0.25)
         k = vocab.index(SOURCE)
-        col = self.full_qk_table[:, k]
+        col = self.shown.full_qk_table[:, k]
         fans = [vocab[i] for i in np.flatnonzero(col > 0)]
         others = col[col < 0]
         assert np.allclose(others, others[0]) and np.allclose(col[col > 0], col[col > 0][0])
+        fan_score, other_score = format_value(col.max(), 1, sign=True), format_value(others[0], 1, sign=True)
         self.qk_col_box = block_frame(self.qk_map, cols=slice(k, k + 1), color=TEXT_COLOR)
         self.qk_note = Text(
-            f"{', '.join(fans)} \u2192 {SOURCE}: {signed(col.max())}    others \u2192 {SOURCE}: {signed(others[0])}",
+            f"{', '.join(fans)} \u2192 {SOURCE}: {fan_score}    others \u2192 {SOURCE}: {other_score}",
             font_size=FONT_SIZE_LABEL, color=TEXT_COLOR,
         )  # fmt: skip
         self.qk_note.next_to(self.qk_map, DOWN, buff=0.25).match_x(self.qk_map.cells)
@@ -346,8 +367,8 @@ class QkOvCircuits(ClipScene):
             hold=2.8,
         )  # fmt: skip
         self.beat(
-            f"{' and '.join(fans).capitalize()} score {SOURCE} at {signed(col.max())}, all others at "
-            f"{signed(others[0])}: only {' and '.join(fans)} attend to {SOURCE}.",
+            f"{' and '.join(fans).capitalize()} score {SOURCE} at {fan_score}, all others at "
+            f"{other_score}: only {' and '.join(fans)} attend to {SOURCE}.",
             Create(self.qk_col_box),
             FadeIn(self.qk_note),
             run_time=1.0,
@@ -355,9 +376,9 @@ class QkOvCircuits(ClipScene):
         )
 
     def full_ov(self) -> None:
-        vocab = self.vocab
+        vocab = self.shown.vocab
         self.ov_map = HeatMap(
-            self.full_ov_table, cell_size=VOCAB_CELL, row_labels=vocab, col_labels=vocab,
+            self.shown.full_ov_table, cell_size=VOCAB_CELL, row_labels=vocab, col_labels=vocab,
             row_title="output token (logit)", col_title="source token (attended)",
             col_labels_rotated=True, outline_color=VALUE_COLOR,
         )  # fmt: skip
@@ -366,12 +387,13 @@ class QkOvCircuits(ClipScene):
         self.ov_tex[1].set_color(VALUE_COLOR)
         self.ov_tex.next_to(self.ov_map, UP, buff=0.25).match_y(self.qk_tex)
         k = vocab.index(SOURCE)
-        col = self.full_ov_table[:, k]
+        col = self.shown.full_ov_table[:, k]
         raised = [vocab[i] for i in np.flatnonzero(col > 1e-6)]
-        assert np.count_nonzero(np.abs(self.full_ov_table) > 1e-9) == len(raised)  # only that column writes
+        assert np.count_nonzero(np.abs(self.shown.full_ov_table) > 1e-9) == len(raised)  # only that column writes
+        gain = format_value(col.max(), 1, sign=True)
         self.ov_col_box = block_frame(self.ov_map, cols=slice(k, k + 1), color=TEXT_COLOR)
         self.ov_note = Text(
-            f"{SOURCE} \u2192 {', '.join(raised)}: {signed(col.max())}",
+            f"{SOURCE} \u2192 {', '.join(raised)}: {gain}",
             font_size=FONT_SIZE_LABEL, color=TEXT_COLOR,
         )  # fmt: skip
         self.ov_note.next_to(self.ov_map, DOWN, buff=0.25).match_x(self.ov_map.cells).match_y(self.qk_note)
@@ -383,7 +405,7 @@ class QkOvCircuits(ClipScene):
             hold=2.4,
         )
         self.beat(
-            f"Attending to {SOURCE} raises {' and '.join(raised)} by {signed(col.max())}. "
+            f"Attending to {SOURCE} raises {' and '.join(raised)} by {gain}. "
             "Attending to anything else moves nothing.",
             Create(self.ov_col_box),
             FadeIn(self.ov_note),

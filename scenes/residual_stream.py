@@ -1,4 +1,4 @@
-"""Clip 2, residual_stream: layers read from the stream and add their output back.
+"""residual_stream: layers read from the stream and add their output back.
 
 Storyboard: tokens become vectors (``x_0 = W_E t`` plus position), one column
 per position; each layer reads with a linear map and writes by adding,
@@ -8,7 +8,7 @@ The induction model runs on the running example layer by layer; every cell
 is a value from its cache.
 """
 
-from __future__ import annotations
+from dataclasses import dataclass
 
 import numpy as np
 from manim import (
@@ -16,7 +16,6 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
-    AnimationGroup,
     Create,
     FadeIn,
     FadeOut,
@@ -26,20 +25,20 @@ from manim import (
     ReplacementTransform,
     SurroundingRectangle,
     Text,
-    TransformMatchingTex,
     VGroup,
 )
 
 from circuit_clips.kit import (
     FONT_SIZE_LABEL,
     LOGIT_COLOR,
-    MATH_SIZE_BODY,
     MUTED_TEXT_COLOR,
+    SAFE_FRAME,
     TEXT_COLOR,
     VALUE_COLOR,
     AttentionHeadBlock,
     ClipScene,
     ColorBar,
+    EquationStrip,
     MatrixTile,
     TokenRow,
     VectorColumn,
@@ -49,19 +48,48 @@ from circuit_clips.kit import (
     write,
 )
 from circuit_clips.kit import ResidualStream as StreamMob
+from circuit_clips.model import ActivationCache, AttnOnlyTransformer
 from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
 
 HEAD_NAMES = {0: "previous-token head", 1: "induction head"}
 WRITES_INTO = {0: "previous token", 1: "output"}  # the subspace each layer's head writes
 
 
+@dataclass(frozen=True)
+class ResidualStreamNumbers:
+    """The induction model's forward pass on the running example, and its prediction at the end."""
+
+    model: AttnOnlyTransformer
+    tokens: list[str]
+    logits: np.ndarray  # [pos, d_vocab]
+    cache: ActivationCache
+    best: int  # the predicted token (argmax of the last position's logits)
+    runner_up: float  # the highest logit of any other token
+
+
+def numbers() -> ResidualStreamNumbers:
+    """Run the induction model on the running example (every cell on screen comes from this cache)."""
+    model = induction_model()
+    tokens = list(RUNNING_EXAMPLE)
+    logits, cache = model.run_with_cache(model.to_tokens(tokens))
+    best = int(np.argmax(logits[-1]))
+    return ResidualStreamNumbers(
+        model=model,
+        tokens=tokens,
+        logits=logits,
+        cache=cache,
+        best=best,
+        runner_up=float(np.max(np.delete(logits[-1], best))),
+    )
+
+
 class ResidualStream(ClipScene):
     title = "The residual stream"
     description = "Every layer reads from the stream with a linear map and adds its output back."
 
-    def construct(self):
-        self.run_model()
-        self.show_title()
+    numbers = staticmethod(numbers)
+
+    def story(self) -> None:
         self.show_tokens()
         self.embed_tokens()
         self.add_positions()
@@ -69,33 +97,23 @@ class ResidualStream(ClipScene):
             self.run_layer(layer)
         self.nothing_overwritten()
         self.unembed()
+
+    def summary(self) -> None:
         self.end_on_summary(
             "Embedding plus every layer's output; W_U reads the sum.",
             FadeOut(self.w_u_tile),
             FadeIn(MathTex(r"\mathrm{logits} = W_U\,x_2", font_size=34).move_to(self.w_u_tile)),
             FadeIn(
                 Text("read with linear maps, write by adding", font_size=26, color=MUTED_TEXT_COLOR).next_to(
-                    self.equation, DOWN, buff=0.35
+                    self.strip.current, DOWN, buff=0.35
                 )
             ),
         )
 
-    # --- the model -----------------------------------------------------------
-    def run_model(self) -> None:
-        self.model = induction_model()
-        self.tokens = list(RUNNING_EXAMPLE)
-        self.logits, self.cache = self.model.run_with_cache(self.model.to_tokens(self.tokens))
-
     # --- layout helpers --------------------------------------------------------
     def above(self, pos: int, values: np.ndarray, *, cell_height: float, color) -> VectorColumn:
         """A small vector placed above stream column ``pos`` (in the band under the head block)."""
-        vec = VectorColumn(values, cell_height=cell_height, cell_width=0.22, outline_color=color, outline_width=1.5)
-        return vec.move_to([self.stream.column(pos).get_x(), self.band_y, 0])
-
-    @staticmethod
-    def top_equation(equation: MathTex) -> MathTex:
-        """The running equation's place: top edge, right of the head block."""
-        return equation.to_edge(UP, buff=0.35).set_x(2.5)
+        return self.stream.vector_at(pos, values, color, y=self.band_y, cell_height=cell_height, cell_width=0.22)
 
     def band_label(self, tex: str) -> MathTex:
         """A label for what the band above the stream holds, left of it (under the subspace names' column)."""
@@ -104,18 +122,18 @@ class ResidualStream(ClipScene):
 
     # --- beats -----------------------------------------------------------------
     def show_tokens(self) -> None:
-        self.token_row = TokenRow(self.tokens).move_to(UP * 1.2)
+        self.token_row = TokenRow(self.shown.tokens).move_to(UP * 1.2)
         self.beat(
-            f"{len(self.tokens)} tokens. What comes after the last {self.tokens[-1]}?",
+            f"{len(self.shown.tokens)} tokens. What comes after the last {self.shown.tokens[-1]}?",
             LaggedStart(*[FadeIn(tile, shift=0.2 * DOWN) for tile in self.token_row.tiles], lag_ratio=0.15),
             run_time=1.5,
             hold=1.0,
         )
 
     def embed_tokens(self) -> None:
-        cache = self.cache
+        cache = self.shown.cache
         self.stream = StreamMob(
-            cache["hook_embed"], self.tokens, subspaces=self.model.subspaces,
+            cache["hook_embed"], self.shown.tokens, subspaces=self.model.subspaces,
             cell_height=0.085, cell_width=0.3, spacing=1.25,
         )  # fmt: skip
         self.stream.to_edge(LEFT, buff=0.3)
@@ -123,22 +141,18 @@ class ResidualStream(ClipScene):
         self.band_y = 0.5  # the band between the stream and the head block
 
         self.legend = ColorBar(width=1.4).to_corner(UP + LEFT, buff=0.35)
-        self.equation = self.top_equation(MathTex(r"x_0", "=", r"W_E\,t", font_size=MATH_SIZE_BODY))
+        self.strip = EquationStrip(top_buff=0.35, x=2.5)
         self.beat(
             "Each token becomes a vector: W_E t, a one-hot of the token.",
-            *[ReplacementTransform(tile[1], label) for tile, label in zip(self.token_row.tiles, self.stream.token_labels)],
-            *[FadeOut(tile[0]) for tile in self.token_row.tiles],
-            LaggedStart(*[FadeIn(col, shift=0.3 * DOWN) for col in self.stream.columns], lag_ratio=0.1),
-            FadeIn(self.stream.subspace_labels),
-            FadeIn(self.stream.boundaries),
+            *self.stream.enter_from(self.token_row, lag_ratio=0.1),
             FadeIn(self.legend),
-            FadeIn(self.equation),
+            self.strip.show(self.strip.tex(r"x_0", "=", r"W_E\,t")),
             run_time=2.2,
             hold=1.2,
         )
 
     def add_positions(self) -> None:
-        pos_embed = self.cache["hook_pos_embed"]
+        pos_embed = self.shown.cache["hook_pos_embed"]
         pos_vecs = [
             self.above(p, pos_embed[p], cell_height=0.025, color=MUTED_TEXT_COLOR) for p in range(self.stream.n_pos)
         ]
@@ -148,36 +162,31 @@ class ResidualStream(ClipScene):
             run_time=1.2,
             hold=1.2,
         )
-        new_equation = self.top_equation(
-            MathTex(r"x_0", "=", r"W_E\,t", "+", r"W_{\mathrm{pos}}\,p", font_size=MATH_SIZE_BODY)
-        )
+        new_equation = self.strip.tex(r"x_0", "=", r"W_E\,t", "+", r"W_{\mathrm{pos}}\,p")
         self.beat(
             "Added together: x_0, the residual stream. One column per position.",
             *[write(v, col, side=RIGHT, gap=0.3) for v, col in zip(pos_vecs, self.stream.columns)],
-            TransformMatchingTex(self.equation, new_equation),
+            *self.strip.change_to(new_equation, "match"),
             run_time=2.4,
             hold=1.2,
         )
-        self.equation = new_equation
-        assert np.allclose(self.stream.values, self.cache["blocks.0.hook_resid_pre"])
+        assert np.allclose(self.stream.values, self.shown.cache["blocks.0.hook_resid_pre"])
 
     def run_layer(self, layer: int) -> None:
         """One layer (one head): read through W_V, move between positions, read through W_O, add."""
-        cache, n_pos = self.cache, self.stream.n_pos
+        cache, n_pos = self.shown.cache, self.stream.n_pos
         color = head_color(layer, 0)
         pace = 1.0 if layer == 0 else 0.7
         block = AttentionHeadBlock(layer, 0, name=f"layer {layer}: {HEAD_NAMES[layer]}", tile_width=0.7)
         block.move_to([self.stream.columns.get_x(), 1.95, 0])
         if layer == 0:
-            general = self.top_equation(MathTex(r"x_{i+1} = x_i + \sum_h h(x_i)", font_size=MATH_SIZE_BODY))
             self.beat(
                 "A layer reads the stream and adds its output back.",
                 FadeIn(block),
-                ReplacementTransform(self.equation, general),
+                *self.strip.change_to(self.strip.tex(r"x_{i+1} = x_i + \sum_h h(x_i)"), "morph"),
                 run_time=1.2,
                 hold=1.5,
             )
-            self.equation = general
         else:
             self.beat(
                 f"Layer {layer}: another head.",
@@ -209,9 +218,9 @@ class ResidualStream(ClipScene):
             move_caption = "Attention moves vectors between positions: here, from the previous one."
         else:
             last, src = n_pos - 1, int(np.argmax(pattern[n_pos - 1]))
-            assert self.tokens[src - 1] == self.tokens[last]
+            assert self.shown.tokens[src - 1] == self.shown.tokens[last]
             move_caption = (
-                f"The last {self.tokens[last]} fetches the token after the first {self.tokens[last]}: {self.tokens[src]}."
+                f"The last {self.shown.tokens[last]} fetches the token after the first {self.shown.tokens[last]}: {self.shown.tokens[src]}."
             )
         self.beat(
             move_caption,
@@ -236,12 +245,10 @@ class ResidualStream(ClipScene):
         )
 
         # Write: added, never overwritten
-        written = self.stream.subspace_labels[list(self.model.subspaces).index(WRITES_INTO[layer])]
         self.beat(
             f"Writing adds: x + h(x). Layer {layer} fills '{WRITES_INTO[layer]}'.",
             *[write(deltas[p], self.stream.column(p), side=RIGHT, gap=0.3) for p in range(n_pos)],
-            written[1].animate.set_color(color),
-            written[0].animate.set_stroke(color),
+            *self.stream.light_subspace(WRITES_INTO[layer], color),
             run_time=2.4 * pace,
             hold=1.0,
         )
@@ -249,31 +256,28 @@ class ResidualStream(ClipScene):
         self.leaving = [block, h_label]  # faded out by the next beat
 
     def nothing_overwritten(self) -> None:
-        total = self.top_equation(
-            MathTex(r"x_2", "=", r"x_0", "+", r"h^{0}(x_0)", "+", r"h^{1}(x_1)", font_size=MATH_SIZE_BODY)
+        total = self.strip.tex(
+            r"x_2", "=", r"x_0", "+", r"h^{0}(x_0)", "+", r"h^{1}(x_1)", colors={4: head_color(0, 0), 6: head_color(1, 0)}
         )
-        total[4].set_color(head_color(0, 0))
-        total[6].set_color(head_color(1, 0))
-        embed_parts = VGroup(*[self.stream.subspace_labels[i] for i in (0, 1)])
+        embed_parts = VGroup(*[self.stream.subspace_label(name) for name in ("token", "position")])
         self.beat(
             "Nothing was overwritten. The stream is the sum of all writes.",
-            ReplacementTransform(self.equation, total),
+            *self.strip.change_to(total, "morph"),
             *[FadeOut(m) for m in self.leaving],
             LaggedStart(*[Indicate(part, color=TEXT_COLOR, scale_factor=1.1) for part in embed_parts], lag_ratio=0.3),
             run_time=1.6,
             hold=1.8,
         )
-        self.equation = total
         assert np.allclose(
             self.stream.values,
-            self.cache["hook_embed"]
-            + self.cache["hook_pos_embed"]
-            + sum(self.cache[f"blocks.{layer}.hook_attn_out"] for layer in range(self.model.n_layers)),
+            self.shown.cache["hook_embed"]
+            + self.shown.cache["hook_pos_embed"]
+            + sum(self.shown.cache[f"blocks.{layer}.hook_attn_out"] for layer in range(self.model.n_layers)),
         )
 
     def unembed(self) -> None:
         last = self.stream.n_pos - 1
-        logits = self.logits[last]
+        logits = self.shown.logits[last]
         vocab = self.model.vocab
         self.w_u_tile = MatrixTile("W_U", LOGIT_COLOR).move_to([5.55, 0.7, 0])
         logit_col = VectorColumn(logits, cell_height=0.38, cell_width=0.35, outline_color=LOGIT_COLOR)
@@ -292,13 +296,12 @@ class ResidualStream(ClipScene):
             run_time=2.2,
             hold=0.4,
         )
-        best = int(np.argmax(logits))
-        runner_up = np.max(np.delete(logits, best))
+        best, runner_up = self.shown.best, self.shown.runner_up
         box = SurroundingRectangle(VGroup(logit_col.cell(best), names[best]), buff=0.06, color=LOGIT_COLOR)
         readout = MathTex(
             rf"\text{{logit}}(\text{{{vocab[best]}}}) = {logits[best]:.2f}", font_size=30, color=TEXT_COLOR
         ).next_to(logit_col, DOWN, buff=0.3)
-        readout.set_x(min(readout.get_x(), 6.86 - readout.width / 2))
+        readout.set_x(min(readout.get_x(), SAFE_FRAME.right - readout.width / 2))
         self.beat(
             f"{vocab[best]} scores {logits[best]:.2f}, every other token at most {runner_up:.2f}: "
             f"the model predicts {vocab[best]}.",

@@ -1,4 +1,4 @@
-"""Clip 3, virtual_weights: a later layer reading what an earlier one wrote is one matrix product.
+"""virtual_weights: a later layer reading what an earlier one wrote is one matrix product.
 
 Storyboard: because the residual stream is linear and additive, layer 1's key
 reading what layer 0's head wrote is the single matrix ``W_K^{(1)} W_O^{(0)}``,
@@ -11,7 +11,7 @@ Everything is the induction model on the running example, at the position of
 the code's ``x @ W``).
 """
 
-from __future__ import annotations
+from dataclasses import dataclass
 
 import numpy as np
 from manim import (
@@ -35,7 +35,7 @@ from manim import (
     there_and_back,
 )
 
-from circuit_clips.circuits import rank, virtual_weights
+from circuit_clips.circuits import paper_virtual_weights, paper_weight, rank
 from circuit_clips.kit import (
     FONT_SIZE_LABEL,
     KEY_COLOR,
@@ -47,16 +47,19 @@ from circuit_clips.kit import (
     TEXT_COLOR,
     ClipScene,
     ColorBar,
+    EquationStrip,
     HeatMap,
     VectorColumn,
     block_frame,
     head_color,
     matrix_guides,
     read,
+    shape_tex,
     stream_column,
     subspace_guides,
     write,
 )
+from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
 
 CELL = 0.1  # one cell of every vector and matrix
@@ -64,13 +67,6 @@ MID_Y = -0.35  # vertical centre of the tall objects
 WRITER = (0, 0)  # layer 0 head 0, the previous-token head
 READER = (1, 0)  # layer 1 head 0, the induction head
 SOURCE_TOKEN = "urs"  # the position whose stream we follow
-
-
-def shape_tex(name: str, rows: int, cols: int) -> MathTex:
-    """``name (rows x cols)`` with the shape in muted grey."""
-    tex = MathTex(name, rf"\;({rows}\times{cols})", font_size=MATH_SIZE_LABEL, color=TEXT_COLOR)
-    tex[1].set_color(MUTED_TEXT_COLOR)
-    return tex
 
 
 def nonzero_blocks(mass: np.ndarray, subspaces) -> list[str]:
@@ -91,14 +87,122 @@ def space_out(row: list, gaps: list[float]) -> None:
         row[i].shift(RIGHT * (_outline(row[i + 1]).get_left()[0] - gaps[i] - _outline(row[i]).get_right()[0]))
 
 
+@dataclass(frozen=True)
+class VirtualWeightsNumbers:
+    """Layer 0's write at :data:`SOURCE_TOKEN` and layer 1's key read of it, in the paper's orientation."""
+
+    model: AttnOnlyTransformer
+    tokens: list[str]
+    pos: int  # the position of SOURCE_TOKEN
+    x0: np.ndarray  # its stream before layer 0
+    r: np.ndarray  # the writer's result r^(0)
+    delta: np.ndarray  # W_O r, what it adds
+    x1: np.ndarray  # the stream layer 1 reads
+    k: np.ndarray  # the reader's key
+    x_final: np.ndarray
+    w_o: np.ndarray  # paper W_O^(0), [d_model, d_head]
+    w_k: np.ndarray  # paper W_K^(1), [d_head, d_model]
+    vw: np.ndarray  # the virtual weights W_K^(1) W_O^(0), [d_head, d_head]
+    k_direct: np.ndarray  # W_K x_0 (zero here)
+    sub: dict[str, slice]
+    d_model: int
+    d_head: int
+    block: str  # the subspace layer 0 writes
+    key_reads: list[str]  # the subspaces W_K reads
+    prev_token: str
+    vw_rank: int
+    w_o_rank: int
+    vw_diag: float
+    vw_is_scaled_identity: bool
+
+
+def numbers() -> VirtualWeightsNumbers:
+    """Run the induction model on the running example and follow :data:`SOURCE_TOKEN`'s stream."""
+    model = induction_model()
+    tokens = list(RUNNING_EXAMPLE)
+    _, cache = model.run_with_cache(model.to_tokens(tokens))
+    pos = tokens.index(SOURCE_TOKEN)
+    (wl, wh), (rl, rh) = WRITER, READER
+    x0 = cache[f"blocks.{wl}.hook_resid_pre"][pos]
+    r = cache[f"blocks.{wl}.attn.hook_z"][pos, wh]
+    delta = cache[f"blocks.{wl}.attn.hook_result"][pos, wh]
+    x1 = cache[f"blocks.{rl}.hook_resid_pre"][pos]
+    k = cache[f"blocks.{rl}.attn.hook_k"][pos, rh]
+    w_o = paper_weight(model, "W_O", wl, wh)
+    w_k = paper_weight(model, "W_K", rl, rh)
+    vw = paper_virtual_weights(model, wl, wh, rl, rh, kind="K")
+    assert np.allclose(vw, w_k @ w_o)
+    assert np.allclose(delta, w_o @ r) and np.allclose(x1, x0 + delta)
+    assert np.allclose(k, w_k @ x1)
+    # linearity: k = W_K x0 + (W_K W_O) r; at this position the first term is zero
+    k_direct = w_k @ x0
+    assert np.allclose(k, k_direct + vw @ r)
+    assert np.allclose(k_direct, 0), "the clip says W_K x_0 is zero here"
+    sub = model.subspaces
+    written = nonzero_blocks(np.abs(w_o).sum(axis=1), sub)
+    assert len(written) == 1, written
+    key_reads = nonzero_blocks(np.abs(w_k).sum(axis=0), sub)
+    assert written[0] in key_reads
+    diag = np.diag(vw)
+    vw_diag = float(diag.max())
+    return VirtualWeightsNumbers(
+        model=model,
+        tokens=tokens,
+        pos=pos,
+        x0=x0,
+        r=r,
+        delta=delta,
+        x1=x1,
+        k=k,
+        x_final=cache["hook_resid_final"][pos],
+        w_o=w_o,
+        w_k=w_k,
+        vw=vw,
+        k_direct=k_direct,
+        sub=sub,
+        d_model=model.d_model,
+        d_head=model.d_head,
+        block=written[0],
+        key_reads=key_reads,
+        prev_token=tokens[pos - 1],
+        vw_rank=rank(vw),
+        w_o_rank=rank(w_o),
+        vw_diag=vw_diag,
+        vw_is_scaled_identity=bool(np.allclose(vw, np.diag(diag)) and np.allclose(diag[np.abs(diag) > 1e-9], vw_diag)),
+    )
+
+
+def writers(model: AttnOnlyTransformer) -> list[tuple[str, object, np.ndarray]]:
+    """Everything that writes into the stream: (name, colour, its [d_model, ...] write matrix in paper form)."""
+    out = [
+        (r"W_E", STREAM_COLOR, paper_weight(model, "W_E")),
+        (r"W_{\text{pos}}", STREAM_COLOR, paper_weight(model, "W_pos")),
+    ]
+    for layer in range(model.n_layers):
+        for head in range(model.n_heads):
+            out.append((rf"W_O^{{({layer})}}", head_color(layer, head), paper_weight(model, "W_O", layer, head)))
+    return out
+
+
+def readers(model: AttnOnlyTransformer) -> list[tuple[str, object, np.ndarray]]:
+    """Everything that reads the stream: (name, colour, its [..., d_model] read matrix in paper form)."""
+    out = []
+    for layer in range(model.n_layers):
+        for head in range(model.n_heads):
+            for kind in ("Q", "K", "V"):
+                matrix = paper_weight(model, f"W_{kind}", layer, head)
+                out.append((rf"W_{kind}^{{({layer})}}", head_color(layer, head), matrix))
+    out.append((r"W_U", LOGIT_COLOR, paper_weight(model, "W_U")))
+    return out
+
+
 class VirtualWeights(ClipScene):
     title = "Virtual weights"
     description = "Layers talk through subspaces of the stream: reading what an earlier layer wrote is one matrix product."
 
-    def construct(self):
-        self.load_model()
-        self.lay_out_stream()
-        self.show_title()
+    numbers = staticmethod(numbers)
+
+    def story(self) -> None:
         # Layer 0 writes into a subspace ...
         self.show_writer()
         self.write_message()
@@ -110,6 +214,8 @@ class VirtualWeights(ClipScene):
         self.multiply()
         # The stream is a bottleneck: few dimensions, many writers
         self.show_bottleneck()
+
+    def summary(self) -> None:
         self.end_on_summary(
             "Layers talk through subspaces: a later layer reads an earlier one's writes via W_K W_O.",
             *self.highlight_conversation(),
@@ -117,74 +223,15 @@ class VirtualWeights(ClipScene):
             hold=3.6,
         )
 
-    # --- the model -------------------------------------------------------------
-    def load_model(self) -> None:
-        model = self.model = induction_model()
-        self.tokens = list(RUNNING_EXAMPLE)
-        _, cache = model.run_with_cache(model.to_tokens(self.tokens))
-        self.pos = self.tokens.index(SOURCE_TOKEN)
-        (wl, wh), (rl, rh) = WRITER, READER
-        self.x0 = cache[f"blocks.{wl}.hook_resid_pre"][self.pos]
-        self.r = cache[f"blocks.{wl}.attn.hook_z"][self.pos, wh]
-        self.delta = cache[f"blocks.{wl}.attn.hook_result"][self.pos, wh]
-        self.x1 = cache[f"blocks.{rl}.hook_resid_pre"][self.pos]
-        self.k = cache[f"blocks.{rl}.attn.hook_k"][self.pos, rh]
-        self.x_final = cache["hook_resid_final"][self.pos]
-        # The paper's W_O [d_model, d_head] and W_K [d_head, d_model]: the code's, transposed.
-        self.w_o = model.W_O[wl, wh].T
-        self.w_k = model.W_K[rl, rh].T
-        self.vw = virtual_weights(model, wl, wh, rl, rh, kind="K").T
-        assert np.allclose(self.vw, self.w_k @ self.w_o)
-        assert np.allclose(self.delta, self.w_o @ self.r) and np.allclose(self.x1, self.x0 + self.delta)
-        assert np.allclose(self.k, self.w_k @ self.x1)
-        # linearity: k = W_K x0 + (W_K W_O) r; at this position the first term is zero
-        self.k_direct = self.w_k @ self.x0
-        assert np.allclose(self.k, self.k_direct + self.vw @ self.r)
-        assert np.allclose(self.k_direct, 0), "the clip says W_K x_0 is zero here"
-        self.sub = model.subspaces
-        self.d_model, self.d_head = model.d_model, model.d_head
-        written = nonzero_blocks(np.abs(self.w_o).sum(axis=1), self.sub)
-        assert len(written) == 1, written
-        self.block = written[0]  # the subspace layer 0 writes
-        self.key_reads = nonzero_blocks(np.abs(self.w_k).sum(axis=0), self.sub)
-        assert self.block in self.key_reads
-        self.prev_token = self.tokens[self.pos - 1]
-        self.vw_rank, self.w_o_rank = rank(self.vw), rank(self.w_o)
-        diag = np.diag(self.vw)
-        self.vw_diag = float(diag.max())
-        self.vw_is_scaled_identity = bool(
-            np.allclose(self.vw, np.diag(diag)) and np.allclose(diag[np.abs(diag) > 1e-9], self.vw_diag)
-        )
-
-    def writers(self) -> list[tuple[str, object, np.ndarray]]:
-        """Everything that writes into the stream: (name, colour, its [d_model, ...] write matrix in paper form)."""
-        m = self.model
-        out = [(r"W_E", STREAM_COLOR, m.W_E.T), (r"W_{\text{pos}}", STREAM_COLOR, m.W_pos.T)]
-        for layer in range(m.n_layers):
-            for head in range(m.n_heads):
-                out.append((rf"W_O^{{({layer})}}", head_color(layer, head), m.W_O[layer, head].T))
-        return out
-
-    def readers(self) -> list[tuple[str, object, np.ndarray]]:
-        """Everything that reads the stream: (name, colour, its [..., d_model] read matrix in paper form)."""
-        m = self.model
-        out = []
-        for layer in range(m.n_layers):
-            for head in range(m.n_heads):
-                for kind, weights in (("Q", m.W_Q), ("K", m.W_K), ("V", m.W_V)):
-                    out.append((rf"W_{kind}^{{({layer})}}", head_color(layer, head), weights[layer, head].T))
-        out.append((r"W_U", LOGIT_COLOR, m.W_U.T))
-        return out
-
     # --- layout ------------------------------------------------------------------
-    def lay_out_stream(self) -> None:
+    def lay_out(self) -> None:
         """k <- W_K [stream] <- W_O <- r, right to left as the paper writes it, centred."""
-        self.x_col = stream_column(self.x0, cell_height=CELL, cell_width=0.36)
-        self.guides = subspace_guides(self.x_col, self.sub, side=LEFT)
-        self.w_o_map = HeatMap(self.w_o, cell_size=CELL, outline_color=head_color(*WRITER))
-        self.r_col = VectorColumn(self.r, cell_height=CELL, cell_width=0.3, outline_color=head_color(*WRITER))
-        self.w_k_map = HeatMap(self.w_k, cell_size=CELL, outline_color=KEY_COLOR)
-        self.k_col = VectorColumn(self.k, cell_height=CELL, cell_width=0.3, outline_color=KEY_COLOR)
+        self.x_col = stream_column(self.shown.x0, cell_height=CELL, cell_width=0.36)
+        self.guides = subspace_guides(self.x_col, self.shown.sub, side=LEFT)
+        self.w_o_map = HeatMap(self.shown.w_o, cell_size=CELL, outline_color=head_color(*WRITER))
+        self.r_col = VectorColumn(self.shown.r, cell_height=CELL, cell_width=0.3, outline_color=head_color(*WRITER))
+        self.w_k_map = HeatMap(self.shown.w_k, cell_size=CELL, outline_color=KEY_COLOR)
+        self.k_col = VectorColumn(self.shown.k, cell_height=CELL, cell_width=0.3, outline_color=KEY_COLOR)
         stream = VGroup(self.x_col, self.guides)
         chain = [self.k_col, self.w_k_map, stream, self.w_o_map, self.r_col]
         for mob in chain:
@@ -200,29 +247,27 @@ class VirtualWeights(ClipScene):
         below = self.x_col.outline.get_bottom()[1] - 0.3
         self.token_label = Text(SOURCE_TOKEN, font_size=FONT_SIZE_LABEL + 2, color=TEXT_COLOR)
         self.token_label.move_to([self.x_col.get_x(), below, 0], aligned_edge=UP)
-        self.w_o_label = shape_tex(r"W_O^{(0)}", *self.w_o.shape).next_to(self.w_o_map, DOWN, buff=0.25)
+        self.w_o_label = shape_tex(r"W_O^{(0)}", *self.shown.w_o.shape).next_to(self.w_o_map, DOWN, buff=0.25)
         self.r_label = MathTex(r"r^{(0)}", font_size=MATH_SIZE_BODY).next_to(self.r_col.outline, DOWN, buff=0.25)
-        self.w_k_label = shape_tex(r"W_K^{(1)}", *self.w_k.shape).next_to(self.w_k_map, DOWN, buff=0.25)
+        self.w_k_label = shape_tex(r"W_K^{(1)}", *self.shown.w_k.shape).next_to(self.w_k_map, DOWN, buff=0.25)
         self.k_label = MathTex("k", font_size=MATH_SIZE_BODY).next_to(self.k_col.outline, DOWN, buff=0.25)
         self.k_label.match_y(self.w_k_label)
         self.r_label.match_y(self.w_k_label)
 
         self.writer_tag = Text("layer 0: previous-token head", font_size=FONT_SIZE_LABEL, color=head_color(*WRITER))
         self.writer_tag.next_to(VGroup(self.w_o_map, self.r_col), UP, buff=0.25)
+        # 6.8, not SAFE_FRAME.right (6.86): the tag reaches this edge, and moving it would move pixels
         self.writer_tag.set_x(min(self.writer_tag.get_x(), 6.8 - self.writer_tag.width / 2))
         self.reader_tag = Text("layer 1: induction head", font_size=FONT_SIZE_LABEL, color=head_color(*READER))
         self.reader_tag.next_to(VGroup(self.w_k_map, self.k_col), UP, buff=0.5)
         self.legend = ColorBar(width=1.6).to_corner(UP + LEFT, buff=0.35)
 
-    def _guide(self, name: str):
-        return self.guides[list(self.sub).index(name)]
-
     # --- beats -------------------------------------------------------------------
     def show_writer(self) -> None:
-        self.w_o_frame = block_frame(self.w_o_map, rows=self.sub[self.block])
+        self.w_o_frame = block_frame(self.w_o_map, rows=self.shown.sub[self.shown.block])
         self.beat(
-            f"At '{SOURCE_TOKEN}', layer 0's head holds r: the token before, '{self.prev_token}'. "
-            f"W_O writes only '{self.block}'.",
+            f"At '{SOURCE_TOKEN}', layer 0's head holds r: the token before, '{self.shown.prev_token}'. "
+            f"W_O writes only '{self.shown.block}'.",
             FadeIn(self.stream_group),
             FadeIn(self.token_label),
             FadeIn(self.legend),
@@ -238,49 +283,47 @@ class VirtualWeights(ClipScene):
 
     def write_message(self) -> None:
         color = head_color(*WRITER)
-        delta_col = VectorColumn(self.delta, cell_height=CELL, cell_width=0.3, outline_color=color)
+        delta_col = VectorColumn(self.shown.delta, cell_height=CELL, cell_width=0.3, outline_color=color)
         delta_col.move_to([(self.x_col.outline.get_right()[0] + self.w_o_map.get_left()[0]) / 2, self.x_col.get_y(), 0])
-        self.equation = MathTex(r"x_1", "=", r"x_0", "+", r"W_O^{(0)}\,r^{(0)}", font_size=MATH_SIZE_BODY)
-        self.equation.to_edge(UP, buff=0.4)
-        self.equation[4].set_color(color)
+        self.strip = EquationStrip(top_buff=0.4, keep_centre=True)
+        equation = self.strip.tex(r"x_1", "=", r"x_0", "+", r"W_O^{(0)}\,r^{(0)}", colors={4: color})
         self.beat(
-            f"It adds W_O r to the stream: 'the token before me was {self.prev_token}'.",
-            FadeIn(self.equation, run_time=1.0),
+            f"It adds W_O r to the stream: 'the token before me was {self.shown.prev_token}'.",
+            self.strip.show(equation, run_time=1.0),
             Succession(
-                read(self.r_col, self.w_o_map, delta_col, weight=self.w_o.T, color=color, run_time=1.6),
+                read(self.r_col, self.w_o_map, delta_col, weight=self.shown.w_o.T, color=color, run_time=1.6),
                 write(delta_col, self.x_col, side=RIGHT, gap=0.35, run_time=1.8),
             ),
-            Succession(Wait(2.6), self._guide(self.block)[1].animate(run_time=0.8).set_color(color)),
+            Succession(Wait(2.6), self.guides.named(self.shown.block).name_mob.animate(run_time=0.8).set_color(color)),
             hold=1.2,
         )
-        assert np.allclose(self.x_col.values, self.x1)
+        assert np.allclose(self.x_col.values, self.shown.x1)
 
     def show_reader(self) -> None:
-        self.w_k_frame = block_frame(self.w_k_map, cols=self.sub[self.block])
-        new_equation = MathTex(r"k", "=", r"W_K^{(1)}\,x_1", font_size=MATH_SIZE_BODY).move_to(self.equation)
-        others = [name for name in self.key_reads if name != self.block]
+        self.w_k_frame = block_frame(self.w_k_map, cols=self.shown.sub[self.shown.block])
+        new_equation = self.strip.tex(r"k", "=", r"W_K^{(1)}\,x_1")
+        others = [name for name in self.shown.key_reads if name != self.shown.block]
         flag = ""
         if others == ["position"]:
-            read_positions = np.flatnonzero(np.abs(self.w_k[:, self.sub["position"]]).sum(axis=0))
-            assert list(read_positions) == [0] and (self.w_k[:, self.sub["position"]] <= 0).all()
+            read_positions = np.flatnonzero(np.abs(self.shown.w_k[:, self.shown.sub["position"]]).sum(axis=0))
+            assert list(read_positions) == [0] and (self.shown.w_k[:, self.shown.sub["position"]] <= 0).all()
             flag = " (red: position 0's flag)"
         self.beat(
             f"Layer 1's key matrix W_K reads exactly that block{flag}.",
             FadeIn(self.w_k_map),
             FadeIn(self.w_k_label),
             FadeIn(self.reader_tag),
-            ReplacementTransform(self.equation, new_equation),
+            *self.strip.change_to(new_equation, "morph"),
             Succession(Wait(1.0), Create(self.w_k_frame, run_time=0.8)),
             run_time=1.8,
             hold=2.4,
         )
-        self.equation = new_equation
 
     def read_message(self) -> None:
-        big = int(np.argmax(np.abs(self.k)))
+        big = int(np.argmax(np.abs(self.shown.k)))
         self.beat(
-            f"So the key of '{SOURCE_TOKEN}' says '{self.prev_token}' ({self.k[big]:.2f}, beyond the scale).",
-            read(self.x_col, self.w_k_map, self.k_col, weight=self.w_k.T, color=KEY_COLOR),
+            f"So the key of '{SOURCE_TOKEN}' says '{self.shown.prev_token}' ({self.shown.k[big]:.2f}, beyond the scale).",
+            read(self.x_col, self.w_k_map, self.k_col, weight=self.shown.w_k.T, color=KEY_COLOR),
             FadeIn(self.k_label),
             run_time=1.8,
             hold=1.6,
@@ -288,10 +331,9 @@ class VirtualWeights(ClipScene):
 
     def split_by_linearity(self) -> None:
         """k = W_K x_0 + (W_K W_O) r; the stream steps out and W_K, W_O meet as a product."""
-        split = MathTex(
-            r"k", "=", r"W_K^{(1)}\,x_0", "+", r"W_K^{(1)}\,W_O^{(0)}", r"\,r^{(0)}", font_size=MATH_SIZE_BODY
-        ).move_to(self.equation)
-        split[4].set_color(head_color(*READER))
+        split = self.strip.tex(
+            r"k", "=", r"W_K^{(1)}\,x_0", "+", r"W_K^{(1)}\,W_O^{(0)}", r"\,r^{(0)}", colors={4: head_color(*READER)}
+        )
         top = 1.3
         w_k_group = VGroup(self.w_k_map, self.w_k_frame, self.w_k_label)
         w_o_group = VGroup(self.w_o_map, self.w_o_frame, self.w_o_label)
@@ -299,15 +341,15 @@ class VirtualWeights(ClipScene):
         w_k_target.shift(UP * (top - self.w_k_map.get_top()[1]))
         w_o_target.shift(UP * (top - self.w_o_map.get_top()[1]))
         space_out([w_k_target, w_o_target], [0.15])
-        self.col_guides = matrix_guides(w_k_target[0], self.sub, side=UP, names={self.block: self.block},
+        self.col_guides = matrix_guides(w_k_target[0], self.shown.sub, side=UP, names={self.shown.block: self.shown.block},
                                         color=TEXT_COLOR)  # fmt: skip
-        self.row_guides = matrix_guides(w_o_target[0], self.sub, side=RIGHT, names=False, color=TEXT_COLOR)
+        self.row_guides = matrix_guides(w_o_target[0], self.shown.sub, side=RIGHT, names=False, color=TEXT_COLOR)
 
-        self.vw_map = HeatMap(self.vw, cell_size=CELL, outline_color=head_color(*READER))
+        self.vw_map = HeatMap(self.shown.vw, cell_size=CELL, outline_color=head_color(*READER))
         self.equals = MathTex("=", font_size=MATH_SIZE_BODY)
         self.equals.next_to(self.row_guides, RIGHT, buff=0.5).set_y(w_k_target[0].get_y())
         self.vw_map.next_to(self.equals, RIGHT, buff=0.5).align_to(w_k_target[0], UP)
-        self.vw_label = shape_tex(r"W_K^{(1)} W_O^{(0)}", *self.vw.shape).next_to(self.vw_map, DOWN, buff=0.25)
+        self.vw_label = shape_tex(r"W_K^{(1)} W_O^{(0)}", *self.shown.vw.shape).next_to(self.vw_map, DOWN, buff=0.25)
         self.vw_name = Text("virtual weights", font_size=FONT_SIZE_LABEL, color=head_color(*READER))
         self.vw_name.next_to(self.vw_label, DOWN, buff=0.2)
         picture = VGroup(w_k_target, w_o_target, self.col_guides, self.row_guides, self.equals, self.vw_map,
@@ -318,20 +360,19 @@ class VirtualWeights(ClipScene):
                 self.r_col, self.r_label]  # fmt: skip
         self.beat(
             "All linear: layer 0's share of the key is W_K W_O r. W_K and W_O meet in one block.",
-            ReplacementTransform(self.equation, split, run_time=1.2),
+            *self.strip.change_to(split, "morph", run_time=1.2),
             *[FadeOut(m, run_time=1.0) for m in gone],
             ReplacementTransform(w_k_group, w_k_target, run_time=1.8),
             ReplacementTransform(w_o_group, w_o_target, run_time=1.8),
             Succession(Wait(1.4), AnimationGroup(FadeIn(self.col_guides), FadeIn(self.row_guides), run_time=0.8)),
             hold=3.0,
         )
-        self.equation = split
         self.w_k_group, self.w_o_group = w_k_target, w_o_target
 
     def multiply(self) -> None:
         self.beat(
-            f"Multiplied: one {self.vw.shape[0]} × {self.vw.shape[1]} matrix, the virtual weights. "
-            f"Rank {self.vw_rank}: all W_O writes gets through.",
+            f"Multiplied: one {self.shown.vw.shape[0]} × {self.shown.vw.shape[1]} matrix, the virtual weights. "
+            f"Rank {self.shown.vw_rank}: all W_O writes gets through.",
             FadeIn(self.equals, run_time=0.8),
             FadeIn(self.vw_map, shift=0.3 * RIGHT, run_time=1.0),
             FadeIn(self.vw_label, run_time=1.0),
@@ -348,22 +389,22 @@ class VirtualWeights(ClipScene):
         )
 
     def _diagonal_cells(self) -> list:
-        return [self.vw_map.cell(i, i) for i in range(min(self.vw.shape)) if abs(self.vw[i, i]) > 1e-9]
+        return [self.vw_map.cell(i, i) for i in range(min(self.shown.vw.shape)) if abs(self.shown.vw[i, i]) > 1e-9]
 
     def show_bottleneck(self) -> None:
-        col = stream_column(self.x_final, cell_height=CELL, cell_width=0.36)
+        col = stream_column(self.shown.x_final, cell_height=CELL, cell_width=0.36)
         col.move_to([-0.9, MID_Y, 0])
-        names = subspace_guides(col, self.sub, side=RIGHT)
+        names = subspace_guides(col, self.shown.sub, side=RIGHT)
         names_right = names.get_right()[0]
         writes_x = names_right + 0.25
         reads_x = col.outline.get_left()[0] - 0.2
         self.bus_writers, self.bus_readers = VGroup(), VGroup()
         ranks = []
         self.conversation = {}
-        for name, color, matrix in self.writers():
-            blocks = nonzero_blocks(np.abs(matrix).sum(axis=1), self.sub)
+        for name, color, matrix in writers(self.model):
+            blocks = nonzero_blocks(np.abs(matrix).sum(axis=1), self.shown.sub)
             assert len(blocks) == 1, (name, blocks)
-            guide = names[list(self.sub).index(blocks[0])]
+            guide = names[list(self.shown.sub).index(blocks[0])]
             y = guide[0].get_y()
             label = MathTex(name, font_size=MATH_SIZE_LABEL + 2, color=color)
             arrow = Arrow([writes_x + 0.8, y, 0], [writes_x, y, 0], buff=0, stroke_width=3,
@@ -379,10 +420,10 @@ class VirtualWeights(ClipScene):
         count_x = max(w[2].get_left()[0] for w in self.bus_writers)
         for w in self.bus_writers:
             w[2].set_x(count_x, direction=LEFT)
-        for block_name, part in self.sub.items():
-            guide = names[list(self.sub).index(block_name)]
+        for block_name, part in self.shown.sub.items():
+            guide = names[list(self.shown.sub).index(block_name)]
             y = guide[0].get_y()
-            found = [(n, c) for n, c, m in self.readers() if np.abs(m[:, part]).sum() > 1e-9]
+            found = [(n, c) for n, c, m in readers(self.model) if np.abs(m[:, part]).sum() > 1e-9]
             if not found:
                 continue
             tex = MathTex(*[n + (r",\," if i < len(found) - 1 else "") for i, (n, _) in enumerate(found)],
@@ -393,7 +434,7 @@ class VirtualWeights(ClipScene):
                           max_tip_length_to_length_ratio=0.3, color=MUTED_TEXT_COLOR)  # fmt: skip
             tex.next_to(arrow, LEFT, buff=0.12)
             self.bus_readers.add(VGroup(arrow, tex))
-            if block_name == self.block:
+            if block_name == self.shown.block:
                 self.conversation["reader"] = VGroup(arrow, tex)
         writes_head = Text("writes", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR)
         writes_head.next_to(self.bus_writers, UP, buff=0.35).align_to(self.bus_writers, LEFT)
@@ -402,7 +443,7 @@ class VirtualWeights(ClipScene):
         total = MathTex(
             " + ".join(map(str, ranks)), "=", str(sum(ranks)), "=", r"d_{\text{model}}", font_size=MATH_SIZE_LABEL + 2
         )
-        assert sum(ranks) == self.d_model  # every dimension is taken
+        assert sum(ranks) == self.shown.d_model  # every dimension is taken
         total.next_to(VGroup(*[w[2] for w in self.bus_writers]), DOWN, buff=0.45).align_to(self.bus_writers[0][2], RIGHT)
         token = Text(SOURCE_TOKEN, font_size=FONT_SIZE_LABEL + 2, color=TEXT_COLOR)
         token.next_to(col.outline, DOWN, buff=0.3)
@@ -418,9 +459,9 @@ class VirtualWeights(ClipScene):
         bus.move_to([0, MID_Y - 0.15, 0])
         bus.shift(DOWN * max(0.0, bus.get_top()[1] - (vw_target.get_bottom()[1] - 0.3)))
         self.bus, self.bus_total = bus, total
-        stage_b = [self.w_k_group, self.w_o_group, self.col_guides, self.row_guides, self.equals, self.equation]
+        stage_b = [self.w_k_group, self.w_o_group, self.col_guides, self.row_guides, self.equals, self.strip.current]
         self.beat(
-            f"The stream is a bottleneck: its writers take all {self.d_model} dimensions. "
+            f"The stream is a bottleneck: its writers take all {self.shown.d_model} dimensions. "
             "Layers share it through subspaces.",
             Succession(
                 AnimationGroup(

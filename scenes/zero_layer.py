@@ -1,4 +1,4 @@
-"""Clip 7, zero_layer: with no layers, ``T = W_U W_E`` is a low-rank bigram table.
+"""zero_layer: with no layers, ``T = W_U W_E`` is a low-rank bigram table.
 
 Storyboard: with no layers the model is ``T = W_U W_E``; it can only learn
 bigram statistics, and only a rank-``d_model`` approximation of them. The true
@@ -14,7 +14,7 @@ are drawn shifted by the same constant, ``ln d_vocab``: the log of how much
 likelier a word is than a blind 1-in-``d_vocab`` guess (0 = as likely).
 """
 
-from __future__ import annotations
+from dataclasses import dataclass
 
 import numpy as np
 from manim import (
@@ -33,21 +33,22 @@ from manim import (
     VGroup,
 )
 
-from circuit_clips.circuits import rank
+from circuit_clips.circuits import paper_weight, rank, softmax
 from circuit_clips.kit import (
-    MATH_SIZE_BODY,
     MATH_SIZE_LABEL,
     MUTED_TEXT_COLOR,
     STREAM_COLOR,
     TEXT_COLOR,
     ClipScene,
     ColorBar,
+    EquationStrip,
     HeatMap,
     VectorColumn,
     VocabColumn,
     block_frame,
     read,
 )
+from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import OTHER_TOKEN, bigram_log_probs, zero_layer_model
 
 #: The word sent through the model in the first beats.
@@ -56,19 +57,71 @@ CELL = 0.27  # cell size of the vectors and the factor matrices
 TABLE_CELL = 0.26  # cell size of the two d_vocab x d_vocab tables
 
 
-def softmax(logits: np.ndarray) -> np.ndarray:
-    """Softmax over the last axis (logits -> probabilities)."""
-    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+@dataclass(frozen=True)
+class ZeroLayerNumbers:
+    """Every number the clip shows; tables are ``[current word, next word]`` (the code's orientation)."""
+
+    model: AttnOnlyTransformer
+    d_model: int
+    d_vocab: int
+    vocab: list[str]
+    words: list[str]  # the vocabulary as printed ("other" for the catch-all token)
+    true_log: np.ndarray  # the story's bigram log-probabilities
+    true_probs: np.ndarray
+    model_logits: np.ndarray  # W_E W_U: T, transposed
+    model_probs: np.ndarray
+    model_rank: int
+    true_rank: int
+    singular_values: np.ndarray  # of true_log
+    chance_shift: float  # ln d_vocab: ln P - ln(1/d_vocab)
+    word_id: int  # EXAMPLE_WORD
+    x_example: np.ndarray  # the model's stream for EXAMPLE_WORD
+    p_example: np.ndarray  # its guess for the next word
+
+
+def numbers() -> ZeroLayerNumbers:
+    """The zero-layer model, the story's table and the model's forward pass on :data:`EXAMPLE_WORD`."""
+    model = zero_layer_model()
+    vocab, true_log = bigram_log_probs(model.d_vocab - 1)  # [current, next]
+    assert vocab == model.vocab
+    model_logits = model.W_E @ model.W_U  # T, transposed: [current, next]
+    word_id = vocab.index(EXAMPLE_WORD)
+    logits, cache = model.run_with_cache(model.to_tokens([EXAMPLE_WORD]))
+    assert np.allclose(logits[0], model_logits[word_id])
+    return ZeroLayerNumbers(
+        model=model,
+        d_model=model.d_model,
+        d_vocab=model.d_vocab,
+        vocab=vocab,
+        words=[w if w != OTHER_TOKEN else "other" for w in vocab],
+        true_log=true_log,
+        true_probs=np.exp(true_log),
+        model_logits=model_logits,
+        model_probs=softmax(model_logits),
+        model_rank=rank(model_logits),
+        true_rank=rank(true_log),
+        singular_values=np.linalg.svd(true_log, compute_uv=False),
+        chance_shift=np.log(model.d_vocab),
+        word_id=word_id,
+        x_example=cache["hook_embed"][0],
+        p_example=softmax(logits[0]),
+    )
+
+
+def table_error(d_model: int, true_log: np.ndarray) -> float:
+    """How far a ``d_model``-wide zero-layer model's table is from the story's (relative Frobenius norm)."""
+    wider = zero_layer_model(d_model=d_model)
+    return float(np.linalg.norm(wider.W_E @ wider.W_U - true_log) / np.linalg.norm(true_log))
 
 
 class ZeroLayer(ClipScene):
     title = "Zero-layer transformers"
     description = "With no layers, T = W_U W_E can only learn bigram statistics, and only a low-rank version of them."
 
-    def construct(self):
-        self.load_model()
-        self.show_title(hold=1.4)
+    numbers = staticmethod(numbers)
+    title_hold = 1.4
+
+    def story(self) -> None:
         # A word goes in through W_E and straight out through W_U
         self.one_word_in()
         self.word_to_guess()
@@ -80,44 +133,27 @@ class ZeroLayer(ClipScene):
         self.rank_limit()
         # A wider stream would hold more
         self.wider_stream()
+
+    def summary(self) -> None:
+        n = self.shown
         self.end_on_summary(
-            f"No layers: a bigram table, T = W_U W_E, squeezed through a {self.d_model}-dimensional "
-            f"stream: rank {self.model_rank}, not {self.true_rank}.",
-            *self.show_rank(self.d_model),
+            f"No layers: a bigram table, T = W_U W_E, squeezed through a {n.d_model}-dimensional "
+            f"stream: rank {n.model_rank}, not {n.true_rank}.",
+            *self.show_rank(n.d_model),
             run_time=1.2,
         )
 
-    # --- the model -----------------------------------------------------------
-    def load_model(self) -> None:
-        self.model = zero_layer_model()
-        self.d_model, self.d_vocab = self.model.d_model, self.model.d_vocab
-        self.vocab, self.true_log = bigram_log_probs(self.d_vocab - 1)  # [current, next]
-        assert self.vocab == self.model.vocab
-        self.words = [w if w != OTHER_TOKEN else "other" for w in self.vocab]
-        self.true_probs = np.exp(self.true_log)
-        self.model_logits = self.model.W_E @ self.model.W_U  # T, transposed: [current, next]
-        self.model_probs = softmax(self.model_logits)
-        self.model_rank = rank(self.model_logits)
-        self.true_rank = rank(self.true_log)
-        self.singular_values = np.linalg.svd(self.true_log, compute_uv=False)
-        self.chance_shift = np.log(self.d_vocab)  # ln P - ln(1/d_vocab)
-        # the model's own forward pass on the example word
-        self.word_id = self.vocab.index(EXAMPLE_WORD)
-        logits, cache = self.model.run_with_cache(self.model.to_tokens([EXAMPLE_WORD]))
-        self.x_example = cache["hook_embed"][0]
-        self.p_example = softmax(logits[0])
-        assert np.allclose(logits[0], self.model_logits[self.word_id])
-
+    # --- building blocks ---------------------------------------------------------
     def table(self, log_table: np.ndarray, header: MathTex) -> HeatMap:
         """A d_vocab x d_vocab table of log-probabilities ``[current, next]``, drawn next x current.
 
         Shifted by ``ln d_vocab`` so that 0 (grey) is a blind guess.
         """
         heat = HeatMap(
-            log_table.T + self.chance_shift,
+            log_table.T + self.shown.chance_shift,
             cell_size=TABLE_CELL,
-            row_labels=self.words,
-            col_labels=self.words,
+            row_labels=self.shown.words,
+            col_labels=self.shown.words,
             col_labels_rotated=True,
             row_title="next word",
             col_title="current word",
@@ -130,23 +166,24 @@ class ZeroLayer(ClipScene):
     # --- beats -----------------------------------------------------------------
     def one_word_in(self) -> None:
         model = self.model
-        onehot = np.eye(self.d_vocab)[self.word_id]
+        onehot = np.eye(self.shown.d_vocab)[self.shown.word_id]
         self.t_col = VocabColumn(
-            onehot, self.words, side=LEFT, cell_height=CELL, cell_width=0.32, outline_color=STREAM_COLOR, label="t"
+            onehot, self.shown.words, side=LEFT, cell_height=CELL, cell_width=0.32, outline_color=STREAM_COLOR, label="t"
         )
         self.t_col.shift(RIGHT * (-5.5 - self.t_col.column.get_x()) + UP * (0 - self.t_col.cells.get_y()))
-        self.w_e = HeatMap(model.W_E.T, cell_size=CELL).move_to([-2.75, 0, 0])  # paper W_E: [d_model, d_vocab]
-        self.w_u = HeatMap(model.W_U.T, cell_size=CELL).move_to([1.5, 0, 0])  # paper W_U: [d_vocab, d_model]
-        self.w_e_label = MathTex(rf"W_E\ ({self.d_model} \times {self.d_vocab})", font_size=MATH_SIZE_LABEL)
+        self.w_e = HeatMap(paper_weight(model, "W_E"), cell_size=CELL).move_to([-2.75, 0, 0])
+        self.w_u = HeatMap(paper_weight(model, "W_U"), cell_size=CELL).move_to([1.5, 0, 0])
+        self.w_e_label = MathTex(rf"W_E\ ({self.shown.d_model} \times {self.shown.d_vocab})", font_size=MATH_SIZE_LABEL)
         self.w_e_label.next_to(self.w_e, UP, buff=0.2)
-        self.w_u_label = MathTex(rf"W_U\ ({self.d_vocab} \times {self.d_model})", font_size=MATH_SIZE_LABEL)
+        self.w_u_label = MathTex(rf"W_U\ ({self.shown.d_vocab} \times {self.shown.d_model})", font_size=MATH_SIZE_LABEL)
         self.w_u_label.next_to(self.w_u, UP, buff=0.2)
-        self.equation = MathTex(r"\mathrm{logits} = W_U W_E\,t", font_size=MATH_SIZE_BODY).to_edge(UP, buff=0.45)
+        self.strip = EquationStrip(top_buff=0.45)
+        equation = self.strip.tex(r"\mathrm{logits} = W_U W_E\,t")
         self.legend = ColorBar(width=1.4).to_corner(DOWN + RIGHT, buff=0.4)
         self.beat(
             f"No layers: a word goes in through W_E and straight out through W_U. The words: a short "
-            f"story's {self.d_vocab - 1} commonest, plus 'other'.",
-            FadeIn(self.equation),
+            f"story's {self.shown.d_vocab - 1} commonest, plus 'other'.",
+            self.strip.show(equation),
             FadeIn(self.t_col, shift=0.2 * RIGHT),
             FadeIn(VGroup(self.w_e, self.w_e_label)),
             FadeIn(VGroup(self.w_u, self.w_u_label)),
@@ -157,20 +194,20 @@ class ZeroLayer(ClipScene):
 
     def word_to_guess(self) -> None:
         # labels apart from the columns, so each column travels alone and its label fades in after
-        self.x_col = VectorColumn(self.x_example, cell_height=CELL, cell_width=0.32)
+        self.x_col = VectorColumn(self.shown.x_example, cell_height=CELL, cell_width=0.32)
         self.x_col.shift(RIGHT * (-0.35 - self.x_col.get_x()) + UP * (0 - self.x_col.cells.get_y()))
         x_label = MathTex(r"x = W_E\,t", font_size=MATH_SIZE_LABEL).next_to(self.x_col, DOWN, buff=0.15)
-        best = int(np.argmax(self.p_example))
+        best = int(np.argmax(self.shown.p_example))
         self.p_col = VocabColumn(
-            self.p_example, self.words, side=RIGHT, readout=[best], cell_height=CELL, cell_width=0.32,
+            self.shown.p_example, self.shown.words, side=RIGHT, readout=[best], cell_height=CELL, cell_width=0.32,
         )  # fmt: skip
         self.p_col.shift(RIGHT * (3.6 - self.p_col.column.get_x()) + UP * (0 - self.p_col.cells.get_y()))
         p_label = MathTex(r"\mathrm{softmax}(W_U\,x)", font_size=MATH_SIZE_LABEL)
         p_label.next_to(self.p_col.column, DOWN, buff=0.15)
         self.column_labels = VGroup(x_label, p_label)
         self.beat(
-            f"'{EXAMPLE_WORD}' becomes {self.d_model} numbers, x = W_E t; W_U turns them into a guess "
-            f"for the next word: '{self.vocab[best]}', {self.p_example[best]:.0%}.",
+            f"'{EXAMPLE_WORD}' becomes {self.shown.d_model} numbers, x = W_E t; W_U turns them into a guess "
+            f"for the next word: '{self.shown.vocab[best]}', {self.shown.p_example[best]:.0%}.",
             Succession(
                 read(self.t_col.column, self.w_e, self.x_col, weight=self.model.W_E, run_time=1.6),
                 FadeIn(x_label, run_time=0.4),
@@ -183,30 +220,30 @@ class ZeroLayer(ClipScene):
 
     def true_table(self) -> None:
         self.true_table_mob = self.table(
-            self.true_log,
-            MathTex(rf"\text{{story: }}\ln\big({self.d_vocab}\,P(\text{{next}}\mid\text{{current}})\big)",
+            self.shown.true_log,
+            MathTex(rf"\text{{story: }}\ln\big({self.shown.d_vocab}\,P(\text{{next}}\mid\text{{current}})\big)",
                     font_size=MATH_SIZE_LABEL),
         )  # fmt: skip
         self.model_table = self.table(
-            self.model_logits,
-            MathTex(rf"\text{{model: }}W_U W_E + \ln {self.d_vocab}", font_size=MATH_SIZE_LABEL),
+            self.shown.model_logits,
+            MathTex(rf"\text{{model: }}W_U W_E + \ln {self.shown.d_vocab}", font_size=MATH_SIZE_LABEL),
         )
         # side by side, grids level (the headers differ in height)
         self.model_table.next_to(self.true_table_mob, RIGHT, buff=1.1)
         self.model_table.shift(UP * (self.true_table_mob.cells.get_y() - self.model_table.cells.get_y()))
         self.pair = pair = VGroup(self.true_table_mob, self.model_table)
         pair.shift(RIGHT * -pair.get_x() + UP * (2.95 - pair.get_top()[1]))
-        i, j = self.vocab.index("the"), self.word_id
+        i, j = self.shown.vocab.index("the"), self.shown.word_id
         self.cell_frames = VGroup(
             *[block_frame(t, rows=slice(i, i + 1), cols=slice(j, j + 1), color=TEXT_COLOR)
               for t in (self.true_table_mob, self.model_table)]
         )  # fmt: skip
         self.beat(
             f"So all it can learn is which word follows which: a bigram table. The story's, on a log "
-            f"scale: blue is likelier than a blind 1-in-{self.d_vocab} guess, red rarer.",
+            f"scale: blue is likelier than a blind 1-in-{self.shown.d_vocab} guess, red rarer.",
             Succession(
                 FadeOut(VGroup(self.t_col, self.x_col, self.w_e, self.w_u, self.w_e_label, self.w_u_label,
-                               self.p_col, self.column_labels, self.equation), run_time=0.6),
+                               self.p_col, self.column_labels, self.strip.current), run_time=0.6),
                 FadeIn(self.true_table_mob, shift=0.2 * RIGHT, run_time=1.0),
                 run_time=1.6,
             ),
@@ -214,10 +251,10 @@ class ZeroLayer(ClipScene):
         )
 
     def model_table_beat(self) -> None:
-        i, j = self.vocab.index("the"), self.word_id
+        i, j = self.shown.vocab.index("the"), self.shown.word_id
         self.beat(
             f"The model's table, W_U W_E: the same pattern, blurred. '{EXAMPLE_WORD}' then 'the': "
-            f"{self.true_probs[j, i]:.0%} of the time in the story, {self.model_probs[j, i]:.0%} in the model.",
+            f"{self.shown.true_probs[j, i]:.0%} of the time in the story, {self.shown.model_probs[j, i]:.0%} in the model.",
             FadeIn(self.model_table, shift=0.2 * LEFT),
             Create(self.cell_frames),
             run_time=1.4,
@@ -225,7 +262,7 @@ class ZeroLayer(ClipScene):
         )
 
     def rank_limit(self) -> None:
-        sv = self.singular_values
+        sv = self.shown.singular_values
         parts = [r"\sigma:\ "]
         for k, s in enumerate(sv):
             parts.append(f"{s:.1f}" if s >= 0.1 else f"{s:.2f}")
@@ -234,14 +271,14 @@ class ZeroLayer(ClipScene):
         self.sigma = MathTex(*parts, font_size=MATH_SIZE_LABEL)
         self.sigma.move_to([-0.6, self.pair.get_bottom()[1] - 0.4, 0])
         self.sigma_values = [self.sigma[1 + 2 * k] for k in range(len(sv))]
-        self.brace = self.kept_brace(self.d_model)
+        self.brace = self.kept_brace(self.shown.d_model)
         self.beat(
-            f"Why blurred? W_U W_E is {self.d_vocab}x{self.d_model} times {self.d_model}x{self.d_vocab}: rank "
-            f"{self.model_rank}. The story's table has rank {self.true_rank}; the model keeps its "
-            f"{self.d_model} largest singular values.",
+            f"Why blurred? W_U W_E is {self.shown.d_vocab}x{self.shown.d_model} times {self.shown.d_model}x{self.shown.d_vocab}: rank "
+            f"{self.shown.model_rank}. The story's table has rank {self.shown.true_rank}; the model keeps its "
+            f"{self.shown.d_model} largest singular values.",
             FadeOut(self.cell_frames),
             FadeIn(self.sigma),
-            *self.keep_first(self.d_model),
+            *self.keep_first(self.shown.d_model),
             FadeIn(self.brace),
             run_time=1.2,
             hold=3.2,
@@ -270,21 +307,18 @@ class ZeroLayer(ClipScene):
         """Animations turning the model's table into that of a ``d_model = d`` model."""
         wider = zero_layer_model(d_model=d)
         return [
-            self.model_table.animate_values(wider.W_U.T @ wider.W_E.T + self.chance_shift),
+            self.model_table.animate_values(paper_weight(wider, "W_U") @ paper_weight(wider, "W_E") + self.shown.chance_shift),
             *self.move_brace(d),
             *self.keep_first(d),
         ]
 
     def wider_stream(self) -> None:
-        def error(d: int) -> float:
-            wider = zero_layer_model(d_model=d)
-            return float(np.linalg.norm(wider.W_E @ wider.W_U - self.true_log) / np.linalg.norm(self.true_log))
-
-        steps = [AnimationGroup(*self.show_rank(d), run_time=0.33) for d in range(1, self.d_vocab + 1)]
+        n = self.shown
+        steps = [AnimationGroup(*self.show_rank(d), run_time=0.33) for d in range(1, n.d_vocab + 1)]
         self.beat(
-            f"A wider stream holds more: the table is off by {error(1):.0%} at d_model = 1, "
-            f"{error(self.d_model):.0%} at {self.d_model}, and exact at {self.d_vocab}.",
+            f"A wider stream holds more: the table is off by {table_error(1, n.true_log):.0%} at d_model = 1, "
+            f"{table_error(n.d_model, n.true_log):.0%} at {n.d_model}, and exact at {n.d_vocab}.",
             Succession(*steps, run_time=4.4),
             hold=1.4,
         )
-        assert np.allclose(self.model_table.values, self.true_log.T + self.chance_shift)
+        assert np.allclose(self.model_table.values, n.true_log.T + n.chance_shift)

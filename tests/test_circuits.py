@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -217,3 +219,65 @@ def test_induction_prediction_is_layer_1_acting_on_the_embeddings():
     assert not terms["direct"].any() and not terms["L0H0"].any()
     assert terms["L1H0"][-1, urs] > 9  # layer 1's OV copies a token; A^1 is fixed by the run
     np.testing.assert_allclose(terms["L0H0->L1H0"], 0, atol=1e-12)  # V does not read layer 0
+
+
+# --- the paper's orientation -------------------------------------------------------
+@pytest.mark.parametrize("seed", range(5))
+def test_paper_views_act_on_column_vectors_as_the_code_does_on_rows(seed):
+    """For random models and inputs: paper matrix @ column == (row @ code matrix), entry for entry."""
+    from circuit_clips.circuits import paper_full_ov_circuit, paper_ov_matrix, paper_virtual_weights, paper_weight
+
+    model = random_model(seed, n_layers=2, n_heads=2)
+    rng = np.random.default_rng(100 + seed)
+    x = rng.normal(size=model.d_model)
+    t = np.eye(model.d_vocab)[rng.integers(model.d_vocab)]
+    for layer, head in itertools.product(range(2), range(2)):
+        z = rng.normal(size=model.d_head)
+        for name in ("W_Q", "W_K", "W_V"):
+            assert np.allclose(paper_weight(model, name, layer, head) @ x, x @ getattr(model, name)[layer, head])
+        assert np.allclose(paper_weight(model, "W_O", layer, head) @ z, z @ model.W_O[layer, head])
+        # W_OV = W_O W_V in the paper's order
+        w_ov = paper_weight(model, "W_O", layer, head) @ paper_weight(model, "W_V", layer, head)
+        assert np.allclose(paper_ov_matrix(model, layer, head), w_ov)
+        # W_U W_OV W_E maps a one-hot source token to its effect on the logits
+        full = paper_weight(model, "W_U") @ w_ov @ paper_weight(model, "W_E")
+        assert np.allclose(paper_full_ov_circuit(model, layer, head), full)
+        assert np.allclose(paper_full_ov_circuit(model, layer, head) @ t, (t @ model.W_E) @ ov_matrix(model, layer, head) @ model.W_U)
+    # virtual weights W_K^(1) W_O^(0): a writer's z, read by the reader's key
+    for kind in ("Q", "K", "V"):
+        z = rng.normal(size=model.d_head)
+        reads = paper_weight(model, f"W_{kind}", 1, 0) @ (paper_weight(model, "W_O", 0, 1) @ z)
+        assert np.allclose(paper_virtual_weights(model, 0, 1, 1, 0, kind) @ z, reads)
+    assert np.allclose(paper_weight(model, "W_E") @ t, t @ model.W_E)
+    assert np.allclose(paper_weight(model, "W_pos").shape, (model.d_model, model.n_ctx))
+
+
+def test_paper_weight_says_what_it_needs():
+    from circuit_clips.circuits import paper_weight
+
+    model = random_model(0, n_layers=1, n_heads=1)
+    with pytest.raises(ValueError, match="layer and head"):
+        paper_weight(model, "W_O")
+    with pytest.raises(ValueError, match="whole model"):
+        paper_weight(model, "W_E", 0, 0)
+    with pytest.raises(ValueError, match="W_E"):
+        paper_weight(model, "W_X", 0, 0)
+    with pytest.raises(ValueError, match="does not exist"):
+        paper_weight(model, "W_V", 3, 0)
+
+
+def test_softmax_is_the_models_attention_softmax():
+    """circuits.softmax: sums to one, is shift-invariant, matches exp/sum and the model's own patterns."""
+    from circuit_clips.circuits import softmax
+
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        logits = rng.normal(scale=5, size=(3, 9))
+        p = softmax(logits)
+        assert np.allclose(p.sum(axis=-1), 1)
+        assert np.allclose(p, np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True))
+        assert np.allclose(softmax(logits + 100.0), p)
+    model = induction_model()
+    _, cache = model.run_with_cache(model.to_tokens(list(RUNNING_EXAMPLE)))
+    scores = cache["blocks.1.attn.hook_attn_scores"]
+    assert np.allclose(softmax(scores), cache["blocks.1.attn.hook_pattern"])

@@ -13,6 +13,21 @@ from manim import LEFT, RIGHT, UP, FadeOut, MathTex, Paragraph, SurroundingRecta
 from manim.renderer.cairo_renderer import CairoRenderer
 
 from circuit_clips.kit import (
+    CAPTION_BAND_HEIGHT,
+    CENTRE_PANEL,
+    EQUATION_LINE,
+    FRAME_MARGIN,
+    LEFT_PANEL,
+    RIGHT_PANEL,
+    STAGE,
+    TITLE,
+    EquationStrip,
+    Region,
+    format_value,
+    shape_tex,
+    MUTED_TEXT_COLOR,
+    QUERY_COLOR,
+    TEXT_COLOR,
     FONT_SIZE_MIN,
     HEAD_COLORS,
     VALUE_RANGE,
@@ -418,3 +433,199 @@ def test_what_is_drawn_over_a_moving_cell_is_redrawn_too(tmp_path):
     run_scene(body, tmp_path)
     assert id(seen["frame"]) in seen["moving"], "a frame on top of a recoloured cell must stay on top"
     assert not any(id(m) in seen["moving"] for m in seen["far"].get_family())
+
+
+# --- named layout ------------------------------------------------------------------
+def test_regions_match_manims_frame_and_keep_the_caption_band_free():
+    from manim import config
+
+    from circuit_clips.kit import layout
+
+    assert layout.FRAME.width == pytest.approx(config.frame_width)
+    assert layout.FRAME.height == pytest.approx(config.frame_height)
+    # the player's captions own the bottom 15% of the frame
+    assert CAPTION_BAND_HEIGHT == pytest.approx(0.15 * config.frame_height)
+    assert layout.CAPTION_BAND.top == pytest.approx(-config.frame_height / 2 + 0.15 * config.frame_height)
+    for region in (TITLE, EQUATION_LINE, STAGE, LEFT_PANEL, CENTRE_PANEL, RIGHT_PANEL):
+        assert region.bottom >= layout.CAPTION_BAND.top - 1e-9, region.name
+        assert region.left >= -config.frame_width / 2 + FRAME_MARGIN - 1e-9, region.name
+        assert region.right <= config.frame_width / 2 - FRAME_MARGIN + 1e-9, region.name
+        assert region.top <= config.frame_height / 2 - FRAME_MARGIN + 1e-9, region.name
+    # the three panels tile the stage, left to right, without overlap
+    assert LEFT_PANEL.left == pytest.approx(STAGE.left) and RIGHT_PANEL.right == pytest.approx(STAGE.right)
+    assert LEFT_PANEL.right == pytest.approx(CENTRE_PANEL.left) and CENTRE_PANEL.right == pytest.approx(RIGHT_PANEL.left)
+    assert EQUATION_LINE.bottom == pytest.approx(STAGE.top)
+
+
+def test_region_contains_and_rejects_empty_boxes():
+    box = Region("box", -1.0, 1.0, -0.5, 0.5)
+    assert box.contains(Text("a", font_size=12))
+    assert not box.contains(Text("a", font_size=12).shift(2 * RIGHT))
+    with pytest.raises(ValueError, match="empty"):
+        Region("flat", 0.0, 1.0, 0.3, 0.3)
+
+
+# --- the equation strip -------------------------------------------------------------
+def test_equation_strip_places_every_equation_in_one_place():
+    top = EquationStrip(top_buff=0.4, x=1.5)
+    for tex in (r"x", r"\sum_j A_{ij}\,v_j", r"x_0 = W_E\,t + W_{\mathrm{pos}}\,p"):
+        eq = top.place(top.tex(tex))
+        assert eq.get_top()[1] == pytest.approx(4.0 - 0.4)
+        assert eq.get_x() == pytest.approx(1.5)
+    fixed = EquationStrip(center=[2.0, 3.3, 0])
+    assert np.allclose(fixed.place(fixed.tex(r"\frac{a}{b}")).get_center(), [2.0, 3.3, 0])
+
+
+def test_equation_strip_keeps_the_first_centre_when_asked():
+    strip = EquationStrip(top_buff=0.4, keep_centre=True)
+    first = strip.tex("a", "=", "b")
+    strip.show(first)
+    centre = first.get_center().copy()
+    taller = strip.tex(r"\frac{W_O}{W_V}", "=", r"\sum_h h")
+    strip.change_to(taller, "cross_fade")
+    assert np.allclose(taller.get_center(), centre)
+    assert strip.current is taller
+
+
+@pytest.mark.parametrize(
+    "transition, kinds",
+    [
+        ("cross_fade", ["FadeOut", "FadeIn"]),
+        ("slide", ["FadeOut", "FadeIn"]),
+        ("match", ["TransformMatchingTex"]),
+        ("morph", ["ReplacementTransform"]),
+    ],
+)
+def test_equation_strip_transitions(transition, kinds):
+    strip = EquationStrip()
+    old, new = strip.tex("x_0", "=", "a"), strip.tex("x_1", "=", "a", "+", "b")
+    strip.show(old)
+    anims = strip.change_to(new, transition)
+    assert [type(a).__name__ for a in anims] == kinds
+    assert strip.current is new
+    if transition in ("cross_fade", "slide"):
+        assert anims[0].mobject is old and anims[1].mobject is new
+
+
+def test_equation_strip_refuses_misuse_with_a_clear_error():
+    strip = EquationStrip()
+    with pytest.raises(ValueError, match="show"):
+        strip.change_to(strip.tex("a"))
+    strip.show(strip.tex("a"))
+    with pytest.raises(ValueError, match="change_to"):
+        strip.show(strip.tex("b"))
+    with pytest.raises(ValueError, match="cross_fade"):
+        strip.change_to(strip.tex("b"), "scramble")
+    strip.hide()
+    with pytest.raises(ValueError, match="no equation"):
+        strip.hide()
+
+
+def test_equation_strip_colours_parts_by_index():
+    strip = EquationStrip()
+    eq = strip.tex("x", "=", "h(x)", colors={2: QUERY_COLOR})
+    assert eq[2].get_color() == QUERY_COLOR and eq[0].get_color() != QUERY_COLOR
+
+
+def test_shape_tex_greys_the_shape():
+    tex = shape_tex("W_V", 4, 16)
+    assert tex[1].get_color() == MUTED_TEXT_COLOR and tex[0].get_color() != MUTED_TEXT_COLOR
+
+
+# --- the stream: subspaces by name, vectors beside it, its entrance ----------------------
+def _small_stream():
+    resid = np.arange(15, dtype=float).reshape(3, 5) / 15
+    return ResidualStream(resid, ["a", "b", "c"], subspaces={"token": slice(0, 2), "empty": slice(2, 2), "output": slice(2, 5)})
+
+
+def test_subspaces_are_found_and_lit_by_name():
+    stream = _small_stream()
+    # an empty subspace has no guide, so index and name part ways: the name still finds it
+    assert [g.subspace for g in stream.subspace_labels] == ["token", "output"]
+    out = stream.subspace_label("output")
+    assert out is stream.subspace_labels[1]
+    assert out.name_mob.text == "output"
+    anims = stream.light_subspace("output", QUERY_COLOR)
+    assert len(anims) == 2
+    with pytest.raises(KeyError, match="token, output"):
+        stream.subspace_label("nowhere")
+
+
+def test_vector_at_a_stream_column():
+    stream = _small_stream()
+    col = stream.column(1)
+    above = stream.vector_at(1, np.ones(3), QUERY_COLOR, y=2.0, cell_height=0.1)
+    assert above.get_x() == pytest.approx(col.get_x()) and above.get_y() == pytest.approx(2.0)
+    beside = stream.vector_at(1, np.ones(5), QUERY_COLOR, gap=0.3)
+    assert beside.cell_height == col.cell_height
+    assert beside.get_left()[0] == pytest.approx(col.outline.get_right()[0] + 0.3)
+    assert beside.cells.get_y() == pytest.approx(col.cells.get_y())
+
+
+def test_stream_enters_from_a_token_row():
+    stream = _small_stream()
+    row = TokenRow(["a", "b", "c", "?"])
+    anims = stream.enter_from(row, lag_ratio=0.2)
+    names = [type(a).__name__ for a in anims]
+    # three words become the labels, four tiles fade, the extra word fades, then columns and guides
+    assert names == ["ReplacementTransform"] * 3 + ["FadeOut"] * 5 + ["LaggedStart", "FadeIn", "FadeIn"]
+    assert [a.target_mobject for a in anims[:3]] == list(stream.token_labels)
+
+
+def test_one_value_formatter():
+    assert format_value(0.5) == "0.50"
+    assert format_value(-0.5) == "\u22120.50"
+    assert format_value(-0.001) == "0.00"
+    assert format_value(2.345, 1, sign=True) == "+2.3"
+    assert format_value(-2.345, 1, sign=True) == "\u22122.3"
+    assert format_value(-0.01, 1, sign=True) == "+0.0"
+    for value in np.linspace(-3, 3, 61):
+        for digits in (0, 1, 2):
+            text = format_value(value, digits).replace("\u2212", "-")
+            assert float(text) == pytest.approx(round(value, digits), abs=10**-digits)
+
+
+# --- the base class owns a clip's shape --------------------------------------------------
+def test_clip_scene_runs_numbers_title_story_summary_in_order(tmp_path):
+    from dataclasses import dataclass
+
+    order = []
+
+    @dataclass(frozen=True)
+    class Numbers:
+        model: object
+
+    class Clip(ClipScene):
+        title = "probe"
+        description = "kit test"
+        numbers = staticmethod(lambda: order.append("numbers") or Numbers(model="m"))
+
+        def lay_out(self):
+            order.append("lay_out")
+
+        def show_title(self, *, hold):
+            order.append(("title", hold))
+
+        def story(self):
+            order.append(("story", self.model))
+
+        def summary(self):
+            order.append("summary")
+            self.end_on_summary("the end", hold=2.0)
+
+    with tempconfig({"media_dir": str(tmp_path), "dry_run": True, "format": None, "verbosity": "ERROR", "disable_caching": True}):
+        Clip(renderer=CairoRenderer(skip_animations=True)).render()
+        assert order == ["numbers", "lay_out", ("title", 1.6), ("story", "m"), "summary"]
+
+        class NoSummaryFrame(Clip):
+            def summary(self):
+                pass
+
+        with pytest.raises(RuntimeError, match="end_on_summary"):
+            NoSummaryFrame(renderer=CairoRenderer(skip_animations=True)).render()
+
+        class NoNumbers(ClipScene):
+            title = "probe"
+
+        with pytest.raises(TypeError, match="numbers"):
+            NoNumbers(renderer=CairoRenderer(skip_animations=True)).render()

@@ -28,11 +28,11 @@ def test_virtual_weight_maps_are_the_paper_products(scene_module, model, kind):
     reader = {"Q": model.W_Q, "K": model.W_K, "V": model.W_V}[kind][1, 0]
     # paper (column vectors): W_X^1 W_O^0 with W_X = reader.T and W_O = W_O[0, 0].T
     expected = reader.T @ model.W_O[0, 0].T
-    assert np.allclose(scene_module.paper_virtual_weights(model, kind), expected)
+    assert np.allclose(scene_module.numbers().maps[kind], expected)
 
 
 def test_only_the_key_composes(scene_module, model):
-    maps = {kind: scene_module.paper_virtual_weights(model, kind) for kind in "QKV"}
+    maps = {kind: scene_module.numbers().maps[kind] for kind in "QKV"}
     assert not maps["Q"].any() and not maps["V"].any()
     assert np.abs(maps["K"]).max() > 1
     scores = {kind: composition_score(model, 0, 0, 1, 0, kind) for kind in "QKV"}
@@ -50,8 +50,9 @@ def test_virtual_head_moves_nothing_but_its_pattern_is_real(scene_module, model)
     assert np.allclose(a_prod.sum(axis=1), 1.0)  # still a pattern: each row sums to 1
     ov0 = model.W_O[0, 0].T @ model.W_V[0, 0].T  # paper's W_O W_V
     ov1 = model.W_O[1, 0].T @ model.W_V[1, 0].T
-    assert np.allclose(scene_module.paper_ov(model, 0, 0), ov0)
     assert np.array_equal(ov_prod, ov1 @ ov0)
+    shown = scene_module.numbers()
+    assert np.array_equal(shown.virtual_ov, ov_prod) and np.allclose(shown.virtual_pattern, a1 @ a0)
     assert not ov_prod.any(), "the induction model's virtual head is exactly zero"
 
 
@@ -64,6 +65,17 @@ def test_path_terms_add_up_and_the_prediction_is_all_in_the_layer_1_head(model):
     assert not terms["direct"].any() and not terms["L0H0"].any() and not terms["L0H0->L1H0"].any()
     assert np.allclose(terms["L1H0"][last], logits[last])
     assert model.vocab[int(np.argmax(terms["L1H0"][last]))] == "urs"
+
+
+def test_numbers_shown_are_the_last_positions_terms(scene_module, model):
+    """The terms on screen: each path's logits at the last D, summing to the model's logits there."""
+    shown = scene_module.numbers()
+    last = len(RUNNING_EXAMPLE) - 1
+    logits = model.run(model.to_tokens(RUNNING_EXAMPLE))
+    assert np.allclose(shown.total, logits[last])
+    assert list(shown.terms) == ["direct", "L0H0", "L1H0", "L0H0->L1H0"]
+    assert np.allclose(sum(shown.terms.values()), logits[last])
+    assert shown.scores == {kind: composition_score(model, 0, 0, 1, 0, kind) for kind in "QKV"}
 
 
 def test_sparse_heat_map_draws_what_a_heat_map_draws():

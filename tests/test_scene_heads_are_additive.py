@@ -1,20 +1,22 @@
-"""The numbers clip 5 (heads_are_additive) shows, checked against an independent computation."""
+"""The numbers the heads_are_additive clip shows, checked against an independent computation."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from circuit_clips.pipeline.layout import load_scene_class
+from .conftest import load_scene_module
 
 
 @pytest.fixture(scope="module")
-def shown(repo):
-    """The scene's model values, computed without rendering anything."""
-    cls = load_scene_class(repo, "heads_are_additive")
-    scene = object.__new__(cls)  # only the numpy part: no renderer needed
-    cls.run_model(scene)
-    return scene
+def module():
+    return load_scene_module("heads_are_additive")
+
+
+@pytest.fixture(scope="module")
+def shown(module):
+    """The clip's numbers, from its own numbers() (no rendering)."""
+    return module.numbers()
 
 
 def _softmax(x):
@@ -37,9 +39,9 @@ def _heads_by_hand(model, tokens):
     return x, np.stack(z, axis=1), np.stack(writes, axis=1)
 
 
-def test_results_are_the_heads_own(shown):
+def test_results_are_the_heads_own(shown, module):
     model = shown.model
-    tokens = type(shown).run_model.__globals__["TOKENS"]  # the scene module's input
+    tokens = module.TOKENS  # the scene module's input
     x, z, writes = _heads_by_hand(model, model.to_tokens(tokens))
     assert np.allclose(shown.z, z[shown.dest])
     assert np.allclose(shown.result, writes[shown.dest])

@@ -23,9 +23,14 @@ def model():
 
 
 def scene_sequence(scene_module, model):
-    """The sequence the clip draws: its rng is numpy's default_rng(seed), used once."""
-    rng = np.random.default_rng(scene_module.InductionHeads.seed)
-    return scene_module.repeated_random_tokens(rng, model.d_vocab, model.n_ctx)
+    """The sequence the clip draws, from its numbers()."""
+    tokens = scene_module.numbers().rand_tokens
+    # drawn with the scene's seed (the one ClipScene seeds every generator with)
+    again = scene_module.repeated_random_tokens(
+        np.random.default_rng(scene_module.InductionHeads.seed), model.d_vocab, model.n_ctx
+    )
+    assert np.array_equal(tokens, again)
+    return tokens
 
 
 def test_repeated_sequence_is_a_random_half_then_the_same_half(scene_module, model):
@@ -61,6 +66,15 @@ def test_prediction_report_matches_a_direct_softmax(scene_module, model):
     assert report["correct"][:half].sum() == 0
     assert report["correct"][half:].all()
     assert report["p_next"][half:].min() > 0.99
+
+
+def test_numbers_report_is_the_report_of_their_sequence(scene_module, model):
+    shown = scene_module.numbers()
+    assert shown.rand_str == [model.vocab[t] for t in shown.rand_tokens]
+    direct = scene_module.next_token_report(model, shown.rand_tokens)
+    for key in ("predicted", "p_next", "correct"):
+        assert np.array_equal(shown.report[key], direct[key])
+    assert shown.tokens[shown.target] == "urs" and shown.last == len(RUNNING_EXAMPLE) - 1
 
 
 def test_running_example_attends_to_urs_and_predicts_it(model):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
 from manim import RIGHT
@@ -20,11 +18,8 @@ def _scene_module():
 
 @pytest.fixture(scope="module")
 def shown():
-    module = _scene_module()
-    state = SimpleNamespace()
-    module.OneLayer.run_model(state)
-    state.module = module
-    return state
+    """The clip's numbers, from its own numbers() (no rendering)."""
+    return _scene_module().numbers()
 
 
 def test_mind_and_bay_tie_at_the_attention_weight_times_the_gain(shown):
@@ -48,7 +43,7 @@ def test_copying_head_adds_a_third_of_five_to_each_context_word(shown):
 
 def test_skip_trigrams_of_head_0(shown):
     """The table read off the circuits: both destinations, both outputs (two of them bugs)."""
-    found = {(s, d, o) for s, d, o, _ in shown.module.OneLayer.skip_trigrams(shown, 0)}
+    found = {(s, d, o) for s, d, o, _ in _scene_module().skip_trigrams(shown, 0)}
     assert found == {("keep", d, o) for d in ("in", "at") for o in ("mind", "bay")}
 
 

@@ -1,20 +1,17 @@
-"""The matrices clip 6 (qk_ov_circuits) shows, in the paper's orientation, checked by hand."""
+"""The matrices the qk_ov_circuits clip shows, in the paper's orientation, checked by hand."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from circuit_clips.pipeline.layout import load_scene_class
+from .conftest import load_scene_module
 
 
 @pytest.fixture(scope="module")
-def shown(repo):
-    """The scene's model values, computed without rendering anything."""
-    cls = load_scene_class(repo, "qk_ov_circuits")
-    scene = object.__new__(cls)  # only the numpy part: no renderer needed
-    cls.compute(scene)
-    return scene
+def shown():
+    """The clip's numbers, from its own numbers() (no rendering)."""
+    return load_scene_module("qk_ov_circuits").numbers()
 
 
 def test_factor_matrices_are_the_papers(shown):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -20,12 +19,8 @@ def _module():
 
 @pytest.fixture(scope="module")
 def shown():
-    """The scene's numbers, computed by its own load_model (no rendering)."""
-    module = _module()
-    state = SimpleNamespace(model=None)
-    module.VirtualWeights.load_model(state)
-    state.module = module
-    return state
+    """The clip's numbers, from its own numbers() (no rendering)."""
+    return _module().numbers()
 
 
 @pytest.fixture(scope="module")
@@ -80,10 +75,22 @@ def test_the_key_at_urs_is_the_virtual_weights_times_r(shown, model):
 def test_the_writers_fill_the_stream(model):
     """The bottleneck frame: W_E, W_pos and each head's W_O write disjoint blocks whose ranks add to d_model."""
     module = _module()
-    state = SimpleNamespace(model=model)
-    writers = module.VirtualWeights.writers(state)
+    writers = module.writers(model)
     assert [name for name, _, _ in writers] == ["W_E", r"W_{\text{pos}}", "W_O^{(0)}", "W_O^{(1)}"]
     ranks = [np.linalg.matrix_rank(matrix) for _, _, matrix in writers]
     assert ranks == [8, 12, 8, 8] and sum(ranks) == model.d_model
     blocks = [module.nonzero_blocks(np.abs(matrix).sum(axis=1), model.subspaces) for _, _, matrix in writers]
     assert blocks == [["token"], ["position"], ["previous token"], ["output"]]
+
+
+def test_the_readers_are_every_head_input_and_the_unembedding(model):
+    """The bottleneck frame's readers: Q, K, V of every head, then W_U, each [.., d_model] as the paper writes it."""
+    readers = _module().readers(model)
+    names = [name for name, _, _ in readers]
+    assert names[-1] == "W_U" and len(names) == 3 * model.n_layers * model.n_heads + 1
+    for name, _, matrix in readers[:-1]:
+        kind, layer = name[2], int(name.split("(")[1][0])
+        code = {"Q": model.W_Q, "K": model.W_K, "V": model.W_V}[kind][layer, 0]
+        assert matrix.shape == (model.d_head, model.d_model)
+        x = np.arange(model.d_model, dtype=float)
+        assert np.allclose(matrix @ x, x @ code)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from importlib import resources
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -13,19 +12,15 @@ import pytest
 from .conftest import load_scene_module
 
 
-def _scene_module():
-    module = load_scene_module("zero_layer")
-    return module
+@pytest.fixture(scope="module")
+def module():
+    return load_scene_module("zero_layer")
 
 
 @pytest.fixture(scope="module")
-def shown():
-    """The scene's numbers, computed by its own load_model (no rendering)."""
-    module = _scene_module()
-    state = SimpleNamespace()
-    module.ZeroLayer.load_model(state)
-    state.module = module
-    return state
+def shown(module):
+    """The scene's numbers, from the clip's own numbers() (no rendering)."""
+    return module.numbers()
 
 
 def _story_words() -> list[str]:
@@ -68,7 +63,23 @@ def test_example_guess_is_the_forward_pass(shown):
     assert np.allclose(shown.x_example, model.W_E[shown.word_id])
 
 
-def test_full_width_stream_reproduces_the_table(shown):
+def test_full_width_stream_reproduces_the_table(shown, module):
     """The sweep ends at d_model = d_vocab, where the model's table is the true one."""
-    wide = shown.module.zero_layer_model(d_model=len(shown.vocab))
+    wide = module.zero_layer_model(d_model=len(shown.vocab))
     assert np.allclose(wide.W_E @ wide.W_U, shown.true_log)
+
+
+def test_table_errors_shrink_to_zero(shown, module):
+    """The caption's errors: the Eckart-Young tail of the story's singular values, falling to 0 at d_vocab."""
+    s = np.linalg.svd(shown.true_log, compute_uv=False)
+    for d in (1, 2, shown.d_model, len(shown.vocab)):
+        expected = np.sqrt(np.sum(s[d:] ** 2)) / np.sqrt(np.sum(s**2))
+        assert module.table_error(d, shown.true_log) == pytest.approx(expected, abs=1e-9)
+
+
+def test_numbers_are_frozen(shown):
+    """A clip's numbers cannot be changed by the scene that draws them."""
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        shown.d_model = 5

@@ -12,6 +12,9 @@ read the other way round).
 * How heads in different layers talk: :func:`virtual_weights`,
   :func:`composition_score`.
 * Path expansion of the logits: :func:`path_expansion`.
+* The paper's orientation (column vectors), for drawing: :func:`paper_weight`,
+  :func:`paper_ov_matrix`, :func:`paper_full_ov_circuit`, :func:`paper_virtual_weights`.
+* Probabilities from logits: :func:`softmax` (the model's own).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from collections import OrderedDict
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from circuit_clips.model import AttnOnlyTransformer
+from circuit_clips.model import AttnOnlyTransformer, _softmax
 
 __all__ = [
     "COMPOSITION_KINDS",
@@ -33,9 +36,14 @@ __all__ = [
     "head_name",
     "ov_eigenvalues",
     "ov_matrix",
+    "paper_full_ov_circuit",
+    "paper_ov_matrix",
+    "paper_virtual_weights",
+    "paper_weight",
     "path_expansion",
     "qk_matrix",
     "rank",
+    "softmax",
     "virtual_weights",
 ]
 
@@ -248,3 +256,59 @@ def path_expansion(model: AttnOnlyTransformer, tokens: ArrayLike) -> OrderedDict
         ("->".join(itertools.starmap(head_name, path)) or "direct", streams[path] @ model.W_U)
         for path in order
     )
+
+
+# ----------------------------------------------------------- the paper's orientation
+#: Each weight's shape in the paper's orientation (column vectors), by name.
+PAPER_SHAPES = {
+    "W_E": "[d_model, d_vocab]",
+    "W_pos": "[d_model, n_ctx]",
+    "W_U": "[d_vocab, d_model]",
+    "W_Q": "[d_head, d_model]",
+    "W_K": "[d_head, d_model]",
+    "W_V": "[d_head, d_model]",
+    "W_O": "[d_model, d_head]",
+}
+
+
+def paper_weight(model: AttnOnlyTransformer, name: str, layer: int | None = None, head: int | None = None) -> FloatArray:
+    """Weight ``name`` as the paper writes it, for column vectors: the transpose of the code's.
+
+    ``W_E`` ``[d_model, d_vocab]``, ``W_pos`` ``[d_model, n_ctx]``, ``W_U`` ``[d_vocab, d_model]``;
+    a head's ``W_Q``, ``W_K``, ``W_V`` ``[d_head, d_model]`` and ``W_O`` ``[d_model, d_head]``
+    (these need ``layer`` and ``head``). So ``paper_weight(m, "W_V", l, h) @ x`` is the head's
+    value of a stream column ``x``.
+    """
+    if name not in PAPER_SHAPES:
+        raise ValueError(f"unknown weight {name!r}: use one of {', '.join(PAPER_SHAPES)}")
+    weight = getattr(model, name)
+    if name in ("W_E", "W_pos", "W_U"):
+        if layer is not None or head is not None:
+            raise ValueError(f"{name} belongs to the whole model: give no layer or head")
+        return weight.T
+    if layer is None or head is None:
+        raise ValueError(f"{name} belongs to one head: give its layer and head")
+    _check_head(model, layer, head)
+    return weight[layer, head].T
+
+
+def paper_ov_matrix(model: AttnOnlyTransformer, layer: int, head: int) -> FloatArray:
+    """The paper's ``W_OV = W_O W_V``, ``[d_model (written), d_model (read)]``: :func:`ov_matrix` transposed."""
+    return ov_matrix(model, layer, head).T
+
+
+def paper_full_ov_circuit(model: AttnOnlyTransformer, layer: int, head: int) -> FloatArray:
+    """The paper's ``W_U W_OV W_E``, ``[d_vocab (output token), d_vocab (source token)]``."""
+    return full_ov_circuit(model, layer, head).T
+
+
+def paper_virtual_weights(
+    model: AttnOnlyTransformer, writer_layer: int, writer_head: int, reader_layer: int, reader_head: int, kind: str
+) -> FloatArray:
+    """The paper's virtual weights (e.g. ``W_K^{(1)} W_O^{(0)}``): :func:`virtual_weights` transposed."""
+    return virtual_weights(model, writer_layer, writer_head, reader_layer, reader_head, kind).T
+
+
+def softmax(logits: ArrayLike) -> FloatArray:
+    """Probabilities over the last axis: the model's own softmax (used by its attention)."""
+    return _softmax(np.asarray(logits, dtype=np.float64))

@@ -6,6 +6,8 @@
   :class:`AttentionPatternMap`, :class:`AttentionHeadBlock`, :class:`TokenRow`,
   :class:`ColorBar` - the mobjects;
 * :func:`read`, :func:`write`, :func:`merge` - the verbs, returning animations;
+* :class:`EquationStrip` - the running equation along the top; :mod:`.layout` - the named
+  regions of the frame (title, equation line, panels, the caption band, :data:`FRAME_MARGIN`);
 * :class:`ClipScene` - the base scene (title card, captioned beats, poster frame), which
   installs the speed-up engine (:mod:`circuit_clips.engine`) when a clip is constructed.
 
@@ -14,6 +16,7 @@ Importing the kit changes nothing in Manim.
 
 from __future__ import annotations
 
+from .equation import TRANSITIONS, EquationStrip, shape_tex
 from .head import AttentionHeadBlock, MatrixTile
 from .heatmap import AttentionPatternMap, ColorBar, HeatMap
 from .matrix_guides import block_frame, matrix_guides
@@ -27,6 +30,10 @@ from .theme import (
     FONT_SIZE_LABEL,
     FONT_SIZE_MIN,
     FONT_SIZE_TITLE,
+    CAPTION_BAND,
+    CAPTION_BAND_HEIGHT,
+    CENTRE_PANEL,
+    EQUATION_LINE,
     FRAME_MARGIN,
     HEAD_COLORS,
     KEY_COLOR,
@@ -34,9 +41,15 @@ from .theme import (
     MATH_SIZE_BODY,
     MATH_SIZE_LABEL,
     MUTED_TEXT_COLOR,
+    LEFT_PANEL,
     QUERY_COLOR,
+    RIGHT_PANEL,
+    SAFE_FRAME,
+    STAGE,
     STREAM_COLOR,
     TEXT_COLOR,
+    TITLE,
+    Region,
     VALUE_COLOR,
     VALUE_RANGE,
     VALUE_SCALE,
@@ -46,7 +59,7 @@ from .theme import (
     values_to_colors,
 )
 from .tokens import TokenRow
-from .vector import Recolor, VectorColumn, make_label, subspace_guides
+from .vector import Recolor, SubspaceGuide, SubspaceGuides, VectorColumn, make_label, subspace_guides
 from .verbs import flash_around, merge, read, write
 from .vocab import VocabColumn, format_value
 
@@ -55,7 +68,12 @@ __all__ = [
     "AttentionPatternMap",
     "BACKGROUND_COLOR",
     "ClipScene",
+    "CAPTION_BAND",
+    "CAPTION_BAND_HEIGHT",
+    "CENTRE_PANEL",
     "ColorBar",
+    "EQUATION_LINE",
+    "EquationStrip",
     "FONT_SIZE_BODY",
     "FONT_SIZE_LABEL",
     "FONT_SIZE_MIN",
@@ -68,10 +86,19 @@ __all__ = [
     "MATH_SIZE_BODY",
     "MATH_SIZE_LABEL",
     "MUTED_TEXT_COLOR",
+    "LEFT_PANEL",
     "MatrixTile",
     "QUERY_COLOR",
     "READING_RATE",
+    "RIGHT_PANEL",
     "Recolor",
+    "Region",
+    "SAFE_FRAME",
+    "STAGE",
+    "SubspaceGuide",
+    "SubspaceGuides",
+    "TITLE",
+    "TRANSITIONS",
     "ResidualStream",
     "SERIES_NAME",
     "SparseHeatMap",
@@ -94,6 +121,7 @@ __all__ = [
     "merge",
     "read",
     "reading_time",
+    "shape_tex",
     "stream_column",
     "subspace_guides",
     "value_to_color",

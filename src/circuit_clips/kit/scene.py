@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 from manim import (
@@ -38,22 +39,43 @@ SERIES_NAME = "A Mathematical Framework for Transformer Circuits"
 
 
 class ClipScene(Scene):
-    """Base class of every clip.
+    """Base class of every clip: its numbers, title card, story and summary frame.
 
-    A clip sets :attr:`title` and :attr:`description` and writes
-    ``construct`` as a short list of named beats::
+    A clip is one file: a frozen dataclass of the numbers it shows, one
+    module-level function computing them from the model (tests call it
+    directly), and the scene, which names that function and tells its
+    story as a short list of named beats::
+
+        @dataclass(frozen=True)
+        class ResidualStreamNumbers:
+            model: AttnOnlyTransformer
+            ...
+
+        def numbers() -> ResidualStreamNumbers:
+            ...
 
         class ResidualStream(ClipScene):
             title = "The residual stream"
             description = "Every layer reads from the stream and adds its output back."
+            numbers = staticmethod(numbers)
 
-            def construct(self):
-                self.show_title()
+            def story(self):
                 self.embed_tokens()      # each method ends in self.beat(...)
                 ...
-                self.end_on_summary("The final stream is the sum of all writes.")
 
-    * :meth:`show_title` opens with the title card;
+            def summary(self):
+                self.end_on_summary("The final stream is the sum of all writes.", ...)
+
+    Scene files do without ``from __future__ import annotations``: the
+    pipeline imports them as anonymous modules, where a dataclass with
+    string annotations cannot be built.
+
+    :meth:`construct` runs the same steps for every clip: ``self.shown =
+    numbers()`` (and ``self.model``, its model), :meth:`lay_out` (build
+    what the title card must not wait for; nothing is drawn), the title
+    card (:meth:`show_title`), :meth:`story`, then :meth:`summary`, which
+    must end on :meth:`end_on_summary`.
+
     * :meth:`beat` plays animations, holds, and captions the whole span
       (every beat carries a subcaption, which becomes the clip's subtitles);
     * :meth:`end_on_summary` builds the last frame and holds it still (the
@@ -68,6 +90,10 @@ class ClipScene(Scene):
     #: Hold every beat at least until its caption can be read (:func:`.pacing.hold_to_read`).
     pace_to_captions: bool = False
     seed: int = 0
+    #: How long the title card stays up after fading in (s).
+    title_hold: float = 1.6
+    #: The clip's numbers: a function of no arguments returning a frozen dataclass with a ``model``.
+    numbers: Callable[[], Any] | None = None
 
     def __init__(self, renderer=None, **kwargs) -> None:
         engine = install()  # the speed-ups, unless PLAIN_MANIM asks for Manim as it ships
@@ -87,6 +113,32 @@ class ClipScene(Scene):
         random.seed(self.seed)
         np.random.seed(self.seed)
         self.rng = np.random.default_rng(self.seed)
+
+    # --- the clip's shape --------------------------------------------------------
+    def construct(self) -> None:
+        """Numbers, layout, title card, story, summary frame: the same for every clip."""
+        if type(self).numbers is None:
+            raise TypeError(f"{type(self).__name__} names no numbers: set numbers = staticmethod(numbers)")
+        self.shown = type(self).numbers()
+        self.model = self.shown.model
+        self._summarised = False
+        self.lay_out()
+        self.show_title(hold=self.title_hold)
+        self.story()
+        self.summary()
+        if not self._summarised:
+            raise RuntimeError(f"{type(self).__name__}.summary() must end with self.end_on_summary(...)")
+
+    def lay_out(self) -> None:
+        """Build what must exist before the title card (nothing is drawn). Optional."""
+
+    def story(self) -> None:
+        """The clip's beats, in order: a short list of named method calls."""
+        raise NotImplementedError(f"{type(self).__name__} tells no story: write story()")
+
+    def summary(self) -> None:
+        """The last beat(s), ending on :meth:`end_on_summary` (the poster frame)."""
+        raise NotImplementedError(f"{type(self).__name__} has no summary: write summary()")
 
     # --- beats ---------------------------------------------------------------
     def show_title(self, *, hold: float = 1.6) -> VGroup:
@@ -155,6 +207,7 @@ class ClipScene(Scene):
         if hold < 2.0:
             raise ValueError("the summary frame is held at least 2 s")
         self.beat(caption, *animations, hold=hold, **play_kwargs)
+        self._summarised = True
 
     def clear_stage(self, *keep, run_time: float = 0.8) -> AnimationGroup | None:
         """An animation fading out everything except ``keep`` (None if nothing to fade)."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, AnimationGroup, DashedLine, Text, VGroup
+from manim import DOWN, LEFT, RIGHT, Animation, AnimationGroup, DashedLine, FadeIn, FadeOut, LaggedStart, ReplacementTransform, Text, VGroup
 
 from .theme import FONT_SIZE_LABEL, MUTED_TEXT_COLOR, STREAM_COLOR, TEXT_COLOR
 from .tokens import align_baselines
-from .vector import VectorColumn, subspace_guides
+from .vector import SubspaceGuide, SubspaceGuides, VectorColumn, subspace_guides
 
 __all__ = ["ResidualStream", "stream_column"]
 
@@ -102,7 +102,7 @@ class ResidualStream(VGroup):
         self.add(self.token_labels)
 
         self.boundaries = VGroup()
-        self.subspace_labels = VGroup()
+        self.subspace_labels = SubspaceGuides()
         if self.subspaces:
             anchor = self.columns[0] if np.allclose(subspace_side, LEFT) else self.columns[-1]
             self.subspace_labels = subspace_guides(anchor, self.subspaces, side=subspace_side, font_size=font_size)
@@ -155,3 +155,62 @@ class ResidualStream(VGroup):
             *[col.animate_values(vec) for col, vec in zip(self.columns, np.asarray(resid, dtype=float))], **kwargs
         )
 
+
+    # --- by name ----------------------------------------------------------------
+    def subspace_label(self, name: str) -> SubspaceGuide:
+        """The bracket and name of subspace ``name`` (``.bracket``, ``.name_mob``, ``.light(color)``)."""
+        return self.subspace_labels.named(name)
+
+    def light_subspace(self, name: str, color, **anim_kwargs) -> list[Animation]:
+        """Animations colouring subspace ``name``'s name and bracket (e.g. in the colour of its writer)."""
+        return self.subspace_label(name).light(color, **anim_kwargs)
+
+    # --- vectors beside the stream ------------------------------------------------
+    def vector_at(
+        self,
+        pos: int,
+        values: np.ndarray,
+        color,
+        *,
+        y: float | None = None,
+        cell_height: float | None = None,
+        cell_width: float = 0.2,
+        gap: float = 0.2,
+        outline_width: float = 1.5,
+    ) -> VectorColumn:
+        """A vector drawn at stream column ``pos``: centred over it at height ``y``, or beside it.
+
+        With ``y``, the vector is centred on the column's ``x`` at height ``y`` (the band above the
+        stream, where a head's small vectors go); without, it sits ``gap`` right of the column,
+        level with its cells (a write about to be added). ``cell_height`` defaults to the
+        column's own, so a ``d_model`` vector lines up cell by cell.
+        """
+        col = self.column(pos)
+        vec = VectorColumn(
+            values,
+            cell_height=col.cell_height if cell_height is None else cell_height,
+            cell_width=cell_width,
+            outline_color=color,
+            outline_width=outline_width,
+        )
+        if y is not None:
+            return vec.move_to([col.get_x(), y, 0])
+        return vec.next_to(col.outline, RIGHT, buff=gap).match_y(col.cells)
+
+    # --- entrance ----------------------------------------------------------------------
+    def enter_from(self, token_row, *, lag_ratio: float = 0.1) -> list[Animation]:
+        """The stream's entrance from a :class:`~circuit_clips.kit.tokens.TokenRow` on screen.
+
+        Each token's word moves down to become its column's label, the tiles fade, the columns
+        fade in one after another, then the subspace names and boundaries. Tiles beyond the
+        stream's positions (a trailing ``?``) fade out.
+        """
+        words = [tile[1] for tile in token_row.tiles]
+        return [
+            *[ReplacementTransform(word, label) for word, label in zip(words, self.token_labels)],
+            *[FadeOut(tile[0]) for tile in token_row.tiles],
+            *[FadeOut(word) for word in words[len(self.token_labels):]],
+            LaggedStart(*[FadeIn(col, shift=0.3 * DOWN) for col in self.columns], lag_ratio=lag_ratio),
+            FadeIn(self.subspace_labels),
+            FadeIn(self.boundaries),
+        ]

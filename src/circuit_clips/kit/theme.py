@@ -13,6 +13,9 @@ Colour carries meaning and never changes between clips:
   :data:`VALUE_COLOR`;
 * each **head** has its own colour, :func:`head_color`, used for its block,
   its arrows, its pattern and its writes.
+
+The named regions of the frame (title, equation line, panels, the caption band, the one
+margin :data:`FRAME_MARGIN`) are defined in :mod:`.layout` and re-exported here.
 """
 
 from __future__ import annotations
@@ -21,6 +24,20 @@ from dataclasses import dataclass
 
 import numpy as np
 from manim import ManimColor
+
+from .layout import (
+    CAPTION_BAND,
+    CAPTION_BAND_HEIGHT,
+    CENTRE_PANEL,
+    EQUATION_LINE,
+    FRAME_MARGIN,
+    LEFT_PANEL,
+    RIGHT_PANEL,
+    SAFE_FRAME,
+    STAGE,
+    TITLE,
+    Region,
+)
 
 __all__ = [
     "BACKGROUND_COLOR",
@@ -45,6 +62,16 @@ __all__ = [
     "MATH_SIZE_LABEL",
     "MATH_SIZE_BODY",
     "FRAME_MARGIN",
+    "CAPTION_BAND_HEIGHT",
+    "CAPTION_BAND",
+    "SAFE_FRAME",
+    "TITLE",
+    "EQUATION_LINE",
+    "STAGE",
+    "LEFT_PANEL",
+    "CENTRE_PANEL",
+    "RIGHT_PANEL",
+    "Region",
     "ValueScale",
     "VALUE_SCALE",
     "value_to_color",
@@ -98,7 +125,6 @@ FONT_SIZE_BODY = 28
 FONT_SIZE_TITLE = 56
 MATH_SIZE_LABEL = 30
 MATH_SIZE_BODY = 38
-FRAME_MARGIN = 0.25
 
 
 @dataclass(frozen=True)

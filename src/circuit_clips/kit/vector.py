@@ -30,7 +30,7 @@ from .theme import (
     VALUE_SCALE,
 )
 
-__all__ = ["Recolor", "VectorColumn", "make_label", "subspace_guides"]
+__all__ = ["Recolor", "SubspaceGuide", "SubspaceGuides", "VectorColumn", "make_label", "subspace_guides"]
 
 
 def make_label(label: str | Mobject, *, font_size: float = MATH_SIZE_LABEL, color=TEXT_COLOR) -> Mobject:
@@ -211,6 +211,34 @@ class VectorColumn(VGroup):
         return Recolor(self.cells, VALUE_SCALE.colors(vals), **kwargs)
 
 
+class SubspaceGuide(VGroup):
+    """One subspace's bracket and name (``[0]`` the bracket, ``[1]`` the name), lit as one."""
+
+    def __init__(self, name: str, bracket: VMobject, name_mob: Text) -> None:
+        super().__init__(bracket, name_mob)
+        self.subspace = name
+        self.bracket = bracket
+        self.name_mob = name_mob
+
+    def light(self, color, **anim_kwargs) -> list:
+        """Animations colouring the name and the bracket in ``color`` (e.g. the head that writes there)."""
+        return [
+            self.name_mob.animate(**anim_kwargs).set_color(color),
+            self.bracket.animate(**anim_kwargs).set_stroke(color),
+        ]
+
+
+class SubspaceGuides(VGroup):
+    """The :class:`SubspaceGuide` of every subspace of a column, in order."""
+
+    def named(self, name: str) -> SubspaceGuide:
+        """The guide of subspace ``name``."""
+        for guide in self.submobjects:
+            if guide.subspace == name:
+                return guide
+        raise KeyError(f"no subspace named {name!r}: the guides are {', '.join(g.subspace for g in self.submobjects)}")
+
+
 def subspace_guides(
     column: VectorColumn,
     subspaces: Mapping[str, slice],
@@ -219,14 +247,15 @@ def subspace_guides(
     font_size: float = FONT_SIZE_LABEL,
     color=MUTED_TEXT_COLOR,
     buff: float = 0.1,
-) -> VGroup:
+) -> SubspaceGuides:
     """Brackets and names for the subspaces of ``column``, on ``side``.
 
     Each subspace gets a thin bracket spanning its cells and its name,
-    aligned to the bracket's middle. Returns a group of ``VGroup(bracket,
-    name)`` pairs, in the order of ``subspaces``.
+    aligned to the bracket's middle. Returns the :class:`SubspaceGuide` of
+    each (non-empty) subspace, in the order of ``subspaces``; look one up by
+    name with :meth:`SubspaceGuides.named`.
     """
-    guides = VGroup()
+    guides = SubspaceGuides()
     edge = column.outline.get_edge_center(side)[0] + side[0] * buff
     tick = 0.07 * side[0]
     for name, part in subspaces.items():
@@ -241,5 +270,5 @@ def subspace_guides(
         )
         name_mob = Text(name, font_size=font_size, color=color)
         name_mob.next_to(Line([edge, top, 0], [edge, bottom, 0]), side, buff=0.08)
-        guides.add(VGroup(bracket, name_mob))
+        guides.add(SubspaceGuide(name, bracket, name_mob))
     return guides

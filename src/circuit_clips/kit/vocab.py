@@ -14,11 +14,15 @@ from .vector import VectorColumn
 __all__ = ["VocabColumn", "format_value"]
 
 
-def format_value(value: float, digits: int = 2) -> str:
-    """``value`` with ``digits`` decimals and a true minus sign (``-0.00`` prints as ``0.00``)."""
-    text = f"{value:.{digits}f}"
-    if text.lstrip("-").strip("0.") == "":
-        text = text.lstrip("-")
+def format_value(value: float, digits: int = 2, *, sign: bool = False) -> str:
+    """``value`` with ``digits`` decimals and a true minus sign: the one way clips print a number.
+
+    A value that rounds to zero prints without a minus (``-0.001`` -> ``0.00``); with ``sign``,
+    every other value carries its sign (``+0.50``, ``\u22120.50``) and zero a plus.
+    """
+    text = f"{value:{'+' if sign else ''}.{digits}f}"
+    if text.lstrip("-+").strip("0.") == "":
+        text = ("+" if sign else "") + text.lstrip("-+")
     return text.replace("-", "\u2212")
 
 
