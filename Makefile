@@ -100,8 +100,10 @@ $(RENDER_SETUP): pyproject.toml tools/setup.sh
 $(TEST_SETUP): pyproject.toml tools/setup.sh
 	tools/setup.sh test
 
+# The tests run one process per core (pytest-xdist; TEST_JOBS=1 for one process).
+TEST_JOBS ?= auto
 test: $(TEST_SETUP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_JOBS)
 
 # Every clip from a clean scratch folder, beside plain Manim; report in media/bench/ (BENCH_ARGS=--help).
 .PHONY: bench
@@ -114,7 +116,8 @@ render-order: | $(RENDER_SETUP)
 	@$(PIPELINE) order --quality $(QUALITY)
 
 help:
-	@echo "make                every clip at 1080p60, the full video and the preview page (installs what is missing first)"
+	@echo "make                every clip at 1080p60 (every core, live progress), the full video and the preview page,"
+	@echo "                    then a summary (installs what is missing first; -B: everything again, -jN: N at once)"
 	@echo "make NAME           render and publish one clip: $(CLIPS)"
 	@echo "make clips          every clip"
 	@echo "make MathematicalFramework  the full video: every clip joined, with chapters and captions"
@@ -124,11 +127,11 @@ help:
 	@echo "make preview        all of the above at 480p15 into media/preview/ (or QUALITY=low make NAME)"
 	@echo "make sheet-NAME     contact sheet of a clip: media/sheets/<quality>/NAME.png"
 	@echo "make sheets         contact sheets of every clip"
-	@echo "make test           run the test suite (installs Chromium and the test tools first)"
+	@echo "make test           run the test suite, one process per core (installs Chromium and the test tools first)"
 	@echo "make setup          only install what rendering needs"
 	@echo "make bench          time every clip from clean beside plain Manim: media/bench/report-<quality>.json"
 	@echo "make doctor         list the system packages rendering needs: present or missing"
-	@echo "make render-order   the clips in the order make -jN starts them (slowest first)"
+	@echo "make render-order   the clips in the order make starts their renders (slowest first, as last measured)"
 	@echo "make help           this list"
 
 # Any other target: not a clip. (A file that exists, such as this Makefile or a scene, is left

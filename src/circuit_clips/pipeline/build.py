@@ -87,6 +87,9 @@ def build(project: Project, quality: Quality, goal: str, make: list[str] | None 
     env = {**os.environ, INNER: "1"}
     makeflags = env.get("MAKEFLAGS", "")
     clips = render_order(project, quality, project.clips())
+    if not clips:
+        print(f"no clips: add a scene file {project.scenes_dir}/NAME.py (see the README)", file=sys.stderr)
+        return 2
     todo = stale(project, quality, clips, make, env)
     jobs = [] if user_jobs(makeflags) else [f"-j{default_jobs(quality)}"]
     code = 0
@@ -94,6 +97,8 @@ def build(project: Project, quality: Quality, goal: str, make: list[str] | None 
         n = "your -j" if not jobs else f"{jobs[0][2:]} at once"
         print(f"rendering {len(todo)} of {len(clips)} clips ({quality.name} quality, {n}): {', '.join(todo)}", flush=True)
         code = _run_renders(project, quality, todo, [*make, *jobs, *(_out(quality, c) for c in todo)], env)
+    else:
+        print(f"all {len(clips)} clips are up to date ({quality.name} quality)", flush=True)
     if code == 0 and goal == "all":
         targets = [_out(quality, COMPILATION), "media/index.html" if quality.name == "high" else "media/preview.html"]
         with tempfile.TemporaryFile("w+") as log:
@@ -129,7 +134,16 @@ def _run_renders(project: Project, quality: Quality, todo: list[str], cmd: list[
 
 def _make(cmd: list[str], project: Project, env: dict, **kwargs) -> subprocess.Popen:
     """Start the inner make, with the user's make job server (if any) passed on."""
-    return subprocess.Popen(cmd, cwd=project.root, env=env, pass_fds=_jobserver_fds(env.get("MAKEFLAGS", "")), **kwargs)
+    return subprocess.Popen(cmd, cwd=project.root, env=env, pass_fds=_jobserver_fds(env.get("MAKEFLAGS", "")),
+                            preexec_fn=_stop_with_parent, **kwargs)  # fmt: skip
+
+
+def _stop_with_parent() -> None:
+    """In the inner make: get SIGTERM from the kernel if ``build`` is killed (``kill -9``)."""
+    from .render import _PR_SET_PDEATHSIG, _libc
+
+    if _libc is not None:
+        _libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM))
 
 
 def _scratch(project: Project) -> Path:
