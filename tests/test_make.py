@@ -115,11 +115,20 @@ def test_make_renders_the_set_at_once_and_ends_with_a_summary_then_B_rebuilds(sm
     now = identities(out)
     assert now["short_clip.mp4"] != published["short_clip.mp4"]
     assert {k: v for k, v in now.items() if k != "short_clip.mp4"} == {k: v for k, v in published.items() if k != "short_clip.mp4"}
-    # make -B: every clip, the full video and the page again.
+    # make -B: every clip (once each), the full video and the page again. The pipeline is run
+    # through a script that logs each command make gives it.
     page = (small_project / "media" / "preview.html").stat().st_mtime_ns
-    everything = make(small_project, "-B", "QUALITY=low")
+    log = small_project / "pipeline.log"
+    logged = small_project / "logged_pipeline"
+    logged.write_text(f'#!/bin/sh\necho "$*" >> {log}\nexec {sys.executable} -m circuit_clips.pipeline "$@"\n')
+    logged.chmod(0o755)
+    everything = make(small_project, "-B", "QUALITY=low", f"PIPELINE={logged}")
     assert everything.returncode == 0, everything.stderr
     assert "rendering 2 of 2 clips" in everything.stdout
+    assert sorted(log.read_text().splitlines()) == [
+        "build --goal all --quality low", "compile --quality low", "page --quality low",
+        "render escaped_clip --quality low", "render short_clip --quality low",
+    ]  # fmt: skip
     after = identities(out)
     assert all(after[name] != now[name] for name in now), "every MP4 published again"
     assert (small_project / "media" / "preview.html").stat().st_mtime_ns != page

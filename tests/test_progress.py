@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from circuit_clips.pipeline.build import default_jobs, summary, user_jobs
+from circuit_clips.pipeline.build import default_jobs, summary, user_jobs, without_always_make
 from circuit_clips.pipeline.mp4 import probe
 from circuit_clips.pipeline.progress import (
     Counter, Display, Record, load_record, read_count, render_order, save_record,
@@ -151,3 +151,12 @@ def test_the_summary_lists_every_published_file_with_duration_and_size_and_what_
     assert "Took 2 min 05 s." in text
     assert "make serve QUALITY=low" in text and "http://127.0.0.1:8000/preview.html" in text
     assert "site's /videos/" in text
+
+
+@pytest.mark.parametrize(
+    ("makeflags", "expected"),
+    [("", ""), ("B", ""), ("Bks -j2 --jobserver-auth=3,4", "ks -j2 --jobserver-auth=3,4"),
+     (" --no-print-directory -- OUT=B", " --no-print-directory -- OUT=B"), ("s -- X=B", "s -- X=B")],
+)  # fmt: skip
+def test_the_full_video_step_drops_make_B_so_no_clip_renders_twice(makeflags, expected):
+    assert without_always_make(makeflags) == expected

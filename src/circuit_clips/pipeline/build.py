@@ -28,7 +28,7 @@ from .manifest import read_manifest
 from .project import COMPILATION, Project, Quality
 from .progress import STATE_DIR, Display, render_order
 
-__all__ = ["MIB_PER_RENDER", "default_jobs", "user_jobs", "build", "summary"]
+__all__ = ["MIB_PER_RENDER", "default_jobs", "user_jobs", "without_always_make", "build", "summary"]
 
 #: Memory one render takes at most (MiB): a 1080p60 render peaks near 600 MiB, 480p15 near 300.
 MIB_PER_RENDER = {"high": 600, "low": 300}
@@ -59,6 +59,14 @@ def user_jobs(makeflags: str) -> bool:
     """Whether the user gave make a ``-j`` (make puts it in ``MAKEFLAGS`` for its recipes)."""
     flags = makeflags.split(" -- ")[0].split()
     return any(re.fullmatch(r"-j\d*", f) for f in flags)
+
+
+def without_always_make(makeflags: str) -> str:
+    """``MAKEFLAGS`` without ``-B`` (make lists its one-letter flags first, as one word)."""
+    words = makeflags.split(" ")
+    if words and words[0] and not words[0].startswith("-"):
+        words[0] = words[0].replace("B", "")
+    return " ".join(words)
 
 
 def _jobserver_fds(makeflags: str) -> tuple[int, ...]:
@@ -101,8 +109,10 @@ def build(project: Project, quality: Quality, goal: str, make: list[str] | None 
         print(f"all {len(clips)} clips are up to date ({quality.name} quality)", flush=True)
     if code == 0 and goal == "all":
         targets = [_out(quality, COMPILATION), "media/index.html" if quality.name == "high" else "media/preview.html"]
+        # (without -B: under `make -B` it would render every clip again, as the full video's prerequisite)
+        once = {**env, "MAKEFLAGS": without_always_make(makeflags)}
         with tempfile.TemporaryFile("w+") as log:
-            code = _wait(_make(make + ["-s"] + targets, project, env, stdout=log, stderr=subprocess.STDOUT))
+            code = _wait(_make(make + ["-s"] + targets, project, once, stdout=log, stderr=subprocess.STDOUT))
             if code != 0:
                 log.seek(0)
                 sys.stderr.write(log.read())

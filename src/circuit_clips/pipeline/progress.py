@@ -132,7 +132,7 @@ class _Clip:
     def done_text(self) -> str:
         plays, frames = self.count
         if self.record is None:
-            return f"{frames} frames, {plays} animations (estimating)"
+            return f"{frames} frames"
         return f"{frames}/{self.record.frames} frames"
 
     def left(self, now: float) -> str:
@@ -162,7 +162,7 @@ class Display:
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
             self._progress = Progress(
-                TextColumn("{task.description:<22}"), BarColumn(bar_width=30), TextColumn("{task.fields[done]}"),
+                TextColumn("{task.description:<18}"), BarColumn(bar_width=20), TextColumn("{task.fields[done]}"),
                 TimeElapsedColumn(), TextColumn("{task.fields[left]}"),
                 console=Console(file=self.stream), refresh_per_second=4, transient=True,
             )  # fmt: skip
@@ -210,7 +210,7 @@ class Display:
             self._progress.remove_task(task)
             del self._tasks[clip.name]
             mark = "failed" if clip.failed else "done"
-            self._progress.console.print(f"{clip.name:<22} {mark} in {_clock(clip.ended - clip.started)}")
+            self._progress.console.print(f"{clip.name:<18} {mark} in {_clock(clip.ended - clip.started)}")
             return
         self._progress.update(task, completed=clip.count[1], done=clip.done_text(), left=clip.left(now))
 
