@@ -42,10 +42,16 @@ all: | $(RENDER_SETUP)
 
 clips: | $(RENDER_SETUP)
 	+@$(PIPELINE) build --goal clips --quality $(QUALITY)
+
+preview: | $(RENDER_SETUP)
+	+@$(PIPELINE) build --goal all --quality low
 else
 all: clips $(if $(CLIPS),$(FULL_VIDEO) $(PAGE))
 
 clips: $(VIDEOS)
+
+preview:
+	$(MAKE) all QUALITY=low
 endif
 
 $(CLIPS): %: $(OUT)/%.mp4
@@ -77,9 +83,6 @@ serve: $(PAGE)
 check-published: | $(TEST_SETUP)
 	$(MAKE) all QUALITY=high
 	$(PIPELINE) check-web --quality high --screenshot media/checks/published-playback.png
-
-preview: | $(RENDER_SETUP)
-	+@$(PIPELINE) build --goal all --quality low
 
 sheet-%: $(OUT)/%.mp4
 	$(PIPELINE) sheet $* --quality $(QUALITY)

@@ -166,3 +166,6 @@ def test_make_q_and_n_ask_the_plain_rules(small_project):
     planned = make(small_project, "-n", "QUALITY=low").stdout
     assert "render short_clip --quality low" in planned and "render escaped_clip --quality low" in planned
     assert "pipeline build" not in planned
+    planned = make(small_project, "-n", "preview").stdout
+    assert "render short_clip --quality low" in planned and "pipeline build" not in planned
+    assert not (small_project / "media" / "preview").exists(), "a dry run renders nothing"
