@@ -103,10 +103,12 @@ $(RENDER_SETUP): pyproject.toml tools/setup.sh
 $(TEST_SETUP): pyproject.toml tools/setup.sh
 	tools/setup.sh test
 
-# The tests run one process per core (pytest-xdist; TEST_JOBS=1 for one process).
+# The tests run one process per core (pytest-xdist; TEST_JOBS=1 for one process); an idle
+# process takes tests queued for the other (worksteal), so the long clip renders at the end of
+# the queue do not run on one core alone.
 TEST_JOBS ?= auto
 test: $(TEST_SETUP)
-	$(PY) -m pytest -n $(TEST_JOBS)
+	$(PY) -m pytest -n $(TEST_JOBS) --dist worksteal
 
 # Every clip from a clean scratch folder, beside plain Manim; report in media/bench/ (BENCH_ARGS=--help).
 .PHONY: bench
