@@ -80,11 +80,15 @@ def _out(quality: Quality, clip: str) -> str:
 
 def stale(project: Project, quality: Quality, clips: list[str], make: list[str], env: dict) -> list[str]:
     """The clips whose MP4 make would render (``make -q`` says it is not up to date)."""
-    quiet = {**env, "MAKEFLAGS": re.sub(r"\s-j\d*|\s--jobserver-\S+", "", env.get("MAKEFLAGS", ""))}
     return [
         c for c in clips
-        if subprocess.run([*make, "-q", _out(quality, c)], cwd=project.root, env=quiet, capture_output=True).returncode
+        if subprocess.run([*make, "-q", _out(quality, c)], cwd=project.root, env=_quiet(env), capture_output=True).returncode
     ]  # fmt: skip
+
+
+def _quiet(env: dict) -> dict:
+    """``env`` for a ``make -q``: without the job server, which it does not need."""
+    return {**env, "MAKEFLAGS": re.sub(r"\s-j\d*|\s--jobserver-\S+", "", env.get("MAKEFLAGS", ""))}
 
 
 def build(project: Project, quality: Quality, goal: str, make: list[str] | None = None) -> int:
@@ -111,11 +115,9 @@ def build(project: Project, quality: Quality, goal: str, make: list[str] | None 
         targets = [_out(quality, COMPILATION), "media/index.html" if quality.name == "high" else "media/preview.html"]
         # (without -B: under `make -B` it would render every clip again, as the full video's prerequisite)
         once = {**env, "MAKEFLAGS": without_always_make(makeflags)}
-        with tempfile.TemporaryFile("w+") as log:
-            code = _wait(_make(make + ["-s"] + targets, project, once, stdout=log, stderr=subprocess.STDOUT))
-            if code != 0:
-                log.seek(0)
-                sys.stderr.write(log.read())
+        sys.stdout.flush()
+        if subprocess.run([*make, "-q", *targets], cwd=project.root, env=_quiet(once), capture_output=True).returncode:
+            code = _wait(_make([*make, *targets], project, once))  # a few lines: what it joined and wrote
         if code == 0:
             print(summary(project, quality, time.monotonic() - started), flush=True)
     return code
