@@ -17,15 +17,7 @@ else
 endif
 
 # Every scenes/NAME.py is a clip with its own target; adding a clip needs no list edited here.
-SCENES := $(filter-out __init__,$(basename $(notdir $(wildcard scenes/*.py))))
-# The order `make -jN` starts renders in: slowest first (measured with `make bench`), so the
-# last renders run side by side, not one long render alone on one core. In name order a preview
-# of the set from clean took 53.0 s where its renders' CPU time allowed 49.8 s on two cores; in
-# this order the two cores finish within 0.2 s of each other. Only speed depends on it: a clip
-# missing here renders after these, in name order.
-SLOWEST_FIRST := induction_heads attention_head residual_stream composition virtual_weights \
-  one_layer qk_ov_circuits heads_are_additive zero_layer linear_maps
-CLIPS := $(filter $(SCENES),$(SLOWEST_FIRST)) $(filter-out $(SLOWEST_FIRST),$(SCENES))
+CLIPS := $(filter-out __init__,$(basename $(notdir $(wildcard scenes/*.py))))
 VIDEOS := $(CLIPS:%=$(OUT)/%.mp4)
 # The post's video: every clip joined (chapters, captions, poster beside it).
 FULL_VIDEO := $(OUT)/MathematicalFramework.mp4
@@ -39,9 +31,28 @@ TEST_SETUP := .venv/.installed-test
 .PHONY: all clips preview test setup help sheets $(CLIPS) MathematicalFramework page serve check-published render-order
 .DEFAULT_GOAL := all
 
+# `make`, `make clips` and `make preview` run the pipeline's `build`: it asks this Makefile which
+# clips are stale (make -q), renders them with `make -jN` (N: every core as memory allows, or the
+# user's own -j), slowest first, showing live progress, and for `make` ends with a summary.
+# The inner make (CIRCUIT_CLIPS_INNER set), dry runs and questions (-n, -q, -t) use the plain rules.
+MAKE_MODE := $(filter-out -%,$(firstword $(MAKEFLAGS)))
+ifeq ($(CIRCUIT_CLIPS_INNER)$(findstring n,$(MAKE_MODE))$(findstring q,$(MAKE_MODE))$(findstring t,$(MAKE_MODE)),)
+all: | $(RENDER_SETUP)
+	+@$(PIPELINE) build --goal all --quality $(QUALITY)
+
+clips: | $(RENDER_SETUP)
+	+@$(PIPELINE) build --goal clips --quality $(QUALITY)
+
+preview: | $(RENDER_SETUP)
+	+@$(PIPELINE) build --goal all --quality low
+else
 all: clips $(if $(CLIPS),$(FULL_VIDEO) $(PAGE))
 
 clips: $(VIDEOS)
+
+preview:
+	$(MAKE) all QUALITY=low
+endif
 
 $(CLIPS): %: $(OUT)/%.mp4
 
@@ -73,9 +84,6 @@ check-published: | $(TEST_SETUP)
 	$(MAKE) all QUALITY=high
 	$(PIPELINE) check-web --quality high --screenshot media/checks/published-playback.png
 
-preview:
-	$(MAKE) all QUALITY=low
-
 sheet-%: $(OUT)/%.mp4
 	$(PIPELINE) sheet $* --quality $(QUALITY)
 
@@ -95,20 +103,26 @@ $(RENDER_SETUP): pyproject.toml tools/setup.sh
 $(TEST_SETUP): pyproject.toml tools/setup.sh
 	tools/setup.sh test
 
+# The tests run one process per core (pytest-xdist; TEST_JOBS=1 for one process); an idle
+# process takes tests queued for the other (worksteal), so the long clip renders at the end of
+# the queue do not run on one core alone.
+TEST_JOBS ?= auto
 test: $(TEST_SETUP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_JOBS) --dist worksteal
 
 # Every clip from a clean scratch folder, beside plain Manim; report in media/bench/ (BENCH_ARGS=--help).
 .PHONY: bench
 bench: | $(RENDER_SETUP)
 	$(PY) -m circuit_clips.pipeline.bench --quality $(QUALITY) $(BENCH_ARGS)
 
-# The clips in the order `make -jN` starts their renders (the benchmark starts them so too).
-render-order:
-	@echo $(CLIPS)
+# The clips in the order `make` starts their renders: slowest first, by the last render time
+# recorded in media/build/ (or the scene file's size, never rendered); the benchmark uses it too.
+render-order: | $(RENDER_SETUP)
+	@$(PIPELINE) order --quality $(QUALITY)
 
 help:
-	@echo "make                every clip at 1080p60, the full video and the preview page (installs what is missing first)"
+	@echo "make                every clip at 1080p60 (every core, live progress), the full video and the preview page,"
+	@echo "                    then a summary (installs what is missing first; -B: everything again, -jN: N at once)"
 	@echo "make NAME           render and publish one clip: $(CLIPS)"
 	@echo "make clips          every clip"
 	@echo "make MathematicalFramework  the full video: every clip joined, with chapters and captions"
@@ -118,13 +132,14 @@ help:
 	@echo "make preview        all of the above at 480p15 into media/preview/ (or QUALITY=low make NAME)"
 	@echo "make sheet-NAME     contact sheet of a clip: media/sheets/<quality>/NAME.png"
 	@echo "make sheets         contact sheets of every clip"
-	@echo "make test           run the test suite (installs Chromium and the test tools first)"
+	@echo "make test           run the test suite, one process per core (installs Chromium and the test tools first)"
 	@echo "make setup          only install what rendering needs"
 	@echo "make bench          time every clip from clean beside plain Manim: media/bench/report-<quality>.json"
 	@echo "make doctor         list the system packages rendering needs: present or missing"
-	@echo "make render-order   the clips in the order make -jN starts them (slowest first)"
+	@echo "make render-order   the clips in the order make starts their renders (slowest first, as last measured)"
 	@echo "make help           this list"
 
-# Any other target: not a clip.
+# Any other target: not a clip. (A file that exists, such as this Makefile or a scene, is left
+# alone: `make -B` asks to remake every file, sources too.)
 .DEFAULT:
-	@echo "make: no clip or target named '$@'. Clips: $(CLIPS). See 'make help'." >&2; exit 2
+	@test -e '$@' || { echo "make: no clip or target named '$@'. Clips: $(CLIPS). See 'make help'." >&2; exit 2; }

@@ -43,29 +43,24 @@ def test_psnr_is_infinite_for_identical_and_finite_for_different_videos(fixture_
     assert psnr(a, b) < 30
 
 
-def test_clips_start_in_makes_order(fixture_project):
-    from circuit_clips.pipeline.bench import make_order
-
-    clips = ["a_clip", "b_clip", "c_clip", "d_clip"]
-    assert make_order(fixture_project, clips) == clips, "no Makefile: name order"
-    (fixture_project.root / "Makefile").write_text("render-order:\n\t@echo c_clip gone_clip a_clip\n")
-    assert make_order(fixture_project, clips) == ["c_clip", "a_clip", "b_clip", "d_clip"]
-
-
-def test_the_makefile_starts_every_clip_in_its_render_order(tmp_path):
-    import re
+def test_the_benchmark_starts_renders_in_makes_order():
+    """`make render-order` prints the order `make` starts renders in; the benchmark uses the same
+    function (how that order is computed is tested in test_progress.py)."""
     import subprocess
+    import sys
 
-    from circuit_clips.pipeline.bench import make_order
-    from circuit_clips.pipeline.project import Project
+    from circuit_clips.pipeline import bench
+    from circuit_clips.pipeline.progress import render_order
+    from circuit_clips.pipeline.project import QUALITIES, Project
 
     from .conftest import ROOT
 
     project = Project(ROOT, ROOT / "media")
-    order = make_order(project, project.clips())
-    assert sorted(order) == sorted(project.clips())
-    dry_run = subprocess.run(
-        ["make", "-n", "clips", "QUALITY=low", f"OUT={tmp_path}"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout
-    started = re.findall(r"pipeline render (\w+) ", dry_run)
-    assert started == order, "the benchmark starts renders in the order make does"
+    assert bench.render_order is render_order
+    for quality in ("low", "high"):
+        printed = subprocess.run(
+            ["make", "-s", "--no-print-directory", "render-order", f"QUALITY={quality}", f"PY={sys.executable}", "RENDER_SETUP="],
+            cwd=ROOT, capture_output=True, text=True, check=True,
+        ).stdout.split()  # fmt: skip
+        assert printed == render_order(project, QUALITIES[quality], project.clips())
+        assert sorted(printed) == sorted(project.clips())

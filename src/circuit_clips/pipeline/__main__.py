@@ -1,6 +1,8 @@
 """Command line of the pipeline: ``python -m circuit_clips.pipeline COMMAND ...``.
 
-Commands: ``list``, ``render CLIP [--quality high|low]``, ``sheet CLIP [--quality ...]``,
+Commands: ``list``, ``render CLIP [--quality high|low]``, ``build --goal all|clips`` (what
+``make`` runs: the stale clips on every core with live progress, then for ``all`` the full video,
+the page and a summary), ``order`` (the order renders start in: slowest first), ``sheet CLIP [--quality ...]``,
 ``probe FILE``, ``doctor``, ``compile`` (the full video), ``page`` (the preview page),
 ``serve [--port N]``, ``check-web [--screenshot PNG]`` (the page in headless Chromium).
 Errors are one line that says what exists, and a non-zero exit code.
@@ -34,6 +36,11 @@ def _parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=helptext)
         sub.add_argument("clip")
         sub.add_argument("--quality", default="high", help=f"one of {', '.join(QUALITIES)}")
+    sub = commands.add_parser("build", help="render the stale clips at once, with live progress (what make runs)")
+    sub.add_argument("--goal", choices=["all", "clips"], default="all")
+    sub.add_argument("--quality", default="high", help=f"one of {', '.join(QUALITIES)}")
+    sub = commands.add_parser("order", help="the clips in the order their renders start: slowest first")
+    sub.add_argument("--quality", default="high", help=f"one of {', '.join(QUALITIES)}")
     sub = commands.add_parser("probe", help="print a video's codec, size, rate, duration, faststart")
     sub.add_argument("file", type=Path)
     commands.add_parser("doctor", help="list the system packages rendering needs: present or missing")
@@ -106,6 +113,14 @@ def main(argv: list[str] | None = None) -> int:
                 raise UnknownClipError(f"{video} does not exist yet: run `make {args.clip}` first")
             out = project.media / "sheets" / quality.name / f"{args.clip}.png"
             print(contact_sheet(video, out))
+        elif args.command == "build":
+            from .build import build
+
+            return build(project, project.quality(args.quality), args.goal)
+        elif args.command == "order":
+            from .progress import render_order
+
+            print("\n".join(render_order(project, project.quality(args.quality), project.clips())))
         elif args.command == "probe":
             print(probe(args.file))
         elif args.command == "doctor":

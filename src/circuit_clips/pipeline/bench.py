@@ -31,13 +31,14 @@ import av
 import numpy as np
 
 from .mp4 import frames_at, probe
+from .progress import render_order
 from .project import Project, Quality, class_name
 
 #: Set for plain Manim's renders: ``ClipScene`` then installs no engine and renders as Manim ships
 #: (``circuit_clips.engine.PLAIN_MANIM``; the pipeline knows no scene code, so not imported).
 PLAIN_MANIM = "CIRCUIT_CLIPS_PLAIN_MANIM"
 
-__all__ = ["Measured", "ClipStats", "run_measured", "psnr", "encode_limit", "make_order", "run_benchmark", "main"]
+__all__ = ["Measured", "ClipStats", "run_measured", "psnr", "encode_limit", "render_order", "run_benchmark", "main"]
 
 
 @dataclass(frozen=True)
@@ -113,24 +114,11 @@ def bench_pipeline(project: Project, clips: list[str], quality: Quality, jobs: i
         _check(measured, f"pipeline render of {clip}", logs / f"{clip}.log")
         return _stats(clip, scratch / quality.folder / f"{clip}.mp4", measured)
 
-    order = make_order(project, clips)
+    order = render_order(project, quality, clips)  # as make starts them
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=jobs) as pool:  # started in make's order, reported in ``clips``'
         done = dict(zip(order, pool.map(one, order)))
     return [done[clip] for clip in clips], time.perf_counter() - start
-
-
-def make_order(project: Project, clips: list[str]) -> list[str]:
-    """``clips`` in the order ``make -jN`` starts their renders (``make render-order``); any clip
-    make does not list (or all, without make) follows in name order."""
-    try:
-        listed = subprocess.run(
-            ["make", "--no-print-directory", "-s", "render-order"], cwd=project.root, capture_output=True, text=True
-        ).stdout.split()
-    except OSError:
-        listed = []
-    first = [clip for clip in listed if clip in clips]
-    return first + sorted(set(clips) - set(first))
 
 
 def bench_plain(project: Project, clips: list[str], quality: Quality, scratch: Path, extra: list[str] = ()) -> list[ClipStats]:

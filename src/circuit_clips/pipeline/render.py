@@ -22,6 +22,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +31,8 @@ from .manifest import MANIFEST, folder_lock, scene_text
 from .project import Project, Quality, UnknownClipError, class_name
 from .publish import PublishError, part_path, publish_clip
 from . import typeset_cache
+from .manim_runner import PROGRESS
+from .progress import STATE_DIR, Record, read_count, save_record
 
 __all__ = [
     "RenderError", "Interrupted", "SEED", "scene_classes", "check_scene_class", "clip_lock",
@@ -138,7 +141,7 @@ def render_clip(project: Project, clip: str, quality: Quality, *, manim_args: li
     except OSError as err:  # only this render's speed depends on it
         print(f"{clip}: could not reuse the typeset text in {store}: {err.strerror or err}", file=sys.stderr)
     cmd = [
-        sys.executable, "-m", "manim", "render",
+        sys.executable, "-m", "circuit_clips.pipeline.manim_runner", "render",
         "-q", quality.flag,
         "--media_dir", str(work),
         "-o", str(out),
@@ -149,8 +152,12 @@ def render_clip(project: Project, clip: str, quality: Quality, *, manim_args: li
         *manim_args,
         str(scene_file), cls,
     ]  # fmt: skip
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    progress = work / "progress"
+    progress.unlink(missing_ok=True)
+    env = {**os.environ, "PYTHONHASHSEED": "0", PROGRESS: str(progress)}
     parent = os.getpid()
+    _say(clip, "started")
+    started = time.monotonic()
     proc = subprocess.Popen(
         cmd, cwd=project.root, env=env, start_new_session=True, preexec_fn=lambda: _manim_dies_with(parent)
     )
@@ -159,6 +166,7 @@ def render_clip(project: Project, clip: str, quality: Quality, *, manim_args: li
     finally:
         if proc.returncode is None:  # interrupted while Manim runs
             _stop(proc)
+        _say(clip, "done" if proc.returncode == 0 and out.is_file() else "failed")
     if returncode < 0:
         raise RenderError(f"manim was killed by {signal.Signals(-returncode).name} while rendering {clip} ({scene_file})")
     if returncode != 0:
@@ -166,11 +174,27 @@ def render_clip(project: Project, clip: str, quality: Quality, *, manim_args: li
     if not out.is_file():
         raise RenderError(f"manim finished {clip} but wrote no video at {out}")
     unfinished.unlink()
+    plays, frames = read_count(progress) or (0, 0)
+    try:
+        save_record(project, clip, quality, Record(plays, frames, round(time.monotonic() - started, 2)))
+    except OSError as err:  # only the next render's estimate depends on it
+        print(f"{clip}: could not record its render time: {err.strerror or err}", file=sys.stderr)
     try:
         typeset_cache.collect(work, store)
     except OSError as err:  # only a later render's speed depends on it
         print(f"{clip}: could not share its typeset text in {store}: {err.strerror or err}", file=sys.stderr)
     return out
+
+
+def _say(clip: str, state: str) -> None:
+    """Tell ``build``'s progress display (if any: ``$CIRCUIT_CLIPS_STATE_DIR``) that the
+    render of ``clip`` has ``started``, is ``done`` or has ``failed``."""
+    folder = os.environ.get(STATE_DIR)
+    if folder:
+        try:
+            Path(folder, f"{clip}.state").write_text(f"{state}\n")
+        except OSError:
+            pass  # only the display depends on it
 
 
 def typeset_store(project: Project) -> Path:
