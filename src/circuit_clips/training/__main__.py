@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-
-# A model this small gains nothing from BLAS threads, and the machine's cores are shared:
-# one thread each (only takes effect before numpy is first imported, as here).
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
 
 
 def main(argv: list[str] | None = None) -> int:

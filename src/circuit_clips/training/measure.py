@@ -93,15 +93,17 @@ def measure(
     }
 
 
-def phase_change_step(log: list[dict], key: str = "loss_repeated", window: int = 4) -> int:
-    """The step where ``key`` in a training log falls fastest.
+def phase_change_step(log: list[dict], window: int = 4) -> int:
+    """The step of the phase change: where the copied chunk's loss pulls away fastest.
 
-    The middle of the ``window`` consecutive log intervals over which the loss drops most.
+    Early in training every loss falls alike (the model learns which tokens are common), so
+    this follows the gap ``loss_other - loss_repeated``, what predicting the copy gains: the
+    middle of the ``window`` consecutive log intervals over which that gap grows most.
     """
     steps = np.array([entry["step"] for entry in log])
-    loss = np.array([entry[key] for entry in log])
-    if len(loss) <= window:
-        raise ValueError(f"a training log of {len(loss)} entries is too short to find a drop in")
-    drops = loss[:-window] - loss[window:]
-    i = int(np.argmax(drops))
+    gap = np.array([entry["loss_other"] - entry["loss_repeated"] for entry in log])
+    if len(gap) <= window:
+        raise ValueError(f"a training log of {len(gap)} entries is too short to find a drop in")
+    growth = gap[window:] - gap[:-window]
+    i = int(np.argmax(growth))
     return int((steps[i] + steps[i + window]) // 2)

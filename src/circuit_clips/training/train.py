@@ -30,10 +30,10 @@ class TrainConfig:
     max_chunk: int = 16
     batch: int = 64
     steps: int = 3000
-    lr: float = 1e-3
+    lr: float = 3e-3
     warmup: int = 100
     lr_final: float = 0.1  # the learning rate decays (cosine) to this fraction of lr
-    weight_decay: float = 0.0
+    weight_decay: float = 0.1  # decoupled (AdamW), on W_Q, W_K, W_V, W_O only
     init_std: float = 0.0  # 0 means 1 / sqrt(d_model)
     seed: int = 0
     log_every: int = 25
