@@ -1,7 +1,7 @@
 """The trained model as a build product: trained on first use, cached, retrained only on change.
 
-A run lives in ``<cache dir>/<key>/`` where ``key`` hashes the training code (every ``.py``
-of this package) and the :class:`TrainConfig`; the default cache dir is
+A run lives in ``<cache dir>/<key>/`` where ``key`` hashes the training code (see
+:func:`cache_key`) and the :class:`TrainConfig`; the default cache dir is
 ``media/build/trained/`` of this checkout (``CIRCUIT_CLIPS_TRAINED_DIR`` overrides it):
 
 * ``weights.npz``: the weights under TransformerLens's keys
@@ -14,12 +14,15 @@ of this package) and the :class:`TrainConfig`; the default cache dir is
   repeats its first) whose attention patterns they are.
 
 A run is written into a temporary folder and renamed into place, so an interrupted training
-never leaves half a cache; ``latest.json`` (written the same way) names the newest run and is
+never leaves half a cache; while one process trains, another asking for the same run waits
+for it (a lock file ``.<key>.lock``) and then loads it; ``latest.json`` (written the same way) names the newest run and is
 what ``make trained-model`` builds.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -47,6 +50,10 @@ __all__ = [
 INDUCTION_CONFIG = TrainConfig()
 
 CACHE_ENV = "CIRCUIT_CLIPS_TRAINED_DIR"
+#: The layout of a cached run (files and their fields): change it when that layout changes.
+CACHE_FORMAT = 1
+#: The modules whose code decides what a run holds; the cache key hashes them.
+KEYED_SOURCES = ("core.py", "data.py", "train.py", "measure.py")
 MODEL_NAME = "trained two-layer attn-only"
 
 
@@ -73,11 +80,18 @@ def default_cache_dir() -> Path:
 
 
 def cache_key(config: TrainConfig) -> str:
-    """A hash of the training code (this package's ``.py`` files) and the settings."""
+    """A hash of the code that makes a run's content and of the settings.
+
+    That code is ``core.py``, ``data.py``, ``train.py`` (the weights, the log, the
+    snapshots) and ``measure.py`` (the figures in ``log.json``); ``CACHE_FORMAT`` stands for
+    the layout of the files this module writes, and changes with it.
+    """
     digest = hashlib.sha256()
+    digest.update(f"{CACHE_FORMAT}\0".encode())
     digest.update(json.dumps(config.to_dict(), sort_keys=True).encode())
-    for source in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
+    for name in KEYED_SOURCES:
+        source = Path(__file__).with_name(name)
+        digest.update(name.encode() + b"\0" + source.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 
@@ -98,7 +112,9 @@ def load_or_train(
     key = cache_key(config)
     path = cache_dir / key
     if not (path / "log.json").is_file():
-        _train_into(config, cache_dir, key, progress)
+        with _locked(cache_dir / f".{key}.lock"):  # a second process waits, then loads
+            if not (path / "log.json").is_file():
+                _train_into(config, cache_dir, key, progress)
     _write_atomically(cache_dir / "latest.json", json.dumps({"key": key, "path": str(path)}) + "\n")
     return _load(path, config)
 
@@ -129,6 +145,17 @@ def _train_into(config: TrainConfig, cache_dir: Path, key: str, progress) -> Non
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _write_atomically(path: Path, text: str) -> None:
