@@ -174,8 +174,9 @@ class AttnOnlyTransformer:
         ``W_K``, ``W_V`` ``[n_heads, d_model, d_head]`` and ``W_O`` ``[n_heads, d_head,
         d_model]``, ``unembed.W_U``; and, because this model has none, zero biases
         ``blocks.{l}.attn.b_Q/b_K/b_V`` ``[n_heads, d_head]``, ``b_O`` ``[d_model]`` and
-        ``unembed.b_U`` ``[d_vocab]``, so that a TransformerLens attention-only model
-        (``attn_only=True, normalization_type=None``) loads it as it is.
+        ``unembed.b_U`` ``[d_vocab]``: every parameter of a TransformerLens attention-only
+        model (``attn_only=True, normalization_type=None``), without its attention buffers
+        ``mask`` and ``IGNORE``.
         ``np.savez(path, **model.state_dict())`` writes it to a file.
         """
         out = {"embed.W_E": self.W_E.copy(), "pos_embed.W_pos": self.W_pos.copy()}
