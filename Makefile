@@ -110,6 +110,16 @@ TEST_JOBS ?= auto
 test: $(TEST_SETUP)
 	$(PY) -m pytest -n $(TEST_JOBS) --dist worksteal
 
+# The trained two-layer model (clip trained_model): trained on first use (about a minute), then
+# cached under media/build/trained/ by a hash of the training code and settings. One BLAS
+# thread: the matrices are small and the cores shared.
+TRAINED := media/build/trained/latest.json
+$(TRAINED): $(wildcard src/circuit_clips/training/*.py) | $(RENDER_SETUP)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m circuit_clips.training --quiet
+.PHONY: trained-model
+trained-model: $(TRAINED)
+$(OUT)/trained_model.mp4: $(TRAINED)
+
 # Every clip from a clean scratch folder, beside plain Manim; report in media/bench/ (BENCH_ARGS=--help).
 .PHONY: bench
 bench: | $(RENDER_SETUP)
@@ -132,6 +142,7 @@ help:
 	@echo "make preview        all of the above at 480p15 into media/preview/ (or QUALITY=low make NAME)"
 	@echo "make sheet-NAME     contact sheet of a clip: media/sheets/<quality>/NAME.png"
 	@echo "make sheets         contact sheets of every clip"
+	@echo "make trained-model  train the two-layer model clip trained_model shows (cached in media/build/trained/)"
 	@echo "make test           run the test suite, one process per core (installs Chromium and the test tools first)"
 	@echo "make setup          only install what rendering needs"
 	@echo "make bench          time every clip from clean beside plain Manim: media/bench/report-<quality>.json"

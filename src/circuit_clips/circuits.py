@@ -10,7 +10,7 @@ read the other way round).
 * Full circuits over the vocabulary: :func:`full_qk_circuit`,
   :func:`full_ov_circuit`; copying: :func:`ov_eigenvalues`, :func:`copying_score`.
 * How heads in different layers talk: :func:`virtual_weights`,
-  :func:`composition_score`.
+  :func:`composition_score` and its random baseline :func:`random_composition_score`.
 * Path expansion of the logits: :func:`path_expansion`.
 * The paper's orientation (column vectors), for drawing: :func:`paper_weight`,
   :func:`paper_ov_matrix`, :func:`paper_full_ov_circuit`, :func:`paper_virtual_weights`.
@@ -42,6 +42,7 @@ __all__ = [
     "paper_weight",
     "path_expansion",
     "qk_matrix",
+    "random_composition_score",
     "rank",
     "softmax",
     "virtual_weights",
@@ -201,12 +202,42 @@ def composition_score(
     ov1 = ov_matrix(model, writer_layer, writer_head)
     if kind == "V":
         second = ov_matrix(model, reader_layer, reader_head)
-        product = ov1 @ second
     else:
         second = qk_matrix(model, reader_layer, reader_head)
-        product = ov1 @ second if kind == "Q" else second @ ov1.T
+    return _composition(ov1, second, kind)
+
+
+def _composition(ov1: FloatArray, second: FloatArray, kind: str) -> float:
+    """The score of :func:`composition_score` from the writer's OV matrix and the reader's
+    QK (``kind`` Q or K) or OV (``kind`` V) matrix, row convention."""
+    if kind == "V" or kind == "Q":
+        product = ov1 @ second
+    else:
+        product = second @ ov1.T
     denom = np.linalg.norm(ov1) * np.linalg.norm(second)
     return float(np.linalg.norm(product) / denom) if denom > 0 else 0.0
+
+
+def random_composition_score(
+    d_model: int, d_head: int, kind: str = "K", n_samples: int = 1000, seed: int = 0
+) -> float:
+    """The baseline for :func:`composition_score`: its mean over random heads of these sizes.
+
+    Each sample draws ``W_Q, W_K, W_V`` ``[d_model, d_head]`` and ``W_O`` ``[d_head,
+    d_model]`` for a writer and a reader from independent standard Gaussians (the score does
+    not depend on their scale) and scores them as :func:`composition_score` does. A trained
+    pair scoring well above this composes more than chance alignment would.
+    """
+    if kind not in COMPOSITION_KINDS:
+        raise ValueError(f"kind must be one of {COMPOSITION_KINDS}, got {kind!r}")
+    rng = np.random.default_rng(seed)
+    scores = []
+    for _ in range(n_samples):
+        w = rng.standard_normal((6, d_model, d_head))
+        ov1 = w[0] @ w[1].T  # W_V W_O, with W_O = w[1]^T
+        second = w[2] @ w[3].T if kind != "V" else w[4] @ w[5].T
+        scores.append(_composition(ov1, second, kind))
+    return float(np.mean(scores))
 
 
 # ------------------------------------------------------- path expansion

@@ -17,6 +17,8 @@ One forward pass on a single sequence (no batch dimension)::
 
 ``run_with_cache`` also returns every intermediate activation under its
 TransformerLens hook name (see :meth:`AttnOnlyTransformer.run_with_cache`).
+Weights go in and out under TransformerLens's state-dict keys
+(:meth:`AttnOnlyTransformer.state_dict`, :meth:`AttnOnlyTransformer.from_state_dict`).
 
 This module never imports manim: it is the numeric ground truth that the
 clips draw.
@@ -25,6 +27,8 @@ clips draw.
 from __future__ import annotations
 
 import math
+import os
+import re
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 
@@ -162,6 +166,151 @@ class AttnOnlyTransformer:
             f"d_vocab={self.d_vocab}, n_ctx={self.n_ctx})"
         )
 
+    # ------------------------------------------------------------- state dict
+    def state_dict(self) -> dict[str, FloatArray]:
+        """The weights under TransformerLens's state-dict keys, as writable float64 copies.
+
+        ``embed.W_E``, ``pos_embed.W_pos``, per layer ``l`` ``blocks.{l}.attn.W_Q``,
+        ``W_K``, ``W_V`` ``[n_heads, d_model, d_head]`` and ``W_O`` ``[n_heads, d_head,
+        d_model]``, ``unembed.W_U``; and, because this model has none, zero biases
+        ``blocks.{l}.attn.b_Q/b_K/b_V`` ``[n_heads, d_head]``, ``b_O`` ``[d_model]`` and
+        ``unembed.b_U`` ``[d_vocab]``: every parameter of a TransformerLens attention-only
+        model (``attn_only=True, normalization_type=None``), without its attention buffers
+        ``mask`` and ``IGNORE``.
+        ``np.savez(path, **model.state_dict())`` writes it to a file.
+        """
+        out = {"embed.W_E": self.W_E.copy(), "pos_embed.W_pos": self.W_pos.copy()}
+        for layer in range(self.n_layers):
+            pre = f"blocks.{layer}.attn"
+            for name in ("W_Q", "W_K", "W_V", "W_O"):
+                out[f"{pre}.{name}"] = getattr(self, name)[layer].copy()
+            for name in ("b_Q", "b_K", "b_V"):
+                out[f"{pre}.{name}"] = np.zeros((self.n_heads, self.d_head))
+            out[f"{pre}.b_O"] = np.zeros(self.d_model)
+        out["unembed.W_U"] = self.W_U.copy()
+        out["unembed.b_U"] = np.zeros(self.d_vocab)
+        return out
+
+    @classmethod
+    def from_state_dict(
+        cls,
+        state: Mapping[str, ArrayLike] | str | os.PathLike,
+        *,
+        vocab: Sequence[str] | None = None,
+        attn_scale: float | None = None,
+        name: str = "attn-only transformer",
+        subspaces: Mapping[str, slice] | None = None,
+    ) -> "AttnOnlyTransformer":
+        """A model from TransformerLens-named weights: a mapping of arrays or an ``.npz`` path.
+
+        Keys: ``embed.W_E``, ``pos_embed.W_pos``, ``unembed.W_U`` and, for each layer ``l``
+        from 0, ``blocks.{l}.attn.W_Q``, ``W_K``, ``W_V``, ``W_O`` with TransformerLens's
+        per-layer shapes (see :meth:`state_dict`). Accepted and checked but not used:
+        biases ``blocks.{l}.attn.b_Q/b_K/b_V/b_O`` and ``unembed.b_U``, which must be zero
+        (this model, like the paper's, has no biases: nonzero ones are refused rather than
+        silently dropped), and TransformerLens's attention buffers ``blocks.{l}.attn.mask``
+        (must be the causal mask) and ``blocks.{l}.attn.IGNORE``. From TransformerLens::
+
+            np.savez("model.npz", **{k: v.cpu().numpy() for k, v in tl_model.state_dict().items()})
+
+        TransformerLens divides attention scores by ``sqrt(d_head)`` (this class's default)
+        unless its config says ``use_attn_scale=False`` (then pass ``attn_scale=1.0``).
+
+        Raises
+        ------
+        ValueError
+            One line naming the offending key: a LayerNorm (``ln*``) or MLP (``mlp``) key,
+            an unknown key, a missing key, a wrong shape, a nonzero bias, a non-causal mask.
+        """
+        if isinstance(state, (str, os.PathLike)):
+            state = _load_npz(state)
+        arrays = {str(key): np.asarray(value) for key, value in state.items()}
+        weights: dict[str, np.ndarray] = {}
+        layers: dict[int, dict[str, np.ndarray]] = {}
+        for key, value in arrays.items():
+            match = _BLOCK_KEY.fullmatch(key)
+            if key in _GLOBAL_KEYS:
+                weights[key] = value
+            elif match and match["part"] == "attn" and match["name"] in _ATTN_NAMES:
+                layers.setdefault(int(match["layer"]), {})[match["name"]] = value
+            elif _is_layernorm_key(key, match):
+                raise ValueError(
+                    f"state dict key {key!r} is a LayerNorm weight, but this model has no "
+                    "LayerNorm; export a model built with normalization_type=None"
+                )
+            elif match and match["part"] == "mlp":
+                raise ValueError(
+                    f"state dict key {key!r} is an MLP weight, but this model is attention-only; "
+                    "export a model built with attn_only=True"
+                )
+            else:
+                raise ValueError(
+                    f"state dict key {key!r} is not a weight of an attention-only transformer; "
+                    f"expected {', '.join(_GLOBAL_KEYS)} and blocks.{{l}}.attn.{{{','.join(_ATTN_NAMES)}}}"
+                )
+        for key in ("embed.W_E", "pos_embed.W_pos", "unembed.W_U"):
+            if key not in weights:
+                raise ValueError(f"state dict is missing the key {key!r}")
+        if sorted(layers) != list(range(len(layers))):
+            missing = min(set(range(max(layers) + 1)) - set(layers))
+            raise ValueError(
+                f"state dict is missing the key 'blocks.{missing}.attn.W_Q' "
+                f"(it has weights for layers {sorted(layers)}; layers are numbered from 0)"
+            )
+        for layer, block in sorted(layers.items()):
+            for part in ("W_Q", "W_K", "W_V", "W_O"):
+                if part not in block:
+                    raise ValueError(f"state dict is missing the key 'blocks.{layer}.attn.{part}'")
+
+        W_E = _keyed(weights, "embed.W_E", ndim=2, axes="[d_vocab, d_model]")
+        d_vocab, d_model = W_E.shape
+        W_pos = _keyed(weights, "pos_embed.W_pos", ndim=2, axes="[n_ctx, d_model]")
+        n_ctx = W_pos.shape[0]
+        _check_keyed(W_pos, "pos_embed.W_pos", (n_ctx, d_model), "[n_ctx, d_model]")
+        W_U = _keyed(weights, "unembed.W_U", ndim=2, axes="[d_model, d_vocab]")
+        _check_keyed(W_U, "unembed.W_U", (d_model, d_vocab), "[d_model, d_vocab]")
+        if "unembed.b_U" in weights:
+            _check_zero_bias(weights, "unembed.b_U", (d_vocab,), "[d_vocab]")
+        if not layers:
+            return cls(W_E, W_pos, W_U, vocab=vocab, attn_scale=attn_scale, name=name,
+                       subspaces=subspaces)
+
+        first = _keyed(layers[0], "W_Q", ndim=3, axes="[n_heads, d_model, d_head]",
+                       key="blocks.0.attn.W_Q")
+        n_heads, d_head = first.shape[0], first.shape[2]
+        shapes = {
+            "W_Q": ((n_heads, d_model, d_head), "[n_heads, d_model, d_head]"),
+            "W_K": ((n_heads, d_model, d_head), "[n_heads, d_model, d_head]"),
+            "W_V": ((n_heads, d_model, d_head), "[n_heads, d_model, d_head]"),
+            "W_O": ((n_heads, d_head, d_model), "[n_heads, d_head, d_model]"),
+            "b_Q": ((n_heads, d_head), "[n_heads, d_head]"),
+            "b_K": ((n_heads, d_head), "[n_heads, d_head]"),
+            "b_V": ((n_heads, d_head), "[n_heads, d_head]"),
+            "b_O": ((d_model,), "[d_model]"),
+        }
+        stacked: dict[str, list[np.ndarray]] = {part: [] for part in ("W_Q", "W_K", "W_V", "W_O")}
+        for layer, block in sorted(layers.items()):
+            for part, value in block.items():
+                key = f"blocks.{layer}.attn.{part}"
+                if part in stacked:
+                    shape, axes = shapes[part]
+                    array = _keyed(block, part, ndim=len(shape), axes=axes, key=key)
+                    _check_keyed(array, key, shape, axes)
+                    stacked[part].append(array)
+                elif part in shapes:
+                    _check_zero_bias(block, part, *shapes[part], key=key)
+                elif part == "mask":
+                    causal = np.tril(np.ones((n_ctx, n_ctx), dtype=bool))
+                    if value.shape != causal.shape or not np.array_equal(value.astype(bool), causal):
+                        raise ValueError(
+                            f"state dict key {key!r} is not the causal mask of n_ctx={n_ctx} "
+                            "(lower triangle of ones); this model only attends causally"
+                        )
+        return cls(
+            W_E, W_pos, W_U, *(np.stack(stacked[part]) for part in ("W_Q", "W_K", "W_V", "W_O")),
+            vocab=vocab, attn_scale=attn_scale, name=name, subspaces=subspaces,
+        )
+
     # ------------------------------------------------------------------ tokens
     def to_tokens(self, str_tokens: Sequence[str] | str) -> IntArray:
         """Token ids of a list of token strings (a string is split on whitespace).
@@ -282,6 +431,69 @@ class AttnOnlyTransformer:
 
 
 # ---------------------------------------------------------------- helpers
+#: State-dict keys outside the blocks, and the attention keys of a block (TransformerLens names).
+_GLOBAL_KEYS = ("embed.W_E", "pos_embed.W_pos", "unembed.W_U", "unembed.b_U")
+_ATTN_NAMES = ("W_Q", "W_K", "W_V", "W_O", "b_Q", "b_K", "b_V", "b_O", "mask", "IGNORE")
+_BLOCK_KEY = re.compile(r"blocks\.(?P<layer>\d+)\.(?P<part>[A-Za-z0-9_]+)\.(?P<name>.+)")
+
+
+def _is_layernorm_key(key: str, match: re.Match | None) -> bool:
+    """``ln_final.w``, ``blocks.0.ln1.b``, ``blocks.0.ln2.w``, ...: TransformerLens's LayerNorms."""
+    part = match["part"] if match else key.split(".", 1)[0]
+    return part.startswith("ln")
+
+
+def _load_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+    except FileNotFoundError:
+        raise ValueError(f"no state dict file at {os.fspath(path)!r}; give the path of an .npz") from None
+    except (OSError, ValueError) as err:
+        raise ValueError(
+            f"cannot read {os.fspath(path)!r} as an .npz of arrays ({err}); "
+            "write one with np.savez(path, **state_dict)"
+        ) from None
+
+
+def _keyed(
+    arrays: Mapping[str, np.ndarray], name: str, ndim: int, axes: str, key: str | None = None
+) -> FloatArray:
+    """``arrays[name]`` as float64, checked to have ``ndim`` axes and finite values."""
+    key = key or name
+    value = arrays[name]
+    if value.dtype.kind not in "fiub":
+        raise ValueError(f"state dict key {key!r} holds {value.dtype} values, not numbers")
+    if value.ndim != ndim:
+        raise ValueError(f"state dict key {key!r} has shape {value.shape}, expected {axes}")
+    out = value.astype(np.float64)
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"state dict key {key!r} contains NaN or infinite values")
+    return out
+
+
+def _check_keyed(array: np.ndarray, key: str, expected: tuple[int, ...], axes: str) -> None:
+    if array.shape != expected:
+        raise ValueError(
+            f"state dict key {key!r} has shape {array.shape}, expected {axes} = {expected} "
+            "(sizes read off embed.W_E, pos_embed.W_pos and blocks.0.attn.W_Q)"
+        )
+
+
+def _check_zero_bias(
+    arrays: Mapping[str, np.ndarray], name: str, shape: tuple[int, ...], axes: str,
+    key: str | None = None,
+) -> None:
+    key = key or name
+    bias = _keyed(arrays, name, ndim=len(shape), axes=axes, key=key)
+    _check_keyed(bias, key, shape, axes)
+    if np.any(bias != 0):
+        raise ValueError(
+            f"state dict key {key!r} holds nonzero biases (largest |b| = {np.abs(bias).max():.3g}), "
+            "but this model has no biases; train the model with its biases fixed at zero"
+        )
+
+
 def _softmax(scores: FloatArray) -> FloatArray:
     """Softmax over the last axis; rows are never fully masked (the diagonal is kept)."""
     shifted = scores - scores.max(axis=-1, keepdims=True)
