@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from circuit_clips.toy_models import (
+    BOS_TOKEN,
+    INDUCTION_VOCAB,
     OTHER_TOKEN,
     RUNNING_EXAMPLE,
     bigram_log_probs,
@@ -90,6 +92,146 @@ def test_induction_key_reads_previous_token_not_token():
     assert np.all(W_K[model.subspaces["token"]] == 0)
     assert np.all(W_K[model.subspaces["output"]] == 0)
     assert np.any(W_K[model.subspaces["previous token"]] != 0)
+
+
+# ------------------------------------------ induction with a BOS token
+GAIN = 10.0  # the documented score of a match and logit of a full write (set here, not imported)
+
+
+def _softmax_rows(scores):
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def expected_induction(words, bos):
+    """The induction model's patterns and logits, worked out from its design alone.
+
+    Layer 0: position i >= 1 scores position i-1 at GAIN, every other earlier
+    position 0; it writes the attended tokens' one-hots (BOS writes nothing).
+    Layer 1, with BOS: a key whose previous-token slot holds the query's token
+    scores +GAIN, the BOS key 0, any other key -GAIN; without BOS: the match
+    scores +GAIN, position 0 gets -GAIN on top, others 0. Its write is GAIN
+    times the attended tokens' one-hots (BOS writes nothing).
+    """
+    names = [BOS_TOKEN, *INDUCTION_VOCAB] if bos else list(INDUCTION_VOCAB)
+    seq = [BOS_TOKEN, *words] if bos else list(words)
+    n, v = len(seq), len(names)
+    onehot = np.zeros((n, v))
+    for i, w in enumerate(seq):
+        if w != BOS_TOKEN:
+            onehot[i, names.index(w)] = 1.0
+    causal = np.tril(np.ones((n, n), dtype=bool))
+    s0 = np.where(causal, 0.0, -np.inf)
+    for i in range(1, n):
+        s0[i, i - 1] = GAIN
+    A0 = _softmax_rows(s0)
+    prev = A0 @ onehot  # the previous-token slot
+    s1 = np.full((n, n), -np.inf)
+    for i in range(n):
+        a = names.index(seq[i])
+        for j in range(i + 1):
+            if bos:
+                s1[i, j] = 2 * GAIN * prev[j, a] * (seq[i] != BOS_TOKEN) - GAIN * (seq[j] != BOS_TOKEN)
+            else:
+                s1[i, j] = GAIN * prev[j, a] - GAIN * (j == 0)
+    A1 = _softmax_rows(s1)
+    return A0, A1, GAIN * A1 @ onehot, seq
+
+
+def random_word_sequences(n_words_max, count, seed):
+    """Random sequences of the induction vocabulary's words, repeats allowed."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        n = int(rng.integers(1, n_words_max + 1))
+        # a small alphabet per sequence makes repeats (matches) common, a large one rare
+        alphabet = rng.permutation(INDUCTION_VOCAB)[: rng.integers(2, len(INDUCTION_VOCAB) + 1)]
+        yield list(rng.choice(alphabet, size=n))
+
+
+def test_bos_model_vocabulary_and_tokens():
+    model = induction_model(bos=True)
+    assert model.vocab == [BOS_TOKEN, *INDUCTION_VOCAB] and model.bos_token == BOS_TOKEN
+    assert model.to_str_tokens(model.to_tokens(RUNNING_EXAMPLE)) == [BOS_TOKEN, *RUNNING_EXAMPLE]
+    assert induction_model().bos_token is None  # the default is still the first edition's
+    assert BOS_TOKEN not in induction_model().vocab
+    # BOS carries no value in either head.
+    bos_row = model.W_E[0]
+    for layer in range(2):
+        assert not (bos_row @ model.W_V[layer, 0]).any()
+
+
+def test_bos_running_example_predicts_urs():
+    model = induction_model(bos=True)
+    tokens = model.to_tokens(RUNNING_EXAMPLE)
+    logits, cache = model.run_with_cache(tokens)
+    urs = model.vocab.index("urs")
+    assert model.vocab[int(logits[-1].argmax())] == "urs" and logits[-1, urs] > 9.9
+    pattern = cache["blocks.1.attn.hook_pattern"][0]
+    assert pattern[-1, 3] > 0.999  # "urs" sits at position 3 behind BOS
+    # "Mr", "D", "urs", "ley", "said" have nothing earlier to find: they rest on BOS.
+    assert np.all(pattern[1:6, 0] > 0.999)
+    assert np.abs(logits[:6]).max() < 0.01 * GAIN
+
+
+def test_bos_previous_token_head():
+    model = induction_model(bos=True)
+    for words in random_word_sequences(model.n_ctx - 1, 200, seed=3):
+        tokens = model.to_tokens(words)
+        _, cache = model.run_with_cache(tokens)
+        pattern = cache["blocks.0.attn.hook_pattern"][0]
+        n = len(tokens)
+        assert pattern[0, 0] == 1.0  # BOS can only see itself
+        assert np.all(pattern[np.arange(1, n), np.arange(n - 1)] > 0.999)  # position 1 reads BOS
+        written = cache["blocks.0.attn.hook_result"][:, 0, model.subspaces["previous token"]]
+        assert np.abs(written[:2]).max() < 1e-3  # at BOS and at position 1: (nearly) nothing
+        # from position 2 on: the previous word, by name
+        assert [model.vocab[k] for k in written[2:].argmax(axis=1)] == list(words[:-1])
+
+
+@pytest.mark.parametrize("bos", [True, False])
+@pytest.mark.parametrize("n_ctx", [2, 3, 4, 5, 6, 7, 8, 12, 16])
+def test_induction_model_matches_its_design_for_every_context_length(n_ctx, bos):
+    model = induction_model(n_ctx=n_ctx, bos=bos)
+    assert model.n_ctx == n_ctx
+    max_words = n_ctx - 1 if bos else n_ctx
+    for words in random_word_sequences(max_words, 60, seed=n_ctx):
+        A0, A1, logits, seq = expected_induction(words, bos)
+        got_logits, cache = model.run_with_cache(model.to_tokens(words))
+        assert model.to_str_tokens(model.to_tokens(words)) == seq
+        np.testing.assert_allclose(cache["blocks.0.attn.hook_pattern"][0], A0, atol=1e-9)
+        np.testing.assert_allclose(cache["blocks.1.attn.hook_pattern"][0], A1, atol=1e-9)
+        np.testing.assert_allclose(got_logits, logits, atol=1e-9)
+
+
+@pytest.mark.parametrize("n_ctx", [1, 0, -3])
+def test_induction_model_rejects_a_context_without_a_previous_position(n_ctx):
+    with pytest.raises(ValueError, match=r"n_ctx must be an integer of at least 2"):
+        induction_model(n_ctx=n_ctx, bos=True)
+
+
+def test_bos_induction_head_with_and_without_an_earlier_match():
+    """By hand: after an earlier copy of the current word, fetch the word that followed it;
+    with no earlier copy, rest on BOS and write (nearly) nothing."""
+    model = induction_model(bos=True)
+    seen = {"unique match": 0, "no match": 0}
+    for words in random_word_sequences(model.n_ctx - 1, 400, seed=4):
+        logits, cache = model.run_with_cache(model.to_tokens(words))
+        pattern = cache["blocks.1.attn.hook_pattern"][0]
+        for i, word in enumerate(words):
+            # earlier copies of `word` that have a successor at or before position i
+            follows = [k + 1 for k in range(i) if words[k] == word]
+            pos = i + 1  # BOS shifts everything by one
+            if not follows:
+                seen["no match"] += 1
+                assert pattern[pos, 0] > 0.999, (words, i)
+                assert np.abs(logits[pos]).max() < 0.01 * GAIN, (words, i)
+            elif len(follows) == 1:
+                seen["unique match"] += 1
+                target = follows[0] + 1
+                assert pattern[pos, target] > 0.999, (words, i)
+                assert model.vocab[int(logits[pos].argmax())] == words[follows[0]]
+                assert logits[pos].max() > 0.99 * GAIN
+    assert min(seen.values()) > 300
 
 
 # ------------------------------------------------------------- skip-trigram

@@ -1,7 +1,9 @@
 """Hand-built toy models whose circuits are exactly the ones the clips explain.
 
 * :func:`induction_model` - two layers, one head each: a previous-token head
-  and an induction head (K-composition). ``Mr D urs ley said Mr D -> urs``.
+  and an induction head (K-composition). ``Mr D urs ley said Mr D -> urs``;
+  with ``bos=True`` a beginning-of-sequence token where heads with nothing
+  to find rest.
 * :func:`skip_trigram_model` - one layer: a skip-trigram head
   (``keep ... in -> mind`` and, unavoidably, ``keep ... in -> bay``) and a
   copying head.
@@ -26,6 +28,7 @@ from circuit_clips.model import AttnOnlyTransformer
 
 __all__ = [
     "ATTN_GAIN",
+    "BOS_TOKEN",
     "INDUCTION_VOCAB",
     "LOGIT_GAIN",
     "OTHER_TOKEN",
@@ -45,6 +48,8 @@ ATTN_GAIN = 10.0
 #: Logit of a token that a head fully writes into the ``output`` subspace.
 LOGIT_GAIN = 10.0
 
+#: The beginning-of-sequence token of ``induction_model(bos=True)`` (TransformerLens's name).
+BOS_TOKEN = "<bos>"
 INDUCTION_VOCAB = ["Mr", "D", "urs", "ley", "said", "the", "cat", "sat"]
 #: The running example of the clips: the model predicts ``urs`` after the last ``D``.
 RUNNING_EXAMPLE = ["Mr", "D", "urs", "ley", "said", "Mr", "D"]
@@ -61,11 +66,14 @@ def _qk_factor(d_head: int) -> float:
 
 
 # ---------------------------------------------------------------- induction
-def induction_model(n_ctx: int = 12) -> AttnOnlyTransformer:
+def induction_model(n_ctx: int = 12, bos: bool = False) -> AttnOnlyTransformer:
     """Two layers, one head each: a previous-token head, then an induction head.
 
-    The residual stream (``d_model = 3 * d_vocab + n_ctx = 36`` by default)
-    is split into labelled subspaces, in this order:
+    The default ``bos=False`` is the first edition's model, which today's
+    clips draw; the second-edition clips switch to ``bos=True``.
+
+    The residual stream (``d_model = 3 * d_vocab + n_ctx``: 36 by default,
+    39 with ``bos``) is split into labelled subspaces, in this order:
 
     ============== ============ ==========================================
     name           size         content
@@ -76,43 +84,70 @@ def induction_model(n_ctx: int = 12) -> AttnOnlyTransformer:
     output         d_vocab (8)  written by layer 1 head 0, read by ``W_U``
     ============== ============ ==========================================
 
-    ``d_head = n_ctx`` (the shift of positions needs rank ``n_ctx - 1``).
+    ``d_head = max(n_ctx, d_vocab)`` (``max(n_ctx, d_vocab + 1)`` with
+    ``bos``): the shift of positions needs ``n_ctx - 1`` dimensions, the
+    match of tokens ``d_vocab`` (and the rest on BOS one more).
 
     * Layer 0 head 0, previous-token head. QK reads ``position``: the query
-      of position ``i`` matches the key of position ``i - 1``. OV copies
-      ``token`` into ``previous token``. Position 0 has nothing before it and
-      attends to itself.
+      of position ``i`` matches the key of position ``i - 1`` (score
+      :data:`ATTN_GAIN`). OV copies ``token`` into ``previous token``.
+      Position 0 has nothing before it and attends to itself.
     * Layer 1 head 0, induction head. The query reads ``token`` (current
       token A); the key reads ``previous token`` (K-composition), so it
-      attends to the position just after an earlier A. Because position 0's
-      ``previous token`` holds its own token, the key also reads position 0's
-      one-hot with a negative weight ("nothing came before me") so that
-      position 0 never looks like a match. OV copies the attended ``token``
-      (B) into ``output``; ``W_U`` reads ``output``, so ``[A][B] ... [A]``
-      predicts ``[B]``.
+      attends to the position just after an earlier A. OV copies the
+      attended ``token`` (B) into ``output``; ``W_U`` reads ``output``, so
+      ``[A][B] ... [A]`` predicts ``[B]``.
+
+    Without ``bos`` (vocabulary :data:`INDUCTION_VOCAB`): position 0's
+    ``previous token`` holds its own token, so the key also reads position
+    0's one-hot with a negative weight ("nothing came before me") so that
+    position 0 never looks like a match. A query with no earlier match
+    spreads its attention over the earlier positions and writes their mix
+    (mostly the current token).
+
+    With ``bos`` (vocabulary ``["<bos>"] + INDUCTION_VOCAB``, ``to_tokens``
+    prepends :data:`BOS_TOKEN` at position 0, as TransformerLens does), the
+    paper's behaviour: BOS carries no value in either head (its ``W_V`` rows
+    are zero), so the previous-token head at position 1 (and at BOS itself)
+    reads BOS and writes nothing. The induction head scores a matching key
+    ``+ATTN_GAIN``, the BOS key 0 and every other key ``-ATTN_GAIN``: with
+    an earlier match it attends there (weight > 0.999); with none it rests
+    on BOS (weight > 0.999) and writes (nearly) nothing, so the model
+    predicts no particular token (every logit below ``0.01 * LOGIT_GAIN``).
 
     The direct path (``W_E W_U``) is zero: every prediction comes from the heads.
 
     Parameters
     ----------
     n_ctx : int
-        Context length (and size of the ``position`` subspace), at least 2.
+        Context length (and size of the ``position`` subspace), at least 2
+        (a previous token needs a position before it); BOS takes position 0.
+    bos : bool
+        Add the beginning-of-sequence token (default ``False`` for now).
 
     Returns
     -------
     AttnOnlyTransformer
-        Vocabulary :data:`INDUCTION_VOCAB`, ``attn_scale = sqrt(d_head)``.
+        ``attn_scale = sqrt(d_head)``; ``bos_token`` is :data:`BOS_TOKEN`
+        with ``bos``, else ``None``.
     """
-    if n_ctx < 2:
-        raise ValueError(f"n_ctx must be at least 2, got {n_ctx}")
-    vocab = INDUCTION_VOCAB
+    if not isinstance(n_ctx, int) or n_ctx < 2:
+        raise ValueError(
+            f"n_ctx must be an integer of at least 2 (a previous token needs a "
+            f"position before it), got {n_ctx!r}"
+        )
+    vocab = [BOS_TOKEN, *INDUCTION_VOCAB] if bos else INDUCTION_VOCAB
     n_vocab = len(vocab)
     subspaces = _blocks([("token", n_vocab), ("position", n_ctx),
                          ("previous token", n_vocab), ("output", n_vocab)])
     tok, pos, prev, out = subspaces.values()
-    d_model, d_head = out.stop, n_ctx
+    d_model, d_head = out.stop, max(n_ctx, n_vocab + 1 if bos else n_vocab)
     g = _qk_factor(d_head)
     eye = np.eye(n_vocab)
+    is_word = np.ones(n_vocab)  # every token but BOS carries a value
+    if bos:
+        is_word[0] = 0.0
+    value = np.diag(is_word)
 
     W_E = np.zeros((n_vocab, d_model))
     W_E[:, tok] = eye
@@ -127,18 +162,29 @@ def induction_model(n_ctx: int = 12) -> AttnOnlyTransformer:
     for i in range(1, n_ctx):
         W_Q[0, 0, pos.start + i, i - 1] = g
         W_K[0, 0, pos.start + i - 1, i - 1] = g
-    W_V[0, 0, tok, :n_vocab] = eye
+    W_V[0, 0, tok, :n_vocab] = value
     W_O[0, 0, :n_vocab, prev] = eye
-    # Layer 1: query = current token, key = previous token (minus a flag at position 0).
-    W_Q[1, 0, tok, :n_vocab] = g * eye
-    W_K[1, 0, prev, :n_vocab] = g * eye
-    W_K[1, 0, pos.start, :n_vocab] = -g
-    W_V[1, 0, tok, :n_vocab] = eye
+    # Layer 1: query = current token, key = previous token.
+    if bos:
+        # A match scores 2 * ATTN_GAIN on the token dims; head dim n_vocab adds
+        # -ATTN_GAIN for every key but BOS (the query's 1 there comes from its
+        # position one-hot, which every position has).
+        W_Q[1, 0, tok, :n_vocab] = 2 * g * value
+        W_K[1, 0, prev, :n_vocab] = g * eye
+        W_Q[1, 0, pos, n_vocab] = g
+        W_K[1, 0, tok, n_vocab] = -g * is_word
+    else:
+        # Minus a flag at position 0.
+        W_Q[1, 0, tok, :n_vocab] = g * eye
+        W_K[1, 0, prev, :n_vocab] = g * eye
+        W_K[1, 0, pos.start, :n_vocab] = -g
+    W_V[1, 0, tok, :n_vocab] = value
     W_O[1, 0, :n_vocab, out] = eye
 
     return AttnOnlyTransformer(
         W_E, W_pos, W_U, W_Q, W_K, W_V, W_O,
         vocab=vocab, name="induction", subspaces=subspaces,
+        bos_token=BOS_TOKEN if bos else None,
     )
 
 
