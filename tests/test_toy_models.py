@@ -266,6 +266,51 @@ def test_skip_trigram_attends_to_keep_and_raises_both_outputs(dest):
         assert logits[-1, mind] == pytest.approx(logits[-1, bay])
 
 
+SKIP_FILLERS = ["in", "at", "mind", "bay", "it", "them", "this"]  # every token but "keep"
+
+
+def skip_trigram_cases():
+    """``keep``, then ``gap`` copies of one filler, then ``in``/``at``; with and without a lead-in."""
+    for dest in ("in", "at"):
+        for filler in SKIP_FILLERS:
+            for gap in (0, 1, 3, 6):
+                for lead in ([], ["this", "them"], ["mind"]):
+                    yield dest, filler, [*lead, "keep", *[filler] * gap, dest]
+
+
+@pytest.mark.parametrize("copying_head", [True, False])
+def test_skip_trigram_for_every_filler_length_and_position(copying_head):
+    """Expected values worked out by hand from the design, not read from the model:
+    at the final in/at the head scores each ``keep`` GAIN and every other key 0, and
+    writes GAIN * (weight on keep) to both mind and bay; the copying head attends
+    evenly and writes GAIN / 2 * (count of t) / n to each token t in the context."""
+    model = skip_trigram_model(copying_head=copying_head)
+    names = model.vocab
+    n_cases = 0
+    for dest, filler, words in skip_trigram_cases():
+        n_cases += 1
+        logits, cache = model.run_with_cache(model.to_tokens(words))
+        n, n_keep = len(words), words.count("keep")
+        w_keep = n_keep * np.exp(GAIN) / (n_keep * np.exp(GAIN) + (n - n_keep))
+        head0 = cache["blocks.0.attn.hook_result"][-1, 0] @ model.W_U
+        expected0 = np.zeros(len(names))
+        expected0[names.index("mind")] = expected0[names.index("bay")] = GAIN * w_keep
+        np.testing.assert_allclose(head0, expected0, atol=1e-9)
+        assert head0[names.index("mind")] > 0.999 * GAIN  # raised, and the bug: bay tied with it
+        pattern = cache["blocks.0.attn.hook_pattern"][0, -1]
+        np.testing.assert_allclose(pattern[[w == "keep" for w in words]].sum(), w_keep)
+        expected = expected0.copy()
+        if copying_head:
+            for t in set(words):
+                expected[names.index(t)] += GAIN / 2 * words.count(t) / n
+        np.testing.assert_allclose(logits[-1], expected, atol=1e-9)
+        if filler not in ("mind", "bay") and "mind" not in words:
+            # nothing else in the context favours one of them: the model's top two, tied
+            assert set(np.argsort(logits[-1])[-2:]) == {names.index("mind"), names.index("bay")}
+            assert logits[-1, names.index("mind")] == pytest.approx(logits[-1, names.index("bay")])
+    assert n_cases == 2 * 7 * 4 * 3
+
+
 def test_skip_trigram_head_is_quiet_without_keep_or_elsewhere():
     model = skip_trigram_model()
     mind = model.to_tokens(["mind"])[0]
