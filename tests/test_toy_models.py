@@ -109,7 +109,7 @@ def expected_induction(words, bos):
     Layer 0: position i >= 1 scores position i-1 at GAIN, every other earlier
     position 0; it writes the attended tokens' one-hots (BOS writes nothing).
     Layer 1, with BOS: a key whose previous-token slot holds the query's token
-    scores +GAIN, the BOS key 0, any other key -GAIN; without BOS: the match
+    scores 2 * GAIN, the BOS key GAIN, any other key 0; without BOS: the match
     scores +GAIN, position 0 gets -GAIN on top, others 0. Its write is GAIN
     times the attended tokens' one-hots (BOS writes nothing).
     """
@@ -131,7 +131,7 @@ def expected_induction(words, bos):
         a = names.index(seq[i])
         for j in range(i + 1):
             if bos:
-                s1[i, j] = 2 * GAIN * prev[j, a] * (seq[i] != BOS_TOKEN) - GAIN * (seq[j] != BOS_TOKEN)
+                s1[i, j] = 2 * GAIN * prev[j, a] * (seq[i] != BOS_TOKEN) + GAIN * (seq[j] == BOS_TOKEN)
             else:
                 s1[i, j] = GAIN * prev[j, a] - GAIN * (j == 0)
     A1 = _softmax_rows(s1)

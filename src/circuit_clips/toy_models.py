@@ -43,7 +43,8 @@ __all__ = [
 ]
 
 #: Attention score (after dividing by ``attn_scale``) of a matching key; other keys score 0.
-#: With at most 16 keys, ``e^10 / (e^10 + 15) > 0.999``: patterns are sharp.
+#: With at most 16 keys, ``e^10 / (e^10 + 15) > 0.999``: patterns are sharp. (The BOS
+#: induction head scores a match twice this and the BOS key this, one gain apart.)
 ATTN_GAIN = 10.0
 #: Logit of a token that a head fully writes into the ``output`` subspace.
 LOGIT_GAIN = 10.0
@@ -110,7 +111,7 @@ def induction_model(n_ctx: int = 12, bos: bool = False) -> AttnOnlyTransformer:
     paper's behaviour: BOS carries no value in either head (its ``W_V`` rows
     are zero), so the previous-token head at position 1 (and at BOS itself)
     reads BOS and writes nothing. The induction head scores a matching key
-    ``+ATTN_GAIN``, the BOS key 0 and every other key ``-ATTN_GAIN``: with
+    ``2 * ATTN_GAIN``, the BOS key ``ATTN_GAIN`` and every other key 0: with
     an earlier match it attends there (weight > 0.999); with none it rests
     on BOS (weight > 0.999) and writes (nearly) nothing, so the model
     predicts no particular token (every logit below ``0.01 * LOGIT_GAIN``).
@@ -166,13 +167,13 @@ def induction_model(n_ctx: int = 12, bos: bool = False) -> AttnOnlyTransformer:
     W_O[0, 0, :n_vocab, prev] = eye
     # Layer 1: query = current token, key = previous token.
     if bos:
-        # A match scores 2 * ATTN_GAIN on the token dims; head dim n_vocab adds
-        # -ATTN_GAIN for every key but BOS (the query's 1 there comes from its
-        # position one-hot, which every position has).
+        # A match scores 2 * ATTN_GAIN on the token dims; head dim n_vocab gives
+        # the BOS key ATTN_GAIN (the query's 1 there comes from its position
+        # one-hot, which every position has; the key's from the BOS token).
         W_Q[1, 0, tok, :n_vocab] = 2 * g * value
         W_K[1, 0, prev, :n_vocab] = g * eye
         W_Q[1, 0, pos, n_vocab] = g
-        W_K[1, 0, tok, n_vocab] = -g * is_word
+        W_K[1, 0, tok.start, n_vocab] = g
     else:
         # Minus a flag at position 0.
         W_Q[1, 0, tok, :n_vocab] = g * eye
