@@ -48,7 +48,7 @@ from circuit_clips.kit import (
     block_frame,
     read,
 )
-from circuit_clips.toy_models import OTHER_TOKEN, bigram_log_probs, zero_layer_model
+from circuit_clips.toy_models import OTHER_TOKEN, bigram_frequencies, bigram_log_probs, zero_layer_model
 
 #: The word sent through the model in the first beats.
 EXAMPLE_WORD = "of"
@@ -95,6 +95,7 @@ class ZeroLayer(ClipScene):
         assert self.vocab == self.model.vocab
         self.words = [w if w != OTHER_TOKEN else "other" for w in self.vocab]
         self.true_probs = np.exp(self.true_log)
+        self.story_freq = bigram_frequencies(self.d_vocab - 1)[1]  # count / row total: the story's own
         self.model_logits = self.model.W_E @ self.model.W_U  # T, transposed: [current, next]
         self.model_probs = softmax(self.model_logits)
         self.model_rank = rank(self.model_logits)
@@ -217,7 +218,7 @@ class ZeroLayer(ClipScene):
         i, j = self.vocab.index("the"), self.word_id
         self.beat(
             f"The model's table, W_U W_E: the same pattern, blurred. '{EXAMPLE_WORD}' then 'the': "
-            f"{self.true_probs[j, i]:.0%} of the time in the story, {self.model_probs[j, i]:.0%} in the model.",
+            f"{self.story_freq[j, i]:.0%} of the time in the story, {self.model_probs[j, i]:.0%} in the model.",
             FadeIn(self.model_table, shift=0.2 * LEFT),
             Create(self.cell_frames),
             run_time=1.4,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from importlib import resources
+
 import numpy as np
 import pytest
 
@@ -10,6 +14,10 @@ from circuit_clips.toy_models import (
     INDUCTION_VOCAB,
     OTHER_TOKEN,
     RUNNING_EXAMPLE,
+    SMOOTHING,
+    TEXT_FILE,
+    bigram_counts,
+    bigram_frequencies,
     bigram_log_probs,
     corpus_words,
     induction_model,
@@ -336,17 +344,58 @@ def test_copying_head_raises_tokens_in_context():
 
 
 # --------------------------------------------------------------- zero-layer
-def test_bigram_table_is_normalised_and_counts_the_text():
+def _independent_bigram_counts():
+    """The story's top-12 words and pair counts, counted here from the raw text."""
+    text = resources.files("circuit_clips").joinpath("data", TEXT_FILE).read_text("utf-8")
+    words = re.findall(r"[a-z']+", text.lower())
+    order = {}
+    for w in words:
+        order.setdefault(w, len(order))
+    freq = Counter(words)
+    top = sorted(freq, key=lambda w: (-freq[w], order[w]))[:12]
+    pairs = Counter(zip(words, words[1:]))
+    labels = top + [OTHER_TOKEN]
+    counts = np.zeros((13, 13))
+    for (a, b), c in pairs.items():
+        counts[labels.index(a) if a in top else 12, labels.index(b) if b in top else 12] += c
+    return words, labels, counts
+
+
+def test_bigram_counts_and_frequencies_are_the_story_own():
+    words, labels, expected = _independent_bigram_counts()
+    vocab, counts = bigram_counts()
+    assert vocab == labels and counts.dtype.kind == "i"
+    np.testing.assert_array_equal(counts, expected)
+    assert counts.sum() == len(words) - 1
+    _, freq = bigram_frequencies()
+    np.testing.assert_allclose(freq.sum(axis=1), 1.0)
+    np.testing.assert_allclose(freq, expected / expected.sum(axis=1, keepdims=True))
+    # spot checks by hand in the text: "of the" 18 times out of 23 "of"s, "the the" never
+    of, the = vocab.index("of"), vocab.index("the")
+    assert (counts[of, the], counts[of].sum(), counts[the, the]) == (18, 23, 0)
+
+
+def test_bigram_table_is_the_story_lightly_smoothed():
     vocab, table = bigram_log_probs()
-    assert vocab[-1] == OTHER_TOKEN and len(vocab) == 13
+    _, _, counts = _independent_bigram_counts()
+    assert vocab[-1] == OTHER_TOKEN and len(vocab) == 13 and vocab[0] == "the"
     assert np.all(np.isfinite(table))
-    np.testing.assert_allclose(np.exp(table).sum(axis=1), 1.0)
-    words = corpus_words()
-    assert 250 <= len(words) <= 800
-    assert vocab[0] == "the"
-    # "the keeper" occurs; P(keeper | the) > P(and | the) because "the and" never does.
+    probs = np.exp(table)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0)
+    np.testing.assert_allclose(probs, (counts + SMOOTHING) / (counts + SMOOTHING).sum(axis=1, keepdims=True))
+    assert 900 <= len(corpus_words()) <= 1200
+    # the smoothing is light: every entry within 7 points of the story's own frequency,
+    # never-seen pairs below 1%, so the story's table is what the model is fit to
+    freq = counts / counts.sum(axis=1, keepdims=True)
+    assert np.abs(probs - freq).max() < 0.07
+    assert probs[counts == 0].max() < 0.01
+    # add-one smoothing would not be: it moves some entry by more than a third
+    add_one = (counts + 1) / (counts + 1).sum(axis=1, keepdims=True)
+    assert np.abs(add_one - freq).max() > 0.33
     the, keeper, and_ = (vocab.index(w) for w in ("the", "keeper", "and"))
-    assert table[the, keeper] > table[the, and_]
+    assert table[the, keeper] > table[the, and_]  # "the keeper" occurs, "the and" never
+    with pytest.raises(ValueError, match="smoothing must be a positive pseudo-count"):
+        bigram_log_probs(smoothing=0.0)
 
 
 @pytest.mark.parametrize("d_model", [1, 2, 4, 7, 13])

@@ -34,7 +34,10 @@ __all__ = [
     "OTHER_TOKEN",
     "RUNNING_EXAMPLE",
     "SKIP_TRIGRAM_VOCAB",
+    "SMOOTHING",
     "TEXT_FILE",
+    "bigram_counts",
+    "bigram_frequencies",
     "bigram_log_probs",
     "corpus_words",
     "induction_model",
@@ -58,6 +61,12 @@ RUNNING_EXAMPLE = ["Mr", "D", "urs", "ley", "said", "Mr", "D"]
 SKIP_TRIGRAM_VOCAB = ["keep", "in", "at", "mind", "bay", "it", "them", "this"]
 
 TEXT_FILE = "harbour.txt"
+#: Pseudo-count added to every bigram count before taking logs (:func:`bigram_log_probs`):
+#: light, so that the smoothed table is the story's own (every entry within 7 percentage
+#: points of the count, a pair the story never has below 1%). Much lighter (0.02 or less)
+#: and the rank-4 model spends its rank on the never-seen pairs: its best guess after "of"
+#: becomes "<other>".
+SMOOTHING = 0.1
 OTHER_TOKEN = "<other>"
 
 
@@ -269,19 +278,18 @@ def corpus_words() -> list[str]:
     return re.findall(r"[a-z']+", text.lower())
 
 
-def bigram_log_probs(n_words: int = 12) -> tuple[list[str], NDArray[np.float64]]:
-    """True bigram log-probabilities of the shipped text.
+def bigram_counts(n_words: int = 12) -> tuple[list[str], NDArray[np.int64]]:
+    """How often each word follows each other word in the shipped text: the story's own table.
 
     The vocabulary is the ``n_words`` most frequent words (ties broken by
-    first appearance) plus :data:`OTHER_TOKEN` for every other word. Counts
-    of consecutive word pairs get add-one smoothing, so no entry is ``-inf``.
+    first appearance) plus :data:`OTHER_TOKEN` for every other word.
 
     Returns
     -------
     vocab : list of str
         ``n_words + 1`` tokens, the most frequent first, ``"<other>"`` last.
-    table : ndarray, shape [d_vocab, d_vocab]
-        ``table[src, dst] = log P(dst | src)``; each row's exponentials sum to 1.
+    counts : ndarray of int, shape [d_vocab, d_vocab]
+        ``counts[current, next]``: how many times ``next`` comes right after ``current``.
     """
     words = corpus_words()
     if not 1 <= n_words < len(set(words)):
@@ -292,18 +300,63 @@ def bigram_log_probs(n_words: int = 12) -> tuple[list[str], NDArray[np.float64]]
     vocab = top + [OTHER_TOKEN]
     index = {w: i for i, w in enumerate(top)}
     ids = [index.get(w, n_words) for w in words]
-    pair_counts = np.ones((len(vocab), len(vocab)))  # add-one smoothing
+    pair_counts = np.zeros((len(vocab), len(vocab)), dtype=np.int64)
     for src, dst in zip(ids[:-1], ids[1:]):
         pair_counts[src, dst] += 1
-    table = np.log(pair_counts / pair_counts.sum(axis=1, keepdims=True))
-    return vocab, table
+    return vocab, pair_counts
+
+
+def bigram_frequencies(n_words: int = 12) -> tuple[list[str], NDArray[np.float64]]:
+    """The story's conditional frequencies ``count / row total``: ``P(next | current)``, unsmoothed.
+
+    Every percentage a clip quotes for the story comes from here. A row
+    whose word is never followed by anything (only the text's last word
+    could be) is all zero.
+
+    Returns
+    -------
+    vocab : list of str
+    table : ndarray, shape [d_vocab, d_vocab]
+        ``table[current, next]``; each row sums to 1 (or is all zero).
+    """
+    vocab, counts = bigram_counts(n_words)
+    totals = counts.sum(axis=1, keepdims=True)
+    return vocab, np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
+
+
+def bigram_log_probs(
+    n_words: int = 12, smoothing: float = SMOOTHING
+) -> tuple[list[str], NDArray[np.float64]]:
+    """The log-probabilities the zero-layer model is fit to: the story's table, lightly smoothed.
+
+    ``log((count + smoothing) / (row total + d_vocab * smoothing))``: a pair
+    the story never has gets a small probability instead of ``log 0 = -inf``.
+    With the default :data:`SMOOTHING` and ``n_words = 12`` every probability
+    is within 7 percentage points of :func:`bigram_frequencies` and every
+    never-seen pair is below 1% (add-one smoothing would move some by 37
+    points on this 1026-word text, and by 48 on its first, 419-word edition).
+
+    Returns
+    -------
+    vocab : list of str
+        ``n_words + 1`` tokens, the most frequent first, ``"<other>"`` last.
+    table : ndarray, shape [d_vocab, d_vocab]
+        ``table[current, next] = log P(next | current)``; each row's exponentials sum to 1.
+    """
+    if not (math.isfinite(smoothing) and smoothing > 0):
+        raise ValueError(
+            f"smoothing must be a positive pseudo-count (log 0 is -inf), got {smoothing!r}"
+        )
+    vocab, counts = bigram_counts(n_words)
+    smoothed = counts + smoothing
+    return vocab, np.log(smoothed / smoothed.sum(axis=1, keepdims=True))
 
 
 def zero_layer_model(d_model: int = 4, n_words: int = 12, n_ctx: int = 16) -> AttnOnlyTransformer:
     """A zero-layer model: ``logits = W_E[t] @ W_U``, a low-rank bigram table.
 
     ``W_E W_U`` is the best rank-``d_model`` approximation (in Frobenius norm,
-    by Eckart-Young) of the table from :func:`bigram_log_probs`: with the SVD
+    by Eckart-Young) of the lightly smoothed log table from :func:`bigram_log_probs`: with the SVD
     ``table = U S V^T``, ``W_E = U_d sqrt(S_d)`` and ``W_U = sqrt(S_d) V_d^T``.
     ``W_pos`` is zero, so position plays no part.
 
