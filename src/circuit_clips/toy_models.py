@@ -83,7 +83,8 @@ def induction_model(n_ctx: int = 12, bos: bool = False) -> AttnOnlyTransformer:
     clips draw; the second-edition clips switch to ``bos=True``.
 
     The residual stream (``d_model = 3 * d_vocab + n_ctx``: 36 by default,
-    39 with ``bos``) is split into labelled subspaces, in this order:
+    39 with ``bos``, whose ``d_vocab`` is 9) is split into labelled
+    subspaces, in this order:
 
     ============== ============ ==========================================
     name           size         content
@@ -112,8 +113,9 @@ def induction_model(n_ctx: int = 12, bos: bool = False) -> AttnOnlyTransformer:
     ``previous token`` holds its own token, so the key also reads position
     0's one-hot with a negative weight ("nothing came before me") so that
     position 0 never looks like a match. A query with no earlier match
-    spreads its attention over the earlier positions and writes their mix
-    (mostly the current token).
+    spreads its attention evenly over positions 1 to itself (position 0
+    and 1 attend to themselves) and writes their tokens' mix, its own
+    token among them.
 
     With ``bos`` (vocabulary ``["<bos>"] + INDUCTION_VOCAB``, ``to_tokens``
     prepends :data:`BOS_TOKEN` at position 0, as TransformerLens does), the
@@ -334,7 +336,7 @@ def bigram_log_probs(
     With the default :data:`SMOOTHING` and ``n_words = 12`` every probability
     is within 7 percentage points of :func:`bigram_frequencies` and every
     never-seen pair is below 1% (add-one smoothing would move some by 37
-    points on this 1026-word text, and by 48 on its first, 419-word edition).
+    points on this 1029-word text, and by 48 on its first, 419-word edition).
 
     Returns
     -------
