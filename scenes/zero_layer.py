@@ -49,7 +49,7 @@ from circuit_clips.kit import (
     read,
 )
 from circuit_clips.model import AttnOnlyTransformer
-from circuit_clips.toy_models import OTHER_TOKEN, bigram_log_probs, zero_layer_model
+from circuit_clips.toy_models import OTHER_TOKEN, bigram_frequencies, bigram_log_probs, zero_layer_model
 
 #: The word sent through the model in the first beats.
 EXAMPLE_WORD = "of"
@@ -68,6 +68,7 @@ class ZeroLayerNumbers:
     words: list[str]  # the vocabulary as printed ("other" for the catch-all token)
     true_log: np.ndarray  # the story's bigram log-probabilities
     true_probs: np.ndarray
+    story_freq: np.ndarray  # count / row total: the story's own frequencies
     model_logits: np.ndarray  # W_E W_U: T, transposed
     model_probs: np.ndarray
     model_rank: int
@@ -96,6 +97,7 @@ def numbers() -> ZeroLayerNumbers:
         words=[w if w != OTHER_TOKEN else "other" for w in vocab],
         true_log=true_log,
         true_probs=np.exp(true_log),
+        story_freq=bigram_frequencies(model.d_vocab - 1)[1],
         model_logits=model_logits,
         model_probs=softmax(model_logits),
         model_rank=rank(model_logits),
@@ -254,7 +256,7 @@ class ZeroLayer(ClipScene):
         i, j = self.shown.vocab.index("the"), self.shown.word_id
         self.beat(
             f"The model's table, W_U W_E: the same pattern, blurred. '{EXAMPLE_WORD}' then 'the': "
-            f"{self.shown.true_probs[j, i]:.0%} of the time in the story, {self.shown.model_probs[j, i]:.0%} in the model.",
+            f"{self.shown.story_freq[j, i]:.0%} of the time in the story, {self.shown.model_probs[j, i]:.0%} in the model.",
             FadeIn(self.model_table, shift=0.2 * LEFT),
             Create(self.cell_frames),
             run_time=1.4,

@@ -8,6 +8,9 @@ import numpy as np
 import pytest
 
 from circuit_clips.circuits import (
+    COMPOSITION_BASELINE_DRAWS,
+    composition_baseline,
+    composition_ceiling,
     composition_score,
     copying_score,
     full_ov_circuit,
@@ -128,17 +131,6 @@ def test_virtual_weights_carry_the_writers_output_into_the_readers_input():
         np.testing.assert_allclose(parts, cache[f"blocks.1.attn.{hook}"][:, 0])
 
 
-def test_induction_model_composes_through_k_only():
-    model = induction_model()
-    k = composition_score(model, 0, 0, 1, 0, "K")
-    q = composition_score(model, 0, 0, 1, 0, "Q")
-    v = composition_score(model, 0, 0, 1, 0, "V")
-    assert k > 0.1 and q == 0.0 and v == 0.0
-    vw = virtual_weights(model, 0, 0, 1, 0, "K")
-    assert rank(vw) == model.d_vocab  # reads every token the previous-token head writes
-    assert not virtual_weights(model, 0, 0, 1, 0, "Q").any()
-
-
 def test_composition_score_matches_paper_formula():
     """Checked against the paper's column-vector matrices, built by transposing."""
     model = random_model(3, 2, 1)
@@ -155,6 +147,111 @@ def test_composition_score_matches_paper_formula():
     for kind, value in expected.items():
         assert composition_score(model, 0, 0, 1, 0, kind) == pytest.approx(value)
     assert len(set(np.round(list(expected.values()), 6))) == 3  # the three really differ
+
+
+def two_head_model(ov1, qk2=None, ov2=None, d_vocab=3, n_ctx=4):
+    """A two-layer, one-head model whose writer OV and reader QK / OV are the given
+    [d_model, d_model] matrices (d_head = d_model: W_V = ov, W_O = I; W_Q = qk, W_K = I)."""
+    d = ov1.shape[0]
+    eye = np.eye(d)
+    qk2 = np.zeros((d, d)) if qk2 is None else qk2
+    ov2 = np.zeros((d, d)) if ov2 is None else ov2
+    rng = np.random.default_rng(0)
+    return AttnOnlyTransformer(
+        W_E=rng.normal(size=(d_vocab, d)), W_pos=rng.normal(size=(n_ctx, d)),
+        W_U=rng.normal(size=(d, d_vocab)),
+        W_Q=np.stack([[eye], [qk2]]), W_K=np.stack([[eye], [eye]]),
+        W_V=np.stack([[ov1], [ov2]]), W_O=np.stack([[eye], [eye]]),
+    )
+
+
+@pytest.mark.parametrize(("d_model", "d_head"), [(20, 3), (36, 12), (64, 8), (64, 64)])
+def test_composition_baseline_is_what_random_heads_score(d_model, d_head):
+    model = random_model(0, 2, 1, d_model=d_model, d_head=d_head)
+    # Independent Gaussian heads: E||W_A W_B||^2 / (E||W_A||^2 E||W_B||^2) = 1 / d_model,
+    # whatever d_head; the mean score is close to its square root.
+    for kind in ("Q", "K", "V"):
+        baseline = composition_baseline(model, kind)
+        assert baseline == pytest.approx(1 / np.sqrt(d_model), rel=0.06)
+    # An independent Monte Carlo (other seed, scores written out with the paper's
+    # column-vector products) agrees to within its sampling error.
+    rng = np.random.default_rng(12345)
+    fro = np.linalg.norm
+    scores = []
+    for _ in range(400):
+        Wv, Wo, Wq, Wk = (rng.normal(size=(d_head, d_model)) for _ in range(4))
+        W_OV1 = Wo.T @ Wv  # paper: W_O [d_model, d_head] W_V [d_head, d_model]
+        W_QK2 = Wq.T @ Wk
+        scores.append(fro(W_QK2 @ W_OV1) / (fro(W_QK2) * fro(W_OV1)))
+    error = 4 * np.std(scores) / np.sqrt(len(scores)) + 4 * np.std(scores) / np.sqrt(COMPOSITION_BASELINE_DRAWS)
+    assert abs(composition_baseline(model, "K") - np.mean(scores)) < error
+    # Fixed seed: the same number every time; another seed moves it only a little.
+    assert composition_baseline(model, "K") == composition_baseline(model, "K")
+    assert composition_baseline(model, "K", seed=1) == pytest.approx(np.mean(scores), abs=error)
+
+
+def test_composition_ceiling_of_equal_singular_values_is_one_over_root_rank():
+    rng = np.random.default_rng(3)
+    d = 10
+    basis = np.linalg.qr(rng.normal(size=(d, d)))[0]
+    for r_a, r_b in [(1, 1), (4, 2), (3, 7), (10, 10)]:
+        P_a = basis[:, :r_a] @ basis[:, :r_a].T  # writes r_a directions equally
+        P_b = basis[:, :r_b] @ basis[:, :r_b].T  # reads r_b of the same directions
+        model = two_head_model(P_a, qk2=P_b)
+        expected = 1 / np.sqrt(max(r_a, r_b))
+        assert composition_ceiling(model, 0, 0, 1, 0, "K") == pytest.approx(expected)
+        # The aligned pair reaches the ceiling, and it is well above random heads.
+        assert composition_score(model, 0, 0, 1, 0, "K") == pytest.approx(expected)
+        # No rotation of the reader does better than the ceiling.
+        for _ in range(20):
+            rot = np.linalg.qr(rng.normal(size=(d, d)))[0]
+            rotated = two_head_model(P_a, qk2=rot @ P_b @ rot.T)
+            assert composition_score(rotated, 0, 0, 1, 0, "K") <= expected + 1e-12
+    perfect = two_head_model(basis[:, :1] @ basis[:, :1].T, qk2=basis[:, :1] @ basis[:, :1].T)
+    assert composition_score(perfect, 0, 0, 1, 0, "K") == pytest.approx(1.0)
+    assert composition_baseline(perfect, "K") < 0.4  # random 10-wide heads score about 1/sqrt(10)
+
+
+def test_scores_never_exceed_the_ceiling():
+    for seed in range(20):
+        model = random_model(seed, 2, 2, d_model=8, d_head=int(seed % 4) + 1)
+        for kind in ("Q", "K", "V"):
+            for w, r in [(0, 0), (1, 1), (0, 1)]:
+                assert composition_score(model, 0, w, 1, r, kind) <= (
+                    composition_ceiling(model, 0, w, 1, r, kind) + 1e-12
+                )
+
+
+@pytest.mark.parametrize("bos", [False, True])
+def test_induction_model_composes_through_k_only_and_above_random(bos):
+    """The composition clip's claim: in the induction model only K-composition is
+    non-zero, and it is well above what random heads of these shapes score."""
+    model = induction_model(bos=bos)
+    scores = {kind: composition_score(model, 0, 0, 1, 0, kind) for kind in ("Q", "K", "V")}
+    assert scores["Q"] == 0.0 and scores["V"] == 0.0
+    baseline = composition_baseline(model, "K")
+    assert baseline == pytest.approx(1 / np.sqrt(model.d_model), rel=0.06)
+    assert scores["K"] > 1.5 * baseline
+    assert scores["K"] <= composition_ceiling(model, 0, 0, 1, 0, "K") + 1e-12
+    # The previous-token head writes each token equally: d_vocab equal singular values.
+    s = np.linalg.svd(ov_matrix(model, 0, 0), compute_uv=False)
+    nonzero = s[s > 1e-9]
+    np.testing.assert_allclose(nonzero, nonzero[0])
+    assert composition_ceiling(model, 0, 0, 1, 0, "K") <= 1 / np.sqrt(len(nonzero)) + 1e-12
+    # The key reads every slot of the previous-token head's output (8 words, and BOS's
+    # slot, which stays empty because BOS's value is zero).
+    assert len(nonzero) == 8
+    assert rank(virtual_weights(model, 0, 0, 1, 0, "K")) == model.d_vocab
+    assert not virtual_weights(model, 0, 0, 1, 0, "Q").any()
+
+
+def test_composition_baseline_bad_arguments():
+    with pytest.raises(ValueError, match="kind must be one of"):
+        composition_baseline(induction_model(), "X")
+    with pytest.raises(ValueError, match="composition needs two"):
+        composition_baseline(skip_trigram_model())
+    with pytest.raises(ValueError, match="draws must be a positive integer"):
+        composition_baseline(induction_model(), draws=0)
 
 
 # ------------------------------------------------------- path expansion

@@ -171,6 +171,22 @@ def test_tokens_round_trip_and_weights_are_read_only():
         model.W_E[0, 0] = 1.0
 
 
+def test_to_tokens_prepends_bos_like_transformer_lens():
+    rng = np.random.default_rng(9)
+    w = random_weights(rng, *SIZES[0])
+    model = AttnOnlyTransformer(**w, vocab=["<bos>", "a", "b", "c", "d"], bos_token="<bos>")
+    assert model.bos_token == "<bos>"
+    assert model.to_tokens("b a").tolist() == [0, 2, 1]  # prepended by default
+    assert model.to_tokens(["b", "a"], prepend_bos=False).tolist() == [2, 1]
+    assert model.to_tokens(["<bos>", "a"]).tolist() == [0, 0, 1]  # always, as TransformerLens
+    plain = AttnOnlyTransformer(**w, vocab=list("abcde"))
+    assert plain.bos_token is None and plain.to_tokens("a b").tolist() == [0, 1]
+    with pytest.raises(ValueError, match="has no beginning-of-sequence token"):
+        plain.to_tokens("a b", prepend_bos=True)
+    with pytest.raises(ValueError, match="bos_token 'z' is not in the vocabulary"):
+        AttnOnlyTransformer(**w, vocab=list("abcde"), bos_token="z")
+
+
 # ------------------------------------------------------------ bad inputs
 @pytest.fixture
 def small_model():

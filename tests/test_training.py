@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from circuit_clips import training
-from circuit_clips.circuits import random_composition_score
+from circuit_clips.circuits import composition_baseline
 from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import induction_model
 from circuit_clips.training import cache as cache_module
@@ -300,14 +301,15 @@ def test_phase_change_step_finds_where_the_copy_pulls_away():
 def test_random_composition_baseline(d_model, d_head, kind):
     """Rank-1 heads score |cos| of two random directions (exact mean known); full-rank heads
     of a rotation-invariant ensemble have E[score^2] = 1/d_model, so score ~ 1/sqrt(d_model)."""
-    score = random_composition_score(d_model, d_head, kind, n_samples=2000, seed=1)
+    shapes = SimpleNamespace(name="random", n_layers=2, d_model=d_model, d_head=d_head)
+    score = composition_baseline(shapes, kind, draws=2000, seed=1)
     if d_head == 1:
         expected = math.gamma(d_model / 2) / (math.sqrt(math.pi) * math.gamma((d_model + 1) / 2))
         assert score == pytest.approx(expected, rel=0.03)
     else:
         assert score == pytest.approx(1 / math.sqrt(d_model), rel=0.05)
     with pytest.raises(ValueError, match="kind"):
-        random_composition_score(d_model, d_head, "X")
+        composition_baseline(shapes, "X")
 
 
 # ------------------------------------------- what the clips' trained model learned

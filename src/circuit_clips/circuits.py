@@ -10,7 +10,9 @@ read the other way round).
 * Full circuits over the vocabulary: :func:`full_qk_circuit`,
   :func:`full_ov_circuit`; copying: :func:`ov_eigenvalues`, :func:`copying_score`.
 * How heads in different layers talk: :func:`virtual_weights`,
-  :func:`composition_score` and its random baseline :func:`random_composition_score`.
+  :func:`composition_score`, against :func:`composition_baseline` (random
+  heads of the same shapes) and :func:`composition_ceiling` (the most the
+  two heads' singular values allow).
 * Path expansion of the logits: :func:`path_expansion`.
 * The paper's orientation (column vectors), for drawing: :func:`paper_weight`,
   :func:`paper_ov_matrix`, :func:`paper_full_ov_circuit`, :func:`paper_virtual_weights`.
@@ -28,7 +30,11 @@ from numpy.typing import ArrayLike, NDArray
 from circuit_clips.model import AttnOnlyTransformer, _softmax
 
 __all__ = [
+    "COMPOSITION_BASELINE_DRAWS",
+    "COMPOSITION_BASELINE_SEED",
     "COMPOSITION_KINDS",
+    "composition_baseline",
+    "composition_ceiling",
     "composition_score",
     "copying_score",
     "full_ov_circuit",
@@ -42,7 +48,6 @@ __all__ = [
     "paper_weight",
     "path_expansion",
     "qk_matrix",
-    "random_composition_score",
     "rank",
     "softmax",
     "virtual_weights",
@@ -196,48 +201,98 @@ def composition_score(
     ``W_QK^2 W_OV^1`` and V-composition ``W_OV^2 W_OV^1``. Here the same
     products in row convention: ``W_OV^1 W_QK^2``, ``W_QK^2 W_OV^{1T}`` and
     ``W_OV^1 W_OV^2`` (equal norms). Between 0 (the reader ignores what the
-    writer writes) and 1.
+    writer writes) and 1; read it against :func:`composition_baseline` (what
+    random heads of these shapes score) and :func:`composition_ceiling`.
     """
-    virtual_weights(model, writer_layer, writer_head, reader_layer, reader_head, kind)  # checks
-    ov1 = ov_matrix(model, writer_layer, writer_head)
-    if kind == "V":
-        second = ov_matrix(model, reader_layer, reader_head)
-    else:
-        second = qk_matrix(model, reader_layer, reader_head)
+    ov1, second = _composition_pair(model, writer_layer, writer_head, reader_layer, reader_head, kind)
     return _composition(ov1, second, kind)
 
 
-def _composition(ov1: FloatArray, second: FloatArray, kind: str) -> float:
-    """The score of :func:`composition_score` from the writer's OV matrix and the reader's
-    QK (``kind`` Q or K) or OV (``kind`` V) matrix, row convention."""
-    if kind == "V" or kind == "Q":
-        product = ov1 @ second
-    else:
-        product = second @ ov1.T
-    denom = np.linalg.norm(ov1) * np.linalg.norm(second)
-    return float(np.linalg.norm(product) / denom) if denom > 0 else 0.0
+#: Random draws behind :func:`composition_baseline`, and their seed.
+COMPOSITION_BASELINE_DRAWS = 200
+COMPOSITION_BASELINE_SEED = 0
 
 
-def random_composition_score(
-    d_model: int, d_head: int, kind: str = "K", n_samples: int = 1000, seed: int = 0
+def composition_baseline(
+    model: AttnOnlyTransformer,
+    kind: str = "K",
+    draws: int = COMPOSITION_BASELINE_DRAWS,
+    seed: int = COMPOSITION_BASELINE_SEED,
 ) -> float:
-    """The baseline for :func:`composition_score`: its mean over random heads of these sizes.
+    """What heads of this model's shapes score when their weights are random: the paper's baseline.
 
-    Each sample draws ``W_Q, W_K, W_V`` ``[d_model, d_head]`` and ``W_O`` ``[d_head,
-    d_model]`` for a writer and a reader from independent standard Gaussians (the score does
-    not depend on their scale) and scores them as :func:`composition_score` does. A trained
-    pair scoring well above this composes more than chance alignment would.
+    The mean of :func:`composition_score`'s formula over ``draws`` sets of
+    independent standard Gaussian ``W_Q, W_K, W_V`` ``[d_model, d_head]`` and
+    ``W_O`` ``[d_head, d_model]`` (``numpy.random.default_rng(seed)``;
+    200 draws, seed 0 by default). The paper subtracts this from a score.
+    For large ``d_model`` it is close to ``1 / sqrt(d_model)`` whatever
+    ``d_head`` is (``E||W_A W_B||^2 / (E||W_A||^2 E||W_B||^2) = 1 / d_model``).
     """
     if kind not in COMPOSITION_KINDS:
         raise ValueError(f"kind must be one of {COMPOSITION_KINDS}, got {kind!r}")
+    if model.n_layers < 2:
+        raise ValueError(
+            f"model {model.name!r} has {model.n_layers} layer(s); composition needs two"
+        )
+    if not (isinstance(draws, int) and draws >= 1):
+        raise ValueError(f"draws must be a positive integer, got {draws!r}")
     rng = np.random.default_rng(seed)
+    n, h = model.d_model, model.d_head
     scores = []
-    for _ in range(n_samples):
-        w = rng.standard_normal((6, d_model, d_head))
-        ov1 = w[0] @ w[1].T  # W_V W_O, with W_O = w[1]^T
-        second = w[2] @ w[3].T if kind != "V" else w[4] @ w[5].T
-        scores.append(_composition(ov1, second, kind))
+    for _ in range(draws):
+        V1, Q2, K2, V2 = (rng.standard_normal((n, h)) for _ in range(4))
+        O1, O2 = (rng.standard_normal((h, n)) for _ in range(2))
+        second = V2 @ O2 if kind == "V" else Q2 @ K2.T
+        scores.append(_composition(V1 @ O1, second, kind))
     return float(np.mean(scores))
+
+
+def composition_ceiling(
+    model: AttnOnlyTransformer,
+    writer_layer: int,
+    writer_head: int,
+    reader_layer: int,
+    reader_head: int,
+    kind: str = "K",
+) -> float:
+    """The highest score these two heads could reach if the reader's input directions
+    lined up with the writer's output directions (their singular values kept).
+
+    ``sqrt(sum_i s_i^2 t_i^2) / (||W_A||_F ||W_B||_F)`` with ``s`` and ``t``
+    the two matrices' singular values, largest first (von Neumann's trace
+    inequality: no rotation between them does better, and aligning the
+    singular vectors reaches it). For two matrices with equal singular
+    values and ranks ``r_A``, ``r_B`` it is ``1 / sqrt(max(r_A, r_B))``: a
+    rank-8 head that writes 8 directions equally can score at most 0.35.
+    """
+    ov1, second = _composition_pair(model, writer_layer, writer_head, reader_layer, reader_head, kind)
+    s = np.linalg.svd(ov1, compute_uv=False)
+    t = np.linalg.svd(second, compute_uv=False)
+    denom = np.linalg.norm(s) * np.linalg.norm(t)
+    return float(np.sqrt(np.sum(s**2 * t**2)) / denom) if denom > 0 else 0.0
+
+
+def _composition_pair(
+    model: AttnOnlyTransformer,
+    writer_layer: int,
+    writer_head: int,
+    reader_layer: int,
+    reader_head: int,
+    kind: str,
+) -> tuple[FloatArray, FloatArray]:
+    """The writer's ``W_OV`` and the reader's ``W_QK`` (Q, K) or ``W_OV`` (V), checked."""
+    virtual_weights(model, writer_layer, writer_head, reader_layer, reader_head, kind)  # checks
+    ov1 = ov_matrix(model, writer_layer, writer_head)
+    if kind == "V":
+        return ov1, ov_matrix(model, reader_layer, reader_head)
+    return ov1, qk_matrix(model, reader_layer, reader_head)
+
+
+def _composition(ov1: FloatArray, second: FloatArray, kind: str) -> float:
+    """``||product|| / (||ov1|| ||second||)`` with the product of ``kind`` (row convention)."""
+    product = second @ ov1.T if kind == "K" else ov1 @ second
+    denom = np.linalg.norm(ov1) * np.linalg.norm(second)
+    return float(np.linalg.norm(product) / denom) if denom > 0 else 0.0
 
 
 # ------------------------------------------------------- path expansion

@@ -79,6 +79,10 @@ class AttnOnlyTransformer:
     subspaces : mapping of str to slice, optional
         Labelled, ordered blocks of the residual stream (for pictures), for
         example ``{"token": slice(0, 8), "position": slice(8, 20)}``.
+    bos_token : str, optional
+        The beginning-of-sequence token, one of ``vocab``; if given,
+        :meth:`to_tokens` puts it in front of every sequence unless told
+        not to (as TransformerLens does).
 
     Attributes
     ----------
@@ -114,6 +118,7 @@ class AttnOnlyTransformer:
         attn_scale: float | None = None,
         name: str = "attn-only transformer",
         subspaces: Mapping[str, slice] | None = None,
+        bos_token: str | None = None,
     ) -> None:
         self.W_E = _frozen(W_E, "W_E", ndim=2)
         self.d_vocab, self.d_model = self.W_E.shape
@@ -158,6 +163,12 @@ class AttnOnlyTransformer:
         self._token_ids = {tok: i for i, tok in enumerate(self.vocab)}
         self.name = name
         self.subspaces = _check_subspaces(subspaces, self.d_model)
+        if bos_token is not None and bos_token not in self._token_ids:
+            raise ValueError(
+                f"bos_token {bos_token!r} is not in the vocabulary {self.vocab}; "
+                "add it to vocab or leave bos_token out"
+            )
+        self.bos_token = bos_token
 
     def __repr__(self) -> str:
         return (
@@ -312,16 +323,32 @@ class AttnOnlyTransformer:
         )
 
     # ------------------------------------------------------------------ tokens
-    def to_tokens(self, str_tokens: Sequence[str] | str) -> IntArray:
+    def to_tokens(
+        self, str_tokens: Sequence[str] | str, prepend_bos: bool | None = None
+    ) -> IntArray:
         """Token ids of a list of token strings (a string is split on whitespace).
+
+        ``prepend_bos`` puts :attr:`bos_token` in front (always, as in
+        TransformerLens, even if the list already starts with it); it
+        defaults to whether the model has a ``bos_token``.
 
         Raises
         ------
         ValueError
-            If a string is not in the vocabulary (the message lists it).
+            If a string is not in the vocabulary (the message lists it), or
+            ``prepend_bos`` is true for a model without a ``bos_token``.
         """
         if isinstance(str_tokens, str):
             str_tokens = str_tokens.split()
+        if prepend_bos is None:
+            prepend_bos = self.bos_token is not None
+        if prepend_bos:
+            if self.bos_token is None:
+                raise ValueError(
+                    f"model {self.name!r} has no beginning-of-sequence token; "
+                    "call to_tokens without prepend_bos=True"
+                )
+            str_tokens = [self.bos_token, *str_tokens]
         ids = []
         for tok in str_tokens:
             if tok not in self._token_ids:

@@ -13,11 +13,11 @@ from __future__ import annotations
 import numpy as np
 
 from circuit_clips.circuits import (
+    composition_baseline,
     composition_score,
     copying_score,
     head_name,
     ov_eigenvalues,
-    random_composition_score,
 )
 from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.training.core import forward
@@ -70,7 +70,7 @@ def measure(
                for h0 in range(model.n_heads)]
         for kind in ("Q", "K", "V")
     }
-    baseline = {kind: random_composition_score(model.d_model, model.d_head, kind) for kind in ("Q", "K", "V")}
+    baseline = {kind: composition_baseline(model, kind) for kind in ("Q", "K", "V")}
     eig = ov_eigenvalues(model, 1, ind_head)
     top = eig[np.argsort(-np.abs(eig), kind="stable")[: model.d_head]]  # the rank-d_head part
     return {
