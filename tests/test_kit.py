@@ -282,17 +282,27 @@ def test_colour_bar_is_the_scale():
     assert error.max() < 4.0
 
 
-@pytest.mark.parametrize("width", [1.4, 2.0, 6.0])
-def test_colour_bar_ticks_are_apart_and_readable_at_480p(width):
-    bar = ColorBar(width=width)
-    assert bar.bar.width >= width - 1e-9
+@pytest.mark.parametrize(
+    "width, ticks, shown",
+    [
+        (1.4, None, [-10, 0, 10]),  # the width today's clips ask for: the ends and zero
+        (3.0, None, [-10, -1, 0, 1, 10]),
+        (4.4, None, [-10, -1, -0.1, 0, 0.1, 1, 10]),  # the default
+        (1.4, [-10, -1, -0.1, 0, 0.1, 1, 10], [-10, -1, -0.1, 0, 0.1, 1, 10]),  # asked for: grows
+        (6.0, [-1, 0, 1], [-1, 0, 1]),
+    ],
+)
+def test_colour_bar_ticks_are_apart_and_readable_at_480p(width, ticks, shown):
+    bar = ColorBar(width=width, ticks=ticks)
+    assert bar.ticks == shown
+    assert bar.bar.width == pytest.approx(width) if ticks is None else bar.bar.width >= width - 1e-9
     labels = list(bar.tick_labels)
     for left, right in zip(labels, labels[1:]):
-        assert right.get_left()[0] - left.get_right()[0] > 0.05, (left.text, right.text)
-    assert len({round(lab.get_bottom()[1], 2) for lab in labels if lab.text[-1] == "0"}) == 1
+        assert right.get_left()[0] - left.get_right()[0] > 0.15, (left.text, right.text)
+    assert len({round(lab.get_bottom()[1], 2) for lab in labels if lab.text[-1] in "01"}) == 1, "one baseline"
     px_per_unit = 480 / 8.0  # 480p: the 8-unit-high frame is 480 pixels high
-    digit = bar.tick_labels[3]  # "0"
-    assert digit.height * px_per_unit >= 9, "a digit at least 9 px tall at 480p"
+    zero = labels[shown.index(0)] if 0 in shown else labels[0]
+    assert zero.height * px_per_unit >= 9, "a digit at least 9 px tall at 480p"
 
 
 # --- verbs -------------------------------------------------------------------

@@ -299,15 +299,18 @@ class ColorBar(VGroup):
     colours of the values between them (a smooth gradient sampled :attr:`STOPS_PER_TICK` times
     per interval, each sample the scale's own colour). When the last tick is the saturation
     ``+-vmax``, that end of the bar is a point (:attr:`ends`) in the end colour: everything beyond
-    looks the same. The bar grows beyond ``width`` when the tick labels need more room, so they
-    never touch.
+    looks the same. Tick labels never touch: with the default ticks the bar keeps ``width`` and
+    shows as many of :data:`~circuit_clips.kit.theme.VALUE_TICKS` as fit (at the default size all
+    seven need 4.3 units; 0 and the ends always show, then +-1, then +-0.1); with ticks given,
+    it shows them all and grows beyond ``width`` when they need the room.
 
     Parameters
     ----------
     width, height
-        Size of the bar (``width`` is the least it takes).
+        Size of the bar.
     ticks
-        Values to mark, increasing (default :data:`~circuit_clips.kit.theme.VALUE_TICKS`).
+        Values to mark, increasing (default: those of
+        :data:`~circuit_clips.kit.theme.VALUE_TICKS` that fit).
     title
         Optional word left of the bar.
     font_size
@@ -320,7 +323,7 @@ class ColorBar(VGroup):
     def __init__(
         self,
         *,
-        width: float = 2.0,
+        width: float = 4.4,
         height: float = 0.2,
         ticks: Sequence[float] | None = None,
         title: str | None = "value",
@@ -328,15 +331,19 @@ class ColorBar(VGroup):
     ) -> None:
         super().__init__()
         vmax = VALUE_SCALE.vmax
-        self.ticks = [float(t) for t in (VALUE_TICKS if ticks is None else ticks)]
+        if ticks is None:
+            magnitudes = sorted({abs(v) for v in VALUE_TICKS if v})
+            for smallest in magnitudes:  # drop +-0.1, then +-1, while they do not fit
+                chosen = [v for v in VALUE_TICKS if v == 0 or abs(v) >= smallest]
+                if _tick_spacing(self._labels(chosen, font_size)) * (len(chosen) - 1) <= width + 1e-9:
+                    break
+        else:
+            chosen = list(ticks)
+        self.ticks = [float(t) for t in chosen]
         if len(self.ticks) < 2 or np.any(np.diff(self.ticks) <= 0) or not np.all(np.isfinite(self.ticks)):
             raise ValueError(f"ColorBar ticks must be at least two finite increasing values, got {self.ticks}")
-        self.tick_labels = VGroup(
-            *[Text(_format_tick(v), font_size=font_size, color=MUTED_TEXT_COLOR) for v in self.ticks]
-        )
-        widths = [lab.width for lab in self.tick_labels]
-        needed = max((a + b) / 2 + 0.2 for a, b in zip(widths, widths[1:]))
-        spacing = max(width / (len(self.ticks) - 1), needed)
+        self.tick_labels = self._labels(self.ticks, font_size)
+        spacing = max(width / (len(self.ticks) - 1), _tick_spacing(self.tick_labels))
         width = spacing * (len(self.ticks) - 1)
 
         self.bar = Rectangle(width=width, height=height, stroke_width=0)
@@ -365,6 +372,10 @@ class ColorBar(VGroup):
             self.title.next_to(VGroup(self.bar, self.ends), LEFT, buff=0.15)
             self.add(self.title)
 
+    @staticmethod
+    def _labels(ticks: Sequence[float], font_size: float) -> VGroup:
+        return VGroup(*[Text(_format_tick(v), font_size=font_size, color=MUTED_TEXT_COLOR) for v in ticks])
+
     def stop_values(self) -> np.ndarray:
         """The value shown at each gradient stop, left to right (stops are evenly spaced)."""
         positions = VALUE_SCALE.position(np.asarray(self.ticks))
@@ -377,6 +388,12 @@ class ColorBar(VGroup):
         u = (x - self.bar.get_left()[0]) / self.bar.width * (len(self.ticks) - 1)
         positions = VALUE_SCALE.position(np.asarray(self.ticks))
         return float(VALUE_SCALE.value_at(np.interp(u, np.arange(len(self.ticks)), positions)))
+
+
+def _tick_spacing(labels: VGroup) -> float:
+    """The least distance between tick centres that keeps neighbouring labels 0.2 apart."""
+    widths = [lab.width for lab in labels]
+    return max((a + b) / 2 + 0.2 for a, b in zip(widths, widths[1:]))
 
 
 def _format_tick(value: float) -> str:
