@@ -48,6 +48,7 @@ __all__ = [
     "MATH_SIZE_LABEL",
     "MATH_SIZE_BODY",
     "FRAME_MARGIN",
+    "CAPTION_BAND_HEIGHT",
     "ValueScale",
     "VALUE_SCALE",
     "value_to_color",
@@ -103,6 +104,10 @@ FONT_SIZE_TITLE = 56
 MATH_SIZE_LABEL = 30
 MATH_SIZE_BODY = 38
 FRAME_MARGIN = 0.25
+"""How far (scene units) everything stays from the frame's left, top and right edges."""
+CAPTION_BAND_HEIGHT = 0.15 * 8.0
+"""The bottom 15% of the frame (Manim's frame is 8 units high at every quality), where players
+draw captions: it holds nothing but background, in every frame and the poster."""
 
 
 @dataclass(frozen=True)
