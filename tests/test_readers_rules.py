@@ -1,10 +1,12 @@
-"""The readers' rules the clips are checked against: the readers' pace of the captions and the
-caption band the layout check keeps clear."""
+"""The readers' rules the clips are checked against: the readers' pace of the captions, the
+caption band the layout check keeps clear, and contact sheets that show both."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from manim import Square, Text
+from PIL import Image
 
 from circuit_clips.kit.pacing import READING_RATE
 from circuit_clips.kit.theme import CAPTION_BAND_HEIGHT, FRAME_MARGIN
@@ -19,6 +21,8 @@ from circuit_clips.pipeline.captions import (
     to_webvtt,
 )
 from circuit_clips.pipeline.layout import IN_CAPTION_BAND, OUTSIDE_MARGIN, frame_violations
+from circuit_clips.pipeline.mp4 import frames_at, probe
+from circuit_clips.pipeline.sheet import BAND_FRACTION, active_cue, contact_sheet, cue_times
 
 W, H = 14 + 2 / 9, 8.0  # Manim's frame, 16:9
 
@@ -92,6 +96,7 @@ def rules(mobjects) -> list[str]:
 
 def test_the_band_is_the_bottom_15_percent():
     assert CAPTION_BAND_HEIGHT == pytest.approx(0.15 * H)
+    assert BAND_FRACTION == pytest.approx(0.15)
 
 
 @pytest.mark.parametrize("bottom", [BAND_TOP + 0.01, BAND_TOP + 1.0, 0.0])
@@ -126,3 +131,55 @@ def test_something_invisible_in_the_band_is_not_counted():
 def test_the_margin_is_the_themes_frame_margin(where, broken):
     square = Square(side_length=0.5, fill_opacity=1).move_to(where)
     assert rules([square]) == ([OUTSIDE_MARGIN] if broken else [])
+
+
+# --- contact sheets ---------------------------------------------------------------------------
+def test_active_cue_is_the_one_showing():
+    paces = cue_pace([Cue(0.0, 2.0, "a"), Cue(2.0, 3.0, "b"), Cue(4.0, 5.0, "c")])
+    assert [getattr(active_cue(paces, t), "cue", None) for t in (0.0, 1.99, 2.0, 3.5, 4.5, 5.0)] == [
+        paces[0].cue, paces[0].cue, paces[1].cue, None, paces[2].cue, None,
+    ]
+    assert cue_times([c.cue for c in paces]) == [1.0, 2.5, 4.5]
+
+
+def reddish(pixels: np.ndarray) -> np.ndarray:
+    return (pixels[..., 0] > 150) & (pixels[..., 1] < 80) & (pixels[..., 2] < 80)
+
+
+@pytest.mark.render
+def test_per_cue_sheet_shows_each_cue_its_pace_and_the_band(published_set, tmp_path):
+    out = published_set.output_dir(published_set.quality("low"))
+    video = out / "short_clip.mp4"
+    cues = cue_pace(video.with_suffix(".vtt"))
+    # short_clip's cues: "A circle appears" (16 chars) in 1.0 s is over 15 cps; "It is labelled"
+    # is 14 cps but on screen 1.0 s, under 1.5 s: both are over pace
+    assert [c.cue.text for c in cues] == ["A circle appears", "It is labelled"]
+    sheet = np.asarray(Image.open(contact_sheet(video, tmp_path / "cues.png", per_cue=True, columns=2, width=320)))
+    info = probe(video)
+    tile_h = round(320 * info.height / info.width)
+    header = 24
+    for k, (t, frame) in enumerate(zip(cue_times([c.cue for c in cues]), frames_at(video, cue_times([c.cue for c in cues])))):
+        x0 = k * (320 + 8)
+        tile = sheet[header : header + tile_h, x0 : x0 + 320].astype(int)
+        raw = np.asarray(Image.fromarray(frame).resize((320, tile_h), Image.LANCZOS)).astype(int)
+        band_top = round(tile_h * 0.85)
+        # above the band the frame is as rendered; in the band it is tinted towards yellow
+        assert np.abs(tile[: band_top - 2] - raw[: band_top - 2]).max() <= 1
+        shift = (tile[band_top + 2 :] - raw[band_top + 2 :]).mean(axis=(0, 1))
+        assert shift[0] > 10 and shift[1] > 5 and abs(shift[2]) < shift[0] / 2
+        # under the frame: the caption in red, since both cues are over pace
+        caption = sheet[header + tile_h :, x0 : x0 + 320]
+        assert reddish(caption).sum() > 150, f"cue {k} is not marked over pace"
+
+
+@pytest.mark.render
+def test_evenly_spaced_sheet_writes_captions_in_ink_when_on_pace(published_set, tmp_path):
+    out = published_set.output_dir(published_set.quality("low"))
+    video = out / "short_clip.mp4"
+    on_pace = tmp_path / "calm.vtt"
+    on_pace.write_text(to_webvtt([Cue(0.0, 2.0, "A circle appears")]), encoding="utf-8")
+    sheet = np.asarray(Image.open(contact_sheet(video, tmp_path / "s.png", count=2, columns=2, captions=on_pace)))
+    assert reddish(sheet).sum() == 0
+    dark = (sheet.max(axis=-1) < 60)
+    tile_h = round(640 * probe(video).height / probe(video).width)
+    assert dark[24 + tile_h + 4 :].sum() > 300, "the caption is written under the frames"

@@ -1,6 +1,6 @@
 """Command line of the pipeline: ``python -m circuit_clips.pipeline COMMAND ...``.
 
-Commands: ``list``, ``render CLIP [--quality high|low]``, ``sheet CLIP [--quality ...]``,
+Commands: ``list``, ``render CLIP [--quality high|low]``, ``sheet CLIP [--quality ...] [--per-cue]``,
 ``probe FILE``, ``doctor``, ``compile`` (the full video), ``page`` (the preview page),
 ``serve [--port N]``, ``check-web [--screenshot PNG]`` (the page in headless Chromium).
 Errors are one line that says what exists, and a non-zero exit code.
@@ -34,6 +34,10 @@ def _parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=helptext)
         sub.add_argument("clip")
         sub.add_argument("--quality", default="high", help=f"one of {', '.join(QUALITIES)}")
+        if name == "sheet":
+            sub.add_argument(
+                "--per-cue", action="store_true", help="one frame at the middle of every caption cue (NAME-cues.png)"
+            )
     sub = commands.add_parser("probe", help="print a video's codec, size, rate, duration, faststart")
     sub.add_argument("file", type=Path)
     commands.add_parser("doctor", help="list the system packages rendering needs: present or missing")
@@ -104,8 +108,12 @@ def main(argv: list[str] | None = None) -> int:
             video = project.output_dir(quality) / f"{args.clip}.mp4"
             if not video.is_file():
                 raise UnknownClipError(f"{video} does not exist yet: run `make {args.clip}` first")
-            out = project.media / "sheets" / quality.name / f"{args.clip}.png"
-            print(contact_sheet(video, out))
+            name = f"{args.clip}-cues" if args.per_cue else args.clip
+            out = project.media / "sheets" / quality.name / f"{name}.png"
+            try:
+                print(contact_sheet(video, out, per_cue=args.per_cue))
+            except FileNotFoundError as err:
+                raise UnknownClipError(str(err)) from err
         elif args.command == "probe":
             print(probe(args.file))
         elif args.command == "doctor":
