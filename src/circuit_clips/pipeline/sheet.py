@@ -128,7 +128,7 @@ def contact_sheet(
     paces = cue_pace(cues)
     if per_cue:
         if not cues:
-            raise FileNotFoundError(f"{vtt} holds no captions: a per-cue sheet needs them")
+            raise FileNotFoundError(f"{vtt} holds no captions, which a per-cue sheet needs: publish {video.stem} again")
         times = cue_times(cues)
     else:
         times = sheet_times(info.duration, count)
