@@ -85,7 +85,7 @@ check-published: | $(TEST_SETUP)
 	$(PIPELINE) check-web --quality high --screenshot media/checks/published-playback.png
 
 sheet-%: $(OUT)/%.mp4
-	$(PIPELINE) sheet $* --quality $(QUALITY)
+	$(PIPELINE) sheet $* --quality $(QUALITY) $(SHEET_ARGS)
 
 sheets: $(CLIPS:%=sheet-%)
 
@@ -140,7 +140,8 @@ help:
 	@echo "make serve          serve media/ on 127.0.0.1:$(PORT) to view the page (PORT=...)"
 	@echo "make check-published  play every published 1080p60 video in headless Chromium and check it"
 	@echo "make preview        all of the above at 480p15 into media/preview/ (or QUALITY=low make NAME)"
-	@echo "make sheet-NAME     contact sheet of a clip: media/sheets/<quality>/NAME.png"
+	@echo "make sheet-NAME     contact sheet of a clip, captions under the frames: media/sheets/<quality>/NAME.png"
+	@echo "                    (SHEET_ARGS=--per-cue: a frame mid every cue, NAME-cues.png)"
 	@echo "make sheets         contact sheets of every clip"
 	@echo "make trained-model  train the two-layer model clip trained_model shows (cached in media/build/trained/)"
 	@echo "make test           run the test suite, one process per core (installs Chromium and the test tools first)"

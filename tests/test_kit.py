@@ -48,7 +48,8 @@ from circuit_clips.kit import (
     values_to_colors,
     write,
 )
-from circuit_clips.kit.theme import ZERO_COLOR, ValueScale
+from circuit_clips.kit.colorimetry import ciede2000, contrast_ratio, lab_to_srgb, srgb_to_lab
+from circuit_clips.kit.theme import BACKGROUND_COLOR, TEXT_COLOR, ZERO_COLOR, ValueScale, value_text_color
 
 
 def run_scene(body, tmp_path) -> ClipScene:
@@ -84,22 +85,67 @@ def test_zero_is_the_zero_colour_and_the_ends_saturate():
     assert value_to_color(-VALUE_RANGE) == value_to_color(-5 * VALUE_RANGE) == VALUE_SCALE.negative
 
 
+def lab_of(values) -> np.ndarray:
+    """CIELAB of the colours the scale draws (through the drawn sRGB, not the scale's own Lab)."""
+    return srgb_to_lab(VALUE_SCALE.rgb(values))
+
+
+#: The magnitudes captions compare (a score of 10 against 1, a write of 0.1 against nothing...).
+COMPARED = np.array([0.0, 0.1, 0.3, 1.0, 3.0, 10.0])
+
+
+def test_compared_values_are_at_least_10_ciede2000_apart():
+    # the rule: 0, 0.1, 0.3, 1, 3, 10 and their negatives, pairwise (each against zero too)
+    values = np.unique(np.concatenate([COMPARED, -COMPARED]))
+    labs = lab_of(values)
+    for (i, a), (j, b) in itertools.combinations(enumerate(values), 2):
+        assert ciede2000(labs[i], labs[j]) >= 10, (a, b, float(ciede2000(labs[i], labs[j])))
+
+
 def test_scale_is_monotone_in_magnitude():
-    values = np.linspace(0, VALUE_RANGE, 21)
-    zero = rgb(ZERO_COLOR)
+    # further from zero (in CIEDE2000) the larger the magnitude, up to the saturation
+    values = np.linspace(0, VALUE_RANGE, 401)
+    zero = srgb_to_lab(rgb(ZERO_COLOR))
     for sign in (1, -1):
-        distances = [np.linalg.norm(VALUE_SCALE.rgb(sign * v) - zero) for v in values]
+        distances = ciede2000(lab_of(sign * values), zero)
         assert np.all(np.diff(distances) > 0), f"not strictly monotone for sign {sign}"
+        beyond = lab_of(sign * np.linspace(VALUE_RANGE, 30 * VALUE_RANGE, 7))
+        np.testing.assert_allclose(beyond, beyond[:1].repeat(7, axis=0), atol=1e-9)
 
 
-def test_scale_is_symmetric():
-    for v in np.linspace(0.05, 2 * VALUE_RANGE, 13):
-        pos, neg, zero = VALUE_SCALE.rgb(v), VALUE_SCALE.rgb(-v), rgb(ZERO_COLOR)
-        # same blend fraction towards each end
-        t_pos = np.linalg.norm(pos - zero) / np.linalg.norm(rgb(VALUE_SCALE.positive) - zero)
-        t_neg = np.linalg.norm(neg - zero) / np.linalg.norm(rgb(VALUE_SCALE.negative) - zero)
-        assert t_pos == pytest.approx(t_neg)
-        assert value_to_color(v) != value_to_color(-v)
+def test_scale_is_symmetric_in_lightness_with_sign_as_hue():
+    values = np.geomspace(0.01, 2 * VALUE_RANGE, 40)
+    pos, neg = lab_of(values), lab_of(-values)
+    np.testing.assert_allclose(pos[:, 0], neg[:, 0], atol=0.5)  # same lightness for the same size
+    assert np.all(pos[:, 2] < -5), "positive values are blue (CIELAB b < 0)"
+    assert np.all(neg[:, 1] > 5), "negative values are red (CIELAB a > 0)"
+    below = values < VALUE_RANGE
+    assert np.all(np.diff(pos[below, 0]) > 0), "a larger magnitude is lighter, up to the saturation"
+
+
+def test_scale_stays_inside_srgb_and_apart_from_the_background():
+    values = np.linspace(-2 * VALUE_RANGE, 2 * VALUE_RANGE, 1601)
+    unclipped = lab_to_srgb(VALUE_SCALE.lab(values))
+    assert unclipped.min() > -1e-6 and unclipped.max() < 1 + 1e-6, "no colour is clipped to the gamut"
+    background = srgb_to_lab(rgb(BACKGROUND_COLOR))
+    assert ciede2000(lab_of(values), background).min() >= 10, "every cell, zero too, stands off the background"
+
+
+def test_text_over_a_cell_stays_legible():
+    # the better of the two inks: at worst 4:1 (WCAG asks 3:1 of large text and 4.5:1 of body text;
+    # mid-lightness cells allow no more than about 4.2:1 to either ink)
+    for value in np.linspace(-2 * VALUE_RANGE, 2 * VALUE_RANGE, 801):
+        ink = value_text_color(value)
+        assert ink in (TEXT_COLOR, BACKGROUND_COLOR)
+        assert contrast_ratio(VALUE_SCALE.rgb(value), rgb(ink)) >= 4.0, value
+
+
+def test_position_and_value_at_are_inverse():
+    values = np.concatenate([-np.geomspace(1e-3, VALUE_RANGE, 50), [0.0], np.geomspace(1e-3, VALUE_RANGE, 50)])
+    np.testing.assert_allclose(VALUE_SCALE.value_at(VALUE_SCALE.position(values)), values, rtol=1e-9, atol=1e-12)
+    # log-like: 0.1 -> 1 and 1 -> 10 take about as much of the scale as each other
+    p = VALUE_SCALE.position(np.array([0.1, 1.0, 10.0]))
+    assert 0.7 < (p[1] - p[0]) / (p[2] - p[1]) < 1.3
 
 
 def test_equal_values_give_equal_colours_and_different_values_differ():
@@ -224,14 +270,54 @@ def test_kit_text_is_readable():
 
 def test_colour_bar_is_the_scale():
     bar = ColorBar()
-    # a 3-stop linear gradient equals the scale only because the scale is linear on each side of 0
-    stops = bar.bar.get_fill_colors()
-    assert stops == [VALUE_SCALE.negative, ZERO_COLOR, VALUE_SCALE.positive]
-    for t in np.linspace(0, 1, 11):
-        midway = (1 - t) * rgb(ZERO_COLOR) + t * rgb(VALUE_SCALE.positive)
-        np.testing.assert_allclose(VALUE_SCALE.rgb(t * VALUE_RANGE), midway, atol=1e-9)
-    ticks = [lab.text for lab in bar.tick_labels]
-    assert ticks[1] == "0" and ticks[0].startswith("\u2264") and ticks[2].startswith("\u2265")
+    assert [lab.text for lab in bar.tick_labels] == [
+        "\u221210", "\u22121", "\u22120.1", "0", "0.1", "1", "10",
+    ]
+    # the scale saturates at +-10: both ends are points in the end colours
+    assert [end.get_fill_color() for end in bar.ends] == [VALUE_SCALE.negative, VALUE_SCALE.positive]
+    assert bar.ends[0].get_left()[0] < bar.bar.get_left()[0] and bar.ends[1].get_right()[0] > bar.bar.get_right()[0]
+    assert not len(ColorBar(ticks=[-1, 0, 1]).ends)
+    # each tick label sits under the place on the bar that shows its value
+    for value, lab in zip(bar.ticks, bar.tick_labels):
+        assert bar.value_at_x(lab.get_x()) == pytest.approx(value, rel=1e-9, abs=1e-12)
+    # the gradient's stops are the scale's colours, and between stops the bar stays within 1
+    # CIEDE2000 of the scale's colour for the value drawn there; only beside zero, where the
+    # scale's chroma rises steeply, one stop interval either side (under 3 px at 1080p) is off
+    # by more, and by less than 4
+    stops = np.array([rgb(c) for c in bar.bar.get_fill_colors()])
+    np.testing.assert_allclose(stops, VALUE_SCALE.rgb(bar.stop_values()), atol=1 / 255)
+    xs = np.linspace(bar.bar.get_left()[0], bar.bar.get_right()[0], 997)
+    u = (xs - xs[0]) / (xs[-1] - xs[0]) * (len(stops) - 1)
+    drawn = np.array([np.interp(u, np.arange(len(stops)), stops[:, k]) for k in range(3)]).T
+    shown = VALUE_SCALE.rgb(np.array([bar.value_at_x(x) for x in xs]))
+    error = ciede2000(srgb_to_lab(drawn), srgb_to_lab(shown))
+    interval = bar.bar.width / (len(stops) - 1)
+    beside_zero = np.abs(xs - bar.tick_labels[bar.ticks.index(0.0)].get_x()) < interval
+    assert error[~beside_zero].max() < 1.0
+    assert error.max() < 4.0
+
+
+@pytest.mark.parametrize(
+    "width, ticks, shown",
+    [
+        (1.4, None, [-10, 0, 10]),  # the width today's clips ask for: the ends and zero
+        (3.0, None, [-10, -1, 0, 1, 10]),
+        (4.4, None, [-10, -1, -0.1, 0, 0.1, 1, 10]),  # the default
+        (1.4, [-10, -1, -0.1, 0, 0.1, 1, 10], [-10, -1, -0.1, 0, 0.1, 1, 10]),  # asked for: grows
+        (6.0, [-1, 0, 1], [-1, 0, 1]),
+    ],
+)
+def test_colour_bar_ticks_are_apart_and_readable_at_480p(width, ticks, shown):
+    bar = ColorBar(width=width, ticks=ticks)
+    assert bar.ticks == shown
+    assert bar.bar.width == pytest.approx(width) if ticks is None else bar.bar.width >= width - 1e-9
+    labels = list(bar.tick_labels)
+    for left, right in zip(labels, labels[1:]):
+        assert right.get_left()[0] - left.get_right()[0] > 0.15, (left.text, right.text)
+    assert len({round(lab.get_bottom()[1], 2) for lab in labels if lab.text[-1] in "01"}) == 1, "one baseline"
+    px_per_unit = 480 / 8.0  # 480p: the 8-unit-high frame is 480 pixels high
+    zero = labels[shown.index(0)] if 0 in shown else labels[0]
+    assert zero.height * px_per_unit >= 9, "a digit at least 9 px tall at 480p"
 
 
 # --- verbs -------------------------------------------------------------------

@@ -15,6 +15,7 @@ from manim import (
     AnimationGroup,
     Create,
     Line,
+    Polygon,
     Rectangle,
     SurroundingRectangle,
     Text,
@@ -29,6 +30,7 @@ from .theme import (
     MUTED_TEXT_COLOR,
     TEXT_COLOR,
     VALUE_SCALE,
+    VALUE_TICKS,
 )
 from .tokens import align_baselines
 from .vector import Recolor
@@ -290,63 +292,110 @@ class AttentionPatternMap(HeatMap):
 
 
 class ColorBar(VGroup):
-    """A small legend of the value scale: a gradient bar with tick values.
+    """The legend of the value scale: a colour bar with its tick values typeset under it.
+
+    The ticks are evenly spaced along the bar (the scale is log-like, so ``0.1``, ``1`` and
+    ``10`` get equal room) and the bar's colour between two ticks runs through the scale's
+    colours of the values between them (a smooth gradient sampled :attr:`STOPS_PER_TICK` times
+    per interval, each sample the scale's own colour). When the last tick is the saturation
+    ``+-vmax``, that end of the bar is a point (:attr:`ends`) in the end colour: everything beyond
+    looks the same. Tick labels never touch: with the default ticks the bar keeps ``width`` and
+    shows as many of :data:`~circuit_clips.kit.theme.VALUE_TICKS` as fit (at the default size all
+    seven need 4.3 units; 0 and the ends always show, then +-1, then +-0.1); with ticks given,
+    it shows them all and grows beyond ``width`` when they need the room.
 
     Parameters
     ----------
     width, height
         Size of the bar.
     ticks
-        Values to print under the bar (default ``-vmax, 0, +vmax``); the
-        ends are written ``<= -vmax`` and ``>= +vmax``, since the scale
-        saturates there.
+        Values to mark, increasing (default: those of
+        :data:`~circuit_clips.kit.theme.VALUE_TICKS` that fit).
     title
         Optional word left of the bar.
     font_size
         Size of the tick values and title.
     """
 
+    #: Gradient stops per interval between two ticks.
+    STOPS_PER_TICK = 32
+
     def __init__(
         self,
         *,
-        width: float = 2.0,
+        width: float = 4.4,
         height: float = 0.2,
         ticks: Sequence[float] | None = None,
         title: str | None = "value",
-        font_size: float = FONT_SIZE_MIN,
+        font_size: float = FONT_SIZE_LABEL,
     ) -> None:
         super().__init__()
         vmax = VALUE_SCALE.vmax
-        # one rectangle with a 3-stop linear gradient: the scale is linear in RGB on each side of 0,
-        # so this is exactly the scale (and one mobject instead of dozens of strips)
+        if ticks is None:
+            magnitudes = sorted({abs(v) for v in VALUE_TICKS if v})
+            for smallest in magnitudes:  # drop +-0.1, then +-1, while they do not fit
+                chosen = [v for v in VALUE_TICKS if v == 0 or abs(v) >= smallest]
+                if _tick_spacing(self._labels(chosen, font_size)) * (len(chosen) - 1) <= width + 1e-9:
+                    break
+        else:
+            chosen = list(ticks)
+        self.ticks = [float(t) for t in chosen]
+        if len(self.ticks) < 2 or np.any(np.diff(self.ticks) <= 0) or not np.all(np.isfinite(self.ticks)):
+            raise ValueError(f"ColorBar ticks must be at least two finite increasing values, got {self.ticks}")
+        self.tick_labels = self._labels(self.ticks, font_size)
+        spacing = max(width / (len(self.ticks) - 1), _tick_spacing(self.tick_labels))
+        width = spacing * (len(self.ticks) - 1)
+
         self.bar = Rectangle(width=width, height=height, stroke_width=0)
-        self.bar.set_fill([VALUE_SCALE.negative, VALUE_SCALE.zero, VALUE_SCALE.positive], opacity=1)
+        self.bar.set_fill([ManimColor.from_rgb(tuple(c)) for c in VALUE_SCALE.rgb(self.stop_values())], opacity=1)
         self.bar.set_sheen_direction(RIGHT)
         self.add(self.bar)
         self.add(SurroundingRectangle(self.bar, buff=0.0, color=MUTED_TEXT_COLOR, stroke_width=1))
+        self.ends = VGroup()
+        for tick, side in ((self.ticks[0], LEFT), (self.ticks[-1], RIGHT)):
+            if abs(tick) >= vmax:
+                base = self.bar.get_corner(side + UP), self.bar.get_corner(side + DOWN)
+                point = Polygon(*base, self.bar.get_edge_center(side) + side * 0.7 * height)
+                point.set_fill(VALUE_SCALE.color(tick), opacity=1).set_stroke(MUTED_TEXT_COLOR, width=1)
+                self.ends.add(point)
+        self.add(self.ends)
 
-        self.tick_labels = VGroup()
-        tick_values = [-vmax, 0.0, vmax] if ticks is None else list(ticks)
         left = self.bar.get_left()[0]
-        for value in tick_values:
-            x = left + (value + vmax) / (2 * vmax) * width
-            lab = Text(_format_tick(value, vmax), font_size=font_size, color=MUTED_TEXT_COLOR)
-            lab.move_to([x, 0, 0]).next_to(self.bar, DOWN, buff=0.08, coor_mask=[0, 1, 0])
-            self.tick_labels.add(lab)
+        for k, lab in enumerate(self.tick_labels):
+            lab.move_to([left + k * spacing, 0, 0]).next_to(self.bar, DOWN, buff=0.08, coor_mask=[0, 1, 0])
+        align_baselines(self.tick_labels)
         self.add(self.tick_labels)
 
         self.title = None
         if title:
             self.title = Text(title, font_size=font_size, color=MUTED_TEXT_COLOR)
-            self.title.next_to(self.bar, LEFT, buff=0.15)
+            self.title.next_to(VGroup(self.bar, self.ends), LEFT, buff=0.15)
             self.add(self.title)
 
+    @staticmethod
+    def _labels(ticks: Sequence[float], font_size: float) -> VGroup:
+        return VGroup(*[Text(_format_tick(v), font_size=font_size, color=MUTED_TEXT_COLOR) for v in ticks])
 
-def _format_tick(value: float, vmax: float) -> str:
-    """A tick label with a true minus sign; the saturated ends get a less/greater-or-equal sign."""
-    if value == 0:
-        return "0"
-    text = f"{value:+g}".replace("-", "\u2212")
-    if abs(value) >= vmax:
-        text = ("\u2265" if value > 0 else "\u2264") + text
-    return text
+    def stop_values(self) -> np.ndarray:
+        """The value shown at each gradient stop, left to right (stops are evenly spaced)."""
+        positions = VALUE_SCALE.position(np.asarray(self.ticks))
+        steps = np.linspace(0.0, 1.0, self.STOPS_PER_TICK + 1)[:-1]
+        inner = (positions[:-1, None] + steps[None, :] * np.diff(positions)[:, None]).ravel()
+        return VALUE_SCALE.value_at(np.append(inner, positions[-1]))
+
+    def value_at_x(self, x: float) -> float:
+        """The value the bar shows at scene x-coordinate ``x``."""
+        u = (x - self.bar.get_left()[0]) / self.bar.width * (len(self.ticks) - 1)
+        positions = VALUE_SCALE.position(np.asarray(self.ticks))
+        return float(VALUE_SCALE.value_at(np.interp(u, np.arange(len(self.ticks)), positions)))
+
+
+def _tick_spacing(labels: VGroup) -> float:
+    """The least distance between tick centres that keeps neighbouring labels 0.2 apart."""
+    widths = [lab.width for lab in labels]
+    return max((a + b) / 2 + 0.2 for a, b in zip(widths, widths[1:]))
+
+
+def _format_tick(value: float) -> str:
+    """A tick label, with a true minus sign."""
+    return "0" if value == 0 else f"{value:g}".replace("-", "\u2212")

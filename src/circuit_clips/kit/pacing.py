@@ -4,8 +4,9 @@ from __future__ import annotations
 
 __all__ = ["READING_RATE", "reading_time", "hold_to_read"]
 
-READING_RATE = 18.0
-"""Characters per second a viewer reads in subtitles while also watching the picture."""
+READING_RATE = 15.0
+"""Characters per second a viewer reads in subtitles while also watching the picture: the
+pace every published caption cue keeps (:func:`circuit_clips.pipeline.captions.cue_pace`)."""
 
 
 def reading_time(caption: str, rate: float = READING_RATE) -> float:
@@ -23,8 +24,8 @@ def hold_to_read(caption: str, run_time: float, *, minimum: float = 0.6, rate: f
 
     Examples
     --------
-    >>> hold_to_read("x" * 36, run_time=1.0)
-    1.0
+    >>> hold_to_read("x" * 45, run_time=1.0)
+    2.0
     >>> hold_to_read("short", run_time=2.0)
     0.6
     """

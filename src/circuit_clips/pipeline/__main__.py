@@ -2,7 +2,7 @@
 
 Commands: ``list``, ``render CLIP [--quality high|low]``, ``build --goal all|clips`` (what
 ``make`` runs: the stale clips on every core with live progress, then for ``all`` the full video,
-the page and a summary), ``order`` (the order renders start in: slowest first), ``sheet CLIP [--quality ...]``,
+the page and a summary), ``order`` (the order renders start in: slowest first), ``sheet CLIP [--quality ...] [--per-cue]``,
 ``probe FILE``, ``doctor``, ``compile`` (the full video), ``page`` (the preview page),
 ``serve [--port N]``, ``check-web [--screenshot PNG]`` (the page in headless Chromium).
 Errors are one line that says what exists, and a non-zero exit code.
@@ -36,6 +36,10 @@ def _parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=helptext)
         sub.add_argument("clip")
         sub.add_argument("--quality", default="high", help=f"one of {', '.join(QUALITIES)}")
+        if name == "sheet":
+            sub.add_argument(
+                "--per-cue", action="store_true", help="one frame at the middle of every caption cue (NAME-cues.png)"
+            )
     sub = commands.add_parser("build", help="render the stale clips at once, with live progress (what make runs)")
     sub.add_argument("--goal", choices=["all", "clips"], default="all")
     sub.add_argument("--quality", default="high", help=f"one of {', '.join(QUALITIES)}")
@@ -111,8 +115,12 @@ def main(argv: list[str] | None = None) -> int:
             video = project.output_dir(quality) / f"{args.clip}.mp4"
             if not video.is_file():
                 raise UnknownClipError(f"{video} does not exist yet: run `make {args.clip}` first")
-            out = project.media / "sheets" / quality.name / f"{args.clip}.png"
-            print(contact_sheet(video, out))
+            name = f"{args.clip}-cues" if args.per_cue else args.clip
+            out = project.media / "sheets" / quality.name / f"{name}.png"
+            try:
+                print(contact_sheet(video, out, per_cue=args.per_cue))
+            except FileNotFoundError as err:
+                raise UnknownClipError(str(err)) from err
         elif args.command == "build":
             from .build import build
 

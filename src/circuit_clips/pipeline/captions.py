@@ -1,4 +1,8 @@
-"""Captions: Manim writes SubRip (``.srt``) subcaptions; browsers want WebVTT (``.vtt``)."""
+"""Captions: Manim writes SubRip (``.srt``) subcaptions; browsers want WebVTT (``.vtt``).
+
+And the readers' pace they are held to (:func:`cue_pace`): every cue at most
+:data:`MAX_CHARS_PER_SECOND` characters per second and at least :data:`MIN_CUE_SECONDS` long.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,29 @@ from pathlib import Path
 
 import srt
 
-__all__ = ["Cue", "read_srt", "read_vtt", "to_webvtt", "shifted"]
+__all__ = [
+    "Cue",
+    "read_srt",
+    "read_vtt",
+    "to_webvtt",
+    "shifted",
+    "MAX_CHARS_PER_SECOND",
+    "MIN_CUE_SECONDS",
+    "TIMING_RESOLUTION",
+    "CuePace",
+    "cue_chars",
+    "cue_pace",
+    "pace_problems",
+    "title_card_problems",
+]
+
+MAX_CHARS_PER_SECOND = 15.0
+"""The fastest a caption may go: a viewer reads it while also watching the picture."""
+MIN_CUE_SECONDS = 1.5
+"""The shortest a caption may stay up, however few its words."""
+TIMING_RESOLUTION = 0.001
+"""Cue times are written to the millisecond: a cue held exactly long enough may read 1 ms short,
+so the pace rules give a cue that millisecond."""
 
 
 @dataclass(frozen=True)
@@ -84,3 +110,75 @@ def read_vtt(path: Path) -> list[Cue]:
 def shifted(cues: list[Cue], offset: float) -> list[Cue]:
     """The same cues, ``offset`` seconds later."""
     return [Cue(c.start + offset, c.end + offset, c.text, c.identifier) for c in cues]
+
+
+@dataclass(frozen=True)
+class CuePace:
+    """How fast one cue asks to be read: ``chars`` characters in ``seconds``."""
+
+    cue: Cue
+    chars: int
+    seconds: float
+
+    @property
+    def cps(self) -> float:
+        """Characters per second (infinite for a cue with no duration)."""
+        return self.chars / self.seconds if self.seconds > 0 else float("inf")
+
+    @property
+    def too_fast(self) -> bool:
+        """More than :data:`MAX_CHARS_PER_SECOND` (the cue given :data:`TIMING_RESOLUTION`)."""
+        return self.chars > MAX_CHARS_PER_SECOND * (self.seconds + TIMING_RESOLUTION) + 1e-9
+
+    @property
+    def too_short(self) -> bool:
+        """Less than :data:`MIN_CUE_SECONDS` (the cue given :data:`TIMING_RESOLUTION`)."""
+        return self.seconds + TIMING_RESOLUTION < MIN_CUE_SECONDS - 1e-9
+
+    def __str__(self) -> str:
+        return f"{self.cue.start:6.2f}-{self.cue.end:6.2f} s  {self.cps:4.1f} cps  {self.chars} chars  {self.cue.text!r}"
+
+
+def cue_chars(text: str) -> int:
+    """The characters a viewer reads in a cue: every letter, digit, space and punctuation mark,
+    a line break counted as the space it stands for, surrounding blanks not counted."""
+    return len(" ".join(line.strip() for line in text.splitlines() if line.strip()))
+
+
+def cue_pace(cues: list[Cue] | Path) -> list[CuePace]:
+    """The pace of each cue (of a list, or of a ``.vtt`` file), in order."""
+    if isinstance(cues, Path):
+        cues = read_vtt(cues)
+    return [CuePace(c, cue_chars(c.text), round(c.end - c.start, 6)) for c in cues]
+
+
+def pace_problems(cues: list[Cue] | Path) -> list[str]:
+    """One line per cue read faster than :data:`MAX_CHARS_PER_SECOND` or shown for less than
+    :data:`MIN_CUE_SECONDS` (empty when every cue keeps the readers' pace)."""
+    found = []
+    for pace in cue_pace(cues):
+        rules = [f"over {MAX_CHARS_PER_SECOND:g} cps"] * pace.too_fast + [f"under {MIN_CUE_SECONDS:g} s"] * pace.too_short
+        if rules:
+            found.append(f"{', '.join(rules)}: {pace}")
+    return found
+
+
+def title_card_problems(cues: list[Cue] | Path, title: str, description: str) -> list[str]:
+    """Whether the title card is held long enough to read its title and its sentence.
+
+    The first cue is the title card's (its text is the title, the description is on screen while
+    it shows): it must last at least the reading time of both at :data:`MAX_CHARS_PER_SECOND`.
+    """
+    if isinstance(cues, Path):
+        cues = read_vtt(cues)
+    if not cues:
+        return ["no captions: the title card has no cue"]
+    first = cues[0]
+    if first.text.strip() != title.strip():
+        return [f"the first cue is {first.text!r}, not the title {title!r}"]
+    chars = cue_chars(title) + 1 + cue_chars(description)
+    needed = chars / MAX_CHARS_PER_SECOND
+    held = first.end - first.start
+    if held + TIMING_RESOLUTION < needed - 1e-9:
+        return [f"title card held {held:.2f} s, its title and sentence ({chars} chars) need {needed:.2f} s"]
+    return []

@@ -1,5 +1,8 @@
 """The layout check: after every animation of a clip, everything visible is inside the frame
-(with a margin) and no piece of text overlaps another.
+(:data:`~circuit_clips.kit.theme.FRAME_MARGIN` from its left, top and right edges), nothing
+visible reaches into the caption band (the bottom
+:data:`~circuit_clips.kit.theme.CAPTION_BAND_HEIGHT` of the frame, where players draw captions)
+and no piece of text overlaps another.
 
 The scene is run with animations skipped (each ``play`` jumps to its end state), so the check
 costs a fraction of a render and looks at exactly the states a viewer sees settle.
@@ -10,20 +13,34 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import srt
 from manim import MathTex, Mobject, Paragraph, SingleStringMathTex, Tex, Text, MarkupText, tempconfig
 from manim.renderer.cairo_renderer import CairoRenderer
 
+from ..kit.theme import CAPTION_BAND_HEIGHT, FRAME_MARGIN
+from .captions import Cue
 from .project import Project
 from .render import check_scene_class
 
-__all__ = ["MARGIN", "Violation", "LayoutReport", "frame_violations", "check_clip", "load_scene_class"]
+__all__ = [
+    "OUTSIDE_MARGIN",
+    "IN_CAPTION_BAND",
+    "TEXT_OVERLAP",
+    "Violation",
+    "LayoutReport",
+    "frame_violations",
+    "check_clip",
+    "load_scene_class",
+]
 
-#: How far (in scene units) everything must stay from the frame's edge.
-MARGIN = 0.2
+#: The rules, as :attr:`Violation.rule` names them.
+OUTSIDE_MARGIN = "outside the frame margin"
+IN_CAPTION_BAND = "in the caption band"
+TEXT_OVERLAP = "text overlaps text"
 #: Two texts overlap when their boxes share more than this much in both directions.
 OVERLAP_TOLERANCE = 0.02
 
@@ -56,8 +73,14 @@ def _box(mob: Mobject) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _describe(mob: Mobject) -> str:
-    text = getattr(mob, "text", None) or getattr(mob, "tex_string", None)
+    text = getattr(mob, "original_text", None) or getattr(mob, "text", None) or getattr(mob, "tex_string", None)
     return f"{type(mob).__name__}({text!r})" if text else type(mob).__name__
+
+
+def _lowest_part(top: Mobject) -> Mobject:
+    """The lowest visible text in ``top`` (or its lowest visible part), to name what is too low."""
+    parts = _texts(top) or [m for m in top.family_members_with_points() if _visible(m)]
+    return min(parts, key=lambda m: _box(m)[0][1])
 
 
 def _texts(mob: Mobject) -> list[Mobject]:
@@ -72,35 +95,46 @@ class LayoutReport:
 
     ``frames`` counts what Manim writes at the check's frame rate (15 fps, the lowest quality):
     counted per animation as Manim's Cairo renderer writes them (see :func:`_frames_written`).
+    ``cues`` are the captions the scene added, as a render writes them.
     """
 
     violations: list[Violation]
     animations: int
     duration: float
     frames: int
+    cues: list[Cue] = field(default_factory=list)
 
 
 def frame_violations(mobjects: list[Mobject], width: float, height: float, step: int) -> list[Violation]:
-    """The layout rules broken by ``mobjects`` on a ``width`` x ``height`` frame."""
+    """The layout rules broken by ``mobjects`` on a ``width`` x ``height`` frame.
+
+    The bottom of the frame is the caption band's top edge: whatever reaches below it is
+    reported as in the caption band (naming its lowest text, or part), not as outside the margin.
+    """
     found = []
-    lo_limit = np.array([-width / 2 + MARGIN, -height / 2 + MARGIN])
-    hi_limit = -lo_limit
+    left, right, top_edge = -width / 2 + FRAME_MARGIN, width / 2 - FRAME_MARGIN, height / 2 - FRAME_MARGIN
+    band_top = -height / 2 + CAPTION_BAND_HEIGHT
     for top in mobjects:
         boxes = [_box(m) for m in top.family_members_with_points() if _visible(m)]
         if not boxes:
             continue
         lo = np.min([b[0] for b in boxes], axis=0)
         hi = np.max([b[1] for b in boxes], axis=0)
-        if np.any(lo < lo_limit - 1e-6) or np.any(hi > hi_limit + 1e-6):
+        span = f"spans {lo.round(2)}..{hi.round(2)}"
+        if lo[0] < left - 1e-6 or hi[0] > right + 1e-6 or hi[1] > top_edge + 1e-6:
+            found.append(Violation(step, OUTSIDE_MARGIN, f"{_describe(top)} {span}"))
+        if lo[1] < band_top - 1e-6:
+            lowest = _lowest_part(top)
+            part = "" if lowest is top else f" with {_describe(lowest)}"
             found.append(
-                Violation(step, "outside the frame margin", f"{_describe(top)} spans {lo.round(2)}..{hi.round(2)}")
+                Violation(step, IN_CAPTION_BAND, f"{_describe(top)} reaches y = {lo[1]:.2f} (band top {band_top:.2f}){part}")
             )
     texts = [t for top in mobjects for t in _texts(top)]
     boxes = [_box(t) for t in texts]
     for (a, (alo, ahi)), (b, (blo, bhi)) in itertools.combinations(zip(texts, boxes), 2):
         overlap = np.minimum(ahi, bhi) - np.maximum(alo, blo)
         if np.all(overlap > OVERLAP_TOLERANCE):
-            found.append(Violation(step, "text overlaps text", f"{_describe(a)} and {_describe(b)}"))
+            found.append(Violation(step, TEXT_OVERLAP, f"{_describe(a)} and {_describe(b)}"))
     return found
 
 
@@ -150,4 +184,10 @@ def check_clip(project: Project, clip: str) -> LayoutReport:
     ):
         scene = Checked(renderer=CairoRenderer(skip_animations=True))
         scene.render()
-    return LayoutReport(violations, len(durations), sum(durations), sum(frames))
+    # as a render writes them (srt.compose sorts and cleans them), rounded to the millisecond as
+    # the published .vtt has them
+    cues = [
+        Cue(round(s.start.total_seconds(), 3), round(s.end.total_seconds(), 3), s.content)
+        for s in srt.parse(srt.compose(scene.renderer.file_writer.subcaptions))
+    ]
+    return LayoutReport(violations, len(durations), sum(durations), sum(frames), cues)
