@@ -16,11 +16,9 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
-    AnimationGroup,
     Create,
     FadeIn,
     FadeOut,
-    LaggedStart,
     MathTex,
     SurroundingRectangle,
     Transform,
@@ -31,7 +29,6 @@ from manim import (
 
 from circuit_clips.kit import (
     KEY_COLOR,
-    MATH_SIZE_BODY,
     QUERY_COLOR,
     TEXT_COLOR,
     VALUE_COLOR,
@@ -136,7 +133,12 @@ class AttentionHead(ClipScene):
         self.row_y = {"q": self.block.w_q.get_y(), "k": self.block.w_k.get_y(), "v": self.block.w_v.get_y()}
 
         self.stream = StreamMob(
-            self.shown.x, self.shown.tokens, subspaces=self.model.subspaces, cell_height=0.06, cell_width=0.26, spacing=0.95
+            self.shown.x,
+            self.shown.tokens,
+            subspaces=self.model.subspaces,
+            cell_height=0.06,
+            cell_width=0.26,
+            spacing=0.95,
         )
         self.stream.remove(self.stream.subspace_labels)  # no room for names here; the boundaries stay
         self.stream.next_to(self.block, RIGHT, buff=0.35, aligned_edge=UP)
@@ -183,7 +185,12 @@ class AttentionHead(ClipScene):
 
     def score_every_pair(self) -> None:
         self.pattern_map = AttentionPatternMap(
-            self.shown.raw_scores, self.shown.tokens, color=HEAD_COLOR, cell_size=0.44, show_mask=False, col_labels_rotated=True
+            self.shown.raw_scores,
+            self.shown.tokens,
+            color=HEAD_COLOR,
+            cell_size=0.44,
+            show_mask=False,
+            col_labels_rotated=True,
         )
         self.pattern_map.to_edge(RIGHT, buff=0.35).shift(UP * (2.05 - self.pattern_map.get_top()[1]))
         new_equation = self.strip.tex(r"s_{ij} = q_i \cdot k_j \,/\, \sqrt{d_{\mathrm{head}}}")
@@ -289,7 +296,14 @@ class AttentionHead(ClipScene):
         new_equation = self.strip.tex(r"x_i \;\to\; x_i + W_O\, r_i")
         self.beat(
             "W_O maps the result back into the stream's space...",
-            read(r_vec, self.block.w_o, delta, weight=self.model.W_O[LAYER, HEAD], color=HEAD_COLOR, keep_source=False),
+            read(
+                r_vec,
+                self.block.w_o,
+                delta,
+                weight=self.model.W_O[LAYER, HEAD],
+                color=HEAD_COLOR,
+                keep_source=False,
+            ),
             *self.strip.change_to(new_equation, "morph"),
             run_time=2.2,
             hold=0.4,
@@ -299,7 +313,9 @@ class AttentionHead(ClipScene):
             write(delta, target, side=RIGHT, gap=0.3),
             FadeOut(self.boxes[1]),
             flash_around(
-                target.cells_of(self.model.subspaces["output"]), HEAD_COLOR, rate_func=squish_rate_func(smooth, 0.6, 1.0)
+                target.cells_of(self.model.subspaces["output"]),
+                HEAD_COLOR,
+                rate_func=squish_rate_func(smooth, 0.6, 1.0),
             ),
             run_time=2.4,
             hold=1.6,
@@ -308,7 +324,10 @@ class AttentionHead(ClipScene):
     def every_position_at_once(self) -> None:
         others = range(self.shown.dest)
         v_vecs = self.rows["v"][0]
-        r_vecs = {i: self.stream.vector_at(i, self.shown.z[i], HEAD_COLOR, y=self.r_y, cell_height=SMALL_CELL) for i in others}
+        r_vecs = {
+            i: self.stream.vector_at(i, self.shown.z[i], HEAD_COLOR, y=self.r_y, cell_height=SMALL_CELL)
+            for i in others
+        }
         self.beat(
             "Every other position does the same, at once, each with its own row of A.",
             *[merge(v_vecs, self.shown.pattern[i], r_vecs[i], run_time=2.8) for i in others],

@@ -26,7 +26,6 @@ from manim import (
     Arrow,
     Create,
     FadeIn,
-    FadeOut,
     LaggedStart,
     MathTex,
     Succession,
@@ -159,7 +158,9 @@ class Composition(ClipScene):
         self.reader = AttentionHeadBlock(*READER, name="layer 1: induction head", tile_width=0.7)
         self.writer.move_to([-3.75, 2.95, 0])
         self.reader.move_to([3.75, 2.95, 0])
-        link = Arrow(self.writer.get_right(), self.reader.get_left(), buff=0.1, color=STREAM_COLOR, stroke_width=4)
+        link = Arrow(
+            self.writer.get_right(), self.reader.get_left(), buff=0.1, color=STREAM_COLOR, stroke_width=4
+        )
         via = Text("stream", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR).next_to(link, UP, buff=0.08)
         self.columns_x = [-4.5, 0.0, 4.5]
         self.kind_titles = VGroup()
@@ -177,8 +178,10 @@ class Composition(ClipScene):
                 Wait(0.8),
                 LaggedStart(
                     *[
-                        AnimationGroup(FadeIn(title, shift=0.2 * DOWN),
-                                       flash_around(self.reader.matrix(kind), KIND_COLORS[kind]))
+                        AnimationGroup(
+                            FadeIn(title, shift=0.2 * DOWN),
+                            flash_around(self.reader.matrix(kind), KIND_COLORS[kind]),
+                        )
                         for kind, title in zip(COMPOSITION_KINDS, self.kind_titles)
                     ],
                     lag_ratio=0.4,
@@ -214,8 +217,11 @@ class Composition(ClipScene):
     def composition_scores(self) -> None:
         self.score_txt = VGroup()
         for kind, heat in zip(COMPOSITION_KINDS, self.maps):
-            score = Text(f"composition score {format_value(self.shown.scores[kind])}", font_size=FONT_SIZE_LABEL,
-                         color=TEXT_COLOR if self.shown.scores[kind] > 0 else MUTED_TEXT_COLOR)
+            score = Text(
+                f"composition score {format_value(self.shown.scores[kind])}",
+                font_size=FONT_SIZE_LABEL,
+                color=TEXT_COLOR if self.shown.scores[kind] > 0 else MUTED_TEXT_COLOR,
+            )
             self.score_txt.add(score.next_to(heat, DOWN, buff=0.2))
         s = {kind: format_value(v) for kind, v in self.shown.scores.items()}
         self.beat(
@@ -227,8 +233,10 @@ class Composition(ClipScene):
 
     def only_k(self) -> None:
         k = COMPOSITION_KINDS.index("K")
-        parts = [VGroup(self.kind_titles[i], self.map_tex[i], self.maps[i], self.score_txt[i])
-                 for i in range(len(COMPOSITION_KINDS))]
+        parts = [
+            VGroup(self.kind_titles[i], self.map_tex[i], self.maps[i], self.score_txt[i])
+            for i in range(len(COMPOSITION_KINDS))
+        ]
         box = SurroundingRectangle(parts[k], buff=0.15, color=KEY_COLOR, corner_radius=0.1)
         self.beat(
             "Only the key reads layer 0's write: this induction head is K-composition.",
@@ -246,8 +254,12 @@ class Composition(ClipScene):
         a1 = self.shown.cache["blocks.1.attn.hook_pattern"][0]
         c0, c1 = head_color(*WRITER), head_color(*READER)
         c01 = interpolate_color(c0, c1, 0.5)  # a virtual head is both heads at once
-        formula = MathTex(r"\big(A^{1} A^{0}\big)", r"\otimes", r"\big(W_{OV}^{1}\, W_{OV}^{0}\big)",
-                          font_size=MATH_SIZE_BODY).move_to([0, 3.2, 0])
+        formula = MathTex(
+            r"\big(A^{1} A^{0}\big)",
+            r"\otimes",
+            r"\big(W_{OV}^{1}\, W_{OV}^{0}\big)",
+            font_size=MATH_SIZE_BODY,
+        ).move_to([0, 3.2, 0])
         formula[0].set_color(c01)
         # attention row: A^1 . A^0 = A^1 A^0 (real patterns of the running example)
         att = VGroup(
@@ -259,11 +271,17 @@ class Composition(ClipScene):
         ).arrange(RIGHT, buff=0.3)
         att.move_to([1.5, 1.25, 0])
         att_names = VGroup(
-            *[MathTex(t, font_size=MATH_SIZE_LABEL).next_to(att[i], UP, buff=0.15)
-              for t, i in ((r"A^{1}", 0), (r"A^{0}", 2), (r"A^{1}A^{0}", 4))]
+            *[
+                MathTex(t, font_size=MATH_SIZE_LABEL).next_to(att[i], UP, buff=0.15)
+                for t, i in ((r"A^{1}", 0), (r"A^{0}", 2), (r"A^{1}A^{0}", 4))
+            ]
         )
-        att_note = Text("where it looks:\ntwo hops of attention", font_size=FONT_SIZE_LABEL,
-                        color=MUTED_TEXT_COLOR, line_spacing=0.8)
+        att_note = Text(
+            "where it looks:\ntwo hops of attention",
+            font_size=FONT_SIZE_LABEL,
+            color=MUTED_TEXT_COLOR,
+            line_spacing=0.8,
+        )
         att_note.to_edge(LEFT, buff=0.4).match_y(att)
         # OV row: W_OV^1 . W_OV^0 = product (d_model x d_model, the paper's column convention;
         # mostly zero, so drawn as SparseHeatMaps: the same picture in a few mobjects)
@@ -276,11 +294,17 @@ class Composition(ClipScene):
         ).arrange(RIGHT, buff=0.3)
         ov.move_to([1.5, -1.9, 0])
         ov_names = VGroup(
-            *[MathTex(t, font_size=MATH_SIZE_LABEL).next_to(ov[i], UP, buff=0.15)
-              for t, i in ((r"W_{OV}^{1}", 0), (r"W_{OV}^{0}", 2), (r"W_{OV}^{1}W_{OV}^{0}", 4))]
+            *[
+                MathTex(t, font_size=MATH_SIZE_LABEL).next_to(ov[i], UP, buff=0.15)
+                for t, i in ((r"W_{OV}^{1}", 0), (r"W_{OV}^{0}", 2), (r"W_{OV}^{1}W_{OV}^{0}", 4))
+            ]
         )
-        ov_note = Text("what it moves:\ntwo OV maps in a row", font_size=FONT_SIZE_LABEL,
-                       color=MUTED_TEXT_COLOR, line_spacing=0.8)
+        ov_note = Text(
+            "what it moves:\ntwo OV maps in a row",
+            font_size=FONT_SIZE_LABEL,
+            color=MUTED_TEXT_COLOR,
+            line_spacing=0.8,
+        )
         ov_note.to_edge(LEFT, buff=0.4).match_y(ov)
         self.play(self.clear_stage(), run_time=0.8)
         self.beat(
@@ -300,8 +324,12 @@ class Composition(ClipScene):
         reads = block_frame(w1, cols=subspaces["token"], color=VALUE_COLOR)
         writes = block_frame(w0, rows=subspaces["previous token"], color=head_color(*WRITER))
         read_txt = Text("reads 'token'", font_size=FONT_SIZE_LABEL, color=VALUE_COLOR)
-        write_txt = Text("writes into\n'previous token'", font_size=FONT_SIZE_LABEL, color=head_color(*WRITER),
-                         line_spacing=0.8)
+        write_txt = Text(
+            "writes into\n'previous token'",
+            font_size=FONT_SIZE_LABEL,
+            color=head_color(*WRITER),
+            line_spacing=0.8,
+        )
         read_txt.next_to(w1, DOWN, buff=0.2)
         write_txt.next_to(w0, DOWN, buff=0.2)
         zero = MathTex("= 0", font_size=MATH_SIZE_BODY, color=TEXT_COLOR).next_to(self.ov[4], DOWN, buff=0.2)
@@ -320,13 +348,24 @@ class Composition(ClipScene):
     # --- the path expansion ------------------------------------------------------------
     def path_equation(self) -> None:
         self.strip = EquationStrip(center=[0, 3.35, 0], font_size=MATH_SIZE_LABEL)
-        equation = self.strip.place(self.strip.tex(
-            r"T", "=", r"\mathrm{Id}\otimes W_U W_E", "+", r"\sum_h A^h \otimes W_U W_{OV}^h W_E", "+",
-            r"\sum_{h_1,h_2} \big(A^{h_2}A^{h_1}\big) \otimes W_U W_{OV}^{h_2} W_{OV}^{h_1} W_E",
-        ))
+        equation = self.strip.place(
+            self.strip.tex(
+                r"T",
+                "=",
+                r"\mathrm{Id}\otimes W_U W_E",
+                "+",
+                r"\sum_h A^h \otimes W_U W_{OV}^h W_E",
+                "+",
+                r"\sum_{h_1,h_2} \big(A^{h_2}A^{h_1}\big) \otimes W_U W_{OV}^{h_2} W_{OV}^{h_1} W_E",
+            )
+        )
         self.term_labels = VGroup(
-            *[Text(t, font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR).next_to(equation[i], DOWN, buff=0.15)
-              for t, i in (("direct path", 2), ("individual heads", 4), ("virtual heads", 6))]
+            *[
+                Text(t, font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR).next_to(
+                    equation[i], DOWN, buff=0.15
+                )
+                for t, i in (("direct path", 2), ("individual heads", 4), ("virtual heads", 6))
+            ]
         )
         for label in self.term_labels:
             label.align_to(equation.get_bottom() + DOWN * 0.15, UP)
@@ -342,54 +381,85 @@ class Composition(ClipScene):
     def path_terms(self) -> None:
         total = self.shown.total
         c0, c1 = head_color(*WRITER), head_color(*READER)
-        colors = {"direct": STREAM_COLOR, head_name(*WRITER): c0, head_name(*READER): c1,
-                  VIRTUAL: interpolate_color(c0, c1, 0.5)}
-        names = {"direct": r"\text{direct}", head_name(*WRITER): r"\mathrm{L0H0}",
-                 head_name(*READER): r"\mathrm{L1H0}", VIRTUAL: r"\mathrm{L0H0}\!\to\!\mathrm{L1H0}"}
-        cols = VGroup(*[VectorColumn(self.shown.terms[n], cell_height=0.38, cell_width=0.45, outline_color=colors[n])
-                        for n in self.shown.terms])
+        colors = {
+            "direct": STREAM_COLOR,
+            head_name(*WRITER): c0,
+            head_name(*READER): c1,
+            VIRTUAL: interpolate_color(c0, c1, 0.5),
+        }
+        names = {
+            "direct": r"\text{direct}",
+            head_name(*WRITER): r"\mathrm{L0H0}",
+            head_name(*READER): r"\mathrm{L1H0}",
+            VIRTUAL: r"\mathrm{L0H0}\!\to\!\mathrm{L1H0}",
+        }
+        cols = VGroup(
+            *[
+                VectorColumn(self.shown.terms[n], cell_height=0.38, cell_width=0.45, outline_color=colors[n])
+                for n in self.shown.terms
+            ]
+        )
         cols.add(VectorColumn(total, cell_height=0.38, cell_width=0.45, outline_color=LOGIT_COLOR))
         signs = [MathTex(s, font_size=MATH_SIZE_BODY) for s in ("+", "+", "+", "=")]
         row = VGroup(cols[0], signs[0], cols[1], signs[1], cols[2], signs[2], cols[3], signs[3], cols[4])
         row.arrange(RIGHT, buff=0.7).move_to([0.5, -0.45, 0])
-        vocab = VGroup(*[Text(tok, font_size=FONT_SIZE_LABEL, color=TEXT_COLOR).next_to(cell, LEFT, buff=0.2)
-                         for tok, cell in zip(self.model.vocab, cols[0].cells)])
-        col_names = VGroup(*[MathTex(names[n], font_size=MATH_SIZE_LABEL, color=colors[n]) for n in self.shown.terms])
+        vocab = VGroup(
+            *[
+                Text(tok, font_size=FONT_SIZE_LABEL, color=TEXT_COLOR).next_to(cell, LEFT, buff=0.2)
+                for tok, cell in zip(self.model.vocab, cols[0].cells)
+            ]
+        )
+        col_names = VGroup(
+            *[MathTex(names[n], font_size=MATH_SIZE_LABEL, color=colors[n]) for n in self.shown.terms]
+        )
         col_names.add(MathTex(r"\text{logits}", font_size=MATH_SIZE_LABEL, color=LOGIT_COLOR))
         for tex, col in zip(col_names, cols):
             tex.next_to(col, UP, buff=0.2)
         predicted = int(np.argmax(total))
         word = self.model.vocab[predicted]
         values = VGroup(
-            *[MathTex(format_value(v[predicted]), font_size=MATH_SIZE_LABEL, color=TEXT_COLOR)
-              .move_to([col.get_x(), cols[0].get_bottom()[1] - 0.35, 0])
-              for v, col in zip([*self.shown.terms.values(), total], cols)]
+            *[
+                MathTex(format_value(v[predicted]), font_size=MATH_SIZE_LABEL, color=TEXT_COLOR).move_to(
+                    [col.get_x(), cols[0].get_bottom()[1] - 0.35, 0]
+                )
+                for v, col in zip([*self.shown.terms.values(), total], cols)
+            ]
         )
         value_label = Text(f"logit of {word}:", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR)
         value_label.next_to(values[0], LEFT, buff=0.35)
-        rows_box = VGroup(*[SurroundingRectangle(col.cell(predicted), buff=0.02, color=TEXT_COLOR, stroke_width=2)
-                            for col in cols])
+        rows_box = VGroup(
+            *[
+                SurroundingRectangle(col.cell(predicted), buff=0.02, color=TEXT_COLOR, stroke_width=2)
+                for col in cols
+            ]
+        )
         parts = [format_value(v[predicted]) for v in self.shown.terms.values()]
         self.beat(
             f"At the last D, for '{word}': {' + '.join(parts)} = {format_value(total[predicted])}, "
             "the model's real logit.",
-            LaggedStart(*[FadeIn(VGroup(c, n)) for c, n in zip(cols, col_names)], lag_ratio=0.2, run_time=2.0),
+            LaggedStart(
+                *[FadeIn(VGroup(c, n)) for c, n in zip(cols, col_names)], lag_ratio=0.2, run_time=2.0
+            ),
             FadeIn(VGroup(*signs), run_time=1.0),
             FadeIn(vocab, run_time=1.0),
-            Succession(Wait(2.0), AnimationGroup(FadeIn(values), FadeIn(value_label), Create(rows_box),
-                                                 run_time=1.0)),
+            Succession(
+                Wait(2.0), AnimationGroup(FadeIn(values), FadeIn(value_label), Create(rows_box), run_time=1.0)
+            ),
             hold=1.2,
         )
         self.cols, self.col_names = cols, col_names
 
     def where_the_prediction_lives(self) -> None:
         l1 = list(self.shown.terms).index(head_name(*READER))
-        box = SurroundingRectangle(VGroup(self.cols[l1], self.col_names[l1]), buff=0.15,
-                                   color=head_color(*READER), corner_radius=0.1)
+        box = SurroundingRectangle(
+            VGroup(self.cols[l1], self.col_names[l1]), buff=0.15, color=head_color(*READER), corner_radius=0.1
+        )
         note = Text(
             "All of the prediction is in the L1H0 term, but its pattern A\u00b9 was shaped by layer 0:\n"
             "K-composition hides inside the attention pattern. The virtual head is exactly 0.",
-            font_size=FONT_SIZE_LABEL, color=TEXT_COLOR, line_spacing=0.9,
+            font_size=FONT_SIZE_LABEL,
+            color=TEXT_COLOR,
+            line_spacing=0.9,
         ).to_edge(DOWN, buff=0.3)
         self.beat(
             "All of it is in the layer-1 head's term, yet that term needs layer 0: K-composition shaped its "
@@ -402,8 +472,11 @@ class Composition(ClipScene):
 
     def summary(self) -> None:
         s = {kind: format_value(v) for kind, v in self.shown.scores.items()}
-        line = Text(f"composition scores   Q {s['Q']}   K {s['K']}   V {s['V']}",
-                    font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR)
+        line = Text(
+            f"composition scores   Q {s['Q']}   K {s['K']}   V {s['V']}",
+            font_size=FONT_SIZE_LABEL,
+            color=MUTED_TEXT_COLOR,
+        )
         line.next_to(self.term_labels, DOWN, buff=0.25)
         self.end_on_summary(
             "This model uses K-composition, not V-composition: its virtual head is exactly zero.",

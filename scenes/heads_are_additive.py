@@ -39,6 +39,7 @@ from manim import (
     squish_rate_func,
 )
 
+from circuit_clips.circuits import paper_weight
 from circuit_clips.kit import (
     FONT_SIZE_LABEL,
     FONT_SIZE_MIN,
@@ -61,7 +62,6 @@ from circuit_clips.kit import (
     subspace_guides,
     write,
 )
-from circuit_clips.circuits import paper_weight
 from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import skip_trigram_model
 
@@ -160,7 +160,11 @@ class HeadsAreAdditive(ClipScene):
 
     def w_o_block(self, head: int) -> HeatMap:
         """Head ``head``'s block of W_O in column notation: [d_model, d_head]."""
-        return HeatMap(paper_weight(self.model, "W_O", LAYER, head), cell_size=CELL, outline_color=head_color(LAYER, head))
+        return HeatMap(
+            paper_weight(self.model, "W_O", LAYER, head),
+            cell_size=CELL,
+            outline_color=head_color(LAYER, head),
+        )
 
     def head_tex(self, tex: str, head: int) -> MathTex:
         return make_label(tex, color=head_color(LAYER, head))
@@ -205,7 +209,9 @@ class HeadsAreAdditive(ClipScene):
         boxes = VGroup()
         for head, group in enumerate(self.pattern_maps):
             pmap = group[0]
-            boxes.add(SurroundingRectangle(pmap.row(self.shown.dest), buff=0.04, color=head_color(LAYER, head)))
+            boxes.add(
+                SurroundingRectangle(pmap.row(self.shown.dest), buff=0.04, color=head_color(LAYER, head))
+            )
             col = self.column(self.shown.z[head], head_color(LAYER, head))
             col.next_to(pmap.cells, RIGHT, buff=0.9)
             self.r_cols.add(col)
@@ -224,8 +230,10 @@ class HeadsAreAdditive(ClipScene):
             f"{format_value(w1.max())} over each token. Each head has its own result r^h.",
             Create(boxes),
             self.strip.show(equation),
-            LaggedStart(*[FadeIn(VGroup(c, lab), shift=0.3 * RIGHT) for c, lab in zip(self.r_cols, self.r_labels)],
-                        lag_ratio=0.3),
+            LaggedStart(
+                *[FadeIn(VGroup(c, lab), shift=0.3 * RIGHT) for c, lab in zip(self.r_cols, self.r_labels)],
+                lag_ratio=0.3,
+            ),
             run_time=2.0,
             hold=2.2,
         )
@@ -233,9 +241,13 @@ class HeadsAreAdditive(ClipScene):
 
     def concatenate(self) -> None:
         # The product row: W_O (16 x 16 on screen), the stacked r, "=", the result
-        self.w_o_blocks = VGroup(*[self.w_o_block(h) for h in range(self.shown.n_heads)]).arrange(RIGHT, buff=0)
+        self.w_o_blocks = VGroup(*[self.w_o_block(h) for h in range(self.shown.n_heads)]).arrange(
+            RIGHT, buff=0
+        )
         self.w_o_blocks.move_to([-4.7, ROW_Y, 0])
-        self.w_o_outline = SurroundingRectangle(self.w_o_blocks, buff=0.03, color=MUTED_TEXT_COLOR, stroke_width=2)
+        self.w_o_outline = SurroundingRectangle(
+            self.w_o_blocks, buff=0.03, color=MUTED_TEXT_COLOR, stroke_width=2
+        )
         self.w_o_label = make_label("W_O").next_to(self.w_o_outline, DOWN, buff=0.15)
 
         self.concat_col = self.column(self.shown.concat, TEXT_COLOR)
@@ -246,7 +258,9 @@ class HeadsAreAdditive(ClipScene):
             x = self.concat_col.outline.get_right()[0] + 0.08
             bar = Line([x, part.get_top()[1] - 0.03, 0], [x, part.get_bottom()[1] + 0.03, 0])
             self.concat_col.add(bar.set_stroke(head_color(LAYER, head), width=4))
-        stacked = VGroup(*[col.copy() for col in self.r_cols]).arrange(DOWN, buff=0).move_to(self.concat_col.body)
+        stacked = (
+            VGroup(*[col.copy() for col in self.r_cols]).arrange(DOWN, buff=0).move_to(self.concat_col.body)
+        )
         self.concat_label = self.stacked_r()
         self.concat_label.next_to(self.concat_col, DOWN, buff=0.15)
 
@@ -280,7 +294,13 @@ class HeadsAreAdditive(ClipScene):
                 FadeIn(VGroup(self.w_o_blocks, self.w_o_outline, self.w_o_label), run_time=0.8),
                 AnimationGroup(
                     FadeIn(self.equals),
-                    read(self.concat_col, self.w_o_outline, self.out_col, weight=self.shown.w_o_rows, color=TEXT_COLOR),
+                    read(
+                        self.concat_col,
+                        self.w_o_outline,
+                        self.out_col,
+                        weight=self.shown.w_o_rows,
+                        color=TEXT_COLOR,
+                    ),
                     FadeIn(out_label),
                     run_time=2.0,
                 ),
@@ -301,10 +321,16 @@ class HeadsAreAdditive(ClipScene):
         words = VGroup()
         for part in subspaces.values():
             for tok, cell in zip(vocab, one_go.cells_of(part)):
-                words.add(Text(tok, font_size=FONT_SIZE_MIN, color=MUTED_TEXT_COLOR).next_to(cell, RIGHT, buff=0.15))
+                words.add(
+                    Text(tok, font_size=FONT_SIZE_MIN, color=MUTED_TEXT_COLOR).next_to(cell, RIGHT, buff=0.15)
+                )
         words.align_to(words[0], LEFT)
-        guides = subspace_guides(one_go, subspaces, side=RIGHT, buff=words.get_right()[0] - one_go.outline.get_right()[0] + 0.12)
-        title = Text(f"the stream at '{TOKENS[self.shown.dest]}'", font_size=FONT_SIZE_LABEL, color=TEXT_COLOR)
+        guides = subspace_guides(
+            one_go, subspaces, side=RIGHT, buff=words.get_right()[0] - one_go.outline.get_right()[0] + 0.12
+        )
+        title = Text(
+            f"the stream at '{TOKENS[self.shown.dest]}'", font_size=FONT_SIZE_LABEL, color=TEXT_COLOR
+        )
         title.next_to(self.streams, UP, buff=0.25)
         labels = VGroup(
             Text("head by head", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR),
@@ -333,9 +359,11 @@ class HeadsAreAdditive(ClipScene):
     def split_w_o(self) -> None:
         # New places: W_O^0 r^0 + W_O^1 r^1 = h^0 + h^1
         blocks = self.w_o_blocks
-        r_parts = VGroup(
-            *[self.column(self.shown.z[h], head_color(LAYER, h)) for h in range(self.shown.n_heads)]
-        ).arrange(DOWN, buff=0).move_to(self.concat_col.body)
+        r_parts = (
+            VGroup(*[self.column(self.shown.z[h], head_color(LAYER, h)) for h in range(self.shown.n_heads)])
+            .arrange(DOWN, buff=0)
+            .move_to(self.concat_col.body)
+        )
         self.r_parts = r_parts
         xs = [-5.78, -2.66]
         targets = VGroup()
@@ -395,7 +423,10 @@ class HeadsAreAdditive(ClipScene):
         h_cols.arrange(RIGHT, buff=0.55).next_to(self.equals, RIGHT, buff=0.25).match_y(self.r_parts)
         plus = make_label("+").move_to(h_cols)
         h_labels = VGroup(
-            *[self.head_tex(rf"W_O^{h} r^{h}", h).next_to(col, DOWN, buff=0.15) for h, col in enumerate(h_cols)]
+            *[
+                self.head_tex(rf"W_O^{h} r^{h}", h).next_to(col, DOWN, buff=0.15)
+                for h, col in enumerate(h_cols)
+            ]
         )
         self.h_cols, self.plus_rhs = h_cols, plus
         w0 = self.shown.result[0, out]
@@ -406,8 +437,13 @@ class HeadsAreAdditive(ClipScene):
             f"Each head's own write: head 0 puts {format_value(w0.max())} on {raised0}, "
             f"head 1 puts {format_value(w1.max())} on {raised1}.",
             *[
-                read(self.r_parts[h], self.w_o_blocks[h], h_cols[h], weight=model.W_O[LAYER, h],
-                     color=head_color(LAYER, h))
+                read(
+                    self.r_parts[h],
+                    self.w_o_blocks[h],
+                    h_cols[h],
+                    weight=model.W_O[LAYER, h],
+                    color=head_color(LAYER, h),
+                )
                 for h in range(self.shown.n_heads)
             ],  # fmt: skip
             FadeIn(plus, rate_func=squish_rate_func(smooth, 0.7, 1.0)),
@@ -423,7 +459,9 @@ class HeadsAreAdditive(ClipScene):
             Succession(
                 FadeIn(VGroup(per_head, self.stream_labels[0]), run_time=0.8),
                 *[
-                    write(delta, per_head, side=LEFT, gap=0.35, plus_color=head_color(LAYER, head), run_time=1.7)
+                    write(
+                        delta, per_head, side=LEFT, gap=0.35, plus_color=head_color(LAYER, head), run_time=1.7
+                    )
                     for head, delta in enumerate(deltas)
                 ],
             ),

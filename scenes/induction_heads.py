@@ -35,7 +35,6 @@ from manim import (
     Wait,
 )
 
-
 from circuit_clips.circuits import ov_matrix, softmax
 from circuit_clips.kit import (
     FONT_SIZE_BODY,
@@ -69,8 +68,6 @@ PREV_HEAD = (0, 0)  # layer 0 head 0: the previous-token head
 IND_HEAD = (1, 0)  # layer 1 head 0: the induction head
 PANEL_X = 4.75  # centre of the right-hand panel (patterns, logits)
 SEED = 0  # the random repeated sequence's
-
-
 
 
 # --- the numbers ------------------------------------------------------------------
@@ -193,7 +190,12 @@ class InductionHeads(ClipScene):
     def embed(self) -> None:
         x0 = self.shown.cache["blocks.0.hook_resid_pre"]
         self.stream = ResidualStream(
-            x0, self.shown.tokens, subspaces=self.model.subspaces, cell_height=0.085, cell_width=0.3, spacing=1.0
+            x0,
+            self.shown.tokens,
+            subspaces=self.model.subspaces,
+            cell_height=0.085,
+            cell_width=0.3,
+            spacing=1.0,
         )
         self.stream.to_edge(LEFT, buff=0.3)
         self.stream.shift(UP * (0.85 - self.stream.columns[0].outline.get_top()[1]))
@@ -215,8 +217,9 @@ class InductionHeads(ClipScene):
         self.block = AttentionHeadBlock(*PREV_HEAD, name="layer 0: previous-token head", tile_width=0.7)
         self.block.move_to([self.stream.columns.get_x(), 3.02, 0])
         pattern = self.shown.cache["blocks.0.attn.hook_pattern"][0]
-        self.pattern_map = AttentionPatternMap(pattern, self.shown.tokens, color=color, cell_size=0.4,
-                                               col_labels_rotated=True)
+        self.pattern_map = AttentionPatternMap(
+            pattern, self.shown.tokens, color=color, cell_size=0.4, col_labels_rotated=True
+        )
         self.pattern_map.move_to([PANEL_X, -0.75, 0])
         self.arcs = VGroup(*[self.arc(i - 1, i, color) for i in range(1, len(self.shown.tokens))])
         steps_back = [i - int(np.argmax(pattern[i])) for i in range(1, len(self.shown.tokens))]
@@ -240,27 +243,40 @@ class InductionHeads(ClipScene):
         self.beat(
             "Its OV circuit copies that token into the 'previous token' block ...",
             *[
-                read(self.stream.column(int(np.argmax(pattern[p]))), VGroup(self.block.w_v, self.block.w_o),
-                     deltas[p], weight=ov, color=color, atol=1e-3)
+                read(
+                    self.stream.column(int(np.argmax(pattern[p]))),
+                    VGroup(self.block.w_v, self.block.w_o),
+                    deltas[p],
+                    weight=ov,
+                    color=color,
+                    atol=1e-3,
+                )
                 for p in range(self.stream.n_pos)
             ],
             run_time=2.4,
             hold=0.6,
         )
-        urs_box = SurroundingRectangle(self.block_cells(self.shown.target, "previous token"), buff=0.04, color=color)
+        urs_box = SurroundingRectangle(
+            self.block_cells(self.shown.target, "previous token"), buff=0.04, color=color
+        )
         before = self.shown.tokens[self.shown.target - 1]
         new_eq = self.stream_equation("x_1", "x_0", r"h^{0}(x_0)", color)
         self.beat(
             f"... and adds it to the stream. Now {self.shown.tokens[self.shown.target]}'s column says "
             f"'the token before me was {before}'.",
-            *[write(d, self.stream.column(p), side=RIGHT, gap=0.2, run_time=2.4) for p, d in enumerate(deltas)],
+            *[
+                write(d, self.stream.column(p), side=RIGHT, gap=0.2, run_time=2.4)
+                for p, d in enumerate(deltas)
+            ],
             *self.stream.light_subspace("previous token", color, run_time=1.0),
             Succession(Wait(2.4), Create(urs_box, run_time=0.6)),
             *self.strip.change_to(new_eq, "morph", run_time=1.2),
             hold=1.6,
         )
         assert np.allclose(self.stream.values, self.shown.cache["blocks.0.hook_resid_post"])
-        self.play(FadeOut(urs_box), FadeOut(self.block), FadeOut(self.pattern_map), FadeOut(self.arcs), run_time=0.6)
+        self.play(
+            FadeOut(urs_box), FadeOut(self.block), FadeOut(self.pattern_map), FadeOut(self.arcs), run_time=0.6
+        )
 
     # --- layer 1 ---------------------------------------------------------------------
     def key_reads_previous_token(self) -> None:
@@ -276,9 +292,15 @@ class InductionHeads(ClipScene):
         q_eq = MathTex(r"q_i = W_Q\,x_i", font_size=MATH_SIZE_LABEL, color=QUERY_COLOR)
         q_txt = Text("reads the current token", font_size=FONT_SIZE_LABEL, color=TEXT_COLOR)
         k_eq = MathTex(r"k_j = W_K\,x_j", font_size=MATH_SIZE_LABEL, color=KEY_COLOR)
-        k_txt = Text("reads 'previous token',\nwritten by layer 0", font_size=FONT_SIZE_LABEL,
-                     color=TEXT_COLOR, line_spacing=0.8)
-        rows = VGroup(VGroup(q_eq, q_txt).arrange(DOWN, buff=0.12), VGroup(k_eq, k_txt).arrange(DOWN, buff=0.12))
+        k_txt = Text(
+            "reads 'previous token',\nwritten by layer 0",
+            font_size=FONT_SIZE_LABEL,
+            color=TEXT_COLOR,
+            line_spacing=0.8,
+        )
+        rows = VGroup(
+            VGroup(q_eq, q_txt).arrange(DOWN, buff=0.12), VGroup(k_eq, k_txt).arrange(DOWN, buff=0.12)
+        )
         rows.arrange(DOWN, buff=0.45).move_to([PANEL_X, 1.0, 0])
         self.k_comp = Text("K-composition", font_size=FONT_SIZE_BODY, color=KEY_COLOR)
         self.k_comp.next_to(rows, DOWN, buff=0.45)
@@ -307,10 +329,23 @@ class InductionHeads(ClipScene):
         self.play(FadeOut(self.qk_notes[0]), self.k_comp.animate.move_to([PANEL_X, 2.75, 0]), run_time=0.5)
         self.beat(
             "A key for every column, and a query for the last D.",
-            read(self.stream.column(self.shown.last), self.block.w_q, q_vec, weight=self.model.W_Q[1, 0],
-                 color=QUERY_COLOR),
-            *[read(self.stream.column(p), self.block.w_k, k_vecs[p], weight=self.model.W_K[1, 0], color=KEY_COLOR)
-              for p in range(self.stream.n_pos)],
+            read(
+                self.stream.column(self.shown.last),
+                self.block.w_q,
+                q_vec,
+                weight=self.model.W_Q[1, 0],
+                color=QUERY_COLOR,
+            ),
+            *[
+                read(
+                    self.stream.column(p),
+                    self.block.w_k,
+                    k_vecs[p],
+                    weight=self.model.W_K[1, 0],
+                    color=KEY_COLOR,
+                )
+                for p in range(self.stream.n_pos)
+            ],
             FadeOut(self.qk_notes[1:]),
             FadeIn(q_label),
             FadeIn(k_label),
@@ -322,8 +357,9 @@ class InductionHeads(ClipScene):
         match = int(np.argmax(k[:, dim]))
         assert match == self.shown.target
         y = q_vec.cell(dim).get_y()
-        line = DashedLine([k_vecs[0].get_left()[0] - 0.1, y, 0], [q_vec.get_right()[0] + 0.05, y, 0],
-                          dash_length=0.08).set_stroke(QUERY_COLOR, width=2, opacity=0.8)
+        line = DashedLine(
+            [k_vecs[0].get_left()[0] - 0.1, y, 0], [q_vec.get_right()[0] + 0.05, y, 0], dash_length=0.08
+        ).set_stroke(QUERY_COLOR, width=2, opacity=0.8)
         hits = VGroup(
             SurroundingRectangle(q_vec.cell(dim), buff=0.03, color=QUERY_COLOR, stroke_width=3),
             SurroundingRectangle(k_vecs[match].cell(dim), buff=0.03, color=KEY_COLOR, stroke_width=3),
@@ -337,15 +373,20 @@ class InductionHeads(ClipScene):
             run_time=1.2,
             hold=1.4,
         )
-        assert np.allclose(q_vec.values @ np.stack([v.values for v in k_vecs]).T / self.model.attn_scale, scores)
+        assert np.allclose(
+            q_vec.values @ np.stack([v.values for v in k_vecs]).T / self.model.attn_scale, scores
+        )
         score_txt = VGroup(
             *[
-                Text(format_value(s, 0), font_size=FONT_SIZE_BODY, color=TEXT_COLOR)
-                .move_to([vec.get_x(), self.band_y, 0])
+                Text(format_value(s, 0), font_size=FONT_SIZE_BODY, color=TEXT_COLOR).move_to(
+                    [vec.get_x(), self.band_y, 0]
+                )
                 for s, vec in zip(scores, k_vecs)
             ]
         )
-        score_eq = MathTex(r"\mathrm{score}_j = \frac{q \cdot k_j}{\sqrt{d_{\mathrm{head}}}}", font_size=MATH_SIZE_LABEL)
+        score_eq = MathTex(
+            r"\mathrm{score}_j = \frac{q \cdot k_j}{\sqrt{d_{\mathrm{head}}}}", font_size=MATH_SIZE_LABEL
+        )
         score_eq.move_to([PANEL_X, 1.9, 0])
         others = np.delete(scores, self.shown.target)
         self.beat(
@@ -363,10 +404,13 @@ class InductionHeads(ClipScene):
     def attend_to_urs(self) -> None:
         color = head_color(*IND_HEAD)
         pattern = self.shown.cache["blocks.1.attn.hook_pattern"][0]
-        self.pattern_map = AttentionPatternMap(pattern, self.shown.tokens, color=color, cell_size=0.4,
-                                               col_labels_rotated=True)
+        self.pattern_map = AttentionPatternMap(
+            pattern, self.shown.tokens, color=color, cell_size=0.4, col_labels_rotated=True
+        )
         self.pattern_map.move_to([PANEL_X, -0.75, 0])
-        row_box = SurroundingRectangle(self.pattern_map.row(self.shown.last), buff=0.02, color=TEXT_COLOR, stroke_width=3)
+        row_box = SurroundingRectangle(
+            self.pattern_map.row(self.shown.last), buff=0.02, color=TEXT_COLOR, stroke_width=3
+        )
         self.ind_arc = self.arc(self.shown.target, self.shown.last, color)
         softmax_eq = MathTex(r"A = \mathrm{softmax}(\mathrm{score})", font_size=MATH_SIZE_LABEL)
         softmax_eq.move_to(self.score_eq)
@@ -396,8 +440,14 @@ class InductionHeads(ClipScene):
         delta = self.stream.vector_at(self.shown.last, result, color)
         self.beat(
             f"Its OV circuit copies what it attends to: {self.shown.tokens[self.shown.target]} ...",
-            read(self.stream.column(self.shown.target), VGroup(self.block.w_v, self.block.w_o), delta,
-                 weight=ov_matrix(self.model, *IND_HEAD), color=color, atol=1e-3),
+            read(
+                self.stream.column(self.shown.target),
+                VGroup(self.block.w_v, self.block.w_o),
+                delta,
+                weight=ov_matrix(self.model, *IND_HEAD),
+                color=color,
+                atol=1e-3,
+            ),
             run_time=2.2,
             hold=0.4,
         )
@@ -409,7 +459,9 @@ class InductionHeads(ClipScene):
             *self.stream.light_subspace("output", color, run_time=1.0),
             hold=0.6,
         )
-        assert np.allclose(self.stream.column(self.shown.last).values, self.shown.cache["hook_resid_final"][self.shown.last])
+        assert np.allclose(
+            self.stream.column(self.shown.last).values, self.shown.cache["hook_resid_final"][self.shown.last]
+        )
 
     def predict(self) -> None:
         logits = self.shown.logits[self.shown.last]
@@ -417,8 +469,9 @@ class InductionHeads(ClipScene):
         other = np.delete(logits, best).max()
         vocab = self.model.vocab
         self.w_u = MatrixTile("W_U", LOGIT_COLOR).move_to([3.1, -0.7, 0])
-        logit_col = VocabColumn(logits, vocab, readout=[best], cell_height=0.4, cell_width=0.4,
-                                outline_color=LOGIT_COLOR)
+        logit_col = VocabColumn(
+            logits, vocab, readout=[best], cell_height=0.4, cell_width=0.4, outline_color=LOGIT_COLOR
+        )
         logit_col.move_to([5.1, -0.7, 0])
         title = Text("logits at the last D", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR)
         title.next_to(logit_col, UP, buff=0.25)
@@ -429,10 +482,18 @@ class InductionHeads(ClipScene):
             f"or less. It predicts {vocab[best]}.",
             FadeIn(self.w_u, run_time=0.6),
             *self.strip.change_to(logits_eq, "morph", run_time=1.2),
-            read(self.stream.column(self.shown.last), self.w_u, logit_col.column, weight=self.model.W_U, run_time=2.0),
+            read(
+                self.stream.column(self.shown.last),
+                self.w_u,
+                logit_col.column,
+                weight=self.model.W_U,
+                run_time=2.0,
+            ),
             FadeIn(logit_col.names, run_time=1.4),
             FadeIn(title, run_time=1.4),
-            Succession(Wait(2.0), AnimationGroup(FadeIn(logit_col.readouts[best]), Create(box), run_time=0.8)),
+            Succession(
+                Wait(2.0), AnimationGroup(FadeIn(logit_col.readouts[best]), Create(box), run_time=0.8)
+            ),
             hold=1.4,
         )
 
@@ -461,15 +522,18 @@ class InductionHeads(ClipScene):
         color = head_color(*IND_HEAD)
         _, cache = self.model.run_with_cache(self.shown.rand_tokens)
         pattern = cache["blocks.1.attn.hook_pattern"][0]
-        self.stripe_map = AttentionPatternMap(pattern, self.shown.rand_str, color=color, cell_size=0.4,
-                                              col_labels_rotated=True)
+        self.stripe_map = AttentionPatternMap(
+            pattern, self.shown.rand_str, color=color, cell_size=0.4, col_labels_rotated=True
+        )
         self.stripe_map.move_to([-3.85, -0.15, 0])
         half = len(self.shown.rand_tokens) // 2
         stripe_cells = [(i, i - half + 1) for i in range(half, len(self.shown.rand_tokens))]
         assert all(pattern[i, j] > 0.99 for i, j in stripe_cells)
         self.stripe = VGroup(
-            *[Square(side_length=0.4).set_stroke(TEXT_COLOR, width=3).move_to(self.stripe_map.cell(i, j))
-              for i, j in stripe_cells]
+            *[
+                Square(side_length=0.4).set_stroke(TEXT_COLOR, width=3).move_to(self.stripe_map.cell(i, j))
+                for i, j in stripe_cells
+            ]
         )
         self.head_title = Text("induction head (layer 1)", font_size=FONT_SIZE_LABEL, color=color)
         self.head_title.next_to(self.stripe_map.outline, DOWN, buff=0.2).match_x(self.stripe_map.cells)
@@ -479,7 +543,9 @@ class InductionHeads(ClipScene):
             FadeOut(self.rand_row, run_time=0.8),
             FadeIn(self.stripe_map, run_time=1.2),
             FadeIn(self.head_title, run_time=1.2),
-            Succession(Wait(1.4), LaggedStart(*[Create(s) for s in self.stripe], lag_ratio=0.2, run_time=1.6)),
+            Succession(
+                Wait(1.4), LaggedStart(*[Create(s) for s in self.stripe], lag_ratio=0.2, run_time=1.6)
+            ),
             hold=1.0,
         )
 
@@ -493,16 +559,25 @@ class InductionHeads(ClipScene):
         rows = VGroup()
         for i in range(n - 1):
             y = grid.cell(i, 0).get_y()
-            nxt = Text(self.shown.rand_str[i + 1], font_size=FONT_SIZE_LABEL, color=TEXT_COLOR).move_to([x_next, y, 0])
-            guess = Text(vocab[report["predicted"][i]], font_size=FONT_SIZE_LABEL,
-                         color=TEXT_COLOR if report["correct"][i] else MUTED_TEXT_COLOR).move_to([x_guess, y, 0])
+            nxt = Text(self.shown.rand_str[i + 1], font_size=FONT_SIZE_LABEL, color=TEXT_COLOR).move_to(
+                [x_next, y, 0]
+            )
+            guess = Text(
+                vocab[report["predicted"][i]],
+                font_size=FONT_SIZE_LABEL,
+                color=TEXT_COLOR if report["correct"][i] else MUTED_TEXT_COLOR,
+            ).move_to([x_guess, y, 0])
             rows.add(VGroup(nxt, guess))
-        p_col = VectorColumn(report["p_next"], cell_height=grid.cell_height, cell_width=0.4, outline_color=LOGIT_COLOR)
+        p_col = VectorColumn(
+            report["p_next"], cell_height=grid.cell_height, cell_width=0.4, outline_color=LOGIT_COLOR
+        )
         p_col.shift(grid.cell(0, 0).get_top() - p_col.cells[0].get_top()).set_x(x_p)
         heads = VGroup(
             Text("next", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR).move_to([x_next, 0, 0]),
             Text("guess", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR).move_to([x_guess, 0, 0]),
-            MathTex(r"P(\text{next})", font_size=MATH_SIZE_LABEL, color=MUTED_TEXT_COLOR).move_to([x_p, 0, 0]),
+            MathTex(r"P(\text{next})", font_size=MATH_SIZE_LABEL, color=MUTED_TEXT_COLOR).move_to(
+                [x_p, 0, 0]
+            ),
         )
         for head in heads:
             head.align_to(grid.cells.get_top() + 0.2 * UP, DOWN)
@@ -511,10 +586,18 @@ class InductionHeads(ClipScene):
         second_n = len(report["correct"][half:])
         p_floor = np.floor(report["p_next"][half:].min() * 1000) / 1000  # "at least", so round down
         tally = VGroup(
-            Text(f"first half\n{first_right} / {half} right", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR,
-                 line_spacing=0.8).move_to([5.3, VGroup(*grid.column(0)[:half]).get_y(), 0]),
-            Text(f"second half\n{second_right} / {second_n} right", font_size=FONT_SIZE_LABEL, color=TEXT_COLOR,
-                 line_spacing=0.8).move_to([5.3, VGroup(*grid.column(0)[half:n - 1]).get_y(), 0]),
+            Text(
+                f"first half\n{first_right} / {half} right",
+                font_size=FONT_SIZE_LABEL,
+                color=MUTED_TEXT_COLOR,
+                line_spacing=0.8,
+            ).move_to([5.3, VGroup(*grid.column(0)[:half]).get_y(), 0]),
+            Text(
+                f"second half\n{second_right} / {second_n} right",
+                font_size=FONT_SIZE_LABEL,
+                color=TEXT_COLOR,
+                line_spacing=0.8,
+            ).move_to([5.3, VGroup(*grid.column(0)[half : n - 1]).get_y(), 0]),
         )
         self.beat(
             f"Guesses: {first_right} of {half} right before the repeat, {second_right} of {second_n} after it, "
@@ -529,8 +612,12 @@ class InductionHeads(ClipScene):
 
     def summary(self) -> None:
         rule = MathTex(r"[A]\,[B]\,\dots\,[A] \;\to\; [B]", font_size=MATH_SIZE_BODY, color=TEXT_COLOR)
-        chain = Text("previous-token head  +  induction head\n(its key reads layer 0: K-composition)",
-                     font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR, line_spacing=0.8)
+        chain = Text(
+            "previous-token head  +  induction head\n(its key reads layer 0: K-composition)",
+            font_size=FONT_SIZE_LABEL,
+            color=MUTED_TEXT_COLOR,
+            line_spacing=0.8,
+        )
         card = VGroup(rule, chain).arrange(DOWN, buff=0.2)
         card.move_to([2.9, 0, 0]).align_to(UP * 3.7, UP)
         self.end_on_summary(

@@ -118,7 +118,9 @@ def numbers() -> LinearMapsNumbers:
 
 class LinearMaps(ClipScene):
     title = "Linear maps"
-    description = "A thin matrix reads a subspace, a tall one writes into one; together they make a low-rank map."
+    description = (
+        "A thin matrix reads a subspace, a tall one writes into one; together they make a low-rank map."
+    )
 
     numbers = staticmethod(numbers)
 
@@ -221,7 +223,6 @@ class LinearMaps(ClipScene):
 
     def show_writer(self) -> None:
         rows, cols = self.shown.w_o.shape
-        color = head_color(0, 0)
         self.w_o_label = shape_tex("W_O", rows, cols).next_to(self.w_o_map, DOWN, buff=0.25)
         self.w_o_frame = block_frame(self.w_o_map, rows=self.shown.sub[self.shown.write_block])
         self.w_o_tag = Text(f"writes {self.shown.write_block}", font_size=FONT_SIZE_LABEL, color=TEXT_COLOR)
@@ -238,7 +239,9 @@ class LinearMaps(ClipScene):
 
     def write_subspace(self) -> None:
         color = head_color(0, 0)
-        self.out_label = MathTex(r"W_O\,v", font_size=MATH_SIZE_BODY).next_to(self.out_col.outline, DOWN, buff=0.25)
+        self.out_label = MathTex(r"W_O\,v", font_size=MATH_SIZE_BODY).next_to(
+            self.out_col.outline, DOWN, buff=0.25
+        )
         self.out_label.match_y(self.w_o_label)
         out_frame = SurroundingRectangle(self.out_col.cells_of(self.shown.sub[self.shown.write_block]), buff=0.03,
                                          color=TEXT_COLOR, stroke_width=3)  # fmt: skip
@@ -246,7 +249,9 @@ class LinearMaps(ClipScene):
         self.beat(
             "So W_O v always lands in that block: W_O writes into a subspace.",
             Succession(
-                read(self.v_col, self.w_o_map, self.out_col, weight=self.shown.w_o.T, color=color, run_time=2.0),
+                read(
+                    self.v_col, self.w_o_map, self.out_col, weight=self.shown.w_o.T, color=color, run_time=2.0
+                ),
                 Create(out_frame, run_time=0.6),
             ),
             FadeIn(self.out_label, run_time=1.0),
@@ -265,7 +270,11 @@ class LinearMaps(ClipScene):
         w_o_target.shift(UP * (top - self.w_o_map.get_top()[1]))
         w_v_target = w_v_group.copy()
         w_v_target.shift(
-            [w_o_target[0].get_right()[0] + 0.2 - self.w_v_map.get_left()[0], top - self.w_v_map.get_top()[1], 0]
+            [
+                w_o_target[0].get_right()[0] + 0.2 - self.w_v_map.get_left()[0],
+                top - self.w_v_map.get_top()[1],
+                0,
+            ]
         )
         self.w_ov_map = HeatMap(self.shown.w_ov, cell_size=CELL, outline_color=color)
         equals = MathTex("=", font_size=MATH_SIZE_BODY).next_to(w_v_target[0], RIGHT, buff=0.35)
@@ -311,7 +320,11 @@ class LinearMaps(ClipScene):
         self.w_ov_label = w_ov_label
 
     def show_rank(self) -> None:
-        frame = block_frame(self.w_ov_map, rows=self.shown.sub[self.shown.write_block], cols=self.shown.sub[self.shown.read_block])
+        frame = block_frame(
+            self.w_ov_map,
+            rows=self.shown.sub[self.shown.write_block],
+            cols=self.shown.sub[self.shown.read_block],
+        )
         rank_tex = MathTex(
             rf"\operatorname{{rank}} W_{{OV}} = {self.shown.rank}",
             rf"\;\le\; d_{{\text{{head}}}} = {self.shown.d_head}",
@@ -327,7 +340,9 @@ class LinearMaps(ClipScene):
             Create(frame),
             FadeIn(rank_tex),
             FadeIn(col_guides),
-            LaggedStart(*[g.animate.set_color(TEXT_COLOR) for g in self._guide(self.shown.write_block)], lag_ratio=0.2),
+            LaggedStart(
+                *[g.animate.set_color(TEXT_COLOR) for g in self._guide(self.shown.write_block)], lag_ratio=0.2
+            ),
             run_time=1.4,
             hold=3.6,
         )

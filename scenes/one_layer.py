@@ -35,6 +35,7 @@ from manim import (
 
 from circuit_clips.circuits import full_qk_circuit, ov_eigenvalues, paper_full_ov_circuit, path_expansion
 from circuit_clips.kit import (
+    LOGIT_COLOR,
     MATH_SIZE_BODY,
     MATH_SIZE_LABEL,
     MUTED_TEXT_COLOR,
@@ -44,7 +45,6 @@ from circuit_clips.kit import (
     ColorBar,
     EquationStrip,
     HeatMap,
-    LOGIT_COLOR,
     TokenRow,
     VectorColumn,
     VocabColumn,
@@ -179,7 +179,9 @@ class OneLayer(ClipScene):
         table.add(header)
         return table
 
-    def place_left_panel(self, left: VGroup, right: VGroup, *, gap: float = 0.45, left_edge: float = PANEL_LEFT) -> None:
+    def place_left_panel(
+        self, left: VGroup, right: VGroup, *, gap: float = 0.45, left_edge: float = PANEL_LEFT
+    ) -> None:
         """Two maps side by side in the left part of the frame, grid tops level."""
         right.shift(UP * (PANEL_TOP - right.cells.get_top()[1]))
         left.next_to(right, LEFT, buff=gap)
@@ -208,7 +210,9 @@ class OneLayer(ClipScene):
             outline_color=LOGIT_COLOR,
         )  # fmt: skip
         grid_y = PANEL_TOP - len(self.shown.vocab) * OV_CELL / 2  # rows level with the OV tables' rows
-        self.logit_col.shift(RIGHT * (LOGIT_X - self.logit_col.column.get_x()) + UP * (grid_y - self.logit_col.cells.get_y()))
+        self.logit_col.shift(
+            RIGHT * (LOGIT_X - self.logit_col.column.get_x()) + UP * (grid_y - self.logit_col.cells.get_y())
+        )
         self.prompt = TokenRow([*PROMPT, "?"], font_size=28)
         self.prompt.move_to([LOGIT_X + 0.6, 2.25, 0])
         self.logit_title = MathTex(rf"\text{{logits after `{PROMPT[-1]}'}}", font_size=MATH_SIZE_LABEL)
@@ -232,7 +236,9 @@ class OneLayer(ClipScene):
         self.place_left_panel(pattern, table)
         weight = self.shown.patterns[head][self.shown.last]
         src = int(np.argmax(weight))
-        self.row_frame = block_frame(pattern, rows=slice(self.shown.last, self.shown.last + 1), color=TEXT_COLOR)
+        self.row_frame = block_frame(
+            pattern, rows=slice(self.shown.last, self.shown.last + 1), color=TEXT_COLOR
+        )
         anims = []
         if head == 0:
             expanded = self.strip.tex(
@@ -273,7 +279,12 @@ class OneLayer(ClipScene):
         term = self.shown.paths[f"L0H{head}"][self.shown.last]
         sources = []
         for tok in self.shown.ids:
-            src = VectorColumn(self.shown.ov_tables[head][:, tok], cell_height=OV_CELL, cell_width=OV_CELL, outline_color=color)
+            src = VectorColumn(
+                self.shown.ov_tables[head][:, tok],
+                cell_height=OV_CELL,
+                cell_width=OV_CELL,
+                outline_color=color,
+            )
             sources.append(src.move_to(table.column(int(tok))))
         term_col = VectorColumn(term, cell_height=OV_CELL, cell_width=0.4, outline_color=color)
         term_col.move_to([TERM_X, self.logit_col.cells.get_y(), 0])
@@ -297,8 +308,9 @@ class OneLayer(ClipScene):
         assert np.allclose(self.logit_col.values, before + term)
         raised = [self.shown.vocab[i] for i in np.nonzero(term > 1e-9)[0]]
         self.beat(
-            "It is added to the logits." if head == 0 else
-            f"It adds {format_value(term.max(), DIGITS)} to {', '.join(repr(w) for w in raised)}: "
+            "It is added to the logits."
+            if head == 0
+            else f"It adds {format_value(term.max(), DIGITS)} to {', '.join(repr(w) for w in raised)}: "
             f"the words already in the context.",
             Succession(adding, self.logit_col.update_readouts("nonzero", run_time=0.6), run_time=2.8),
             FadeOut(term_label, run_time=1.0),
@@ -338,7 +350,9 @@ class OneLayer(ClipScene):
             hold=2.6,
         )
         keep = self.shown.vocab.index("keep")
-        self.row_frame = block_frame(self.pattern, rows=slice(self.shown.last, self.shown.last + 1), color=TEXT_COLOR)
+        self.row_frame = block_frame(
+            self.pattern, rows=slice(self.shown.last, self.shown.last + 1), color=TEXT_COLOR
+        )
         self.col_frame = block_frame(self.table, cols=slice(keep, keep + 1), color=TEXT_COLOR)
         self.beat(
             f"QK picks where to look, OV what to write, separately: the column 'keep' never sees "

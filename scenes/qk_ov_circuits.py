@@ -195,8 +195,12 @@ class QkOvCircuits(ClipScene):
 
     def pair_qk(self) -> None:
         b = self.block
-        self.qk_frame = SurroundingRectangle(VGroup(b.w_q, b.w_k), buff=0.07, color=QUERY_COLOR, corner_radius=0.08)
-        self.ov_frame = SurroundingRectangle(VGroup(b.w_v, b.w_o), buff=0.07, color=VALUE_COLOR, corner_radius=0.08)
+        self.qk_frame = SurroundingRectangle(
+            VGroup(b.w_q, b.w_k), buff=0.07, color=QUERY_COLOR, corner_radius=0.08
+        )
+        self.ov_frame = SurroundingRectangle(
+            VGroup(b.w_v, b.w_o), buff=0.07, color=VALUE_COLOR, corner_radius=0.08
+        )
         score = MathTex(
             r"\text{score}_{ij}", "=", r"(W_Q x_i)^T (W_K x_j)", "=", r"x_i^T", r"W_Q^T W_K", r"x_j",
             font_size=EQ_SIZE,
@@ -268,11 +272,15 @@ class QkOvCircuits(ClipScene):
         self.tensor_tex[5].set_color(VALUE_COLOR)
         self.tensor_tex[11].set_color(QUERY_COLOR)
 
-        self.a_map = AttentionPatternMap(self.shown.pattern, TOKENS, color=COLOR, cell_size=0.52, col_labels_rotated=True)
+        self.a_map = AttentionPatternMap(
+            self.shown.pattern, TOKENS, color=COLOR, cell_size=0.52, col_labels_rotated=True
+        )
         self.a_map.move_to([-4.6, -0.15, 0])
         a_note = Text("where: between positions", font_size=FONT_SIZE_LABEL, color=COLOR)
         a_note.next_to(self.a_map, DOWN, buff=0.3)
-        self.otimes = MathTex(r"\otimes", font_size=MATH_SIZE_BODY).move_to([-2.05, self.a_map.cells.get_y(), 0])
+        self.otimes = MathTex(r"\otimes", font_size=MATH_SIZE_BODY).move_to(
+            [-2.05, self.a_map.cells.get_y(), 0]
+        )
         self.w_ov_map = HeatMap(self.shown.paper["W_OV"], cell_size=0.19, outline_color=VALUE_COLOR)
         self.w_ov_map.move_to([-0.2, self.a_map.cells.get_y(), 0])
         ov_note = Text("what: inside each vector", font_size=FONT_SIZE_LABEL, color=VALUE_COLOR)
@@ -301,8 +309,15 @@ class QkOvCircuits(ClipScene):
 
     def follow_one_read(self) -> None:
         weight = self.shown.pattern[self.shown.dest, self.shown.src]
-        cell_box = SurroundingRectangle(self.a_map.cell(self.shown.dest, self.shown.src), buff=0.02, color=TEXT_COLOR)
-        x_src = stream_column(self.shown.resid[self.shown.src], cell_height=0.19, cell_width=0.3, label=rf"x_{{\text{{{SOURCE}}}}}")
+        cell_box = SurroundingRectangle(
+            self.a_map.cell(self.shown.dest, self.shown.src), buff=0.02, color=TEXT_COLOR
+        )
+        x_src = stream_column(
+            self.shown.resid[self.shown.src],
+            cell_height=0.19,
+            cell_width=0.3,
+            label=rf"x_{{\text{{{SOURCE}}}}}",
+        )
         x_src.next_to(self.w_ov_map, RIGHT, buff=0.35).match_y(self.w_ov_map)
         x_src.label.next_to(x_src.outline, DOWN, buff=0.15)
         equals = MathTex("=", font_size=MATH_SIZE_BODY).next_to(x_src.outline, RIGHT, buff=0.3)
@@ -326,8 +341,14 @@ class QkOvCircuits(ClipScene):
             FadeIn(x_src),
             Succession(
                 FadeIn(equals, run_time=0.3),
-                read(x_src, self.w_ov_map, moved, weight=circuits.ov_matrix(self.model, LAYER, HEAD),
-                     color=VALUE_COLOR, run_time=2.0),
+                read(
+                    x_src,
+                    self.w_ov_map,
+                    moved,
+                    weight=circuits.ov_matrix(self.model, LAYER, HEAD),
+                    color=VALUE_COLOR,
+                    run_time=2.0,
+                ),
                 FadeIn(VGroup(raised_label, moved_label), run_time=0.5),
             ),  # fmt: skip
             hold=3.6,
@@ -389,7 +410,9 @@ class QkOvCircuits(ClipScene):
         k = vocab.index(SOURCE)
         col = self.shown.full_ov_table[:, k]
         raised = [vocab[i] for i in np.flatnonzero(col > 1e-6)]
-        assert np.count_nonzero(np.abs(self.shown.full_ov_table) > 1e-9) == len(raised)  # only that column writes
+        assert np.count_nonzero(np.abs(self.shown.full_ov_table) > 1e-9) == len(
+            raised
+        )  # only that column writes
         gain = format_value(col.max(), 1, sign=True)
         self.ov_col_box = block_frame(self.ov_map, cols=slice(k, k + 1), color=TEXT_COLOR)
         self.ov_note = Text(

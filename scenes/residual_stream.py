@@ -113,7 +113,9 @@ class ResidualStream(ClipScene):
     # --- layout helpers --------------------------------------------------------
     def above(self, pos: int, values: np.ndarray, *, cell_height: float, color) -> VectorColumn:
         """A small vector placed above stream column ``pos`` (in the band under the head block)."""
-        return self.stream.vector_at(pos, values, color, y=self.band_y, cell_height=cell_height, cell_width=0.22)
+        return self.stream.vector_at(
+            pos, values, color, y=self.band_y, cell_height=cell_height, cell_width=0.22
+        )
 
     def band_label(self, tex: str) -> MathTex:
         """A label for what the band above the stream holds, left of it (under the subspace names' column)."""
@@ -154,7 +156,8 @@ class ResidualStream(ClipScene):
     def add_positions(self) -> None:
         pos_embed = self.shown.cache["hook_pos_embed"]
         pos_vecs = [
-            self.above(p, pos_embed[p], cell_height=0.025, color=MUTED_TEXT_COLOR) for p in range(self.stream.n_pos)
+            self.above(p, pos_embed[p], cell_height=0.025, color=MUTED_TEXT_COLOR)
+            for p in range(self.stream.n_pos)
         ]
         self.beat(
             "Each position has a vector too: W_pos p.",
@@ -202,8 +205,13 @@ class ResidualStream(ClipScene):
         w_v = self.model.W_V[layer, 0]
         v_label = self.band_label(r"v_j = W_V\,x_j")
         self.beat(
-            "Reading: each column passes through a linear map, W_V." if layer == 0 else "It reads through W_V too.",
-            *[read(self.stream.column(p), block.w_v, v_vecs[p], weight=w_v, color=color) for p in range(n_pos)],
+            "Reading: each column passes through a linear map, W_V."
+            if layer == 0
+            else "It reads through W_V too.",
+            *[
+                read(self.stream.column(p), block.w_v, v_vecs[p], weight=w_v, color=color)
+                for p in range(n_pos)
+            ],
             FadeIn(v_label),
             run_time=2.2 * pace,
             hold=0.6 * pace,
@@ -219,9 +227,7 @@ class ResidualStream(ClipScene):
         else:
             last, src = n_pos - 1, int(np.argmax(pattern[n_pos - 1]))
             assert self.shown.tokens[src - 1] == self.shown.tokens[last]
-            move_caption = (
-                f"The last {self.shown.tokens[last]} fetches the token after the first {self.shown.tokens[last]}: {self.shown.tokens[src]}."
-            )
+            move_caption = f"The last {self.shown.tokens[last]} fetches the token after the first {self.shown.tokens[last]}: {self.shown.tokens[src]}."
         self.beat(
             move_caption,
             *[merge(v_vecs, pattern[i], z_vecs[i], run_time=2.6) for i in range(n_pos)],
@@ -236,7 +242,14 @@ class ResidualStream(ClipScene):
         self.beat(
             "W_O maps each result back to the stream's size." if layer == 0 else "W_O maps it back.",
             *[
-                read(z_vecs[p], block.w_o, deltas[p], weight=self.model.W_O[layer, 0], color=color, keep_source=False)
+                read(
+                    z_vecs[p],
+                    block.w_o,
+                    deltas[p],
+                    weight=self.model.W_O[layer, 0],
+                    color=color,
+                    keep_source=False,
+                )
                 for p in range(n_pos)
             ],
             ReplacementTransform(z_label, h_label := self.band_label(r"h(x)_i = W_O\,r_i")),
@@ -257,14 +270,23 @@ class ResidualStream(ClipScene):
 
     def nothing_overwritten(self) -> None:
         total = self.strip.tex(
-            r"x_2", "=", r"x_0", "+", r"h^{0}(x_0)", "+", r"h^{1}(x_1)", colors={4: head_color(0, 0), 6: head_color(1, 0)}
+            r"x_2",
+            "=",
+            r"x_0",
+            "+",
+            r"h^{0}(x_0)",
+            "+",
+            r"h^{1}(x_1)",
+            colors={4: head_color(0, 0), 6: head_color(1, 0)},
         )
         embed_parts = VGroup(*[self.stream.subspace_label(name) for name in ("token", "position")])
         self.beat(
             "Nothing was overwritten. The stream is the sum of all writes.",
             *self.strip.change_to(total, "morph"),
             *[FadeOut(m) for m in self.leaving],
-            LaggedStart(*[Indicate(part, color=TEXT_COLOR, scale_factor=1.1) for part in embed_parts], lag_ratio=0.3),
+            LaggedStart(
+                *[Indicate(part, color=TEXT_COLOR, scale_factor=1.1) for part in embed_parts], lag_ratio=0.3
+            ),
             run_time=1.6,
             hold=1.8,
         )

@@ -19,8 +19,8 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
-    Arrow,
     AnimationGroup,
+    Arrow,
     Create,
     FadeIn,
     FadeOut,
@@ -168,7 +168,9 @@ def numbers() -> VirtualWeightsNumbers:
         vw_rank=rank(vw),
         w_o_rank=rank(w_o),
         vw_diag=vw_diag,
-        vw_is_scaled_identity=bool(np.allclose(vw, np.diag(diag)) and np.allclose(diag[np.abs(diag) > 1e-9], vw_diag)),
+        vw_is_scaled_identity=bool(
+            np.allclose(vw, np.diag(diag)) and np.allclose(diag[np.abs(diag) > 1e-9], vw_diag)
+        ),
     )
 
 
@@ -180,7 +182,9 @@ def writers(model: AttnOnlyTransformer) -> list[tuple[str, object, np.ndarray]]:
     ]
     for layer in range(model.n_layers):
         for head in range(model.n_heads):
-            out.append((rf"W_O^{{({layer})}}", head_color(layer, head), paper_weight(model, "W_O", layer, head)))
+            out.append(
+                (rf"W_O^{{({layer})}}", head_color(layer, head), paper_weight(model, "W_O", layer, head))
+            )
     return out
 
 
@@ -229,7 +233,9 @@ class VirtualWeights(ClipScene):
         self.x_col = stream_column(self.shown.x0, cell_height=CELL, cell_width=0.36)
         self.guides = subspace_guides(self.x_col, self.shown.sub, side=LEFT)
         self.w_o_map = HeatMap(self.shown.w_o, cell_size=CELL, outline_color=head_color(*WRITER))
-        self.r_col = VectorColumn(self.shown.r, cell_height=CELL, cell_width=0.3, outline_color=head_color(*WRITER))
+        self.r_col = VectorColumn(
+            self.shown.r, cell_height=CELL, cell_width=0.3, outline_color=head_color(*WRITER)
+        )
         self.w_k_map = HeatMap(self.shown.w_k, cell_size=CELL, outline_color=KEY_COLOR)
         self.k_col = VectorColumn(self.shown.k, cell_height=CELL, cell_width=0.3, outline_color=KEY_COLOR)
         stream = VGroup(self.x_col, self.guides)
@@ -248,17 +254,23 @@ class VirtualWeights(ClipScene):
         self.token_label = Text(SOURCE_TOKEN, font_size=FONT_SIZE_LABEL + 2, color=TEXT_COLOR)
         self.token_label.move_to([self.x_col.get_x(), below, 0], aligned_edge=UP)
         self.w_o_label = shape_tex(r"W_O^{(0)}", *self.shown.w_o.shape).next_to(self.w_o_map, DOWN, buff=0.25)
-        self.r_label = MathTex(r"r^{(0)}", font_size=MATH_SIZE_BODY).next_to(self.r_col.outline, DOWN, buff=0.25)
+        self.r_label = MathTex(r"r^{(0)}", font_size=MATH_SIZE_BODY).next_to(
+            self.r_col.outline, DOWN, buff=0.25
+        )
         self.w_k_label = shape_tex(r"W_K^{(1)}", *self.shown.w_k.shape).next_to(self.w_k_map, DOWN, buff=0.25)
         self.k_label = MathTex("k", font_size=MATH_SIZE_BODY).next_to(self.k_col.outline, DOWN, buff=0.25)
         self.k_label.match_y(self.w_k_label)
         self.r_label.match_y(self.w_k_label)
 
-        self.writer_tag = Text("layer 0: previous-token head", font_size=FONT_SIZE_LABEL, color=head_color(*WRITER))
+        self.writer_tag = Text(
+            "layer 0: previous-token head", font_size=FONT_SIZE_LABEL, color=head_color(*WRITER)
+        )
         self.writer_tag.next_to(VGroup(self.w_o_map, self.r_col), UP, buff=0.25)
         # 6.8, not SAFE_FRAME.right (6.86): the tag reaches this edge, and moving it would move pixels
         self.writer_tag.set_x(min(self.writer_tag.get_x(), 6.8 - self.writer_tag.width / 2))
-        self.reader_tag = Text("layer 1: induction head", font_size=FONT_SIZE_LABEL, color=head_color(*READER))
+        self.reader_tag = Text(
+            "layer 1: induction head", font_size=FONT_SIZE_LABEL, color=head_color(*READER)
+        )
         self.reader_tag.next_to(VGroup(self.w_k_map, self.k_col), UP, buff=0.5)
         self.legend = ColorBar(width=1.6).to_corner(UP + LEFT, buff=0.35)
 
@@ -284,7 +296,9 @@ class VirtualWeights(ClipScene):
     def write_message(self) -> None:
         color = head_color(*WRITER)
         delta_col = VectorColumn(self.shown.delta, cell_height=CELL, cell_width=0.3, outline_color=color)
-        delta_col.move_to([(self.x_col.outline.get_right()[0] + self.w_o_map.get_left()[0]) / 2, self.x_col.get_y(), 0])
+        delta_col.move_to(
+            [(self.x_col.outline.get_right()[0] + self.w_o_map.get_left()[0]) / 2, self.x_col.get_y(), 0]
+        )
         self.strip = EquationStrip(top_buff=0.4, keep_centre=True)
         equation = self.strip.tex(r"x_1", "=", r"x_0", "+", r"W_O^{(0)}\,r^{(0)}", colors={4: color})
         self.beat(
@@ -294,7 +308,9 @@ class VirtualWeights(ClipScene):
                 read(self.r_col, self.w_o_map, delta_col, weight=self.shown.w_o.T, color=color, run_time=1.6),
                 write(delta_col, self.x_col, side=RIGHT, gap=0.35, run_time=1.8),
             ),
-            Succession(Wait(2.6), self.guides.named(self.shown.block).name_mob.animate(run_time=0.8).set_color(color)),
+            Succession(
+                Wait(2.6), self.guides.named(self.shown.block).name_mob.animate(run_time=0.8).set_color(color)
+            ),
             hold=1.2,
         )
         assert np.allclose(self.x_col.values, self.shown.x1)
@@ -332,7 +348,13 @@ class VirtualWeights(ClipScene):
     def split_by_linearity(self) -> None:
         """k = W_K x_0 + (W_K W_O) r; the stream steps out and W_K, W_O meet as a product."""
         split = self.strip.tex(
-            r"k", "=", r"W_K^{(1)}\,x_0", "+", r"W_K^{(1)}\,W_O^{(0)}", r"\,r^{(0)}", colors={4: head_color(*READER)}
+            r"k",
+            "=",
+            r"W_K^{(1)}\,x_0",
+            "+",
+            r"W_K^{(1)}\,W_O^{(0)}",
+            r"\,r^{(0)}",
+            colors={4: head_color(*READER)},
         )
         top = 1.3
         w_k_group = VGroup(self.w_k_map, self.w_k_frame, self.w_k_label)
@@ -343,13 +365,17 @@ class VirtualWeights(ClipScene):
         space_out([w_k_target, w_o_target], [0.15])
         self.col_guides = matrix_guides(w_k_target[0], self.shown.sub, side=UP, names={self.shown.block: self.shown.block},
                                         color=TEXT_COLOR)  # fmt: skip
-        self.row_guides = matrix_guides(w_o_target[0], self.shown.sub, side=RIGHT, names=False, color=TEXT_COLOR)
+        self.row_guides = matrix_guides(
+            w_o_target[0], self.shown.sub, side=RIGHT, names=False, color=TEXT_COLOR
+        )
 
         self.vw_map = HeatMap(self.shown.vw, cell_size=CELL, outline_color=head_color(*READER))
         self.equals = MathTex("=", font_size=MATH_SIZE_BODY)
         self.equals.next_to(self.row_guides, RIGHT, buff=0.5).set_y(w_k_target[0].get_y())
         self.vw_map.next_to(self.equals, RIGHT, buff=0.5).align_to(w_k_target[0], UP)
-        self.vw_label = shape_tex(r"W_K^{(1)} W_O^{(0)}", *self.shown.vw.shape).next_to(self.vw_map, DOWN, buff=0.25)
+        self.vw_label = shape_tex(r"W_K^{(1)} W_O^{(0)}", *self.shown.vw.shape).next_to(
+            self.vw_map, DOWN, buff=0.25
+        )
         self.vw_name = Text("virtual weights", font_size=FONT_SIZE_LABEL, color=head_color(*READER))
         self.vw_name.next_to(self.vw_label, DOWN, buff=0.2)
         picture = VGroup(w_k_target, w_o_target, self.col_guides, self.row_guides, self.equals, self.vw_map,
@@ -364,7 +390,9 @@ class VirtualWeights(ClipScene):
             *[FadeOut(m, run_time=1.0) for m in gone],
             ReplacementTransform(w_k_group, w_k_target, run_time=1.8),
             ReplacementTransform(w_o_group, w_o_target, run_time=1.8),
-            Succession(Wait(1.4), AnimationGroup(FadeIn(self.col_guides), FadeIn(self.row_guides), run_time=0.8)),
+            Succession(
+                Wait(1.4), AnimationGroup(FadeIn(self.col_guides), FadeIn(self.row_guides), run_time=0.8)
+            ),
             hold=3.0,
         )
         self.w_k_group, self.w_o_group = w_k_target, w_o_target
@@ -389,7 +417,9 @@ class VirtualWeights(ClipScene):
         )
 
     def _diagonal_cells(self) -> list:
-        return [self.vw_map.cell(i, i) for i in range(min(self.shown.vw.shape)) if abs(self.shown.vw[i, i]) > 1e-9]
+        return [
+            self.vw_map.cell(i, i) for i in range(min(self.shown.vw.shape)) if abs(self.shown.vw[i, i]) > 1e-9
+        ]
 
     def show_bottleneck(self) -> None:
         col = stream_column(self.shown.x_final, cell_height=CELL, cell_width=0.36)
@@ -441,10 +471,17 @@ class VirtualWeights(ClipScene):
         reads_head = Text("reads", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR)
         reads_head.next_to(self.bus_readers, UP, buff=0.35).align_to(self.bus_readers, RIGHT)
         total = MathTex(
-            " + ".join(map(str, ranks)), "=", str(sum(ranks)), "=", r"d_{\text{model}}", font_size=MATH_SIZE_LABEL + 2
+            " + ".join(map(str, ranks)),
+            "=",
+            str(sum(ranks)),
+            "=",
+            r"d_{\text{model}}",
+            font_size=MATH_SIZE_LABEL + 2,
         )
         assert sum(ranks) == self.shown.d_model  # every dimension is taken
-        total.next_to(VGroup(*[w[2] for w in self.bus_writers]), DOWN, buff=0.45).align_to(self.bus_writers[0][2], RIGHT)
+        total.next_to(VGroup(*[w[2] for w in self.bus_writers]), DOWN, buff=0.45).align_to(
+            self.bus_writers[0][2], RIGHT
+        )
         token = Text(SOURCE_TOKEN, font_size=FONT_SIZE_LABEL + 2, color=TEXT_COLOR)
         token.next_to(col.outline, DOWN, buff=0.3)
         bus = VGroup(col, names, self.bus_writers, self.bus_readers, writes_head, reads_head, total, token)
@@ -459,7 +496,14 @@ class VirtualWeights(ClipScene):
         bus.move_to([0, MID_Y - 0.15, 0])
         bus.shift(DOWN * max(0.0, bus.get_top()[1] - (vw_target.get_bottom()[1] - 0.3)))
         self.bus, self.bus_total = bus, total
-        stage_b = [self.w_k_group, self.w_o_group, self.col_guides, self.row_guides, self.equals, self.strip.current]
+        stage_b = [
+            self.w_k_group,
+            self.w_o_group,
+            self.col_guides,
+            self.row_guides,
+            self.equals,
+            self.strip.current,
+        ]
         self.beat(
             f"The stream is a bottleneck: its writers take all {self.shown.d_model} dimensions. "
             "Layers share it through subspaces.",
@@ -480,6 +524,10 @@ class VirtualWeights(ClipScene):
         """Frame the one conversation the clip followed: W_O^(0) writes the block that W_K^(1) reads."""
         reader, writer = self.conversation["reader"], self.conversation["writer"]
         color = head_color(*READER)
-        box = SurroundingRectangle(VGroup(reader, writer), buff=0.1, color=color, stroke_width=2.5, corner_radius=0.08)
-        vw_box = SurroundingRectangle(self.vw_cluster, buff=0.15, color=color, stroke_width=2.5, corner_radius=0.08)
+        box = SurroundingRectangle(
+            VGroup(reader, writer), buff=0.1, color=color, stroke_width=2.5, corner_radius=0.08
+        )
+        vw_box = SurroundingRectangle(
+            self.vw_cluster, buff=0.15, color=color, stroke_width=2.5, corner_radius=0.08
+        )
         return [Create(box), Create(vw_box)]

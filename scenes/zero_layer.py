@@ -118,7 +118,9 @@ def table_error(d_model: int, true_log: np.ndarray) -> float:
 
 class ZeroLayer(ClipScene):
     title = "Zero-layer transformers"
-    description = "With no layers, T = W_U W_E can only learn bigram statistics, and only a low-rank version of them."
+    description = (
+        "With no layers, T = W_U W_E can only learn bigram statistics, and only a low-rank version of them."
+    )
 
     numbers = staticmethod(numbers)
     title_hold = 1.4
@@ -170,14 +172,24 @@ class ZeroLayer(ClipScene):
         model = self.model
         onehot = np.eye(self.shown.d_vocab)[self.shown.word_id]
         self.t_col = VocabColumn(
-            onehot, self.shown.words, side=LEFT, cell_height=CELL, cell_width=0.32, outline_color=STREAM_COLOR, label="t"
+            onehot,
+            self.shown.words,
+            side=LEFT,
+            cell_height=CELL,
+            cell_width=0.32,
+            outline_color=STREAM_COLOR,
+            label="t",
         )
         self.t_col.shift(RIGHT * (-5.5 - self.t_col.column.get_x()) + UP * (0 - self.t_col.cells.get_y()))
         self.w_e = HeatMap(paper_weight(model, "W_E"), cell_size=CELL).move_to([-2.75, 0, 0])
         self.w_u = HeatMap(paper_weight(model, "W_U"), cell_size=CELL).move_to([1.5, 0, 0])
-        self.w_e_label = MathTex(rf"W_E\ ({self.shown.d_model} \times {self.shown.d_vocab})", font_size=MATH_SIZE_LABEL)
+        self.w_e_label = MathTex(
+            rf"W_E\ ({self.shown.d_model} \times {self.shown.d_vocab})", font_size=MATH_SIZE_LABEL
+        )
         self.w_e_label.next_to(self.w_e, UP, buff=0.2)
-        self.w_u_label = MathTex(rf"W_U\ ({self.shown.d_vocab} \times {self.shown.d_model})", font_size=MATH_SIZE_LABEL)
+        self.w_u_label = MathTex(
+            rf"W_U\ ({self.shown.d_vocab} \times {self.shown.d_model})", font_size=MATH_SIZE_LABEL
+        )
         self.w_u_label.next_to(self.w_u, UP, buff=0.2)
         self.strip = EquationStrip(top_buff=0.45)
         equation = self.strip.tex(r"\mathrm{logits} = W_U W_E\,t")
@@ -244,8 +256,20 @@ class ZeroLayer(ClipScene):
             f"So all it can learn is which word follows which: a bigram table. The story's, on a log "
             f"scale: blue is likelier than a blind 1-in-{self.shown.d_vocab} guess, red rarer.",
             Succession(
-                FadeOut(VGroup(self.t_col, self.x_col, self.w_e, self.w_u, self.w_e_label, self.w_u_label,
-                               self.p_col, self.column_labels, self.strip.current), run_time=0.6),
+                FadeOut(
+                    VGroup(
+                        self.t_col,
+                        self.x_col,
+                        self.w_e,
+                        self.w_u,
+                        self.w_e_label,
+                        self.w_u_label,
+                        self.p_col,
+                        self.column_labels,
+                        self.strip.current,
+                    ),
+                    run_time=0.6,
+                ),
                 FadeIn(self.true_table_mob, shift=0.2 * RIGHT, run_time=1.0),
                 run_time=1.6,
             ),
@@ -296,20 +320,27 @@ class ZeroLayer(ClipScene):
     def keep_first(self, k: int) -> list:
         """Animations showing the first ``k`` singular values as kept, the rest as dropped."""
         return [
-            value.animate.set_color(TEXT_COLOR if n < k else MUTED_TEXT_COLOR).set_opacity(1 if n < k else 0.45)
+            value.animate.set_color(TEXT_COLOR if n < k else MUTED_TEXT_COLOR).set_opacity(
+                1 if n < k else 0.45
+            )
             for n, value in enumerate(self.sigma_values)
         ]
 
     def move_brace(self, k: int) -> list:
         """The brace slides to the first ``k`` values; its label switches at once (a morph of digits is unreadable)."""
         new = self.kept_brace(k)
-        return [Transform(self.brace[0], new[0]), Transform(self.brace[1], new[1], rate_func=lambda t: float(t > 0))]
+        return [
+            Transform(self.brace[0], new[0]),
+            Transform(self.brace[1], new[1], rate_func=lambda t: float(t > 0)),
+        ]
 
     def show_rank(self, d: int) -> list:
         """Animations turning the model's table into that of a ``d_model = d`` model."""
         wider = zero_layer_model(d_model=d)
         return [
-            self.model_table.animate_values(paper_weight(wider, "W_U") @ paper_weight(wider, "W_E") + self.shown.chance_shift),
+            self.model_table.animate_values(
+                paper_weight(wider, "W_U") @ paper_weight(wider, "W_E") + self.shown.chance_shift
+            ),
             *self.move_brace(d),
             *self.keep_first(d),
         ]

@@ -14,7 +14,9 @@ from circuit_clips.pipeline.project import QUALITIES
 
 def test_benchmark_reports_every_figure(fixture_project):
     quality = QUALITIES["low"]
-    report = run_benchmark(fixture_project, ["short_clip"], quality, jobs=1, baseline=True, check_quality=True)
+    report = run_benchmark(
+        fixture_project, ["short_clip"], quality, jobs=1, baseline=True, check_quality=True
+    )
     saved = json.loads((fixture_project.media / "bench" / "report-low.json").read_text())
     assert saved["clips"] == report["clips"]
     (clip,) = report["clips"]
@@ -25,7 +27,9 @@ def test_benchmark_reports_every_figure(fixture_project):
     assert clip["size_bytes"] == video.stat().st_size
     assert clip["wall"] > 0 and clip["cpu"] > 0 and clip["peak_mib"] > 50
     assert clip["realtime"] == pytest.approx(clip["wall"] / clip["running_time"], rel=1e-2)
-    assert clip["stored_frames"] == info.stored_frames == 30 - 6 + 2, "the last 0.4 s hold stored as two frames"
+    assert clip["stored_frames"] == info.stored_frames == 30 - 6 + 2, (
+        "the last 0.4 s hold stored as two frames"
+    )
     plain = report["plain_manim"]["clips"][0]
     assert plain["frames"] == plain["stored_frames"] == 30, "plain Manim stores every frame"
     assert report["speedup"] > 0 and report["encoder_limit"]["frames"] == clip["stored_frames"]

@@ -127,7 +127,8 @@ def test_virtual_weights_carry_the_writers_output_into_the_readers_input():
         np.testing.assert_allclose(z @ vw, from_writer)
         # Linearity: the reader's input is the sum of what every writer put in the stream.
         parts = cache["blocks.0.hook_resid_pre"] @ W + sum(
-            cache["blocks.0.attn.hook_result"][:, h] @ W for h in range(2))
+            cache["blocks.0.attn.hook_result"][:, h] @ W for h in range(2)
+        )
         np.testing.assert_allclose(parts, cache[f"blocks.1.attn.{hook}"][:, 0])
 
 
@@ -158,10 +159,13 @@ def two_head_model(ov1, qk2=None, ov2=None, d_vocab=3, n_ctx=4):
     ov2 = np.zeros((d, d)) if ov2 is None else ov2
     rng = np.random.default_rng(0)
     return AttnOnlyTransformer(
-        W_E=rng.normal(size=(d_vocab, d)), W_pos=rng.normal(size=(n_ctx, d)),
+        W_E=rng.normal(size=(d_vocab, d)),
+        W_pos=rng.normal(size=(n_ctx, d)),
         W_U=rng.normal(size=(d, d_vocab)),
-        W_Q=np.stack([[eye], [qk2]]), W_K=np.stack([[eye], [eye]]),
-        W_V=np.stack([[ov1], [ov2]]), W_O=np.stack([[eye], [eye]]),
+        W_Q=np.stack([[eye], [qk2]]),
+        W_K=np.stack([[eye], [eye]]),
+        W_V=np.stack([[ov1], [ov2]]),
+        W_O=np.stack([[eye], [eye]]),
     )
 
 
@@ -183,7 +187,9 @@ def test_composition_baseline_is_what_random_heads_score(d_model, d_head):
         W_OV1 = Wo.T @ Wv  # paper: W_O [d_model, d_head] W_V [d_head, d_model]
         W_QK2 = Wq.T @ Wk
         scores.append(fro(W_QK2 @ W_OV1) / (fro(W_QK2) * fro(W_OV1)))
-    error = 4 * np.std(scores) / np.sqrt(len(scores)) + 4 * np.std(scores) / np.sqrt(COMPOSITION_BASELINE_DRAWS)
+    error = 4 * np.std(scores) / np.sqrt(len(scores)) + 4 * np.std(scores) / np.sqrt(
+        COMPOSITION_BASELINE_DRAWS
+    )
     assert abs(composition_baseline(model, "K") - np.mean(scores)) < error
     # Fixed seed: the same number every time; another seed moves it only a little.
     assert composition_baseline(model, "K") == composition_baseline(model, "K")
@@ -259,12 +265,26 @@ def test_composition_baseline_bad_arguments():
     ("model", "tokens", "names"),
     [
         (random_model(4, 1, 3), [0, 3, 3, 6, 1], ["direct", "L0H0", "L0H1", "L0H2"]),
-        (random_model(5, 2, 2), [5, 2, 2, 0, 1, 4, 6, 3],
-         ["direct", "L0H0", "L0H1", "L1H0", "L1H1",
-          "L0H0->L1H0", "L0H0->L1H1", "L0H1->L1H0", "L0H1->L1H1"]),
-        (random_model(6, 3, 1), [1, 2, 3],
-         ["direct", "L0H0", "L1H0", "L2H0", "L0H0->L1H0", "L0H0->L2H0",
-          "L1H0->L2H0", "L0H0->L1H0->L2H0"]),
+        (
+            random_model(5, 2, 2),
+            [5, 2, 2, 0, 1, 4, 6, 3],
+            [
+                "direct",
+                "L0H0",
+                "L0H1",
+                "L1H0",
+                "L1H1",
+                "L0H0->L1H0",
+                "L0H0->L1H1",
+                "L0H1->L1H0",
+                "L0H1->L1H1",
+            ],
+        ),
+        (
+            random_model(6, 3, 1),
+            [1, 2, 3],
+            ["direct", "L0H0", "L1H0", "L2H0", "L0H0->L1H0", "L0H0->L2H0", "L1H0->L2H0", "L0H0->L1H0->L2H0"],
+        ),
         (induction_model(), RUNNING_EXAMPLE, ["direct", "L0H0", "L1H0", "L0H0->L1H0"]),
         (skip_trigram_model(), "keep it in", ["direct", "L0H0", "L0H1"]),
         (zero_layer_model(), "the keeper of the", ["direct"]),
@@ -322,7 +342,12 @@ def test_induction_prediction_is_layer_1_acting_on_the_embeddings():
 @pytest.mark.parametrize("seed", range(5))
 def test_paper_views_act_on_column_vectors_as_the_code_does_on_rows(seed):
     """For random models and inputs: paper matrix @ column == (row @ code matrix), entry for entry."""
-    from circuit_clips.circuits import paper_full_ov_circuit, paper_ov_matrix, paper_virtual_weights, paper_weight
+    from circuit_clips.circuits import (
+        paper_full_ov_circuit,
+        paper_ov_matrix,
+        paper_virtual_weights,
+        paper_weight,
+    )
 
     model = random_model(seed, n_layers=2, n_heads=2)
     rng = np.random.default_rng(100 + seed)
@@ -331,7 +356,9 @@ def test_paper_views_act_on_column_vectors_as_the_code_does_on_rows(seed):
     for layer, head in itertools.product(range(2), range(2)):
         z = rng.normal(size=model.d_head)
         for name in ("W_Q", "W_K", "W_V"):
-            assert np.allclose(paper_weight(model, name, layer, head) @ x, x @ getattr(model, name)[layer, head])
+            assert np.allclose(
+                paper_weight(model, name, layer, head) @ x, x @ getattr(model, name)[layer, head]
+            )
         assert np.allclose(paper_weight(model, "W_O", layer, head) @ z, z @ model.W_O[layer, head])
         # W_OV = W_O W_V in the paper's order
         w_ov = paper_weight(model, "W_O", layer, head) @ paper_weight(model, "W_V", layer, head)
@@ -339,7 +366,10 @@ def test_paper_views_act_on_column_vectors_as_the_code_does_on_rows(seed):
         # W_U W_OV W_E maps a one-hot source token to its effect on the logits
         full = paper_weight(model, "W_U") @ w_ov @ paper_weight(model, "W_E")
         assert np.allclose(paper_full_ov_circuit(model, layer, head), full)
-        assert np.allclose(paper_full_ov_circuit(model, layer, head) @ t, (t @ model.W_E) @ ov_matrix(model, layer, head) @ model.W_U)
+        assert np.allclose(
+            paper_full_ov_circuit(model, layer, head) @ t,
+            (t @ model.W_E) @ ov_matrix(model, layer, head) @ model.W_U,
+        )
     # virtual weights W_K^(1) W_O^(0): a writer's z, read by the reader's key
     for kind in ("Q", "K", "V"):
         z = rng.normal(size=model.d_head)

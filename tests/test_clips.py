@@ -19,8 +19,8 @@ import pytest
 
 from circuit_clips.pipeline.captions import pace_problems, read_vtt, title_card_problems
 from circuit_clips.pipeline.layout import IN_CAPTION_BAND, LayoutReport, check_clip
-from circuit_clips.pipeline.mp4 import probe
 from circuit_clips.pipeline.manifest import scene_text
+from circuit_clips.pipeline.mp4 import probe
 from circuit_clips.pipeline.project import CLIPS as STORYBOARD
 from circuit_clips.pipeline.project import QUALITIES, Project, class_name
 from circuit_clips.pipeline.render import build_clip
@@ -50,7 +50,10 @@ def marked(broken: set[str], reason: str) -> list:
     """Every clip, those in ``broken`` marked as expected (strictly) to fail for ``reason``."""
     unknown = broken - set(CLIPS)
     assert not unknown, f"marks for clips that do not exist: {sorted(unknown)}"
-    return [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=reason)) if c in broken else c for c in CLIPS]
+    return [
+        pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=reason)) if c in broken else c
+        for c in CLIPS
+    ]
 
 
 @functools.cache
@@ -70,7 +73,9 @@ def test_clip_has_a_make_target(clip):
     assert "make help" not in dry_run.stderr
 
 
-@pytest.mark.parametrize("clip", marked(BREAKS_LAYOUT, "second edition: inside the frame margin, no overlapping text"))
+@pytest.mark.parametrize(
+    "clip", marked(BREAKS_LAYOUT, "second edition: inside the frame margin, no overlapping text")
+)
 def test_clip_layout(clip):
     report = layout_report(clip)
     assert report.animations > 3
@@ -122,12 +127,17 @@ def test_clip_renders_web_ready(clip, rendered):
     # frames, the check's does not: the times drift apart by up to 2% of the clip)
     assert [c.text for c in cues] == [c.text for c in expected.cues]
     for cue, planned in zip(cues, expected.cues):
-        assert (cue.start, cue.end) == pytest.approx((planned.start, planned.end), abs=0.02 * expected.duration)
+        assert (cue.start, cue.end) == pytest.approx(
+            (planned.start, planned.end), abs=0.02 * expected.duration
+        )
 
 
 @pytest.mark.render
 @pytest.mark.parametrize(
-    "clip", marked(BREAKS_READING_PACE, "second edition: every cue <= 15 cps and >= 1.5 s, the title card held to read")
+    "clip",
+    marked(
+        BREAKS_READING_PACE, "second edition: every cue <= 15 cps and >= 1.5 s, the title card held to read"
+    ),
 )
 def test_clip_captions_keep_the_readers_pace(clip, rendered):
     vtt = rendered(clip).with_suffix(".vtt")

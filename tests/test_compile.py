@@ -139,7 +139,9 @@ def test_clips_encoded_differently_are_refused(published_set, tmp_path):
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     smaller = render_clip(project, "escaped_clip", LOW, manim_args=["-r", "640,360"])
     publish_clip(smaller, out, "escaped_clip")
-    before.update({p.name: p.read_bytes() for p in out.iterdir() if p.name.startswith(("escaped", "manifest"))})
+    before.update(
+        {p.name: p.read_bytes() for p in out.iterdir() if p.name.startswith(("escaped", "manifest"))}
+    )
 
     with pytest.raises(CompileError, match=r"escaped_clip and short_clip .*size.*640x360 vs 854x480"):
         compile_video(project, LOW)

@@ -9,8 +9,8 @@ import av
 import numpy as np
 import pytest
 
-from circuit_clips.joining import join_videos
 from circuit_clips.engine.frame_writer import HoldOnceSegmentEncoder
+from circuit_clips.joining import join_videos
 from circuit_clips.pipeline.mp4 import probe
 
 FPS = 15
@@ -48,7 +48,12 @@ def _shown(path):
 
 def test_segments_ending_and_starting_with_holds_join_at_the_right_times(tmp_path):
     # an animation, a hold (a segment of its own, as Manim writes a wait), an animation, a final hold
-    plan = [[(_picture(i), 1) for i in range(7)], [(_picture(6), 20)], [(_picture(i), 1) for i in range(7, 16)], [(_picture(15), 31)]]
+    plan = [
+        [(_picture(i), 1) for i in range(7)],
+        [(_picture(6), 20)],
+        [(_picture(i), 1) for i in range(7, 16)],
+        [(_picture(15), 31)],
+    ]
     paths = [_segment(tmp_path / f"part{i}.mp4", frames) for i, frames in enumerate(plan)]
     joined = tmp_path / "joined.mp4"
     with av.open(str(joined), "w") as out:
@@ -66,7 +71,9 @@ def test_segments_ending_and_starting_with_holds_join_at_the_right_times(tmp_pat
     assert all(dts <= pts for pts, dts in packets)
 
     expected = [pixels for frames in plan for pixels, repeat in frames for _ in range(repeat)]
-    expected = [av.VideoFrame.from_ndarray(p, format="rgba").reformat(format="yuv420p").to_ndarray() for p in expected]
+    expected = [
+        av.VideoFrame.from_ndarray(p, format="rgba").reformat(format="yuv420p").to_ndarray() for p in expected
+    ]
     got = _shown(joined)
     assert len(got) == len(expected)
     for i, (a, b) in enumerate(zip(got, expected)):
@@ -79,7 +86,10 @@ def test_a_video_with_another_time_base_is_refused(tmp_path):
     with av.open(str(other), "w") as out:
         stream = out.add_stream("libx264", rate=24)
         stream.width, stream.height, stream.pix_fmt = 160, 96, "yuv420p"
-        for packet in [*stream.encode(av.VideoFrame.from_ndarray(_picture(0)[..., :3].copy(), format="rgb24")), *stream.encode()]:
+        for packet in [
+            *stream.encode(av.VideoFrame.from_ndarray(_picture(0)[..., :3].copy(), format="rgb24")),
+            *stream.encode(),
+        ]:
             out.mux(packet)
     with av.open(str(tmp_path / "x.mp4"), "w") as out, pytest.raises(ValueError, match="time base"):
         join_videos([good, other], out)

@@ -16,40 +16,40 @@ from circuit_clips.kit import (
     CAPTION_BAND_HEIGHT,
     CENTRE_PANEL,
     EQUATION_LINE,
+    FONT_SIZE_MIN,
     FRAME_MARGIN,
+    HEAD_COLORS,
     LEFT_PANEL,
-    RIGHT_PANEL,
-    STAGE,
-    TITLE,
-    EquationStrip,
-    Region,
-    format_value,
-    shape_tex,
     MUTED_TEXT_COLOR,
     QUERY_COLOR,
+    RIGHT_PANEL,
+    STAGE,
     TEXT_COLOR,
-    FONT_SIZE_MIN,
-    HEAD_COLORS,
+    TITLE,
     VALUE_RANGE,
     VALUE_SCALE,
     AttentionHeadBlock,
     AttentionPatternMap,
     ClipScene,
     ColorBar,
+    EquationStrip,
     HeatMap,
     MatrixTile,
+    Region,
     ResidualStream,
     TokenRow,
     VectorColumn,
+    format_value,
     head_color,
     merge,
     read,
+    shape_tex,
     value_to_color,
     values_to_colors,
     write,
 )
 from circuit_clips.kit.colorimetry import ciede2000, contrast_ratio, lab_to_srgb, srgb_to_lab
-from circuit_clips.kit.theme import BACKGROUND_COLOR, TEXT_COLOR, ZERO_COLOR, ValueScale, value_text_color
+from circuit_clips.kit.theme import BACKGROUND_COLOR, ZERO_COLOR, ValueScale, value_text_color
 
 
 def run_scene(body, tmp_path) -> ClipScene:
@@ -63,7 +63,13 @@ def run_scene(body, tmp_path) -> ClipScene:
             body(self)
 
     with tempconfig(
-        {"media_dir": str(tmp_path), "dry_run": True, "format": None, "verbosity": "ERROR", "disable_caching": True}
+        {
+            "media_dir": str(tmp_path),
+            "dry_run": True,
+            "format": None,
+            "verbosity": "ERROR",
+            "disable_caching": True,
+        }
     ):
         scene = Probe(renderer=CairoRenderer(skip_animations=True))
         scene.render()
@@ -128,7 +134,9 @@ def test_scale_stays_inside_srgb_and_apart_from_the_background():
     unclipped = lab_to_srgb(VALUE_SCALE.lab(values))
     assert unclipped.min() > -1e-6 and unclipped.max() < 1 + 1e-6, "no colour is clipped to the gamut"
     background = srgb_to_lab(rgb(BACKGROUND_COLOR))
-    assert ciede2000(lab_of(values), background).min() >= 10, "every cell, zero too, stands off the background"
+    assert ciede2000(lab_of(values), background).min() >= 10, (
+        "every cell, zero too, stands off the background"
+    )
 
 
 def test_text_over_a_cell_stays_legible():
@@ -141,8 +149,12 @@ def test_text_over_a_cell_stays_legible():
 
 
 def test_position_and_value_at_are_inverse():
-    values = np.concatenate([-np.geomspace(1e-3, VALUE_RANGE, 50), [0.0], np.geomspace(1e-3, VALUE_RANGE, 50)])
-    np.testing.assert_allclose(VALUE_SCALE.value_at(VALUE_SCALE.position(values)), values, rtol=1e-9, atol=1e-12)
+    values = np.concatenate(
+        [-np.geomspace(1e-3, VALUE_RANGE, 50), [0.0], np.geomspace(1e-3, VALUE_RANGE, 50)]
+    )
+    np.testing.assert_allclose(
+        VALUE_SCALE.value_at(VALUE_SCALE.position(values)), values, rtol=1e-9, atol=1e-12
+    )
     # log-like: 0.1 -> 1 and 1 -> 10 take about as much of the scale as each other
     p = VALUE_SCALE.position(np.array([0.1, 1.0, 10.0]))
     assert 0.7 < (p[1] - p[0]) / (p[2] - p[1]) < 1.3
@@ -271,11 +283,20 @@ def test_kit_text_is_readable():
 def test_colour_bar_is_the_scale():
     bar = ColorBar()
     assert [lab.text for lab in bar.tick_labels] == [
-        "\u221210", "\u22121", "\u22120.1", "0", "0.1", "1", "10",
+        "\u221210",
+        "\u22121",
+        "\u22120.1",
+        "0",
+        "0.1",
+        "1",
+        "10",
     ]
     # the scale saturates at +-10: both ends are points in the end colours
     assert [end.get_fill_color() for end in bar.ends] == [VALUE_SCALE.negative, VALUE_SCALE.positive]
-    assert bar.ends[0].get_left()[0] < bar.bar.get_left()[0] and bar.ends[1].get_right()[0] > bar.bar.get_right()[0]
+    assert (
+        bar.ends[0].get_left()[0] < bar.bar.get_left()[0]
+        and bar.ends[1].get_right()[0] > bar.bar.get_right()[0]
+    )
     assert not len(ColorBar(ticks=[-1, 0, 1]).ends)
     # each tick label sits under the place on the bar that shows its value
     for value, lab in zip(bar.ticks, bar.tick_labels):
@@ -393,7 +414,10 @@ def test_merge_checks_the_weighted_sum(tmp_path):
     seen = {}
 
     def body(scene):
-        sources = [VectorColumn(np.array([1.0, 0.0])).shift(LEFT), VectorColumn(np.array([0.0, 1.0])).shift(RIGHT)]
+        sources = [
+            VectorColumn(np.array([1.0, 0.0])).shift(LEFT),
+            VectorColumn(np.array([0.0, 1.0])).shift(RIGHT),
+        ]
         result = VectorColumn(np.array([0.25, 0.75])).shift(2 * UP)
         scene.add(*sources)
         scene.play(merge(sources, [0.25, 0.75], result))
@@ -450,7 +474,9 @@ def test_group_animations_that_manage_their_own_pieces_leave_none_behind(tmp_pat
     def body(scene):
         old = MathTex("x", "=", "a")
         scene.add(old)
-        scene.beat("swap", TransformMatchingTex(old, MathTex("x", "=", "b")), FadeOut(VectorColumn(np.zeros(2))))
+        scene.beat(
+            "swap", TransformMatchingTex(old, MathTex("x", "=", "b")), FadeOut(VectorColumn(np.zeros(2)))
+        )
 
     scene = run_scene(body, tmp_path)
     tex_tops = [m for m in scene.mobjects if m.family_members_with_points()]
@@ -539,7 +565,9 @@ def test_regions_match_manims_frame_and_keep_the_caption_band_free():
         assert region.top <= config.frame_height / 2 - FRAME_MARGIN + 1e-9, region.name
     # the three panels tile the stage, left to right, without overlap
     assert LEFT_PANEL.left == pytest.approx(STAGE.left) and RIGHT_PANEL.right == pytest.approx(STAGE.right)
-    assert LEFT_PANEL.right == pytest.approx(CENTRE_PANEL.left) and CENTRE_PANEL.right == pytest.approx(RIGHT_PANEL.left)
+    assert LEFT_PANEL.right == pytest.approx(CENTRE_PANEL.left) and CENTRE_PANEL.right == pytest.approx(
+        RIGHT_PANEL.left
+    )
     assert EQUATION_LINE.bottom == pytest.approx(STAGE.top)
 
 
@@ -621,7 +649,9 @@ def test_shape_tex_greys_the_shape():
 # --- the stream: subspaces by name, vectors beside it, its entrance ----------------------
 def _small_stream():
     resid = np.arange(15, dtype=float).reshape(3, 5) / 15
-    return ResidualStream(resid, ["a", "b", "c"], subspaces={"token": slice(0, 2), "empty": slice(2, 2), "output": slice(2, 5)})
+    return ResidualStream(
+        resid, ["a", "b", "c"], subspaces={"token": slice(0, 2), "empty": slice(2, 2), "output": slice(2, 5)}
+    )
 
 
 def test_subspaces_are_found_and_lit_by_name():
@@ -699,7 +729,15 @@ def test_clip_scene_runs_numbers_title_story_summary_in_order(tmp_path):
             order.append("summary")
             self.end_on_summary("the end", hold=2.0)
 
-    with tempconfig({"media_dir": str(tmp_path), "dry_run": True, "format": None, "verbosity": "ERROR", "disable_caching": True}):
+    with tempconfig(
+        {
+            "media_dir": str(tmp_path),
+            "dry_run": True,
+            "format": None,
+            "verbosity": "ERROR",
+            "disable_caching": True,
+        }
+    ):
         Clip(renderer=CairoRenderer(skip_animations=True)).render()
         assert order == ["numbers", "lay_out", ("title", 1.6), ("story", "m"), "summary"]
 

@@ -19,7 +19,9 @@ def make(project_dir: Path, *args: str) -> subprocess.CompletedProcess:
     # The scratch project has no .venv and no setup stamp: use this interpreter, skip set-up.
     return subprocess.run(
         ["make", "--no-print-directory", f"PY={sys.executable}", "RENDER_SETUP=", *args],
-        cwd=project_dir, capture_output=True, text=True,
+        cwd=project_dir,
+        capture_output=True,
+        text=True,
     )
 
 
@@ -102,7 +104,9 @@ def test_make_renders_the_set_at_once_and_ends_with_a_summary_then_B_rebuilds(sm
         assert re.search(rf"^{clip}: done in \d+:\d\d$", first.stdout, re.M)
     for name in ("short_clip.mp4", "escaped_clip.mp4", "MathematicalFramework.mp4"):
         assert re.search(rf"^  {name} +\d+ s +\d+ kB$", first.stdout, re.M), first.stdout
-    assert "make serve QUALITY=low" in first.stdout and "media/preview/ to your site's /videos/" in first.stdout
+    assert (
+        "make serve QUALITY=low" in first.stdout and "media/preview/ to your site's /videos/" in first.stdout
+    )
     published = identities(out)
     assert sorted(published) == ["MathematicalFramework.mp4", "escaped_clip.mp4", "short_clip.mp4"]
     # Nothing to do: nothing rendered, nothing rewritten, the summary still shown.
@@ -114,13 +118,17 @@ def test_make_renders_the_set_at_once_and_ends_with_a_summary_then_B_rebuilds(sm
     assert one.returncode == 0, one.stderr
     now = identities(out)
     assert now["short_clip.mp4"] != published["short_clip.mp4"]
-    assert {k: v for k, v in now.items() if k != "short_clip.mp4"} == {k: v for k, v in published.items() if k != "short_clip.mp4"}
+    assert {k: v for k, v in now.items() if k != "short_clip.mp4"} == {
+        k: v for k, v in published.items() if k != "short_clip.mp4"
+    }
     # make -B: every clip (once each), the full video and the page again. The pipeline is run
     # through a script that logs each command make gives it.
     page = (small_project / "media" / "preview.html").stat().st_mtime_ns
     log = small_project / "pipeline.log"
     logged = small_project / "logged_pipeline"
-    logged.write_text(f'#!/bin/sh\necho "$*" >> {log}\nexec {sys.executable} -m circuit_clips.pipeline "$@"\n')
+    logged.write_text(
+        f'#!/bin/sh\necho "$*" >> {log}\nexec {sys.executable} -m circuit_clips.pipeline "$@"\n'
+    )
     logged.chmod(0o755)
     everything = make(small_project, "-B", "QUALITY=low", f"PIPELINE={logged}")
     assert everything.returncode == 0, everything.stderr

@@ -62,16 +62,18 @@ def reference_forward(w, tokens, scale):
                 z[i, h] = sum(pattern[h, i, j] * v[j, h] for j in range(i + 1))
                 result[i, h] = z[i, h] @ w["W_O"][layer, h]
         attn_out = result.sum(axis=1)
-        hooks.update({
-            f"blocks.{layer}.attn.hook_q": q,
-            f"blocks.{layer}.attn.hook_k": k,
-            f"blocks.{layer}.attn.hook_v": v,
-            f"blocks.{layer}.attn.hook_attn_scores": scores,
-            f"blocks.{layer}.attn.hook_pattern": pattern,
-            f"blocks.{layer}.attn.hook_z": z,
-            f"blocks.{layer}.attn.hook_result": result,
-            f"blocks.{layer}.hook_attn_out": attn_out,
-        })
+        hooks.update(
+            {
+                f"blocks.{layer}.attn.hook_q": q,
+                f"blocks.{layer}.attn.hook_k": k,
+                f"blocks.{layer}.attn.hook_v": v,
+                f"blocks.{layer}.attn.hook_attn_scores": scores,
+                f"blocks.{layer}.attn.hook_pattern": pattern,
+                f"blocks.{layer}.attn.hook_z": z,
+                f"blocks.{layer}.attn.hook_result": result,
+                f"blocks.{layer}.hook_attn_out": attn_out,
+            }
+        )
         x = x + attn_out
         hooks[f"blocks.{layer}.hook_resid_post"] = x.copy()
     return x @ w["W_U"], hooks
@@ -103,7 +105,8 @@ def test_attn_scale_changes_the_pattern():
     tokens = np.array([0, 1, 2, 3])
     p_default = AttnOnlyTransformer(**w).run_with_cache(tokens)[1]["blocks.0.attn.hook_pattern"]
     p_custom = AttnOnlyTransformer(**w, attn_scale=10.0).run_with_cache(tokens)[1][
-        "blocks.0.attn.hook_pattern"]
+        "blocks.0.attn.hook_pattern"
+    ]
     assert not np.allclose(p_default, p_custom)
 
 
@@ -221,8 +224,12 @@ def test_unknown_token_string_lists_vocabulary(small_model):
     [
         ("W_pos", (8, 5), r"W_pos has shape \(8, 5\), expected \[n_ctx, d_model\] = \(8, 6\)"),
         ("W_U", (6, 6), r"W_U has shape \(6, 6\), expected \[d_model, d_vocab\] = \(6, 7\)"),
-        ("W_K", (1, 3, 6, 3), r"W_K has shape \(1, 3, 6, 3\), expected "
-                              r"\[n_layers, n_heads, d_model, d_head\] = \(1, 3, 6, 2\)"),
+        (
+            "W_K",
+            (1, 3, 6, 3),
+            r"W_K has shape \(1, 3, 6, 3\), expected "
+            r"\[n_layers, n_heads, d_model, d_head\] = \(1, 3, 6, 2\)",
+        ),
         ("W_O", (1, 3, 6, 2), r"W_O has shape .* expected \[n_layers, n_heads, d_head, d_model\]"),
         ("W_V", (3, 6, 2), r"W_V must have 4 axes"),
     ],

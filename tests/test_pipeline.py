@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from circuit_clips.pipeline.captions import Cue, read_srt, shifted, to_webvtt
+from circuit_clips.pipeline.captions import Cue, shifted, to_webvtt
 from circuit_clips.pipeline.layout import check_clip
 from circuit_clips.pipeline.mp4 import frames_at, last_frame, probe, top_level_boxes
 from circuit_clips.pipeline.project import QUALITIES, UnknownClipError, class_name
@@ -85,7 +85,10 @@ def test_render_publishes_a_web_ready_clip(fixture_project):
     assert cues[1][:2] == ("00:00:01.000", "00:00:01.600")
     # Only what a site serves lands in the published folder.
     assert sorted(p.name for p in published.parent.iterdir()) == [
-        "manifest.json", "short_clip.mp4", "short_clip.png", "short_clip.vtt"
+        "manifest.json",
+        "short_clip.mp4",
+        "short_clip.png",
+        "short_clip.vtt",
     ]
 
 

@@ -12,7 +12,13 @@ import pytest
 from circuit_clips.pipeline.build import default_jobs, summary, user_jobs, without_always_make
 from circuit_clips.pipeline.mp4 import probe
 from circuit_clips.pipeline.progress import (
-    Counter, Display, Record, load_record, read_count, render_order, save_record,
+    Counter,
+    Display,
+    Record,
+    load_record,
+    read_count,
+    render_order,
+    save_record,
 )  # fmt: skip
 from circuit_clips.pipeline.project import QUALITIES
 from circuit_clips.pipeline.render import build_clip
@@ -72,7 +78,9 @@ def test_renders_start_slowest_first_by_their_last_time_else_by_scene_size(fixtu
     assert render_order(project, LOW, clips) == ["a_clip", "b_clip", "c_clip", "d_clip"]
 
 
-def test_without_a_terminal_a_line_per_clip_at_start_about_every_tenth_and_at_the_end(fixture_project, tmp_path):
+def test_without_a_terminal_a_line_per_clip_at_start_about_every_tenth_and_at_the_end(
+    fixture_project, tmp_path
+):
     project = fixture_project
     _scenes(project, {"a_clip": 100, "b_clip": 100})
     (project.media / "build" / "low").mkdir(parents=True)
@@ -98,7 +106,9 @@ def test_without_a_terminal_a_line_per_clip_at_start_about_every_tenth_and_at_th
     lines = out.getvalue().splitlines()
     a_lines = [line for line in lines if line.startswith("a_clip: ")]
     assert a_lines[0].startswith("a_clip: started (~0:20 last time)")
-    percents = [int(m.group(1)) for line in a_lines if (m := re.match(r"a_clip: (\d+)% \((\d+)/200 frames", line))]
+    percents = [
+        int(m.group(1)) for line in a_lines if (m := re.match(r"a_clip: (\d+)% \((\d+)/200 frames", line))
+    ]
     # A line each time another tenth of the recorded 200 frames is done (the end has its own line).
     assert percents == [10, 20, 30, 40, 50, 60, 70, 80, 90]
     assert re.fullmatch(r"a_clip: done in 0:\d\d", a_lines[-1])

@@ -137,7 +137,12 @@ def test_the_margin_is_the_themes_frame_margin(where, broken):
 def test_active_cue_is_the_one_showing():
     paces = cue_pace([Cue(0.0, 2.0, "a"), Cue(2.0, 3.0, "b"), Cue(4.0, 5.0, "c")])
     assert [getattr(active_cue(paces, t), "cue", None) for t in (0.0, 1.99, 2.0, 3.5, 4.5, 5.0)] == [
-        paces[0].cue, paces[0].cue, paces[1].cue, None, paces[2].cue, None,
+        paces[0].cue,
+        paces[0].cue,
+        paces[1].cue,
+        None,
+        paces[2].cue,
+        None,
     ]
     assert cue_times([c.cue for c in paces]) == [1.0, 2.5, 4.5]
 
@@ -154,11 +159,15 @@ def test_per_cue_sheet_shows_each_cue_its_pace_and_the_band(published_set, tmp_p
     # short_clip's cues: "A circle appears" (16 chars) in 1.0 s is over 15 cps; "It is labelled"
     # is 14 cps but on screen 1.0 s, under 1.5 s: both are over pace
     assert [c.cue.text for c in cues] == ["A circle appears", "It is labelled"]
-    sheet = np.asarray(Image.open(contact_sheet(video, tmp_path / "cues.png", per_cue=True, columns=2, width=320)))
+    sheet = np.asarray(
+        Image.open(contact_sheet(video, tmp_path / "cues.png", per_cue=True, columns=2, width=320))
+    )
     info = probe(video)
     tile_h = round(320 * info.height / info.width)
     header = 24
-    for k, (t, frame) in enumerate(zip(cue_times([c.cue for c in cues]), frames_at(video, cue_times([c.cue for c in cues])))):
+    for k, (_t, frame) in enumerate(
+        zip(cue_times([c.cue for c in cues]), frames_at(video, cue_times([c.cue for c in cues])))
+    ):
         x0 = k * (320 + 8)
         tile = sheet[header : header + tile_h, x0 : x0 + 320].astype(int)
         raw = np.asarray(Image.fromarray(frame).resize((320, tile_h), Image.LANCZOS)).astype(int)
@@ -178,8 +187,10 @@ def test_evenly_spaced_sheet_writes_captions_in_ink_when_on_pace(published_set, 
     video = out / "short_clip.mp4"
     on_pace = tmp_path / "calm.vtt"
     on_pace.write_text(to_webvtt([Cue(0.0, 2.0, "A circle appears")]), encoding="utf-8")
-    sheet = np.asarray(Image.open(contact_sheet(video, tmp_path / "s.png", count=2, columns=2, captions=on_pace)))
+    sheet = np.asarray(
+        Image.open(contact_sheet(video, tmp_path / "s.png", count=2, columns=2, captions=on_pace))
+    )
     assert reddish(sheet).sum() == 0
-    dark = (sheet.max(axis=-1) < 60)
+    dark = sheet.max(axis=-1) < 60
     tile_h = round(640 * probe(video).height / probe(video).width)
     assert dark[24 + tile_h + 4 :].sum() > 300, "the caption is written under the frames"

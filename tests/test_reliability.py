@@ -124,7 +124,9 @@ def set_version(root: Path, version: int, extra: str = "") -> None:
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file of a folder (dotfiles included) with its bytes."""
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()} if folder.exists() else {}
+    return (
+        {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()} if folder.exists() else {}
+    )
 
 
 def identity(path: Path) -> tuple[int, int]:
@@ -198,7 +200,9 @@ def new_project(folder: Path, clips: list[str] | None = None) -> Path:
 def published_v1(tmp_path_factory) -> Path:
     """A project holding short_clip and long_clip, both published (long_clip at version 1)."""
     root = new_project(tmp_path_factory.mktemp("v1") / "project", ["short_clip", "long_clip"])
-    result = subprocess.run(make_cmd("clips", "QUALITY=low"), cwd=root, capture_output=True, text=True, env=_env())
+    result = subprocess.run(
+        make_cmd("clips", "QUALITY=low"), cwd=root, capture_output=True, text=True, env=_env()
+    )
     assert result.returncode == 0, result.stderr
     assert published_version(root / "media" / "preview") == 1
     return root
@@ -223,7 +227,10 @@ def test_two_renders_typesetting_the_same_text_at_once_in_one_media_root(fixture
     events = tmp_path / "events"
     events.mkdir()
     env = _env(TEST_EVENTS=str(events))
-    procs = [start([*PIPELINE, "render", clip, "--quality", "low"], fixture_project.root, env) for clip in ("typeset_a", "typeset_b")]
+    procs = [
+        start([*PIPELINE, "render", clip, "--quality", "low"], fixture_project.root, env)
+        for clip in ("typeset_a", "typeset_b")
+    ]
     results = [finish(p) for p in procs]
     for rc, _out, err in results:
         assert rc == 0, err
@@ -257,8 +264,13 @@ def test_parallel_make_from_a_clean_checkout(tmp_path, jobs):
     root = new_project(tmp_path / "project", clips)
     events = tmp_path / "events"
     events.mkdir()
-    result = subprocess.run(make_cmd(f"-j{jobs}", "clips", "QUALITY=low"), cwd=root, capture_output=True,
-                            text=True, env=_env(TEST_EVENTS=str(events)))
+    result = subprocess.run(
+        make_cmd(f"-j{jobs}", "clips", "QUALITY=low"),
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=_env(TEST_EVENTS=str(events)),
+    )
     assert result.returncode == 0, result.stderr
     spans = [tuple(map(float, (events / f"typeset_typeset_{x}").read_text().split())) for x in "ab"]
     assert max(s[0] for s in spans) < min(s[1] for s in spans), "typeset_a and typeset_b did not overlap"
@@ -305,8 +317,12 @@ def test_signal_during_manim_keeps_the_previous_clip(v1, tmp_path, sig):
 
 @pytest.mark.parametrize(
     "step, sig, expected",
-    [("parts_written", signal.SIGINT, 1), ("parts_written", signal.SIGTERM, 1),
-     ("renaming", signal.SIGTERM, 2), ("renaming", signal.SIGINT, 2)],
+    [
+        ("parts_written", signal.SIGINT, 1),
+        ("parts_written", signal.SIGTERM, 1),
+        ("renaming", signal.SIGTERM, 2),
+        ("renaming", signal.SIGINT, 2),
+    ],
 )
 def test_signal_while_publishing_gives_the_old_set_or_the_new_one(v1, tmp_path, step, sig, expected):
     """Before the renames the temporary files are removed and the old set stays; once they
@@ -315,11 +331,16 @@ def test_signal_while_publishing_gives_the_old_set_or_the_new_one(v1, tmp_path, 
     before = snapshot(out)
     events = tmp_path / "events"
     events.mkdir()
-    proc = start([*HOOKED, "render", "long_clip", "--quality", "low"], v1,
-                 _env(HOOK_PAUSE_AT=step, HOOK_EVENTS=str(events)))
+    proc = start(
+        [*HOOKED, "render", "long_clip", "--quality", "low"],
+        v1,
+        _env(HOOK_PAUSE_AT=step, HOOK_EVENTS=str(events)),
+    )
     wait_for(events / step, proc)
     if step == "parts_written":
-        assert [n for n in os.listdir(out) if n.endswith(".part")], "the hook pauses with the .part files written"
+        assert [n for n in os.listdir(out) if n.endswith(".part")], (
+            "the hook pauses with the .part files written"
+        )
     os.killpg(proc.pid, sig)
     rc, _, err = finish(proc)
     assert rc == -sig, err
@@ -386,12 +407,18 @@ def test_interrupted_make_then_make_renders_only_what_is_missing(v1, tmp_path, h
     assert snapshot(out) == before, err
     assert_no_manim_left(v1)
     # What is left to do: long_clip, and only it.
-    planned = subprocess.run(make_cmd("-n", "clips", "QUALITY=low"), cwd=v1, capture_output=True, text=True).stdout
+    planned = subprocess.run(
+        make_cmd("-n", "clips", "QUALITY=low"), cwd=v1, capture_output=True, text=True
+    ).stdout
     assert "render long_clip" in planned and "render short_clip" not in planned, planned
-    result = subprocess.run(make_cmd("clips", "QUALITY=low"), cwd=v1, capture_output=True, text=True, env=_env())
+    result = subprocess.run(
+        make_cmd("clips", "QUALITY=low"), cwd=v1, capture_output=True, text=True, env=_env()
+    )
     assert result.returncode == 0, result.stderr
     assert published_version(out) == 2
-    assert {ext: identity(out / f"short_clip.{ext}") for ext in CLIP_FILES} == short, "short_clip was not redone"
+    assert {ext: identity(out / f"short_clip.{ext}") for ext in CLIP_FILES} == short, (
+        "short_clip was not redone"
+    )
 
 
 def test_make_keeps_a_clip_published_just_before_ctrl_c(v1, tmp_path):
@@ -425,8 +452,11 @@ def test_sigkill_leaves_no_manim_behind_and_the_next_render_cleans_up(v1, tmp_pa
     assert_no_manim_left(v1)
     assert snapshot(out) == before
     # Killed again, this time in the middle of publishing: .part files stay behind...
-    proc = start([*HOOKED, "render", "long_clip", "--quality", "low"], v1,
-                 _env(HOOK_PAUSE_AT="parts_written", HOOK_EVENTS=str(events)))
+    proc = start(
+        [*HOOKED, "render", "long_clip", "--quality", "low"],
+        v1,
+        _env(HOOK_PAUSE_AT="parts_written", HOOK_EVENTS=str(events)),
+    )
     wait_for(events / "parts_written", proc)
     proc.kill()
     finish(proc)
@@ -474,16 +504,23 @@ def test_scene_that_raises_stops_make_and_keeps_the_previous_files(v1):
     out = v1 / "media" / "preview"
     before = snapshot(out)
     set_version(v1, 2, extra='        raise RuntimeError("deliberate failure after an edit")\n')
-    result = subprocess.run(make_cmd("clips", "QUALITY=low"), cwd=v1, capture_output=True, text=True, env=_env())
+    result = subprocess.run(
+        make_cmd("clips", "QUALITY=low"), cwd=v1, capture_output=True, text=True, env=_env()
+    )
     assert result.returncode != 0
     assert "deliberate failure after an edit" in result.stdout + result.stderr
     assert "error: manim failed to render long_clip" in result.stderr
     assert snapshot(out) == before
     assert subprocess.run(make_cmd("-q", "long_clip", "QUALITY=low"), cwd=v1).returncode == 1, "still to do"
     set_version(v1, 2, extra="")
-    (v1 / "scenes" / "long_clip.py").write_text((v1 / "scenes" / "long_clip.py").read_text().replace(
-        '        raise RuntimeError("deliberate failure after an edit")\n', ""))
-    result = subprocess.run(make_cmd("clips", "QUALITY=low"), cwd=v1, capture_output=True, text=True, env=_env())
+    (v1 / "scenes" / "long_clip.py").write_text(
+        (v1 / "scenes" / "long_clip.py")
+        .read_text()
+        .replace('        raise RuntimeError("deliberate failure after an edit")\n', "")
+    )
+    result = subprocess.run(
+        make_cmd("clips", "QUALITY=low"), cwd=v1, capture_output=True, text=True, env=_env()
+    )
     assert result.returncode == 0, result.stderr
     assert published_version(out) == 2
 
@@ -510,7 +547,10 @@ def test_rendering_twice_from_clean_folders_gives_the_same_frames_and_bytes(tmp_
     first, second, other = (decoded_frames(p) for p in published)
     assert first.shape == second.shape and np.array_equal(first, second), "same seed, different frames"
     for ext in CLIP_FILES:
-        assert published[0].with_suffix(f".{ext}").read_bytes() == published[1].with_suffix(f".{ext}").read_bytes(), ext
+        assert (
+            published[0].with_suffix(f".{ext}").read_bytes()
+            == published[1].with_suffix(f".{ext}").read_bytes()
+        ), ext
     assert not np.array_equal(first[-1], other[-1]), "the seed does not reach the frames"
 
 
@@ -530,13 +570,27 @@ def one_line_error(result: subprocess.CompletedProcess) -> str:
     [
         (["render", "no_such_clip"], None, ["no clip named 'no_such_clip'", "short_clip", "long_clip"]),
         (["render", "short_clip", "--quality", "ultra"], None, ["unknown quality 'ultra'", "high, low"]),
-        (["render", "empty_clip"], "from manim import Scene\n", ["must define class EmptyClip", "no classes"]),
+        (
+            ["render", "empty_clip"],
+            "from manim import Scene\n",
+            ["must define class EmptyClip", "no classes"],
+        ),
         (["render", "wrong_name"], None, ["must define class WrongName", "it defines: SomethingElse"]),
-        (["render", "typo_clip"], "from manim import Scene\n\nclass TypoClip(Scene)\n    pass\n",
-         ["typo_clip.py, line 3", "expected ':'"]),
+        (
+            ["render", "typo_clip"],
+            "from manim import Scene\n\nclass TypoClip(Scene)\n    pass\n",
+            ["typo_clip.py, line 3", "expected ':'"],
+        ),
         (["sheet", "short_clip", "--quality", "low"], None, ["does not exist yet", "make short_clip"]),
     ],
-    ids=["unknown clip", "unknown quality", "no scene class", "class name mismatch", "syntax error", "sheet before render"],
+    ids=[
+        "unknown clip",
+        "unknown quality",
+        "no scene class",
+        "class name mismatch",
+        "syntax error",
+        "sheet before render",
+    ],
 )
 def test_wrong_names_get_one_line_that_says_what_exists(fixture_project, args, scene, expected):
     if scene is not None:
@@ -562,28 +616,51 @@ def path_without(tmp_path: Path, hidden: set[str]) -> str:
 
 def test_render_without_latex_names_the_packages_before_starting(fixture_project, tmp_path):
     env = _env(PATH=path_without(tmp_path, {"latex", "dvisvgm"}))
-    line = one_line_error(run_pipeline(fixture_project.root, "render", "short_clip", "--quality", "low", env=env))
+    line = one_line_error(
+        run_pipeline(fixture_project.root, "render", "short_clip", "--quality", "low", env=env)
+    )
     assert "cannot render" in line and "latex" in line and "dvisvgm" in line
     assert "sudo apt-get install texlive-latex-base dvisvgm" in line and "make doctor" in line
     assert not (fixture_project.media / "build" / "low" / "short_clip").exists(), "Manim never started"
 
 
 def test_doctor_lists_what_is_present_and_what_is_missing(fixture_project, tmp_path):
-    doctor = subprocess.run(make_cmd("doctor"), cwd=new_project(tmp_path / "p"), capture_output=True, text=True, env=_env())
+    doctor = subprocess.run(
+        make_cmd("doctor"), cwd=new_project(tmp_path / "p"), capture_output=True, text=True, env=_env()
+    )
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
-    for name in ("latex", "dvisvgm", "standalone.cls", "cairo", "manimpango", "typeset a formula", "cairo headers"):
+    for name in (
+        "latex",
+        "dvisvgm",
+        "standalone.cls",
+        "cairo",
+        "manimpango",
+        "typeset a formula",
+        "cairo headers",
+    ):
         assert re.search(rf"^ok\s+{re.escape(name)}\s", doctor.stdout, re.M), name
-    hidden = _env(PATH=path_without(tmp_path, {"latex", "dvisvgm"}), PKG_CONFIG_LIBDIR=str(tmp_path), PKG_CONFIG_PATH="")
+    hidden = _env(
+        PATH=path_without(tmp_path, {"latex", "dvisvgm"}), PKG_CONFIG_LIBDIR=str(tmp_path), PKG_CONFIG_PATH=""
+    )
     sick = run_pipeline(fixture_project.root, "doctor", env=hidden)
     assert sick.returncode == 1 and "Traceback" not in sick.stderr
-    for name, package in [("latex", "texlive-latex-base"), ("dvisvgm", "dvisvgm"), ("typeset a formula", ""),
-                          ("cairo headers", "libcairo2-dev"), ("pangocairo headers", "libpango1.0-dev")]:
+    for name, package in [
+        ("latex", "texlive-latex-base"),
+        ("dvisvgm", "dvisvgm"),
+        ("typeset a formula", ""),
+        ("cairo headers", "libcairo2-dev"),
+        ("pangocairo headers", "libpango1.0-dev"),
+    ]:
         assert re.search(rf"^MISSING\s+{re.escape(name)}\s.*{re.escape(package)}", sick.stdout, re.M), name
     assert re.search(r"^ok\s+kpsewhich\s", sick.stdout, re.M), "what is there is still listed as there"
     assert "sudo apt-get install texlive-latex-base dvisvgm" in sick.stdout
     # The check tools/setup.sh runs before building pycairo and ManimPango, with the system Python.
-    setup = subprocess.run(["python3", str(ROOT / "src/circuit_clips/pipeline/doctor.py"), "--require", "setup"],
-                           capture_output=True, text=True, env=hidden)
+    setup = subprocess.run(
+        ["python3", str(ROOT / "src/circuit_clips/pipeline/doctor.py"), "--require", "setup"],
+        capture_output=True,
+        text=True,
+        env=hidden,
+    )
     assert setup.returncode == 1
     assert "libcairo2-dev libpango1.0-dev" in setup.stderr and len(setup.stderr.strip().splitlines()) == 1
 
@@ -605,7 +682,9 @@ def _unshare() -> list[str] | None:
     if shutil.which("unshare") is None:
         return None
     for prefix in (["unshare", "--mount"], ["unshare", "--map-root-user", "--mount"]):
-        probe_run = subprocess.run([*prefix, "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"], capture_output=True)
+        probe_run = subprocess.run(
+            [*prefix, "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"], capture_output=True
+        )
         if probe_run.returncode == 0:
             return prefix
     return None
@@ -639,7 +718,9 @@ def test_publishing_onto_a_full_or_read_only_disk_keeps_the_previous_files(fixtu
     """
     env = _env(FAULT=fault, PY=sys.executable)
     subprocess.run([*UNSHARE, "sh", "-c", script], cwd=fixture_project.root, env=env, check=True)
-    result = subprocess.CompletedProcess([], int((tmp_path / "rc").read_text()), "", (tmp_path / "stderr").read_text())
+    result = subprocess.CompletedProcess(
+        [], int((tmp_path / "rc").read_text()), "", (tmp_path / "stderr").read_text()
+    )
     line = one_line_error(result)
     reason, advice = {
         "disk full": ("No space left on device", "free some disk space"),

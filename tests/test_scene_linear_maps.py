@@ -55,7 +55,9 @@ def test_read_then_write_moves_the_token(shown, model):
     expected = np.zeros(model.d_model)
     expected[model.subspaces["previous token"].start + token] = 1
     assert np.allclose(shown.out, expected)
-    v = np.array([sum(model.W_V[0, 0, j, i] * shown.x[j] for j in range(model.d_model)) for i in range(model.d_head)])
+    v = np.array(
+        [sum(model.W_V[0, 0, j, i] * shown.x[j] for j in range(model.d_model)) for i in range(model.d_head)]
+    )
     assert np.allclose(shown.v, v)
 
 

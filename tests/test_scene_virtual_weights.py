@@ -32,8 +32,13 @@ def test_virtual_weights_are_the_product(shown, model):
     """W_K^(1) W_O^(0) in the paper's orientation: d_head x d_head, computed here entry by entry."""
     d_head, d_model = model.d_head, model.d_model
     expected = np.array(
-        [[sum(model.W_K[1, 0, m, i] * model.W_O[0, 0, j, m] for m in range(d_model)) for j in range(d_head)]
-         for i in range(d_head)]
+        [
+            [
+                sum(model.W_K[1, 0, m, i] * model.W_O[0, 0, j, m] for m in range(d_model))
+                for j in range(d_head)
+            ]
+            for i in range(d_head)
+        ]
     )
     assert np.allclose(shown.vw, expected)
 

@@ -13,9 +13,12 @@ def random_model(seed, n_layers=2, n_heads=3, d_model=6, d_head=4, d_vocab=7, n_
     rng = np.random.default_rng(seed)
     layer = (n_layers, n_heads, d_model, d_head)
     return AttnOnlyTransformer(
-        W_E=rng.normal(size=(d_vocab, d_model)), W_pos=rng.normal(size=(n_ctx, d_model)),
+        W_E=rng.normal(size=(d_vocab, d_model)),
+        W_pos=rng.normal(size=(n_ctx, d_model)),
         W_U=rng.normal(size=(d_model, d_vocab)),
-        W_Q=rng.normal(size=layer), W_K=rng.normal(size=layer), W_V=rng.normal(size=layer),
+        W_Q=rng.normal(size=layer),
+        W_K=rng.normal(size=layer),
+        W_V=rng.normal(size=layer),
         W_O=rng.normal(size=(n_layers, n_heads, d_head, d_model)),
     )
 
@@ -46,7 +49,9 @@ def reference_logits(state, tokens, n_layers):
     n = len(tokens)
     for l in range(n_layers):
         out = np.zeros_like(x)
-        W_Q, W_K, W_V, W_O = (state[f"blocks.{l}.attn.{w}"].astype(np.float64) for w in ("W_Q", "W_K", "W_V", "W_O"))
+        W_Q, W_K, W_V, W_O = (
+            state[f"blocks.{l}.attn.{w}"].astype(np.float64) for w in ("W_Q", "W_K", "W_V", "W_O")
+        )
         for h in range(W_Q.shape[0]):
             scores = (x @ W_Q[h]) @ (x @ W_K[h]).T / np.sqrt(W_Q.shape[-1])
             for i in range(n):
@@ -66,11 +71,16 @@ def test_transformerlens_layout_loads_and_runs_like_a_reference_forward_pass(see
     assert (model.n_layers, model.n_ctx, model.d_vocab) == (n_layers, 9, 7)
     for _ in range(3):
         tokens = rng.integers(0, 7, size=rng.integers(1, 10))
-        np.testing.assert_allclose(model.run(tokens), reference_logits(state, tokens, n_layers), rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(
+            model.run(tokens), reference_logits(state, tokens, n_layers), rtol=1e-10, atol=1e-10
+        )
 
 
-@pytest.mark.parametrize("model", [random_model(0), random_model(1, n_layers=1, n_heads=1),
-                                   induction_model(), zero_layer_model()], ids=["random", "one-head", "induction", "zero-layer"])
+@pytest.mark.parametrize(
+    "model",
+    [random_model(0), random_model(1, n_layers=1, n_heads=1), induction_model(), zero_layer_model()],
+    ids=["random", "one-head", "induction", "zero-layer"],
+)
 def test_round_trip_through_dict_and_npz(model, tmp_path):
     state = model.state_dict()
     path = tmp_path / "weights.npz"
@@ -85,8 +95,11 @@ def test_round_trip_through_dict_and_npz(model, tmp_path):
 
 def test_state_dict_keys_and_shapes_are_transformerlens_ones():
     model = random_model(2, n_layers=2, n_heads=3, d_model=6, d_head=4, d_vocab=7, n_ctx=9)
-    expected = {key: value.shape for key, value in tl_state_dict(np.random.default_rng(0)).items()
-                if not key.endswith((".mask", ".IGNORE"))}
+    expected = {
+        key: value.shape
+        for key, value in tl_state_dict(np.random.default_rng(0)).items()
+        if not key.endswith((".mask", ".IGNORE"))
+    }
     assert {key: value.shape for key, value in model.state_dict().items()} == expected
     assert all(not np.any(v) for k, v in model.state_dict().items() if ".b_" in k)
     # Copies: changing the dict leaves the model alone.
@@ -102,7 +115,9 @@ def _error(state, **kwargs):
     return message
 
 
-@pytest.mark.parametrize("key", ["ln_final.w", "ln_final.b", "blocks.0.ln1.w", "blocks.1.ln1.b", "blocks.0.ln2.w"])
+@pytest.mark.parametrize(
+    "key", ["ln_final.w", "ln_final.b", "blocks.0.ln1.w", "blocks.1.ln1.b", "blocks.0.ln2.w"]
+)
 def test_layernorm_keys_are_refused_by_name(key):
     state = tl_state_dict(np.random.default_rng(0))
     state[key] = np.ones(6)
@@ -118,8 +133,18 @@ def test_mlp_keys_are_refused_by_name(key):
     assert repr(key) in message and "MLP" in message
 
 
-@pytest.mark.parametrize("key", ["embed.W_E", "pos_embed.W_pos", "unembed.W_U", "blocks.0.attn.W_Q",
-                                 "blocks.0.attn.W_K", "blocks.1.attn.W_V", "blocks.1.attn.W_O"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "embed.W_E",
+        "pos_embed.W_pos",
+        "unembed.W_U",
+        "blocks.0.attn.W_Q",
+        "blocks.0.attn.W_K",
+        "blocks.1.attn.W_V",
+        "blocks.1.attn.W_O",
+    ],
+)
 def test_a_missing_key_is_named(key):
     state = tl_state_dict(np.random.default_rng(0))
     del state[key]
@@ -133,20 +158,31 @@ def test_a_missing_layer_is_named():
     assert "'blocks.1.attn.W_Q'" in _error(state)
 
 
-@pytest.mark.parametrize("key, shape", [
-    ("embed.W_E", (7, 6, 1)), ("pos_embed.W_pos", (9, 5)), ("unembed.W_U", (6, 8)),
-    ("blocks.0.attn.W_Q", (3, 6)), ("blocks.0.attn.W_K", (3, 6, 5)), ("blocks.1.attn.W_V", (2, 6, 4)),
-    ("blocks.1.attn.W_O", (3, 6, 4)), ("blocks.0.attn.b_Q", (3, 5)), ("blocks.0.attn.b_O", (7,)),
-    ("unembed.b_U", (6,)), ("blocks.0.attn.mask", (8, 8)),
-])
+@pytest.mark.parametrize(
+    "key, shape",
+    [
+        ("embed.W_E", (7, 6, 1)),
+        ("pos_embed.W_pos", (9, 5)),
+        ("unembed.W_U", (6, 8)),
+        ("blocks.0.attn.W_Q", (3, 6)),
+        ("blocks.0.attn.W_K", (3, 6, 5)),
+        ("blocks.1.attn.W_V", (2, 6, 4)),
+        ("blocks.1.attn.W_O", (3, 6, 4)),
+        ("blocks.0.attn.b_Q", (3, 5)),
+        ("blocks.0.attn.b_O", (7,)),
+        ("unembed.b_U", (6,)),
+        ("blocks.0.attn.mask", (8, 8)),
+    ],
+)
 def test_a_wrong_shape_is_named(key, shape):
     state = tl_state_dict(np.random.default_rng(0))
     state[key] = np.zeros(shape) if not key.endswith("mask") else np.tril(np.ones(shape, bool))
     assert repr(key) in _error(state)
 
 
-@pytest.mark.parametrize("key", ["blocks.0.attn.b_Q", "blocks.1.attn.b_K", "blocks.0.attn.b_V",
-                                 "blocks.1.attn.b_O", "unembed.b_U"])
+@pytest.mark.parametrize(
+    "key", ["blocks.0.attn.b_Q", "blocks.1.attn.b_K", "blocks.0.attn.b_V", "blocks.1.attn.b_O", "unembed.b_U"]
+)
 def test_nonzero_biases_are_refused_by_name(key):
     state = tl_state_dict(np.random.default_rng(0))
     state[key] = state[key] + 0.01
@@ -155,8 +191,11 @@ def test_nonzero_biases_are_refused_by_name(key):
 
 
 def test_biases_and_buffers_may_be_left_out():
-    state = {k: v for k, v in tl_state_dict(np.random.default_rng(0)).items()
-             if ".b_" not in k and not k.endswith((".mask", ".IGNORE"))}
+    state = {
+        k: v
+        for k, v in tl_state_dict(np.random.default_rng(0)).items()
+        if ".b_" not in k and not k.endswith((".mask", ".IGNORE"))
+    }
     assert AttnOnlyTransformer.from_state_dict(state).n_layers == 2
 
 

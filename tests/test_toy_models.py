@@ -71,8 +71,9 @@ def test_previous_token_head_writes_previous_token():
     written = model.run_with_cache(tokens)[1]["blocks.0.attn.hook_result"][:, 0, prev]
     assert written[1:].argmax(axis=1).tolist() == tokens[:-1].tolist()
     # Only the "previous token" subspace is written.
-    others = np.delete(model.run_with_cache(tokens)[1]["blocks.0.hook_attn_out"],
-                       np.arange(prev.start, prev.stop), axis=1)
+    others = np.delete(
+        model.run_with_cache(tokens)[1]["blocks.0.hook_attn_out"], np.arange(prev.start, prev.stop), axis=1
+    )
     assert np.all(others == 0)
 
 
@@ -295,7 +296,7 @@ def test_skip_trigram_for_every_filler_length_and_position(copying_head):
     model = skip_trigram_model(copying_head=copying_head)
     names = model.vocab
     n_cases = 0
-    for dest, filler, words in skip_trigram_cases():
+    for _dest, filler, words in skip_trigram_cases():
         n_cases += 1
         logits, cache = model.run_with_cache(model.to_tokens(words))
         n, n_keep = len(words), words.count("keep")

@@ -19,25 +19,49 @@ from circuit_clips.training import cache as cache_module
 from circuit_clips.training.core import PARAM_NAMES, Adam, forward, loss_and_grads, next_token_loss
 from circuit_clips.training.data import copied_chunk_batch, repeated_halves_batch
 from circuit_clips.training.measure import measure, phase_change_step
-from circuit_clips.training.train import TrainConfig, held_out_rng, init_params, learning_rate, model_from_params, train
+from circuit_clips.training.train import (
+    TrainConfig,
+    held_out_rng,
+    learning_rate,
+    model_from_params,
+    train,
+)
 
 #: A few steps of a tiny model, for the tests of the machinery (trains in a fraction of a second).
-TINY = TrainConfig(d_model=8, d_head=4, d_vocab=8, n_ctx=8, min_chunk=3, max_chunk=4, batch=4, steps=30,
-                   warmup=5, snapshot_every=10, eval_batch=8, log_every=5)
+TINY = TrainConfig(
+    d_model=8,
+    d_head=4,
+    d_vocab=8,
+    n_ctx=8,
+    min_chunk=3,
+    max_chunk=4,
+    batch=4,
+    steps=30,
+    warmup=5,
+    snapshot_every=10,
+    eval_batch=8,
+    log_every=5,
+)
 
 
 def random_params(rng, n_layers, n_heads, d_model, d_head, d_vocab, n_ctx):
     layer = (n_layers, n_heads, d_model, d_head)
     return {
-        "W_E": rng.normal(size=(d_vocab, d_model)), "W_pos": rng.normal(size=(n_ctx, d_model)),
-        "W_Q": rng.normal(size=layer), "W_K": rng.normal(size=layer), "W_V": rng.normal(size=layer),
+        "W_E": rng.normal(size=(d_vocab, d_model)),
+        "W_pos": rng.normal(size=(n_ctx, d_model)),
+        "W_Q": rng.normal(size=layer),
+        "W_K": rng.normal(size=layer),
+        "W_V": rng.normal(size=layer),
         "W_O": rng.normal(size=(n_layers, n_heads, d_head, d_model)),
         "W_U": rng.normal(size=(d_model, d_vocab)),
     }
 
 
 SHAPES = [  # n_layers, n_heads, d_model, d_head, d_vocab, n_ctx, batch, pos
-    (2, 2, 6, 3, 7, 8, 3, 6), (1, 3, 5, 2, 4, 6, 2, 6), (3, 1, 4, 4, 5, 5, 2, 4), (0, 0, 5, 0, 6, 4, 3, 4),
+    (2, 2, 6, 3, 7, 8, 3, 6),
+    (1, 3, 5, 2, 4, 6, 2, 6),
+    (3, 1, 4, 4, 5, 5, 2, 4),
+    (0, 0, 5, 0, 6, 4, 3, 4),
 ]
 
 
@@ -48,8 +72,11 @@ def test_batched_forward_gives_the_models_logits_and_patterns(shape):
     n_layers, n_heads, d_model, d_head, d_vocab, n_ctx, batch, pos = shape
     rng = np.random.default_rng(sum(shape))
     params = random_params(rng, n_layers, n_heads, d_model, d_head, d_vocab, n_ctx)
-    model = AttnOnlyTransformer(**params, attn_scale=1.3) if n_layers else AttnOnlyTransformer(
-        W_E=params["W_E"], W_pos=params["W_pos"], W_U=params["W_U"], attn_scale=1.3)
+    model = (
+        AttnOnlyTransformer(**params, attn_scale=1.3)
+        if n_layers
+        else AttnOnlyTransformer(W_E=params["W_E"], W_pos=params["W_pos"], W_U=params["W_U"], attn_scale=1.3)
+    )
     if not n_layers:
         params = {**params, **{k: getattr(model, k) for k in ("W_Q", "W_K", "W_V", "W_O")}}
     tokens = rng.integers(0, d_vocab, size=(batch, pos))
@@ -58,8 +85,9 @@ def test_batched_forward_gives_the_models_logits_and_patterns(shape):
         logits, cache = model.run_with_cache(tokens[b])
         np.testing.assert_allclose(fwd.logits[b], logits, rtol=1e-12, atol=1e-12)
         for layer in range(n_layers):
-            np.testing.assert_allclose(fwd.patterns[layer][b], cache[f"blocks.{layer}.attn.hook_pattern"],
-                                       rtol=1e-12, atol=1e-14)
+            np.testing.assert_allclose(
+                fwd.patterns[layer][b], cache[f"blocks.{layer}.attn.hook_pattern"], rtol=1e-12, atol=1e-14
+            )
 
 
 def test_next_token_loss_is_the_mean_cross_entropy():
@@ -67,11 +95,15 @@ def test_next_token_loss_is_the_mean_cross_entropy():
     logits = rng.normal(size=(3, 5, 4)) * 3
     tokens = rng.integers(0, 4, size=(3, 5))
     weights = rng.integers(0, 2, size=(3, 4)).astype(float)
-    terms = [(math.log(sum(math.exp(v) for v in logits[b, p])) - logits[b, p, tokens[b, p + 1]], weights[b, p])
-             for b in range(3) for p in range(4)]
+    terms = [
+        (math.log(sum(math.exp(v) for v in logits[b, p])) - logits[b, p, tokens[b, p + 1]], weights[b, p])
+        for b in range(3)
+        for p in range(4)
+    ]
     assert next_token_loss(logits, tokens) == pytest.approx(np.mean([t for t, _ in terms]), rel=1e-12)
     assert next_token_loss(logits, tokens, weights) == pytest.approx(
-        sum(t * w for t, w in terms) / sum(w for _, w in terms), rel=1e-12)
+        sum(t * w for t, w in terms) / sum(w for _, w in terms), rel=1e-12
+    )
 
 
 @pytest.mark.parametrize("shape", SHAPES[:3])
@@ -147,7 +179,10 @@ def test_each_sequence_copies_one_chunk_of_random_length_to_a_random_later_place
         assert np.array_equal(where, np.arange(dest, dest + length - 1))  # one contiguous run
         assert 3 <= length <= 10
         # An earlier, non-overlapping place holds the same chunk.
-        assert any(np.array_equal(seq[src:src + length], seq[dest:dest + length]) for src in range(dest - length + 1))
+        assert any(
+            np.array_equal(seq[src : src + length], seq[dest : dest + length])
+            for src in range(dest - length + 1)
+        )
         lengths.append(length)
         starts.append(dest)
     assert set(lengths) == set(range(3, 11))
@@ -238,8 +273,9 @@ def test_two_processes_asking_at_once_train_once(tmp_path, monkeypatch):
 
     monkeypatch.setattr(cache_module, "train", counted)
     runs = []
-    threads = [threading.Thread(target=lambda: runs.append(training.load_or_train(TINY, tmp_path)))
-               for _ in range(3)]
+    threads = [
+        threading.Thread(target=lambda: runs.append(training.load_or_train(TINY, tmp_path))) for _ in range(3)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -290,9 +326,14 @@ def test_phase_change_step_finds_where_the_copy_pulls_away():
     steps = np.arange(0, 3001, 25)
     for centre in (600, 1500, 2200):
         early = [0.4 * math.exp(-s / 60) for s in steps]  # every loss falls alike at first
-        log = [{"step": int(s), "loss_other": 3.0 + e,
-                "loss_repeated": 3.0 + e - 2.0 / (1 + math.exp(-(s - centre) / 40))}
-               for s, e in zip(steps, early)]
+        log = [
+            {
+                "step": int(s),
+                "loss_other": 3.0 + e,
+                "loss_repeated": 3.0 + e - 2.0 / (1 + math.exp(-(s - centre) / 40)),
+            }
+            for s, e in zip(steps, early)
+        ]
         assert abs(phase_change_step(log) - centre) <= 25
 
 
@@ -318,8 +359,12 @@ def test_random_composition_baseline(d_model, d_head, kind):
 @pytest.fixture(scope="module")
 def trained():
     run = training.load_or_train(training.INDUCTION_CONFIG)
-    measured = measure(run.model, np.random.default_rng(12345), min_chunk=run.info["config"]["min_chunk"],
-                       max_chunk=run.info["config"]["max_chunk"])
+    measured = measure(
+        run.model,
+        np.random.default_rng(12345),
+        min_chunk=run.info["config"]["min_chunk"],
+        max_chunk=run.info["config"]["max_chunk"],
+    )
     return run, measured
 
 
@@ -377,7 +422,10 @@ def test_trained_model_snapshots_show_the_patterns_before_and_after(trained):
     run, _ = trained
     n, half = run.model.n_ctx, run.model.n_ctx // 2
     assert np.array_equal(run.snapshot_tokens[:half], run.snapshot_tokens[half:])
-    stripe = lambda patterns: patterns[1, :, np.arange(half, n), np.arange(1, half + 1)].mean(axis=0).max()
+
+    def stripe(patterns):
+        return patterns[1, :, np.arange(half, n), np.arange(1, half + 1)].mean(axis=0).max()
+
     assert stripe(run.snapshots[0]) < 0.3 < 0.5 < stripe(run.snapshots[-1])
     # The last snapshot is the cached model's own pattern.
     _, cache = run.model.run_with_cache(run.snapshot_tokens)

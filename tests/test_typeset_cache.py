@@ -16,7 +16,11 @@ LOW, HIGH = QUALITIES["low"], QUALITIES["high"]
 
 
 def _svgs(folder):
-    return sorted(p.relative_to(folder).as_posix() for cache in typeset_cache.CACHES for p in (folder / cache).glob("*.svg"))
+    return sorted(
+        p.relative_to(folder).as_posix()
+        for cache in typeset_cache.CACHES
+        for p in (folder / cache).glob("*.svg")
+    )
 
 
 @pytest.fixture

@@ -66,7 +66,9 @@ def test_manifest_describes_every_published_file(out, manifest):
     assert escaped["description"] == 'A test clip whose text needs escaping: "quotes", <tags> & ampersands.'
     full = manifest["full_video"]
     assert full["chapters"] == f"{FULL}.chapters.vtt" and (out / full["chapters"]).is_file()
-    assert [(p["clip"], p["title"]) for p in full["parts"]] == [(c["name"], c["title"]) for c in manifest["clips"]]
+    assert [(p["clip"], p["title"]) for p in full["parts"]] == [
+        (c["name"], c["title"]) for c in manifest["clips"]
+    ]
     assert full["duration"] == pytest.approx(sum(c["duration"] for c in manifest["clips"]), abs=2 / LOW.fps)
 
 
@@ -139,7 +141,9 @@ def test_page_embeds_every_video_as_the_post_does(published_set, manifest):
         assert "controls" in video and video["preload"] == "metadata"
         assert video["poster"] == f"preview/{name}.png"
         assert (video["width"], video["height"]) == (str(entry["width"]), str(entry["height"]))
-        assert video["sources"] == [{"src": f"preview/{name}.mp4", "type": f'video/mp4; codecs="{entry["codecs"]}"'}]
+        assert video["sources"] == [
+            {"src": f"preview/{name}.mp4", "type": f'video/mp4; codecs="{entry["codecs"]}"'}
+        ]
         kinds = {t["kind"]: t for t in video["tracks"]}
         assert kinds["captions"]["src"] == f"preview/{name}.vtt" and "default" in kinds["captions"]
         assert ("chapters" in kinds) == (name == FULL)

@@ -231,9 +231,7 @@ def composition_baseline(
     if kind not in COMPOSITION_KINDS:
         raise ValueError(f"kind must be one of {COMPOSITION_KINDS}, got {kind!r}")
     if model.n_layers < 2:
-        raise ValueError(
-            f"model {model.name!r} has {model.n_layers} layer(s); composition needs two"
-        )
+        raise ValueError(f"model {model.name!r} has {model.n_layers} layer(s); composition needs two")
     if not (isinstance(draws, int) and draws >= 1):
         raise ValueError(f"draws must be a positive integer, got {draws!r}")
     rng = np.random.default_rng(seed)
@@ -333,9 +331,7 @@ def path_expansion(model: AttnOnlyTransformer, tokens: ArrayLike) -> OrderedDict
         new = {}
         for path, stream in streams.items():
             for head in range(model.n_heads):
-                new[path + ((layer, head),)] = (
-                    pattern[head] @ stream @ ov_matrix(model, layer, head)
-                )
+                new[path + ((layer, head),)] = pattern[head] @ stream @ ov_matrix(model, layer, head)
         streams.update(new)
     order = sorted(streams, key=lambda path: (len(path), path))
     return OrderedDict(
@@ -357,7 +353,9 @@ PAPER_SHAPES = {
 }
 
 
-def paper_weight(model: AttnOnlyTransformer, name: str, layer: int | None = None, head: int | None = None) -> FloatArray:
+def paper_weight(
+    model: AttnOnlyTransformer, name: str, layer: int | None = None, head: int | None = None
+) -> FloatArray:
     """Weight ``name`` as the paper writes it, for column vectors: the transpose of the code's.
 
     ``W_E`` ``[d_model, d_vocab]``, ``W_pos`` ``[d_model, n_ctx]``, ``W_U`` ``[d_vocab, d_model]``;
@@ -389,7 +387,12 @@ def paper_full_ov_circuit(model: AttnOnlyTransformer, layer: int, head: int) -> 
 
 
 def paper_virtual_weights(
-    model: AttnOnlyTransformer, writer_layer: int, writer_head: int, reader_layer: int, reader_head: int, kind: str
+    model: AttnOnlyTransformer,
+    writer_layer: int,
+    writer_head: int,
+    reader_layer: int,
+    reader_head: int,
+    kind: str,
 ) -> FloatArray:
     """The paper's virtual weights (e.g. ``W_K^{(1)} W_O^{(0)}``): :func:`virtual_weights` transposed."""
     return virtual_weights(model, writer_layer, writer_head, reader_layer, reader_head, kind).T

@@ -22,7 +22,9 @@ import av
 __all__ = ["join_videos"]
 
 
-def join_videos(paths: Iterable[Path | str], out: av.container.OutputContainer) -> list[tuple[Fraction, Fraction]]:
+def join_videos(
+    paths: Iterable[Path | str], out: av.container.OutputContainer
+) -> list[tuple[Fraction, Fraction]]:
     """Copy the video packets of ``paths``, in order, into ``out`` (a new container), end to end.
 
     Returns each video's (start, end) in seconds. Raises ``ValueError`` for a video without
@@ -40,7 +42,9 @@ def join_videos(paths: Iterable[Path | str], out: av.container.OutputContainer) 
                 stream = out.add_stream_from_template(source)
                 time_base = source.time_base
             elif source.time_base != time_base:
-                raise ValueError(f"{path}: time base {source.time_base}, not {time_base} like the videos before it")
+                raise ValueError(
+                    f"{path}: time base {source.time_base}, not {time_base} like the videos before it"
+                )
             packets = [p for p in inp.demux(source) if p.dts is not None and p.size]
             if not packets:
                 raise ValueError(f"{path} has no video frames")

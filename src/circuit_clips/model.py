@@ -135,9 +135,7 @@ class AttnOnlyTransformer:
             W_Q = W_K = W_V = empty
             W_O = np.zeros((0, 0, 0, self.d_model))
         elif any(w is None for w in layer_weights):
-            raise ValueError(
-                "give all of W_Q, W_K, W_V and W_O, or none of them (a zero-layer model)"
-            )
+            raise ValueError("give all of W_Q, W_K, W_V and W_O, or none of them (a zero-layer model)")
         self.W_Q = _frozen(W_Q, "W_Q", ndim=4)
         self.n_layers, self.n_heads, _, self.d_head = self.W_Q.shape
         qkv_shape = (self.n_layers, self.n_heads, self.d_model, self.d_head)
@@ -148,7 +146,8 @@ class AttnOnlyTransformer:
         _check_shape(self.W_V, "W_V", qkv_shape, "[n_layers, n_heads, d_model, d_head]")
         self.W_O = _frozen(W_O, "W_O", ndim=4)
         _check_shape(
-            self.W_O, "W_O",
+            self.W_O,
+            "W_O",
             (self.n_layers, self.n_heads, self.d_head, self.d_model),
             "[n_layers, n_heads, d_head, d_model]",
         )
@@ -211,7 +210,7 @@ class AttnOnlyTransformer:
         attn_scale: float | None = None,
         name: str = "attn-only transformer",
         subspaces: Mapping[str, slice] | None = None,
-    ) -> "AttnOnlyTransformer":
+    ) -> AttnOnlyTransformer:
         """A model from TransformerLens-named weights: a mapping of arrays or an ``.npz`` path.
 
         Keys: ``embed.W_E``, ``pos_embed.W_pos``, ``unembed.W_U`` and, for each layer ``l``
@@ -283,11 +282,9 @@ class AttnOnlyTransformer:
         if "unembed.b_U" in weights:
             _check_zero_bias(weights, "unembed.b_U", (d_vocab,), "[d_vocab]")
         if not layers:
-            return cls(W_E, W_pos, W_U, vocab=vocab, attn_scale=attn_scale, name=name,
-                       subspaces=subspaces)
+            return cls(W_E, W_pos, W_U, vocab=vocab, attn_scale=attn_scale, name=name, subspaces=subspaces)
 
-        first = _keyed(layers[0], "W_Q", ndim=3, axes="[n_heads, d_model, d_head]",
-                       key="blocks.0.attn.W_Q")
+        first = _keyed(layers[0], "W_Q", ndim=3, axes="[n_heads, d_model, d_head]", key="blocks.0.attn.W_Q")
         n_heads, d_head = first.shape[0], first.shape[2]
         shapes = {
             "W_Q": ((n_heads, d_model, d_head), "[n_heads, d_model, d_head]"),
@@ -318,14 +315,18 @@ class AttnOnlyTransformer:
                             "(lower triangle of ones); this model only attends causally"
                         )
         return cls(
-            W_E, W_pos, W_U, *(np.stack(stacked[part]) for part in ("W_Q", "W_K", "W_V", "W_O")),
-            vocab=vocab, attn_scale=attn_scale, name=name, subspaces=subspaces,
+            W_E,
+            W_pos,
+            W_U,
+            *(np.stack(stacked[part]) for part in ("W_Q", "W_K", "W_V", "W_O")),
+            vocab=vocab,
+            attn_scale=attn_scale,
+            name=name,
+            subspaces=subspaces,
         )
 
     # ------------------------------------------------------------------ tokens
-    def to_tokens(
-        self, str_tokens: Sequence[str] | str, prepend_bos: bool | None = None
-    ) -> IntArray:
+    def to_tokens(self, str_tokens: Sequence[str] | str, prepend_bos: bool | None = None) -> IntArray:
         """Token ids of a list of token strings (a string is split on whitespace).
 
         ``prepend_bos`` puts :attr:`bos_token` in front (always, as in
@@ -353,8 +354,7 @@ class AttnOnlyTransformer:
         for tok in str_tokens:
             if tok not in self._token_ids:
                 raise ValueError(
-                    f"unknown token {tok!r} for model {self.name!r}; "
-                    f"the vocabulary is {self.vocab}"
+                    f"unknown token {tok!r} for model {self.name!r}; the vocabulary is {self.vocab}"
                 )
             ids.append(self._token_ids[tok])
         return np.array(ids, dtype=np.int64)
@@ -367,8 +367,7 @@ class AttnOnlyTransformer:
         arr = np.asarray(tokens)
         if arr.dtype.kind in "US":
             raise ValueError(
-                "tokens must be integer ids, got strings; "
-                "convert them first with model.to_tokens([...])"
+                "tokens must be integer ids, got strings; convert them first with model.to_tokens([...])"
             )
         if arr.ndim != 1:
             raise ValueError(
@@ -508,7 +507,10 @@ def _check_keyed(array: np.ndarray, key: str, expected: tuple[int, ...], axes: s
 
 
 def _check_zero_bias(
-    arrays: Mapping[str, np.ndarray], name: str, shape: tuple[int, ...], axes: str,
+    arrays: Mapping[str, np.ndarray],
+    name: str,
+    shape: tuple[int, ...],
+    axes: str,
     key: str | None = None,
 ) -> None:
     key = key or name
@@ -562,9 +564,7 @@ def _check_vocab(vocab: Sequence[str] | None, d_vocab: int) -> list[str]:
     return vocab
 
 
-def _check_subspaces(
-    subspaces: Mapping[str, slice] | None, d_model: int
-) -> OrderedDict[str, slice]:
+def _check_subspaces(subspaces: Mapping[str, slice] | None, d_model: int) -> OrderedDict[str, slice]:
     out: OrderedDict[str, slice] = OrderedDict()
     for label, block in (subspaces or {}).items():
         if not isinstance(block, slice) or block.step not in (None, 1):

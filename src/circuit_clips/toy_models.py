@@ -150,8 +150,9 @@ def induction_model(n_ctx: int = 12, bos: bool = False) -> AttnOnlyTransformer:
         )
     vocab = [BOS_TOKEN, *INDUCTION_VOCAB] if bos else INDUCTION_VOCAB
     n_vocab = len(vocab)
-    subspaces = _blocks([("token", n_vocab), ("position", n_ctx),
-                         ("previous token", n_vocab), ("output", n_vocab)])
+    subspaces = _blocks(
+        [("token", n_vocab), ("position", n_ctx), ("previous token", n_vocab), ("output", n_vocab)]
+    )
     tok, pos, prev, out = subspaces.values()
     d_model, d_head = out.stop, max(n_ctx, n_vocab + 1 if bos else n_vocab)
     g = _qk_factor(d_head)
@@ -194,8 +195,16 @@ def induction_model(n_ctx: int = 12, bos: bool = False) -> AttnOnlyTransformer:
     W_O[1, 0, :n_vocab, out] = eye
 
     return AttnOnlyTransformer(
-        W_E, W_pos, W_U, W_Q, W_K, W_V, W_O,
-        vocab=vocab, name="induction", subspaces=subspaces,
+        W_E,
+        W_pos,
+        W_U,
+        W_Q,
+        W_K,
+        W_V,
+        W_O,
+        vocab=vocab,
+        name="induction",
+        subspaces=subspaces,
         bos_token=BOS_TOKEN if bos else None,
     )
 
@@ -268,8 +277,16 @@ def skip_trigram_model(n_ctx: int = 12, copying_head: bool = True) -> AttnOnlyTr
         W_O[0, 1, :, out] = 0.5 * eye
 
     return AttnOnlyTransformer(
-        W_E, W_pos, W_U, W_Q, W_K, W_V, W_O,
-        vocab=vocab, name="skip-trigram", subspaces=subspaces,
+        W_E,
+        W_pos,
+        W_U,
+        W_Q,
+        W_K,
+        W_V,
+        W_O,
+        vocab=vocab,
+        name="skip-trigram",
+        subspaces=subspaces,
     )
 
 
@@ -346,9 +363,7 @@ def bigram_log_probs(
         ``table[current, next] = log P(next | current)``; each row's exponentials sum to 1.
     """
     if not (math.isfinite(smoothing) and smoothing > 0):
-        raise ValueError(
-            f"smoothing must be a positive pseudo-count (log 0 is -inf), got {smoothing!r}"
-        )
+        raise ValueError(f"smoothing must be a positive pseudo-count (log 0 is -inf), got {smoothing!r}")
     vocab, counts = bigram_counts(n_words)
     smoothed = counts + smoothing
     return vocab, np.log(smoothed / smoothed.sum(axis=1, keepdims=True))
@@ -380,8 +395,11 @@ def zero_layer_model(d_model: int = 4, n_words: int = 12, n_ctx: int = 16) -> At
     W_E = U[:, :d_model] * root
     W_U = root[:, None] * Vt[:d_model]
     return AttnOnlyTransformer(
-        W_E, np.zeros((n_ctx, d_model)), W_U,
-        vocab=vocab, name=f"zero-layer (rank {d_model})",
+        W_E,
+        np.zeros((n_ctx, d_model)),
+        W_U,
+        vocab=vocab,
+        name=f"zero-layer (rank {d_model})",
     )
 
 

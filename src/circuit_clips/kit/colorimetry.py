@@ -39,14 +39,18 @@ def _linear(rgb: np.ndarray) -> np.ndarray:
 
 def _encoded(linear: np.ndarray) -> np.ndarray:
     linear = np.asarray(linear, dtype=float)
-    return np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * np.abs(linear) ** (1 / 2.4) * np.sign(linear) - 0.055)
+    return np.where(
+        linear <= 0.0031308, 12.92 * linear, 1.055 * np.abs(linear) ** (1 / 2.4) * np.sign(linear) - 0.055
+    )
 
 
 def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     """CIELAB ``(L, a, b)`` of gamma-encoded sRGB ``rgb`` in ``[0, 1]`` (last axis: R, G, B)."""
     xyz = _linear(rgb) @ _RGB_TO_XYZ.T / _WHITE
     f = np.where(xyz > _EPSILON, np.cbrt(xyz), (_KAPPA * xyz + 16) / 116)
-    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], axis=-1)
+    return np.stack(
+        [116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], axis=-1
+    )
 
 
 def lab_to_srgb(lab: np.ndarray) -> np.ndarray:
@@ -106,9 +110,7 @@ def ciede2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
     s_c = 1 + 0.045 * cp_mean
     s_h = 1 + 0.015 * cp_mean * t
     r_t = -np.sin(np.radians(2 * d_theta)) * r_c
-    return np.sqrt(
-        (dl / s_l) ** 2 + (dc / s_c) ** 2 + (dH / s_h) ** 2 + r_t * (dc / s_c) * (dH / s_h)
-    )
+    return np.sqrt((dl / s_l) ** 2 + (dc / s_c) ** 2 + (dH / s_h) ** 2 + r_t * (dc / s_c) * (dH / s_h))
 
 
 def relative_luminance(rgb: np.ndarray) -> np.ndarray:

@@ -109,7 +109,9 @@ class AttentionHeadBlock(VGroup):
             VGroup(self.w_v, self.w_o).shift(RIGHT * gap)
 
         lines = (name or f"head {layer}.{head}").split("\n")
-        self.title = Paragraph(*lines, font_size=font_size, color=self.color, alignment="center", line_spacing=0.7)
+        self.title = Paragraph(
+            *lines, font_size=font_size, color=self.color, alignment="center", line_spacing=0.7
+        )
         self.title.next_to(self.tiles, UP, buff=0.15)
         content = VGroup(self.tiles, self.title)
         self.box = RoundedRectangle(
@@ -121,4 +123,3 @@ class AttentionHeadBlock(VGroup):
     def matrix(self, name: str) -> MatrixTile:
         """The tile ``"Q"``, ``"K"``, ``"V"`` or ``"O"``."""
         return {"Q": self.w_q, "K": self.w_k, "V": self.w_v, "O": self.w_o}[name.upper()]
-

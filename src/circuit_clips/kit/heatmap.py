@@ -341,13 +341,17 @@ class ColorBar(VGroup):
             chosen = list(ticks)
         self.ticks = [float(t) for t in chosen]
         if len(self.ticks) < 2 or np.any(np.diff(self.ticks) <= 0) or not np.all(np.isfinite(self.ticks)):
-            raise ValueError(f"ColorBar ticks must be at least two finite increasing values, got {self.ticks}")
+            raise ValueError(
+                f"ColorBar ticks must be at least two finite increasing values, got {self.ticks}"
+            )
         self.tick_labels = self._labels(self.ticks, font_size)
         spacing = max(width / (len(self.ticks) - 1), _tick_spacing(self.tick_labels))
         width = spacing * (len(self.ticks) - 1)
 
         self.bar = Rectangle(width=width, height=height, stroke_width=0)
-        self.bar.set_fill([ManimColor.from_rgb(tuple(c)) for c in VALUE_SCALE.rgb(self.stop_values())], opacity=1)
+        self.bar.set_fill(
+            [ManimColor.from_rgb(tuple(c)) for c in VALUE_SCALE.rgb(self.stop_values())], opacity=1
+        )
         self.bar.set_sheen_direction(RIGHT)
         self.add(self.bar)
         self.add(SurroundingRectangle(self.bar, buff=0.0, color=MUTED_TEXT_COLOR, stroke_width=1))

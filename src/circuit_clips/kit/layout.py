@@ -64,7 +64,9 @@ class Region:
 
     def __post_init__(self) -> None:
         if not (self.left < self.right and self.bottom < self.top):
-            raise ValueError(f"region {self.name!r} is empty: x {self.left}..{self.right}, y {self.bottom}..{self.top}")
+            raise ValueError(
+                f"region {self.name!r} is empty: x {self.left}..{self.right}, y {self.bottom}..{self.top}"
+            )
 
     @property
     def width(self) -> float:
@@ -114,4 +116,6 @@ EQUATION_LINE = Region(
 """The running equation's strip along the top (shared with the title card, which comes first)."""
 STAGE = Region("stage", SAFE_FRAME.left, SAFE_FRAME.right, SAFE_FRAME.bottom, EQUATION_LINE.bottom)
 LEFT_PANEL, CENTRE_PANEL, RIGHT_PANEL = STAGE.split_columns("left panel", "centre panel", "right panel")
-CAPTION_BAND = Region("caption band", FRAME.left, FRAME.right, FRAME.bottom, FRAME.bottom + CAPTION_BAND_HEIGHT)
+CAPTION_BAND = Region(
+    "caption band", FRAME.left, FRAME.right, FRAME.bottom, FRAME.bottom + CAPTION_BAND_HEIGHT
+)

@@ -23,13 +23,11 @@ from manim import (
     VGroup,
     config,
 )
-
 from manim.animation.animation import prepare_animation
 from manim.constants import RendererType
 from manim.renderer.cairo_renderer import CairoRenderer
 
 from ..engine import PLAIN_MANIM, FastCairoCamera, HoldOnceFileWriter, install
-
 from .pacing import hold_to_read
 from .theme import BACKGROUND_COLOR, FONT_SIZE_BODY, FONT_SIZE_TITLE, MUTED_TEXT_COLOR, TEXT_COLOR
 

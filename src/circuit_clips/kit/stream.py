@@ -5,7 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, Animation, AnimationGroup, DashedLine, FadeIn, FadeOut, LaggedStart, ReplacementTransform, Text, VGroup
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    Animation,
+    AnimationGroup,
+    DashedLine,
+    FadeIn,
+    FadeOut,
+    LaggedStart,
+    ReplacementTransform,
+    Text,
+    VGroup,
+)
 
 from .theme import FONT_SIZE_LABEL, MUTED_TEXT_COLOR, STREAM_COLOR, TEXT_COLOR
 from .tokens import align_baselines
@@ -14,7 +27,9 @@ from .vector import SubspaceGuide, SubspaceGuides, VectorColumn, subspace_guides
 __all__ = ["ResidualStream", "stream_column"]
 
 
-def stream_column(values: np.ndarray, *, cell_height: float = 0.1, cell_width: float = 0.36, **kwargs) -> VectorColumn:
+def stream_column(
+    values: np.ndarray, *, cell_height: float = 0.1, cell_width: float = 0.36, **kwargs
+) -> VectorColumn:
     """One residual-stream vector in the stream's shape and colour (rounded, :data:`STREAM_COLOR`)."""
     return VectorColumn(
         values,
@@ -105,7 +120,9 @@ class ResidualStream(VGroup):
         self.subspace_labels = SubspaceGuides()
         if self.subspaces:
             anchor = self.columns[0] if np.allclose(subspace_side, LEFT) else self.columns[-1]
-            self.subspace_labels = subspace_guides(anchor, self.subspaces, side=subspace_side, font_size=font_size)
+            self.subspace_labels = subspace_guides(
+                anchor, self.subspaces, side=subspace_side, font_size=font_size
+            )
             self.add(self.subspace_labels)
             left = self.columns[0].outline.get_left()[0]
             right = self.columns[-1].outline.get_right()[0]
@@ -152,9 +169,9 @@ class ResidualStream(VGroup):
     def animate_values(self, resid: np.ndarray, **kwargs) -> AnimationGroup:
         """Recolour every column to ``resid`` (a plain change of values, not a write)."""
         return AnimationGroup(
-            *[col.animate_values(vec) for col, vec in zip(self.columns, np.asarray(resid, dtype=float))], **kwargs
+            *[col.animate_values(vec) for col, vec in zip(self.columns, np.asarray(resid, dtype=float))],
+            **kwargs,
         )
-
 
     # --- by name ----------------------------------------------------------------
     def subspace_label(self, name: str) -> SubspaceGuide:
@@ -209,7 +226,7 @@ class ResidualStream(VGroup):
         return [
             *[ReplacementTransform(word, label) for word, label in zip(words, self.token_labels)],
             *[FadeOut(tile[0]) for tile in token_row.tiles],
-            *[FadeOut(word) for word in words[len(self.token_labels):]],
+            *[FadeOut(word) for word in words[len(self.token_labels) :]],
             LaggedStart(*[FadeIn(col, shift=0.3 * DOWN) for col in self.columns], lag_ratio=lag_ratio),
             FadeIn(self.subspace_labels),
             FadeIn(self.boundaries),

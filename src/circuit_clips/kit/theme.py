@@ -202,7 +202,9 @@ class ValueScale:
             h = np.radians(hue)
             # zero's own slight tint fades out as the hue comes in
             tint = np.outer(1 - t, zero[1:])
-            chroma = np.minimum(self.chroma_max * t**self.chroma_power, 0.98 * _max_chroma(lightness, tint, h))
+            chroma = np.minimum(
+                self.chroma_max * t**self.chroma_power, 0.98 * _max_chroma(lightness, tint, h)
+            )
             a = tint[:, 0] + chroma * np.cos(h)
             b = tint[:, 1] + chroma * np.sin(h)
             tables.append(np.stack([lightness, a, b], axis=-1))
@@ -215,7 +217,9 @@ class ValueScale:
         mag = np.nan_to_num(np.abs(p))
         out = np.empty(p.shape + (3,))
         for k in range(3):
-            out[..., k] = np.where(p >= 0, np.interp(mag, t, positive[:, k]), np.interp(mag, t, negative[:, k]))
+            out[..., k] = np.where(
+                p >= 0, np.interp(mag, t, positive[:, k]), np.interp(mag, t, negative[:, k])
+            )
         return np.where(np.isnan(p)[..., None], np.nan, out)
 
     def rgb(self, values: np.ndarray | float) -> np.ndarray:

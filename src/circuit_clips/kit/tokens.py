@@ -70,7 +70,9 @@ class TokenRow(VGroup):
         height = span.height + 0.25
         self.tiles = VGroup()
         for word in self.words:
-            tile = RoundedRectangle(corner_radius=0.08, width=max(word.width + 0.25, min_width), height=height)
+            tile = RoundedRectangle(
+                corner_radius=0.08, width=max(word.width + 0.25, min_width), height=height
+            )
             tile.set_stroke(color, width=1.5, opacity=0.8).set_fill(color, opacity=0.12)
             tile.move_to([word.get_x(), span.get_y(), 0])
             self.tiles.add(VGroup(tile, word))

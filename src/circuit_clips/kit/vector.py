@@ -8,7 +8,6 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
-    RIGHT,
     Animation,
     Line,
     MathTex,
@@ -236,7 +235,9 @@ class SubspaceGuides(VGroup):
         for guide in self.submobjects:
             if guide.subspace == name:
                 return guide
-        raise KeyError(f"no subspace named {name!r}: the guides are {', '.join(g.subspace for g in self.submobjects)}")
+        raise KeyError(
+            f"no subspace named {name!r}: the guides are {', '.join(g.subspace for g in self.submobjects)}"
+        )
 
 
 def subspace_guides(

@@ -28,10 +28,10 @@ from manim import (
     ShowPassingFlash,
     Succession,
     SurroundingRectangle,
-    smooth,
-    squish_rate_func,
     Transform,
     VGroup,
+    smooth,
+    squish_rate_func,
 )
 from manim.utils.color import ManimColor
 
@@ -125,6 +125,7 @@ def read(
         ),
     )
 
+
 def write(
     delta: VectorColumn,
     target: VectorColumn,
@@ -171,10 +172,14 @@ def write(
     if horizontal:
         # stretch (not scale) to the target's height, so a thin delta stays thin beside it
         staged.stretch(target.cells.height / staged.cells.height, dim=1)
-        staged.shift(target.outline.get_edge_center(side) - staged.outline.get_edge_center(-side) + side * gap)
+        staged.shift(
+            target.outline.get_edge_center(side) - staged.outline.get_edge_center(-side) + side * gap
+        )
         staged.shift(UP * (target.cells.get_center()[1] - staged.cells.get_center()[1]))
     else:
-        staged.shift(target.outline.get_edge_center(side) - staged.outline.get_edge_center(-side) + side * gap)
+        staged.shift(
+            target.outline.get_edge_center(side) - staged.outline.get_edge_center(-side) + side * gap
+        )
         staged.shift(RIGHT * (target.cells.get_center()[0] - staged.cells.get_center()[0]))
     plus = MathTex("+", font_size=MATH_SIZE_LABEL, color=plus_color)
     plus.move_to((target.outline.get_edge_center(side) + staged.outline.get_edge_center(-side)) / 2)
@@ -263,4 +268,3 @@ def merge(
             run_time=0.25 * run_time,
         ),
     )
-

@@ -152,7 +152,9 @@ class VocabColumn(VGroup):
         return self._readout_anchor.get_right()[0] + 0.2
 
     def _readout(self, index: int) -> Text:
-        text = Text(format_value(self.values[index], self.digits), font_size=self.font_size, color=MUTED_TEXT_COLOR)
+        text = Text(
+            format_value(self.values[index], self.digits), font_size=self.font_size, color=MUTED_TEXT_COLOR
+        )
         text.move_to([self.readout_x, self.column.cell(index).get_y(), 0], aligned_edge=LEFT)
         return text
 

@@ -32,15 +32,22 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m circuit_clips.pipeline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="list the clips, in storyboard order")
-    for name, helptext in [("render", "render a clip and publish it"), ("sheet", "write a clip's contact sheet")]:
+    for name, helptext in [
+        ("render", "render a clip and publish it"),
+        ("sheet", "write a clip's contact sheet"),
+    ]:
         sub = commands.add_parser(name, help=helptext)
         sub.add_argument("clip")
         sub.add_argument("--quality", default="high", help=f"one of {', '.join(QUALITIES)}")
         if name == "sheet":
             sub.add_argument(
-                "--per-cue", action="store_true", help="one frame at the middle of every caption cue (NAME-cues.png)"
+                "--per-cue",
+                action="store_true",
+                help="one frame at the middle of every caption cue (NAME-cues.png)",
             )
-    sub = commands.add_parser("build", help="render the stale clips at once, with live progress (what make runs)")
+    sub = commands.add_parser(
+        "build", help="render the stale clips at once, with live progress (what make runs)"
+    )
     sub.add_argument("--goal", choices=["all", "clips"], default="all")
     sub.add_argument("--quality", default="high", help=f"one of {', '.join(QUALITIES)}")
     sub = commands.add_parser("order", help="the clips in the order their renders start: slowest first")

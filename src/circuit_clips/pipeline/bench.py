@@ -38,7 +38,16 @@ from .project import Project, Quality, class_name
 #: (``circuit_clips.engine.PLAIN_MANIM``; the pipeline knows no scene code, so not imported).
 PLAIN_MANIM = "CIRCUIT_CLIPS_PLAIN_MANIM"
 
-__all__ = ["Measured", "ClipStats", "run_measured", "psnr", "encode_limit", "render_order", "run_benchmark", "main"]
+__all__ = [
+    "Measured",
+    "ClipStats",
+    "run_measured",
+    "psnr",
+    "encode_limit",
+    "render_order",
+    "run_benchmark",
+    "main",
+]
 
 
 @dataclass(frozen=True)
@@ -93,7 +102,16 @@ def run_measured(cmd: list[str], *, cwd: Path, env: dict | None = None, log: Pat
 
 def _stats(clip: str, video: Path, measured: Measured) -> ClipStats:
     info = probe(video)
-    return ClipStats(clip, info.duration, info.frames, info.stored_frames, measured.wall, measured.cpu, measured.peak_mib, video.stat().st_size)
+    return ClipStats(
+        clip,
+        info.duration,
+        info.frames,
+        info.stored_frames,
+        measured.wall,
+        measured.cpu,
+        measured.peak_mib,
+        video.stat().st_size,
+    )
 
 
 def _check(measured: Measured, what: str, log: Path) -> None:
@@ -102,7 +120,9 @@ def _check(measured: Measured, what: str, log: Path) -> None:
         raise RuntimeError(f"{what} failed (exit {measured.returncode}); log {log}:\n{tail}")
 
 
-def bench_pipeline(project: Project, clips: list[str], quality: Quality, jobs: int, scratch: Path) -> tuple[list[ClipStats], float]:
+def bench_pipeline(
+    project: Project, clips: list[str], quality: Quality, jobs: int, scratch: Path
+) -> tuple[list[ClipStats], float]:
     """Render ``clips`` through the pipeline, ``jobs`` at a time (as ``make -j``), into ``scratch``."""
     env = {**os.environ, "CIRCUIT_CLIPS_ROOT": str(project.root), "CIRCUIT_CLIPS_MEDIA": str(scratch)}
     logs = scratch / "logs"
@@ -121,7 +141,9 @@ def bench_pipeline(project: Project, clips: list[str], quality: Quality, jobs: i
     return [done[clip] for clip in clips], time.perf_counter() - start
 
 
-def bench_plain(project: Project, clips: list[str], quality: Quality, scratch: Path, extra: list[str] = ()) -> list[ClipStats]:
+def bench_plain(
+    project: Project, clips: list[str], quality: Quality, scratch: Path, extra: list[str] = ()
+) -> list[ClipStats]:
     """Render ``clips`` with plain ``manim render``, one after another, in ``scratch`` (no manim.cfg there)."""
     scratch.mkdir(parents=True, exist_ok=True)
     stats = []
@@ -147,13 +169,17 @@ def _encoder_settings(project: Project) -> tuple[str, str, dict[str, str]]:
     parser.read(project.root / "manim.cfg")
     codec = parser.get("video_encoder", "codec", fallback="auto")
     pix = parser.get("video_encoder", "pixel_format", fallback="auto")
-    options = dict(parser.items("video_encoder.options")) if parser.has_section("video_encoder.options") else {}
+    options = (
+        dict(parser.items("video_encoder.options")) if parser.has_section("video_encoder.options") else {}
+    )
     codec = "libx264" if codec == "auto" else codec
     pix = "yuv420p" if pix == "auto" else pix
     return codec, pix, {"crf": "23", **options}
 
 
-def encode_limit(sample: Path, frames: int, quality: Quality, codec: str, pix: str, options: dict[str, str]) -> float:
+def encode_limit(
+    sample: Path, frames: int, quality: Quality, codec: str, pix: str, options: dict[str, str]
+) -> float:
     """Seconds to encode ``frames`` frames (cycling through real frames of ``sample``) with these settings alone."""
     with av.open(str(sample)) as container:
         pool = []
@@ -197,7 +223,9 @@ def _make_noop_seconds(project: Project, quality: Quality, media: Path) -> float
     return time.perf_counter() - start
 
 
-def run_benchmark(project: Project, clips: list[str], quality: Quality, *, jobs: int, baseline: bool, check_quality: bool) -> dict:
+def run_benchmark(
+    project: Project, clips: list[str], quality: Quality, *, jobs: int, baseline: bool, check_quality: bool
+) -> dict:
     """Run the benchmark and return the report (also the JSON written under ``media/bench/``)."""
     scratch = project.media / "bench" / f"scratch-{quality.name}"
     shutil.rmtree(scratch, ignore_errors=True)
@@ -209,7 +237,11 @@ def run_benchmark(project: Project, clips: list[str], quality: Quality, *, jobs:
     report: dict = {
         "quality": asdict(quality),
         "jobs": jobs,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
         "encoder": {"codec": codec, "pixel_format": pix, "options": options},
         "clips": [s.as_dict() for s in ours],
         "total": {
@@ -223,8 +255,14 @@ def run_benchmark(project: Project, clips: list[str], quality: Quality, *, jobs:
         },
     }
     # The pipeline's own limit: encoding the frames it stores, with its settings, and nothing else.
-    limit = encode_limit(scratch / "pipeline" / quality.folder / f"{clips[0]}.mp4", stored_frames, quality, codec, pix, options)
-    report["encoder_limit"] = {"frames": stored_frames, "seconds": round(limit, 2), "fps": round(stored_frames / limit, 1)}
+    limit = encode_limit(
+        scratch / "pipeline" / quality.folder / f"{clips[0]}.mp4", stored_frames, quality, codec, pix, options
+    )
+    report["encoder_limit"] = {
+        "frames": stored_frames,
+        "seconds": round(limit, 2),
+        "fps": round(stored_frames / limit, 1),
+    }
     if baseline:
         plain = bench_plain(project, clips, quality, scratch / "plain")
         plain_wall = sum(s.wall for s in plain)
@@ -236,10 +274,21 @@ def run_benchmark(project: Project, clips: list[str], quality: Quality, *, jobs:
         report["speedup"] = round(plain_wall / wall, 2)
         report["size_ratio"] = {o.clip: round(o.size_bytes / p.size_bytes, 3) for o, p in zip(ours, plain)}
     if check_quality:
-        reference = bench_plain(project, clips, quality, scratch / "reference",
-                                ["--encoder-option", "crf=0", "--encoder-option", "preset=ultrafast"])
+        reference = bench_plain(
+            project,
+            clips,
+            quality,
+            scratch / "reference",
+            ["--encoder-option", "crf=0", "--encoder-option", "preset=ultrafast"],
+        )
         report["psnr_db"] = {
-            s.clip: round(psnr(scratch / "pipeline" / quality.folder / f"{s.clip}.mp4", scratch / "reference" / "out" / f"{s.clip}.mp4"), 2)
+            s.clip: round(
+                psnr(
+                    scratch / "pipeline" / quality.folder / f"{s.clip}.mp4",
+                    scratch / "reference" / "out" / f"{s.clip}.mp4",
+                ),
+                2,
+            )
             for s in reference
         }
     report["make_noop_seconds"] = round(_make_noop_seconds(project, quality, scratch), 3)
@@ -278,7 +327,9 @@ def format_report(report: dict) -> str:
     )
     if "plain_manim" in report:
         p = report["plain_manim"]
-        lines.append(f"plain manim, one after another: {p['wall']:.1f} s = {p['realtime']:.2f}x; speed-up {report['speedup']:.2f}x")
+        lines.append(
+            f"plain manim, one after another: {p['wall']:.1f} s = {p['realtime']:.2f}x; speed-up {report['speedup']:.2f}x"
+        )
         worst = max(report["size_ratio"].items(), key=lambda kv: kv[1])
         lines.append(f"largest size ratio to plain manim: {worst[1]:.2f} ({worst[0]})")
     if "psnr_db" in report:
@@ -289,7 +340,9 @@ def format_report(report: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m circuit_clips.pipeline.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m circuit_clips.pipeline.bench", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--quality", default="high")
     parser.add_argument("--clips", help="comma-separated clip names (default: every clip)")
     parser.add_argument("--jobs", type=int, default=2, help="clips rendered at once (as make -j)")
@@ -301,8 +354,14 @@ def main(argv: list[str] | None = None) -> int:
     clips = args.clips.split(",") if args.clips else project.clips()
     for clip in clips:
         project.scene_file(clip)
-    report = run_benchmark(project, clips, quality, jobs=args.jobs, baseline=not args.no_baseline,
-                           check_quality=not args.no_quality_check)
+    report = run_benchmark(
+        project,
+        clips,
+        quality,
+        jobs=args.jobs,
+        baseline=not args.no_baseline,
+        check_quality=not args.no_quality_check,
+    )
     print(format_report(report))
     print(f"report: {report['report_file']}")
     return 0

@@ -129,20 +129,27 @@ def check_page(media: Path, page: Path, *, screenshot: Path | None = None) -> Pa
     with serving(media) as base, sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
         report = PageReport(base + page.relative_to(media).as_posix())
         context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS,
+            profile,
+            executable_path=chromium_path(),
+            headless=True,
+            args=CHROMIUM_ARGS,
             viewport={"width": 1280, "height": 900},
         )
         try:
             tab = context.new_page()
             tab.on("console", lambda m: m.type == "error" and report.console_errors.append(m.text))
             tab.on("pageerror", lambda err: report.console_errors.append(str(err)))
-            tab.on("response", lambda r: r.status >= 400 and report.bad_responses.append(f"{r.status} {r.url}"))
+            tab.on(
+                "response", lambda r: r.status >= 400 and report.bad_responses.append(f"{r.status} {r.url}")
+            )
             local = urlparse(base).netloc
             tab.on(
                 "request",
-                lambda r: urlparse(r.url).scheme != "data"
-                and urlparse(r.url).netloc != local
-                and report.outside_requests.append(r.url),
+                lambda r: (
+                    urlparse(r.url).scheme != "data"
+                    and urlparse(r.url).netloc != local
+                    and report.outside_requests.append(r.url)
+                ),
             )
             tab.goto(report.url, wait_until="load")
             videos = tab.locator("video")
@@ -154,7 +161,11 @@ def check_page(media: Path, page: Path, *, screenshot: Path | None = None) -> Pa
                     video.scroll_into_view_if_needed()
                     meta = video.evaluate(_METADATA_JS, TIMEOUT_MS)
                     result.type, result.can_play, result.src = meta["type"], meta["canPlay"], meta["src"]
-                    result.width, result.height, result.duration = meta["width"], meta["height"], meta["duration"]
+                    result.width, result.height, result.duration = (
+                        meta["width"],
+                        meta["height"],
+                        meta["duration"],
+                    )
                     result.played_to = video.evaluate(_PLAY_JS, TIMEOUT_MS)
                     if i == 0 and screenshot is not None:
                         screenshot.parent.mkdir(parents=True, exist_ok=True)
@@ -181,7 +192,9 @@ def problems(report: PageReport, folder: Path) -> list[str]:
     found += [f"response: {r}" for r in report.bad_responses]
     found += [f"request outside the local server: {r}" for r in report.outside_requests]
     if [v.name for v in report.videos] != [e["name"] for e in entries]:
-        found.append(f"videos on the page {[v.name for v in report.videos]} != manifest {[e['name'] for e in entries]}")
+        found.append(
+            f"videos on the page {[v.name for v in report.videos]} != manifest {[e['name'] for e in entries]}"
+        )
     for video, entry in zip(report.videos, entries):
         name = video.name
         frame = 1 / entry["fps"]
@@ -190,7 +203,9 @@ def problems(report: PageReport, folder: Path) -> list[str]:
         if video.can_play != "probably":
             found.append(f"{name}: canPlayType({video.type!r}) is {video.can_play!r}, not 'probably'")
         if f'codecs="{entry["codecs"]}"' not in video.type:
-            found.append(f"{name}: the source type {video.type!r} does not name the file's codec {entry['codecs']}")
+            found.append(
+                f"{name}: the source type {video.type!r} does not name the file's codec {entry['codecs']}"
+            )
         if not video.src.endswith("/" + entry["mp4"]):
             found.append(f"{name}: plays {video.src}, not {entry['mp4']}")
         if (video.width, video.height) != (entry["width"], entry["height"]):

@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 
 from .manifest import read_manifest
-from .project import COMPILATION, Project, Quality
 from .progress import STATE_DIR, Display, render_order
+from .project import COMPILATION, Project, Quality
 
 __all__ = ["MIB_PER_RENDER", "default_jobs", "user_jobs", "without_always_make", "build", "summary"]
 
@@ -107,16 +107,24 @@ def build(project: Project, quality: Quality, goal: str, make: list[str] | None 
     code = 0
     if todo:
         n = "your -j" if not jobs else f"{jobs[0][2:]} at once"
-        print(f"rendering {len(todo)} of {len(clips)} clips ({quality.name} quality, {n}): {', '.join(todo)}", flush=True)
+        print(
+            f"rendering {len(todo)} of {len(clips)} clips ({quality.name} quality, {n}): {', '.join(todo)}",
+            flush=True,
+        )
         code = _run_renders(project, quality, todo, [*make, *jobs, *(_out(quality, c) for c in todo)], env)
     else:
         print(f"all {len(clips)} clips are up to date ({quality.name} quality)", flush=True)
     if code == 0 and goal == "all":
-        targets = [_out(quality, COMPILATION), "media/index.html" if quality.name == "high" else "media/preview.html"]
+        targets = [
+            _out(quality, COMPILATION),
+            "media/index.html" if quality.name == "high" else "media/preview.html",
+        ]
         # (without -B: under `make -B` it would render every clip again, as the full video's prerequisite)
         once = {**env, "MAKEFLAGS": without_always_make(makeflags)}
         sys.stdout.flush()
-        if subprocess.run([*make, "-q", *targets], cwd=project.root, env=_quiet(once), capture_output=True).returncode:
+        if subprocess.run(
+            [*make, "-q", *targets], cwd=project.root, env=_quiet(once), capture_output=True
+        ).returncode:
             code = _wait(_make([*make, *targets], project, once))  # a few lines: what it joined and wrote
         if code == 0:
             print(summary(project, quality, time.monotonic() - started), flush=True)

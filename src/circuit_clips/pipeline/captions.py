@@ -157,7 +157,9 @@ def pace_problems(cues: list[Cue] | Path) -> list[str]:
     :data:`MIN_CUE_SECONDS` (empty when every cue keeps the readers' pace)."""
     found = []
     for pace in cue_pace(cues):
-        rules = [f"over {MAX_CHARS_PER_SECOND:g} cps"] * pace.too_fast + [f"under {MIN_CUE_SECONDS:g} s"] * pace.too_short
+        rules = [f"over {MAX_CHARS_PER_SECOND:g} cps"] * pace.too_fast + [
+            f"under {MIN_CUE_SECONDS:g} s"
+        ] * pace.too_short
         if rules:
             found.append(f"{', '.join(rules)}: {pace}")
     return found

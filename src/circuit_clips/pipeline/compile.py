@@ -103,7 +103,9 @@ def _check_joinable(videos: dict[str, Path]) -> None:
             )
 
 
-def join_clips(videos: dict[str, Path], dst: Path, *, titles: dict[str, str], metadata: dict[str, str]) -> list[Chapter]:
+def join_clips(
+    videos: dict[str, Path], dst: Path, *, titles: dict[str, str], metadata: dict[str, str]
+) -> list[Chapter]:
     """Join ``videos`` (clip name -> MP4, in order) into ``dst`` by copying their packets.
 
     Each clip's timestamps are moved to start where the previous clip ends; ``dst`` is
@@ -118,7 +120,8 @@ def join_clips(videos: dict[str, Path], dst: Path, *, titles: dict[str, str], me
         except ValueError as err:
             raise CompileError(str(err)) from None
         chapters = [
-            Chapter(name, titles.get(name, name), start, end) for name, (start, end) in zip(videos, spans, strict=True)
+            Chapter(name, titles.get(name, name), start, end)
+            for name, (start, end) in zip(videos, spans, strict=True)
         ]
         out.set_chapters(
             [

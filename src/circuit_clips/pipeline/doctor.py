@@ -86,8 +86,14 @@ def _latex_files() -> list[Check]:
         found = []
     where = {Path(p).name: p for p in found}
     return [
-        Check(name, "a LaTeX file MathTex loads", "render", package, where.get(name),
-              "" if name in where else "kpsewhich does not find it")
+        Check(
+            name,
+            "a LaTeX file MathTex loads",
+            "render",
+            package,
+            where.get(name),
+            "" if name in where else "kpsewhich does not find it",
+        )
         for name, package in LATEX_FILES.items()
     ]
 
@@ -96,7 +102,9 @@ def _python_module(module: str, purpose: str, package: str) -> Check:
     try:
         imported = importlib.import_module(module)
     except ModuleNotFoundError:
-        return Check(module, purpose, "render", "(run make setup)", None, f"not installed in {sys.executable}")
+        return Check(
+            module, purpose, "render", "(run make setup)", None, f"not installed in {sys.executable}"
+        )
     except (ImportError, OSError) as err:  # the module is there but its C library is not
         return Check(module, purpose, "render", package, None, f"cannot load: {err}")
     return Check(module, purpose, "render", package, getattr(imported, "__file__", None) or module)
@@ -118,20 +126,37 @@ def _typesets() -> Check:
         try:
             run = subprocess.run(
                 [latex, "-interaction=batchmode", "-halt-on-error", "f.tex"],
-                cwd=tmp, capture_output=True, text=True, timeout=60,
+                cwd=tmp,
+                capture_output=True,
+                text=True,
+                timeout=60,
             )
             if run.returncode != 0:
                 log = Path(tmp, "f.log")
-                errors = [l for l in log.read_text(errors="replace").splitlines() if l.startswith("!")] if log.exists() else []
+                errors = (
+                    [l for l in log.read_text(errors="replace").splitlines() if l.startswith("!")]
+                    if log.exists()
+                    else []
+                )
                 return Check(name, purpose, "render", package, None, (errors or ["latex failed"])[0])
             run = subprocess.run(
                 [dvisvgm, "-n", "-v", "0", "-o", "f.svg", "f.dvi"],
-                cwd=tmp, capture_output=True, text=True, timeout=60,
+                cwd=tmp,
+                capture_output=True,
+                text=True,
+                timeout=60,
             )
         except (OSError, subprocess.SubprocessError) as err:
             return Check(name, purpose, "render", package, None, str(err))
         if run.returncode != 0 or not Path(tmp, "f.svg").is_file():
-            return Check(name, purpose, "render", "dvisvgm", None, (run.stderr.strip() or "dvisvgm failed").splitlines()[0])
+            return Check(
+                name,
+                purpose,
+                "render",
+                "dvisvgm",
+                None,
+                (run.stderr.strip() or "dvisvgm failed").splitlines()[0],
+            )
     return Check(name, purpose, "render", package, "ok")
 
 
@@ -159,7 +184,9 @@ def _pkg_config(module: str, purpose: str, package: str) -> Check:
     except (OSError, subprocess.SubprocessError) as err:
         return Check(f"{module} headers", purpose, "setup", package, None, str(err))
     if run.returncode != 0:
-        return Check(f"{module} headers", purpose, "setup", package, None, f"pkg-config does not know {module}")
+        return Check(
+            f"{module} headers", purpose, "setup", package, None, f"pkg-config does not know {module}"
+        )
     return Check(f"{module} headers", purpose, "setup", package, f"version {run.stdout.strip()}")
 
 
@@ -168,9 +195,22 @@ def setup_checks() -> list[Check]:
     include = Path(sysconfig.get_paths()["include"]) / "Python.h"
     compiler = shutil.which("gcc") or shutil.which("cc")
     return [
-        Check("C compiler", "builds pycairo and ManimPango", "setup", "gcc", compiler, "" if compiler else "no gcc or cc on PATH"),
-        Check("Python.h", "Python's headers, for the same builds", "setup", "python3-dev",
-              str(include) if include.is_file() else None, "" if include.is_file() else f"no {include}"),
+        Check(
+            "C compiler",
+            "builds pycairo and ManimPango",
+            "setup",
+            "gcc",
+            compiler,
+            "" if compiler else "no gcc or cc on PATH",
+        ),
+        Check(
+            "Python.h",
+            "Python's headers, for the same builds",
+            "setup",
+            "python3-dev",
+            str(include) if include.is_file() else None,
+            "" if include.is_file() else f"no {include}",
+        ),
         _program("pkg-config", "finds the cairo and pango headers", "setup", "pkg-config"),
         _pkg_config("cairo", "pycairo builds against it", "libcairo2-dev"),
         _pkg_config("pangocairo", "ManimPango builds against it", "libpango1.0-dev"),
@@ -180,8 +220,16 @@ def setup_checks() -> list[Check]:
 def test_checks() -> list[Check]:
     """Optional: only the browser test needs Chromium."""
     path = shutil.which("chromium") or shutil.which("chromium-browser")
-    return [Check("chromium", "headless browser for the page test (optional)", "tests", "chromium", path,
-                  "" if path else "not on PATH")]
+    return [
+        Check(
+            "chromium",
+            "headless browser for the page test (optional)",
+            "tests",
+            "chromium",
+            path,
+            "" if path else "not on PATH",
+        )
+    ]
 
 
 test_checks.__test__ = False  # not a pytest test
@@ -209,7 +257,9 @@ def require(checks: list[Check], what: str) -> None:
         fix = f"install the Debian package{'s' if len(packages) > 1 else ''} {' '.join(packages)} (sudo apt-get install {' '.join(packages)})"
     else:
         fix = "run make setup"
-    raise MissingDependencyError(f"cannot {what}: missing {things}: {fix}; `make doctor` lists what is present")
+    raise MissingDependencyError(
+        f"cannot {what}: missing {things}: {fix}; `make doctor` lists what is present"
+    )
 
 
 def require_render_dependencies() -> None:
@@ -221,15 +271,22 @@ def report(checks: list[Check]) -> str:
     """A table: status, what, what for, the package, where it was found or what is wrong."""
     rows = [("", "what", "needed for", "Debian package", "found / problem")]
     for c in checks:
-        rows.append(("ok" if c.ok else "MISSING", c.name, c.needed_for, c.package, c.found if c.ok else c.problem))
+        rows.append(
+            ("ok" if c.ok else "MISSING", c.name, c.needed_for, c.package, c.found if c.ok else c.problem)
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="doctor", description="What rendering needs, and whether it is here.")
-    parser.add_argument("--require", choices=["render", "setup"],
-                        help="check only that, quietly; exit 1 with one line naming the packages if missing")
+    parser = argparse.ArgumentParser(
+        prog="doctor", description="What rendering needs, and whether it is here."
+    )
+    parser.add_argument(
+        "--require",
+        choices=["render", "setup"],
+        help="check only that, quietly; exit 1 with one line naming the packages if missing",
+    )
     args = parser.parse_args(argv)
     if args.require:
         try:

@@ -14,11 +14,10 @@ import importlib.util
 import itertools
 import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import srt
-from manim import MathTex, Mobject, Paragraph, SingleStringMathTex, Tex, Text, MarkupText, tempconfig
+from manim import MarkupText, MathTex, Mobject, Paragraph, SingleStringMathTex, Tex, Text, tempconfig
 from manim.renderer.cairo_renderer import CairoRenderer
 
 from ..kit.theme import CAPTION_BAND_HEIGHT, FRAME_MARGIN
@@ -73,7 +72,9 @@ def _box(mob: Mobject) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _describe(mob: Mobject) -> str:
-    text = getattr(mob, "original_text", None) or getattr(mob, "text", None) or getattr(mob, "tex_string", None)
+    text = (
+        getattr(mob, "original_text", None) or getattr(mob, "text", None) or getattr(mob, "tex_string", None)
+    )
     return f"{type(mob).__name__}({text!r})" if text else type(mob).__name__
 
 
@@ -127,7 +128,11 @@ def frame_violations(mobjects: list[Mobject], width: float, height: float, step:
             lowest = _lowest_part(top)
             part = "" if lowest is top else f" with {_describe(lowest)}"
             found.append(
-                Violation(step, IN_CAPTION_BAND, f"{_describe(top)} reaches y = {lo[1]:.2f} (band top {band_top:.2f}){part}")
+                Violation(
+                    step,
+                    IN_CAPTION_BAND,
+                    f"{_describe(top)} reaches y = {lo[1]:.2f} (band top {band_top:.2f}){part}",
+                )
             )
     texts = [t for top in mobjects for t in _texts(top)]
     boxes = [_box(t) for t in texts]
@@ -170,7 +175,9 @@ def check_clip(project: Project, clip: str) -> LayoutReport:
         step = 0
 
         def _check(self) -> None:
-            violations.extend(frame_violations(self.mobjects, self.camera.frame_width, self.camera.frame_height, self.step))
+            violations.extend(
+                frame_violations(self.mobjects, self.camera.frame_width, self.camera.frame_height, self.step)
+            )
             self.step += 1
 
         def play(self, *args, **kwargs):  # wait() plays a Wait, so this sees it too
@@ -179,8 +186,20 @@ def check_clip(project: Project, clip: str) -> LayoutReport:
             frames.append(_frames_written(self))
             self._check()
 
-    with tempfile.TemporaryDirectory() as media, tempconfig(
-        {"quality": "low_quality", "media_dir": media, "disable_caching": True, "format": None, "dry_run": True, "seed": 0, "progress_bar": "none", "verbosity": "WARNING"}
+    with (
+        tempfile.TemporaryDirectory() as media,
+        tempconfig(
+            {
+                "quality": "low_quality",
+                "media_dir": media,
+                "disable_caching": True,
+                "format": None,
+                "dry_run": True,
+                "seed": 0,
+                "progress_bar": "none",
+                "verbosity": "WARNING",
+            }
+        ),
     ):
         scene = Checked(renderer=CairoRenderer(skip_animations=True))
         scene.render()

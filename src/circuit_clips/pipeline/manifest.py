@@ -76,7 +76,9 @@ def scene_text(scene_file: Path, cls: str) -> tuple[str, str]:
                 try:
                     text = ast.literal_eval(value)
                 except ValueError:
-                    print(f"warning: {scene_file}: {cls}.{target.id} is not a string literal", file=sys.stderr)
+                    print(
+                        f"warning: {scene_file}: {cls}.{target.id} is not a string literal", file=sys.stderr
+                    )
                     continue
                 if isinstance(text, str):
                     found[target.id] = " ".join(text.split())

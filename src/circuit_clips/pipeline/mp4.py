@@ -12,8 +12,14 @@ import av
 import numpy as np
 
 __all__ = [
-    "VideoInfo", "probe", "top_level_boxes", "remux_faststart", "frames_at", "last_frame",
-    "codecs_parameter", "tags",
+    "VideoInfo",
+    "probe",
+    "top_level_boxes",
+    "remux_faststart",
+    "frames_at",
+    "last_frame",
+    "codecs_parameter",
+    "tags",
 ]
 
 
@@ -107,9 +113,10 @@ def remux_faststart(src: Path, dst: Path, metadata: dict[str, str] | None = None
 
     ``metadata`` become the file's tags (``title`` and ``description`` are the ones players show).
     """
-    with av.open(str(src)) as inp, av.open(
-        str(dst), "w", format="mp4", options={"movflags": "+faststart"}
-    ) as out:
+    with (
+        av.open(str(src)) as inp,
+        av.open(str(dst), "w", format="mp4", options={"movflags": "+faststart"}) as out,
+    ):
         out.metadata.update(metadata or {})
         streams = {}
         for s in inp.streams:

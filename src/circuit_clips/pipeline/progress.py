@@ -149,7 +149,16 @@ class Display:
     ``state_dir`` (``<clip>.state``: ``started``, then ``done`` or ``failed``) and their
     working folder's ``progress`` file; call :meth:`update` now and then, :meth:`close` at the end."""
 
-    def __init__(self, project: Project, quality: Quality, clips: list[str], state_dir: Path, *, live: bool | None = None, stream=None) -> None:
+    def __init__(
+        self,
+        project: Project,
+        quality: Quality,
+        clips: list[str],
+        state_dir: Path,
+        *,
+        live: bool | None = None,
+        stream=None,
+    ) -> None:
         self.project, self.quality, self.state_dir = project, quality, state_dir
         self.stream = stream or sys.stdout
         estimates = estimated_seconds(project, quality, clips)
@@ -166,7 +175,9 @@ class Display:
                 TimeElapsedColumn(), TextColumn("{task.fields[left]}"),
                 console=Console(file=self.stream), refresh_per_second=4, transient=True,
             )  # fmt: skip
-            self._whole = self._progress.add_task("all clips", total=sum(estimates.values()) or 1, done="", left="estimating")
+            self._whole = self._progress.add_task(
+                "all clips", total=sum(estimates.values()) or 1, done="", left="estimating"
+            )
             self._tasks: dict[str, int] = {}
             self._progress.start()
 
@@ -180,7 +191,9 @@ class Display:
         if state and state[0] in ("done", "failed") and clip.ended is None:
             clip.ended, clip.failed = now, state[0] == "failed"
         if clip.ended is None:
-            clip.count = read_count(self.project.build_dir(clip.name, self.quality) / "progress") or clip.count
+            clip.count = (
+                read_count(self.project.build_dir(clip.name, self.quality) / "progress") or clip.count
+            )
 
     def update(self) -> None:
         now = time.monotonic()
@@ -196,13 +209,21 @@ class Display:
             finished = sum(c.ended is not None for c in self.clips)
             elapsed = now - self.start
             total = sum(c.estimate for c in self.clips)
-            left = f"{_clock(elapsed * (total - done) / done)} left" if done > 0 and elapsed > 2 else "estimating"
-            self._progress.update(self._whole, completed=done, done=f"{finished}/{len(self.clips)} clips", left=left)
+            left = (
+                f"{_clock(elapsed * (total - done) / done)} left"
+                if done > 0 and elapsed > 2
+                else "estimating"
+            )
+            self._progress.update(
+                self._whole, completed=done, done=f"{finished}/{len(self.clips)} clips", left=left
+            )
 
     def _draw(self, clip: _Clip, now: float, before: tuple) -> None:
         if clip.started is not None and before[0] is None and clip.ended is None:
             total = clip.record.frames if clip.record and clip.record.frames else None
-            self._tasks[clip.name] = self._progress.add_task(clip.name, total=total, done="", left="estimating")
+            self._tasks[clip.name] = self._progress.add_task(
+                clip.name, total=total, done="", left="estimating"
+            )
         task = self._tasks.get(clip.name)
         if task is None:
             return
@@ -226,10 +247,15 @@ class Display:
             tenth = int(f * 10) if f is not None else int((now - clip.started) // 30)  # no record: every 30 s
             if tenth > clip.reported and tenth > 0:
                 clip.reported = tenth
-                say(f"{round(f * 100)}% ({clip.done_text()}, {_clock(now - clip.started)}, {clip.left(now)})"
-                    if f is not None else f"{clip.done_text()}, {_clock(now - clip.started)}")
+                say(
+                    f"{round(f * 100)}% ({clip.done_text()}, {_clock(now - clip.started)}, {clip.left(now)})"
+                    if f is not None
+                    else f"{clip.done_text()}, {_clock(now - clip.started)}"
+                )
         if clip.ended is not None and before[1] is None:
-            say(f"{'failed' if clip.failed else 'done'} in {_clock(clip.ended - (clip.started or clip.ended))}")
+            say(
+                f"{'failed' if clip.failed else 'done'} in {_clock(clip.ended - (clip.started or clip.ended))}"
+            )
 
     def close(self) -> None:
         self.update()

@@ -27,16 +27,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .manifest import MANIFEST, folder_lock, scene_text
-from .project import Project, Quality, UnknownClipError, class_name
-from .publish import PublishError, part_path, publish_clip
 from . import typeset_cache
+from .manifest import MANIFEST, folder_lock, scene_text
 from .manim_runner import PROGRESS
 from .progress import STATE_DIR, Record, read_count, save_record
+from .project import Project, Quality, UnknownClipError, class_name
+from .publish import PublishError, part_path, publish_clip
 
 __all__ = [
-    "RenderError", "Interrupted", "SEED", "scene_classes", "check_scene_class", "clip_lock",
-    "render_clip", "build_clip", "typeset_store",
+    "RenderError",
+    "Interrupted",
+    "SEED",
+    "scene_classes",
+    "check_scene_class",
+    "clip_lock",
+    "render_clip",
+    "build_clip",
+    "typeset_store",
 ]
 
 #: The random seed of every render (``random`` and ``numpy.random``; Manim seeds both).
@@ -168,7 +175,9 @@ def render_clip(project: Project, clip: str, quality: Quality, *, manim_args: li
             _stop(proc)
         _say(clip, "done" if proc.returncode == 0 and out.is_file() else "failed")
     if returncode < 0:
-        raise RenderError(f"manim was killed by {signal.Signals(-returncode).name} while rendering {clip} ({scene_file})")
+        raise RenderError(
+            f"manim was killed by {signal.Signals(-returncode).name} while rendering {clip} ({scene_file})"
+        )
     if returncode != 0:
         raise RenderError(f"manim failed to render {clip} ({scene_file}, exit code {returncode})")
     if not out.is_file():
@@ -224,7 +233,8 @@ def clip_lock(project: Project, clip: str, quality: Quality) -> Iterator[None]:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
             print(
                 f"{clip} ({quality.name}) is being rendered by process {holder}: waiting for it to finish",
-                file=sys.stderr, flush=True,
+                file=sys.stderr,
+                flush=True,
             )
             fcntl.flock(fd, fcntl.LOCK_EX)
         os.ftruncate(fd, 0)
@@ -247,7 +257,9 @@ def _remove_stale_parts(out_dir: Path, clip: str) -> None:
             with folder_lock(out_dir):
                 manifest_part.unlink(missing_ok=True)
     except OSError as err:
-        raise PublishError(f"cannot remove a stale temporary file in {out_dir}: {err.strerror or err}") from err
+        raise PublishError(
+            f"cannot remove a stale temporary file in {out_dir}: {err.strerror or err}"
+        ) from err
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -283,5 +295,8 @@ def build_clip(project: Project, clip: str, quality: Quality, *, manim_args: lis
             if now is not None and now != published_before:
                 print(f"{clip}: interrupted ({what}) just after it was published", file=sys.stderr)
             else:
-                print(f"{clip}: interrupted ({what}), not published: {out_dir} keeps its previous files", file=sys.stderr)
+                print(
+                    f"{clip}: interrupted ({what}), not published: {out_dir} keeps its previous files",
+                    file=sys.stderr,
+                )
             raise

@@ -102,7 +102,9 @@ def _caption_label(pace: CuePace | None) -> tuple[str, tuple[int, int, int]]:
         broken.append(f"> {MAX_CHARS_PER_SECOND:g} cps")
     if pace.too_short:
         broken.append(f"< {MIN_CUE_SECONDS:g} s")
-    text = f"{pace.cps:.1f} cps, {pace.seconds:.1f} s" + (f"  OVER PACE ({', '.join(broken)})" if broken else "")
+    text = f"{pace.cps:.1f} cps, {pace.seconds:.1f} s" + (
+        f"  OVER PACE ({', '.join(broken)})" if broken else ""
+    )
     return text, _RED if broken else _MUTED
 
 
@@ -128,7 +130,9 @@ def contact_sheet(
     paces = cue_pace(cues)
     if per_cue:
         if not cues:
-            raise FileNotFoundError(f"{vtt} holds no captions, which a per-cue sheet needs: publish {video.stem} again")
+            raise FileNotFoundError(
+                f"{vtt} holds no captions, which a per-cue sheet needs: publish {video.stem} again"
+            )
         times = cue_times(cues)
     else:
         times = sheet_times(info.duration, count)

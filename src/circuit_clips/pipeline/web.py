@@ -65,7 +65,7 @@ def embed_html(entry: dict, base: str) -> str:
     lines = [
         f'<video controls preload="metadata" poster="{url("poster")}" '
         f'width="{entry["width"]}" height="{entry["height"]}" style="max-width:100%;height:auto">',
-        f"  <source src=\"{url('mp4')}\" type='video/mp4; codecs=\"{entry['codecs']}\"'>",
+        f'  <source src="{url("mp4")}" type=\'video/mp4; codecs="{entry["codecs"]}"\'>',
         f'  <track kind="captions" src="{url("captions")}" srclang="en" label="English" default>',
     ]
     if "chapters" in entry:
@@ -102,7 +102,7 @@ def _section(entry: dict, folder: Path, folder_url: str) -> str:
         f'<section id="{_attr(name)}">',
         f"<h2>{html.escape(entry['title'])}</h2>",
         f'<p class="meta">{html.escape(entry["description"])}'
-        f"{' · ' if entry['description'] else ''}<span class=\"duration\">{_clock(entry['duration'])}</span></p>",
+        f'{" · " if entry["description"] else ""}<span class="duration">{_clock(entry["duration"])}</span></p>',
         embed_html(entry, folder_url),
     ]
     if entry.get("parts"):
@@ -195,7 +195,11 @@ class _Handler(SimpleHTTPRequestHandler):
             return super().send_head()
         size = os.path.getsize(path)
         first, last = match.groups()
-        start, end = (int(first), min(int(last or size - 1), size - 1)) if first else (max(size - int(last), 0), size - 1)
+        start, end = (
+            (int(first), min(int(last or size - 1), size - 1))
+            if first
+            else (max(size - int(last), 0), size - 1)
+        )
         if start > end:
             self.send_response(416)
             self.send_header("Content-Range", f"bytes */{size}")
@@ -251,7 +255,9 @@ def serve(project: Project, quality: Quality, port: int) -> None:
     """Serve ``media/`` on 127.0.0.1:``port`` until interrupted, printing the page's address."""
     page = page_path(project, quality)
     with serving(project.media, port, quiet=False) as url:
-        print(f"Serving {project.media} at {url}{page.relative_to(project.media)} (Ctrl-C to stop)", flush=True)
+        print(
+            f"Serving {project.media} at {url}{page.relative_to(project.media)} (Ctrl-C to stop)", flush=True
+        )
         try:
             threading.Event().wait()
         except KeyboardInterrupt:

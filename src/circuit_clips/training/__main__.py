@@ -30,8 +30,10 @@ def main(argv: list[str] | None = None) -> int:
 
     run = load_or_train(INDUCTION_CONFIG, args.cache_dir, None if args.quiet else progress)
     info = run.info
-    print(f"run {info['key']} in {run.path}: trained in {info['seconds']} s, "
-          f"phase change at step {info['phase_change_step']}")
+    print(
+        f"run {info['key']} in {run.path}: trained in {info['seconds']} s, "
+        f"phase change at step {info['phase_change_step']}"
+    )
     print(json.dumps(info["measured"], indent=1))
     return 0
 

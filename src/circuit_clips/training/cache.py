@@ -127,16 +127,21 @@ def _train_into(config: TrainConfig, cache_dir: Path, key: str, progress) -> Non
         "config": config.to_dict(),
         "seconds": round(result.seconds, 2),
         "phase_change_step": phase_change_step(result.log),
-        "measured": measure(model, held_out_rng(config), min_chunk=config.min_chunk,
-                            max_chunk=config.max_chunk),
+        "measured": measure(
+            model, held_out_rng(config), min_chunk=config.min_chunk, max_chunk=config.max_chunk
+        ),
         "log": result.log,
     }
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=cache_dir))
     try:
         np.savez(tmp / "weights.npz", **model.state_dict())
-        np.savez(tmp / "patterns.npz", steps=np.array(result.snapshot_steps),
-                 patterns=result.snapshots, tokens=result.snapshot_tokens)
+        np.savez(
+            tmp / "patterns.npz",
+            steps=np.array(result.snapshot_steps),
+            patterns=result.snapshots,
+            tokens=result.snapshot_tokens,
+        )
         (tmp / "log.json").write_text(json.dumps(info, indent=1) + "\n")
         try:
             tmp.rename(cache_dir / key)

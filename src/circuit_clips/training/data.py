@@ -40,8 +40,8 @@ def copied_chunk_batch(
         s_plus_g = rng.integers(0, slack + 1)  # how far the pair is spread
         source = rng.integers(0, s_plus_g + 1)
         dest = s_plus_g + length
-        tokens[b, dest:dest + length] = tokens[b, source:source + length]
-        repeated[b, dest:dest + length - 1] = 1.0
+        tokens[b, dest : dest + length] = tokens[b, source : source + length]
+        repeated[b, dest : dest + length - 1] = 1.0
     return tokens.astype(np.int64), repeated
 
 

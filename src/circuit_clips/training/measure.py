@@ -62,12 +62,16 @@ def measure(
     chunk_tokens, chunk_repeated = copied_chunk_batch(
         rng, n_sequences, model.n_ctx, model.d_vocab, min_chunk, max_chunk or half
     )
-    chunk_correct = forward(params, chunk_tokens, model.attn_scale).logits[:, :-1].argmax(-1) == chunk_tokens[:, 1:]
+    chunk_correct = (
+        forward(params, chunk_tokens, model.attn_scale).logits[:, :-1].argmax(-1) == chunk_tokens[:, 1:]
+    )
 
     prev_head, ind_head = int(np.argmax(prev)), int(np.argmax(induction))
     composition = {
-        kind: [[composition_score(model, 0, h0, 1, h1, kind) for h1 in range(model.n_heads)]
-               for h0 in range(model.n_heads)]
+        kind: [
+            [composition_score(model, 0, h0, 1, h1, kind) for h1 in range(model.n_heads)]
+            for h0 in range(model.n_heads)
+        ]
         for kind in ("Q", "K", "V")
     }
     baseline = {kind: composition_baseline(model, kind) for kind in ("Q", "K", "V")}

@@ -74,8 +74,12 @@ def init_params(config: TrainConfig, rng: np.random.Generator) -> dict[str, NDAr
     std = config.init_std or 1.0 / math.sqrt(config.d_model)
     L, H, M, D = config.n_layers, config.n_heads, config.d_model, config.d_head
     shapes = {
-        "W_E": (config.d_vocab, M), "W_pos": (config.n_ctx, M),
-        "W_Q": (L, H, M, D), "W_K": (L, H, M, D), "W_V": (L, H, M, D), "W_O": (L, H, D, M),
+        "W_E": (config.d_vocab, M),
+        "W_pos": (config.n_ctx, M),
+        "W_Q": (L, H, M, D),
+        "W_K": (L, H, M, D),
+        "W_V": (L, H, M, D),
+        "W_O": (L, H, D, M),
         "W_U": (M, config.d_vocab),
     }
     return {name: rng.normal(0.0, std, size=shapes[name]) for name in PARAM_NAMES}
