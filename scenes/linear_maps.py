@@ -1,12 +1,13 @@
-"""linear_maps: a matrix is a linear map; thin ones read a subspace, tall ones write one.
+"""linear_maps: a matrix is a linear map; wide ones read a subspace, tall ones write one.
 
-Storyboard: a ``d_head x d_model`` matrix *reads* a small subspace out of a big
-vector (a projection), a ``d_model x d_head`` matrix *writes* into a subspace
-(an embedding); the two multiply into one low-rank ``d_model x d_model`` map,
-``W_O W_V``. Every matrix is a real weight of the induction model's layer-0
-head (shown in the paper's column convention, the transpose of the code's
-``x @ W``), and the vector is a real residual-stream column of the running
-example.
+Storyboard: a wide ``d_head x d_model`` matrix *reads* a small subspace out of a
+big vector (a projection), a tall ``d_model x d_head`` matrix *writes* into a
+subspace (an embedding); the two multiply into one low-rank ``d_model x
+d_model`` map, ``W_O^h W_V^h``. Every matrix is a real weight of the induction
+model's (``bos=True``) layer-0 head (shown in the paper's column convention, the
+transpose of the code's ``x @ W``); the vector is the stream of the 'Mr' that
+head reads for the last D of the running example, and the written vector is
+what the model adds to that D (its previous token, 'Mr', never its own).
 """
 
 from dataclasses import dataclass
