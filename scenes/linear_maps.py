@@ -219,7 +219,7 @@ class LinearMaps(ClipScene):
         self.x_home = VGroup(self.x_col, self.x_label).get_center()
         VGroup(self.x_col, self.x_label).shift(RIGHT * -self.x_col.outline.get_x())
         self.beat(
-            f"A vector is a column of numbers: here, the stream at '{word}', position {s.source}.",
+            f"A vector is a column of numbers: here, the stream (what the model holds) at '{word}', position {s.source}.",
             FadeIn(self.x_col, shift=0.3 * LEFT),
             FadeIn(self.x_label),
             FadeIn(self.legend),
@@ -244,7 +244,7 @@ class LinearMaps(ClipScene):
         self.w_v_tag = Text(f"reads {self.shown.read_block}", font_size=FONT_SIZE_LABEL, color=TEXT_COLOR)
         self.w_v_tag.next_to(self.w_v_frame, UP, buff=0.15)
         self.beat(
-            f"The head's reading matrix is wide, {rows} × {cols}: it maps {cols} numbers to {rows}, the head's width.",
+            f"An attention head reads with a wide matrix, {rows} × {cols}: {cols} numbers in, {rows} out, the head's width.",
             VGroup(self.x_col, self.x_label).animate.move_to(self.x_home),
             FadeIn(self.w_v_map, shift=0.3 * RIGHT),
             FadeIn(self.w_v_label, shift=0.3 * RIGHT),
@@ -268,7 +268,7 @@ class LinearMaps(ClipScene):
         self.v_label.match_y(self.w_v_label[0])
         self.strip = EquationStrip(top_buff=0.4, keep_centre=True)
         self.beat(
-            f"So the value keeps '{s.tokens[s.source]}' and drops the rest: the matrix reads a subspace.",
+            f"So its output keeps '{s.tokens[s.source]}' and drops the rest: the matrix reads a subspace.",
             read(self.x_col, self.w_v_map, self.v_col, weight=s.w_v.T, color=VALUE_COLOR),
             FadeIn(self.v_label),
             self.strip.show(self.strip.tex(rf"v_{{{s.source}}}", "=", rf"W_V^h\,x_{{{s.source}}}")),
@@ -282,7 +282,7 @@ class LinearMaps(ClipScene):
         self.w_o_tag = Text(f"writes {self.shown.write_block}", font_size=FONT_SIZE_LABEL, color=TEXT_COLOR)
         self.w_o_tag.next_to(self.w_o_map, UP, buff=0.15)
         self.beat(
-            f"Its writing matrix is tall, {rows} × {cols}: back up to {rows} numbers.",
+            f"The head writes with a tall matrix, {rows} × {cols}: back up to {rows} numbers.",
             FadeIn(self.w_o_map),
             FadeIn(self.w_o_label),
             run_time=1.2,
