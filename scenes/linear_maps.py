@@ -24,13 +24,11 @@ from manim import (
     FadeOut,
     LaggedStart,
     MathTex,
-    ReplacementTransform,
     Succession,
     SurroundingRectangle,
     Text,
     Transform,
     VGroup,
-    Wait,
 )
 from manim.animation.animation import prepare_animation
 
@@ -351,8 +349,9 @@ class LinearMaps(ClipScene):
         self.equals = equals
 
         self.row_guides = matrix_guides(w_o_target[0], self.shown.sub, side=LEFT)
-        w_o_label = shape_tex("W_O^h", *self.shown.w_o.shape).next_to(w_o_target[0], DOWN, buff=0.2)
-        w_v_label = shape_tex("W_V^h", *self.shown.w_v.shape).next_to(w_v_target[0], DOWN, buff=0.2)
+        # the labels move with their matrices, unchanged (no morph between different texts)
+        w_o_label = self.w_o_label.copy().next_to(w_o_target[0], DOWN, buff=0.2)
+        w_v_label = self.w_v_label.copy().next_to(w_v_target[0], DOWN, buff=0.2)
         w_ov_label = shape_tex("W_{OV}^h", *self.shown.w_ov.shape).next_to(self.w_ov_map, DOWN, buff=0.2)
         w_v_tag = self.w_v_tag.copy().next_to(w_v_target[1], UP, buff=0.15)
         # centre the whole picture (row names included)
@@ -365,15 +364,15 @@ class LinearMaps(ClipScene):
                 self.out_frame, self.w_o_tag, self.out_where]  # fmt: skip
         self.beat(
             f"Two maps in a row are one: their product, a {self.shown.d_model} × {self.shown.d_model} matrix.",
-            *[FadeOut(m, run_time=0.8) for m in gone],
+            # first clear the stage, then move the two matrices, then show their product
             Succession(
-                Wait(0.8),
+                AnimationGroup(*[FadeOut(m) for m in gone], run_time=0.8),
                 AnimationGroup(
                     Transform(w_o_group, w_o_target),
                     Transform(w_v_group, w_v_target),
-                    ReplacementTransform(self.w_o_label, w_o_label),
-                    ReplacementTransform(self.w_v_label, w_v_label),
-                    ReplacementTransform(self.w_v_tag, w_v_tag),
+                    Transform(self.w_o_label, w_o_label),
+                    Transform(self.w_v_label, w_v_label),
+                    Transform(self.w_v_tag, w_v_tag),
                     run_time=1.4,
                 ),
                 AnimationGroup(
@@ -381,13 +380,14 @@ class LinearMaps(ClipScene):
                     FadeIn(equals),
                     FadeIn(self.w_ov_map, shift=0.3 * LEFT),
                     FadeIn(w_ov_label),
+                    *self.strip.change_to(new_equation, "cross_fade"),
                     run_time=1.2,
                 ),
             ),
-            *self.strip.change_to(new_equation, "cross_fade", run_time=1.2),
             run_time=3.4,
+            hold=1.5,  # the product, just in, stays with its caption
         )
-        self.w_o_group, self.w_v_group, self.w_v_tag = w_o_group, w_v_group, w_v_tag
+        self.w_o_group, self.w_v_group = w_o_group, w_v_group
         self.w_ov_label = w_ov_label
 
     def show_rank(self) -> None:
@@ -401,7 +401,7 @@ class LinearMaps(ClipScene):
                 rf"\le d_{{\mathrm{{head}}}} = {s.d_head}", font_size=MATH_SIZE_LABEL, color=MUTED_TEXT_COLOR
             ),
         ).arrange(DOWN, buff=0.15)
-        rank_tex.next_to(self.w_v_group, DOWN, buff=0.9)
+        rank_tex.next_to(self.w_v_label, DOWN, buff=0.4)
         col_guides = matrix_guides(self.w_ov_map, s.sub, side=UP, names={s.read_block: s.read_block},
                                    color=TEXT_COLOR)  # fmt: skip
         self.beat(
