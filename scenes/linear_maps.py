@@ -242,7 +242,7 @@ class LinearMaps(ClipScene):
         self.w_v_tag = Text(f"reads {self.shown.read_block}", font_size=FONT_SIZE_LABEL, color=TEXT_COLOR)
         self.w_v_tag.next_to(self.w_v_frame, UP, buff=0.15)
         self.beat(
-            f"An attention head reads with a wide matrix, {rows} × {cols}: {cols} numbers in, {rows} out, the head's width.",
+            f"An attention head, h, reads with a wide matrix, {rows} × {cols}: {cols} numbers in, {rows} out, the head's width.",
             VGroup(self.x_col, self.x_label).animate.move_to(self.x_home),
             FadeIn(self.w_v_map, shift=0.3 * RIGHT),
             FadeIn(self.w_v_label, shift=0.3 * RIGHT),
