@@ -196,7 +196,8 @@ class AttentionHead(ClipScene):
             subspaces=self.model.subspaces,
             cell_height=0.06,
             cell_width=0.28,
-            spacing=0.75,
+            spacing=0.8,
+            font_size=FONT_SIZE_MIN,
         )
         self.stream.remove(self.stream.subspace_labels)  # no room for names here; the boundaries stay
         self.stream.next_to(self.block, RIGHT, buff=0.4)
@@ -290,7 +291,7 @@ class AttentionHead(ClipScene):
         cell = self.pattern_map.cell(i, j)
         q_vec, k_vec = self.rows["q"][0][i], self.rows["k"][0][j]
         self.note = MathTex(
-            rf"\frac{{q_{i} \cdot k_{j}}}{{\sqrt{{{self.model.d_head}}}}} = {format_value(self.shown.scores[i, j], 1)}",
+            rf"q_{i} \cdot k_{j} \,/\, \sqrt{{{self.model.d_head}}} = {format_value(self.shown.scores[i, j], 1)}",
             font_size=MATH_SIZE_LABEL,
         ).next_to(self.pattern_map, DOWN, buff=0.2)
         self.score_numbers = self.cell_numbers(self.pattern_map, i, self.shown.raw_scores[i])
@@ -306,7 +307,7 @@ class AttentionHead(ClipScene):
             hold=1.0,
         )
         bos_note = MathTex(
-            rf"\frac{{q_i \cdot k_0}}{{\sqrt{{{self.model.d_head}}}}} = {format_value(self.shown.scores[i, 0], 1)}"
+            rf"q_i \cdot k_0 \,/\, \sqrt{{{self.model.d_head}}} = {format_value(self.shown.scores[i, 0], 1)}"
             r"\quad \text{for every } i",
             font_size=MATH_SIZE_LABEL,
         ).move_to(self.note)
@@ -441,7 +442,7 @@ class AttentionHead(ClipScene):
         panel_top = STAGE.top - 0.75  # room for the panel's two-line title
         old.shift(RIGHT * (self.stream.get_right()[0] + 0.9 - old.get_left()[0]))
         old.shift(UP * (panel_top - old.get_top()[1]))
-        written.next_to(old, RIGHT, buff=0.9).match_y(old.column)
+        written.next_to(old, RIGHT, buff=0.7).match_y(old.column)
         plus = (
             MathTex("+", font_size=48, color=TEXT_COLOR)
             .move_to((old.get_right() + written.column.get_left()) / 2)
@@ -459,6 +460,9 @@ class AttentionHead(ClipScene):
         old_label = MathTex(rf"x_{i}", font_size=MATH_SIZE_LABEL).next_to(old.column, DOWN, buff=0.15)
         new_label = MathTex(rf"W_O^h r^h_{i}", font_size=MATH_SIZE_LABEL, color=HEAD_COLOR)
         new_label.next_to(written.column, DOWN, buff=0.15)
+        panel = VGroup(old, written, plus, title, old_label, new_label)
+        if panel.get_right()[0] > STAGE.right:  # as large as the room right of the stream allows
+            panel.scale((STAGE.right - panel.get_left()[0]) / panel.width, about_edge=LEFT + UP)
         block = target.cells_of(out)
         guides = VGroup(
             DashedLine(block.get_corner(UP + RIGHT), old.column.get_corner(UP + LEFT), dash_length=0.08),
