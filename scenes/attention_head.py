@@ -207,7 +207,7 @@ class AttentionHead(ClipScene):
         # top right, beside the equation: the stage below is for the stream, the pattern and the zoom
         self.legend.to_corner(UP + RIGHT, buff=FRAME_MARGIN + 0.1)
         self.beat(
-            "One attention head, h, and the stream it reads.",
+            "One attention head, h, and the residual stream: one column per token.",
             FadeIn(self.block),
             FadeIn(self.stream),
             FadeIn(self.legend),
@@ -475,13 +475,8 @@ class AttentionHead(ClipScene):
             )
         self.beat(
             f"Zoom in on the last {self.tok(i)}'s output block.",
-            FadeOut(self.pattern_map),
-            FadeOut(self.note),
-            FadeOut(self.cell_box),
-            FadeIn(guides),
-            FadeIn(old),
-            FadeIn(title),
-            FadeIn(old_label),
+            *[FadeOut(m) for m in (self.pattern_map, self.note, self.cell_box)],
+            *[FadeIn(m) for m in (guides, old, title, old_label)],
             run_time=1.5,
             hold=0.8,
         )
