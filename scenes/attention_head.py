@@ -34,6 +34,8 @@ from manim import (
     Text,
     Transform,
     VGroup,
+    smooth,
+    squish_rate_func,
 )
 from manim.animation.animation import prepare_animation
 from manim.utils.color import ManimColor
@@ -202,6 +204,16 @@ class AttentionHead(ClipScene):
         self.stream.remove(self.stream.subspace_labels)  # no room for names here; the boundaries stay
         self.stream.next_to(self.block, RIGHT, buff=0.4)
         self.stream.shift(UP * (self.row_y["v"] - 0.45 - self.stream.columns[0].get_top()[1]))
+        # the positions' numbers, which the notes' subscripts (q_7, k_3, A_{4,0}) refer to
+        self.positions = VGroup(
+            *[
+                Text(str(p), font_size=FONT_SIZE_MIN, color=MUTED_TEXT_COLOR).next_to(label, DOWN, buff=0.1)
+                for p, label in enumerate(self.stream.token_labels)
+            ]
+        )
+        low = min(n.get_y() for n in self.positions)
+        for n in self.positions:
+            n.set_y(low)
 
         self.legend = ColorBar(width=3.8)
         # top right, beside the equation: the stage below is for the stream, the pattern and the zoom
@@ -210,6 +222,7 @@ class AttentionHead(ClipScene):
             "One attention head, h, and the residual stream: one column per token.",
             FadeIn(self.block),
             FadeIn(self.stream),
+            FadeIn(self.positions),
             FadeIn(self.legend),
             self.strip.show(self.strip.tex(r"x_i = \text{column } i \text{ of the stream}")),
             run_time=1.5,
@@ -530,7 +543,7 @@ class AttentionHead(ClipScene):
         }
         self.beat(
             "Every other position does the same, at once.",
-            self.clear_stage(self.block, self.stream, self.legend, self.strip.current, *self.rows["v"][0], self.rows["v"][1]),
+            self.clear_stage(self.block, self.stream, self.positions, self.legend, self.strip.current, *self.rows["v"][0], self.rows["v"][1]),
             *[FadeIn(r_vecs[p]) for p in others],
             run_time=1.4,
             hold=0.6,
@@ -545,6 +558,9 @@ class AttentionHead(ClipScene):
             f"The second {self.tok(gain)} gains '{gained}'; the others add nothing.",
             *[ReplacementTransform(r_vecs[p], deltas[p]) for p in others],
             flash_around(self.block.w_o, HEAD_COLOR, run_time=1.2),
+            flash_around(
+                deltas[gain], HEAD_COLOR, run_time=1.2, rate_func=squish_rate_func(smooth, 0.4, 1.0)
+            ),
             run_time=1.2,
             hold=0.6,
         )
