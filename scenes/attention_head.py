@@ -26,6 +26,7 @@ from manim import (
     DashedLine,
     FadeIn,
     FadeOut,
+    LaggedStart,
     MathTex,
     Paragraph,
     ReplacementTransform,
@@ -34,6 +35,7 @@ from manim import (
     Text,
     Transform,
     VGroup,
+    Wait,
     smooth,
     squish_rate_func,
 )
@@ -247,17 +249,25 @@ class AttentionHead(ClipScene):
         ]  # fmt: skip
         self.rows = {}
         for name, values, color, tile, weight, tex, caption in rows:
+            assert np.allclose(
+                values, self.shown.x @ weight[LAYER, HEAD]
+            )  # every position, not only the one seen
             vecs = [
                 self.stream.vector_at(p, values[p], color, y=self.row_y[name], cell_height=SMALL_CELL)
                 for p in range(len(self.shown.tokens))
             ]
             letter = MathTex(name, font_size=34, color=color).next_to(vecs[-1], RIGHT, buff=0.2)
+            # one column (the start token's, next to the block) is seen going through the matrix; the
+            # others' vectors then rise over their columns, so no copies cross the stream or pile up
             self.beat(
                 caption,
-                *[
-                    read(self.stream.column(p), tile, vecs[p], weight=weight[LAYER, HEAD], color=color)
-                    for p in range(len(self.shown.tokens))
-                ],
+                read(self.stream.column(0), tile, vecs[0], weight=weight[LAYER, HEAD], color=color),
+                Succession(
+                    Wait(run_time=1.1),
+                    LaggedStart(
+                        *[FadeIn(vec, shift=0.2 * UP) for vec in vecs[1:]], lag_ratio=0.12, run_time=0.9
+                    ),
+                ),
                 FadeIn(letter),
                 *self.strip.change_to(self.strip.tex(tex), "cross_fade"),
                 run_time=2.0,
