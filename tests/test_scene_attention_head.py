@@ -1,13 +1,20 @@
-"""What the attention_head clip shows, recomputed from the model's weights (not its cache)."""
+"""What the attention_head clip shows and says, recomputed from the model's weights (not its cache).
+
+The forward pass here is written out by hand (embedding, the previous-token head, the induction
+head), so every number a caption states is checked against a computation the scene does not share.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from circuit_clips.toy_models import RUNNING_EXAMPLE
+from circuit_clips.kit import format_value
+from circuit_clips.toy_models import BOS_TOKEN, RUNNING_EXAMPLE, induction_model
 
 from .conftest import load_scene_module
+
+LAYER, HEAD = 1, 0
 
 
 @pytest.fixture(scope="module")
@@ -15,28 +22,116 @@ def shown():
     return load_scene_module("attention_head").numbers()
 
 
-def test_scores_pattern_and_result_from_the_weights(shown):
-    """q, k, v, scores, A and W_O r, by hand from the stream the head reads."""
-    m, layer, head = shown.model, 1, 0
-    x = shown.x
-    q, k, v = x @ m.W_Q[layer, head], x @ m.W_K[layer, head], x @ m.W_V[layer, head]
-    assert np.allclose(shown.q, q) and np.allclose(shown.k, k) and np.allclose(shown.v, v)
-    raw = q @ k.T / np.sqrt(m.d_head)
-    assert np.allclose(shown.raw_scores, raw)
-    n = len(x)
-    masked = np.where(np.tril(np.ones((n, n), dtype=bool)), raw, -np.inf)
-    pattern = np.exp(masked - masked.max(axis=1, keepdims=True))
-    pattern /= pattern.sum(axis=1, keepdims=True)
-    assert np.allclose(shown.pattern, pattern)
-    assert np.allclose(shown.z, pattern @ v)
-    assert np.allclose(shown.result, pattern @ v @ m.W_O[layer, head])
+def by_hand(model, tokens):
+    """The stream before layer 1 and the induction head's q, k, v, scores, pattern, mix and write."""
+    ids = [model.vocab.index(t) for t in tokens]
+    x = model.W_E[ids] + model.W_pos[: len(ids)]
+
+    def head(x, layer):
+        q, k, v = (x @ W[layer, HEAD] for W in (model.W_Q, model.W_K, model.W_V))
+        scores = q @ k.T / np.sqrt(model.d_head)
+        n = len(x)
+        masked = np.where(np.tril(np.ones((n, n), dtype=bool)), scores, -np.inf)
+        pattern = np.exp(masked - masked.max(axis=1, keepdims=True))
+        pattern /= pattern.sum(axis=1, keepdims=True)
+        z = pattern @ v
+        return q, k, v, scores, pattern, z, z @ model.W_O[layer, HEAD]
+
+    x1 = x + head(x, 0)[-1]
+    return x1, head(x1, LAYER)
 
 
-def test_the_last_d_attends_to_the_token_after_the_first_d(shown):
-    """The captions' story: the last D looks at urs (after the first D) and copies it into 'output'."""
-    tokens = list(RUNNING_EXAMPLE)
-    assert shown.dest == len(tokens) - 1
-    assert tokens[shown.source] == tokens[tokens.index(tokens[-1]) + 1]
-    assert shown.pattern[shown.dest, shown.source] > 0.5
-    out = shown.result[shown.dest, shown.model.subspaces["output"]]
-    assert shown.model.vocab[int(np.argmax(out))] == tokens[shown.source]
+def test_the_clip_runs_the_model_with_its_start_token(shown):
+    """'Position 0 holds a start token': the clip's sequence is BOS then the running example."""
+    assert shown.model.bos_token == BOS_TOKEN
+    assert shown.tokens == [BOS_TOKEN, *RUNNING_EXAMPLE]
+
+
+def test_every_value_shown_is_the_hand_computed_one(shown):
+    """q, k, v, scores (q.k / sqrt(d_head), as the strip says), A, r and W_O r, by hand."""
+    x1, (q, k, v, scores, pattern, z, result) = by_hand(shown.model, shown.tokens)
+    assert np.allclose(shown.x, x1)
+    for mine, theirs in [(q, shown.q), (k, shown.k), (v, shown.v), (scores, shown.raw_scores)]:
+        assert np.allclose(mine, theirs)
+    assert np.allclose(pattern, shown.pattern)
+    assert np.allclose(z, shown.z) and np.allclose(result, shown.result)
+
+
+def test_the_numbers_the_captions_state(shown):
+    """Each number a caption states, from the hand computation, formatted as the clip prints it."""
+    tokens = shown.tokens
+    _, (q, _, v, scores, pattern, z, result) = by_hand(shown.model, tokens)
+    last, urs = len(tokens) - 1, tokens.index("urs")
+    assert (shown.dest, shown.source) == (last, urs)
+    # "Each is short: 12 numbers, the head's width."
+    assert q.shape[1] == shown.model.d_head == 12
+    # "The last D's query fits the key of 'urs': 20." (the other keys of that row score less)
+    assert format_value(scores[last, urs], 0) == "20"
+    assert np.all(np.delete(scores[last, : last + 1], urs) < scores[last, urs] - 5)
+    # "Every query gives the start token 10: a fallback."
+    assert all(format_value(s, 0) == "10" for s in scores[:, 0])
+    # "'ley' has no earlier match: it rests on the start token." (A = 1.00 on screen)
+    ley = tokens.index("ley")
+    assert shown.resting == ley and tokens.count("ley") == 1
+    assert format_value(pattern[ley, 0]) == "1.00"
+    # "The start token's value is all zeros: resting moves nothing."
+    assert np.all(v[0] == 0)
+    # "The last D puts 1.00 on 'urs'."
+    assert format_value(pattern[last, urs]) == "1.00"
+    # "For the last D, that is the value of 'urs'."
+    assert np.allclose(z[last], v[urs], atol=1e-3)
+
+
+def test_the_write_lands_urs_in_the_last_d(shown):
+    """'The head's write: a 1 on urs, zero elsewhere' and 'the last D now carries urs', then predicts it."""
+    model, tokens = shown.model, shown.tokens
+    x1, (*_, result) = by_hand(model, tokens)
+    last, out = len(tokens) - 1, model.subspaces["output"]
+    urs = out.start + model.vocab.index("urs")
+    expected = np.zeros(model.d_model)
+    expected[urs] = 1.0
+    assert np.allclose(result[last], expected, atol=1e-3)
+    assert format_value(result[last, urs]) == "1.00"
+    after = x1[last] + result[last]
+    assert format_value(x1[last, urs]) == "0.00" and format_value(after[urs]) == "1.00"
+    assert np.argmax(after[out]) == model.vocab.index("urs")
+    # "From here the model can predict 'urs' next": the unembedding of the new stream
+    assert model.vocab[int(np.argmax(after @ model.W_U))] == "urs"
+
+
+def test_only_the_second_mr_gains_a_token(shown):
+    """'The second Mr gains D; the others add nothing.'"""
+    model, tokens = shown.model, shown.tokens
+    *_, (*_, result) = by_hand(model, tokens)
+    second_mr = len(tokens) - 2
+    assert tokens[second_mr] == "Mr" and tokens[:second_mr].count("Mr") == 1
+    out = result[second_mr, model.subspaces["output"]]
+    assert model.vocab[int(np.argmax(out))] == "D" and out.max() > 0.99
+    for p in range(second_mr):
+        assert np.abs(result[p]).max() < 1e-3, tokens[p]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_on_any_sequence_a_match_is_copied_and_no_match_rests_on_the_start_token(seed):
+    """The clip's general claims, on random sequences with and without repeats: every query scores
+    the start token 10; a query whose token came before attends (>= 0.99 in all) to the positions after
+    its earlier occurrences and writes one of their tokens; a query with no earlier match puts >= 0.99 on the
+    start token and writes (nearly) nothing."""
+    model = induction_model(bos=True)
+    rng = np.random.default_rng(seed)
+    words = [t for t in model.vocab if t != BOS_TOKEN]
+    n = int(rng.integers(2, model.n_ctx))  # without BOS
+    pool = words if seed % 2 else words[: max(2, n // 2)]  # odd seeds: few repeats; even: many
+    tokens = [BOS_TOKEN, *rng.choice(pool, size=n)]
+    _, (*_, scores, pattern, _, result) = by_hand(model, tokens)
+    out = model.subspaces["output"]
+    assert np.allclose(scores[:, 0], 10, atol=0.01)
+    for i in range(1, len(tokens)):
+        earlier = [j for j in range(1, i) if tokens[j] == tokens[i]]
+        if earlier:
+            after = [j + 1 for j in earlier]  # several earlier matches share the attention
+            assert pattern[i, after].sum() >= 0.99, (tokens, i)
+            assert model.vocab[int(np.argmax(result[i, out]))] in {tokens[j] for j in after}
+        else:
+            assert pattern[i, 0] >= 0.99, (tokens, i)
+            assert np.abs(result[i]).max() < 0.01, (tokens, i)
