@@ -33,7 +33,6 @@ CLIPS = Project(ROOT, ROOT / "media").clips()
 FIRST_EDITION: set[str] = {
     "residual_stream",
     "virtual_weights",
-    "attention_head",
     "heads_are_additive",
     "qk_ov_circuits",
     "zero_layer",
