@@ -20,6 +20,7 @@ from manim.utils.color import ManimColor
 
 from .heatmap import HeatMap
 from .theme import FONT_SIZE_LABEL, MUTED_TEXT_COLOR, TEXT_COLOR
+from .vector import SubspaceGuides
 
 __all__ = ["matrix_guides", "block_frame"]
 
@@ -37,7 +38,7 @@ def matrix_guides(
     font_size: float = FONT_SIZE_LABEL,
     color: ManimColor | str = MUTED_TEXT_COLOR,
     buff: float = 0.1,
-) -> VGroup:
+) -> SubspaceGuides:
     """Brackets marking the blocks of rows (``LEFT``/``RIGHT``) or columns (``UP``/``DOWN``) of ``heatmap``.
 
     Parameters
@@ -58,19 +59,21 @@ def matrix_guides(
 
     Returns
     -------
-    VGroup
-        One ``VGroup(bracket[, name])`` per subspace, in order.
+    SubspaceGuides
+        One ``VGroup(bracket[, name])`` per non-empty subspace, in order; ``.named(name)`` is
+        the guide of subspace ``name`` (each guide's ``.subspace``).
 
     Examples
     --------
     >>> hm = HeatMap(np.eye(4), cell_size=0.2)
-    >>> len(matrix_guides(hm, {"a": slice(0, 1), "b": slice(1, 4)}))
-    2
+    >>> guides = matrix_guides(hm, {"a": slice(0, 1), "b": slice(1, 4)})
+    >>> len(guides), guides.named("b").subspace
+    (2, 'b')
     """
     vertical = abs(side[0]) > abs(side[1])  # brackets run vertically, along rows
     n_rows, n_cols = heatmap.shape
     tick = 0.07
-    guides = VGroup()
+    guides = SubspaceGuides()
     for label, part in subspaces.items():
         idx = _span(n_rows if vertical else n_cols, part)
         if len(idx) == 0:
@@ -90,6 +93,7 @@ def matrix_guides(
         bracket = VMobject(stroke_color=color, stroke_width=2)
         bracket.set_points_as_corners([a + inward, a, b, b + inward])
         guide = VGroup(bracket)
+        guide.subspace = label
         text = label if names is True else (names.get(label) if isinstance(names, Mapping) else None)
         if text:
             name = Text(text, font_size=font_size, color=color)
