@@ -42,6 +42,19 @@ def pytest_unconfigure(config) -> None:
         shutil.rmtree(media, ignore_errors=True)
 
 
+def render_skipped(scene_class: type, media_dir: Path):
+    """Run ``scene_class`` with animations skipped (each play jumps to its end, nothing is
+    encoded), Manim's media in ``media_dir``; return the scene."""
+    from manim import tempconfig
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    options = {"media_dir": str(media_dir), "dry_run": True, "format": None, "verbosity": "ERROR"}
+    with tempconfig({**options, "disable_caching": True}):
+        scene = scene_class(renderer=CairoRenderer(skip_animations=True))
+        scene.render()
+    return scene
+
+
 def load_scene_module(clip: str) -> ModuleType:
     """Import ``scenes/<clip>.py`` (scene files are not a package) to test what it computes."""
     spec = importlib.util.spec_from_file_location(f"scene_{clip}", ROOT / "scenes" / f"{clip}.py")

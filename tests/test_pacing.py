@@ -7,11 +7,12 @@ import itertools
 import numpy as np
 import pytest
 from manim import MathTex, Text, tempconfig
-from manim.renderer.cairo_renderer import CairoRenderer
 
 from circuit_clips.kit import ClipScene, hold_to_read
 from circuit_clips.kit.inline_math import inline_math, wrap_keeping_math
 from circuit_clips.kit.pacing import whole_frames
+
+from .conftest import render_skipped
 
 
 def frames_written(run_time: float, hold: float, fps: int) -> int:
@@ -104,17 +105,7 @@ def test_title_card_typesets_math_and_is_held_to_read_its_title_and_sentence(tmp
         def summary(self):
             self.end_on_summary("the end", hold=2.0)
 
-    with tempconfig(
-        {
-            "media_dir": str(tmp_path),
-            "dry_run": True,
-            "format": None,
-            "verbosity": "ERROR",
-            "disable_caching": True,
-        }
-    ):
-        scene = Clip(renderer=CairoRenderer(skip_animations=True))
-        scene.render()
+    scene = render_skipped(Clip, tmp_path)
     first = scene.renderer.file_writer.subcaptions[0]
     plain = "Zero layers: T = W_U W_E With no layers, T maps the current token to the next one's logits, a bigram table."
     assert first.content == "Zero layers: T = W_U W_E"
