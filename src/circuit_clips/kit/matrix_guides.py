@@ -29,6 +29,24 @@ def _span(n: int, part: slice) -> range:
     return range(n)[part]
 
 
+def _bracket_ends(
+    heatmap: HeatMap, idx: range, side: np.ndarray, buff: float, tick: float = 0.07
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ends ``a``, ``b`` of the bracket beside rows (``side`` ``LEFT``/``RIGHT``) or columns
+    (``UP``/``DOWN``) ``idx`` of ``heatmap``, and the tick pointing back at the grid."""
+    if abs(side[0]) > abs(side[1]):
+        first, last = heatmap.cell(idx[0], 0), heatmap.cell(idx[-1], 0)
+        x = heatmap.outline.get_edge_center(side)[0] + side[0] * buff
+        a = np.array([x, first.get_top()[1] - 0.02, 0])
+        b = np.array([x, last.get_bottom()[1] + 0.02, 0])
+        return a, b, -np.sign(side[0]) * tick * RIGHT
+    first, last = heatmap.cell(0, idx[0]), heatmap.cell(0, idx[-1])
+    y = heatmap.outline.get_edge_center(side)[1] + side[1] * buff
+    a = np.array([first.get_left()[0] + 0.02, y, 0])
+    b = np.array([last.get_right()[0] - 0.02, y, 0])
+    return a, b, -np.sign(side[1]) * tick * UP
+
+
 def matrix_guides(
     heatmap: HeatMap,
     subspaces: Mapping[str, slice],
@@ -72,24 +90,12 @@ def matrix_guides(
     """
     vertical = abs(side[0]) > abs(side[1])  # brackets run vertically, along rows
     n_rows, n_cols = heatmap.shape
-    tick = 0.07
     guides = SubspaceGuides()
     for label, part in subspaces.items():
         idx = _span(n_rows if vertical else n_cols, part)
         if len(idx) == 0:
             continue
-        if vertical:
-            first, last = heatmap.cell(idx[0], 0), heatmap.cell(idx[-1], 0)
-            x = heatmap.outline.get_edge_center(side)[0] + side[0] * buff
-            a = np.array([x, first.get_top()[1] - 0.02, 0])
-            b = np.array([x, last.get_bottom()[1] + 0.02, 0])
-            inward = -np.sign(side[0]) * tick * RIGHT
-        else:
-            first, last = heatmap.cell(0, idx[0]), heatmap.cell(0, idx[-1])
-            y = heatmap.outline.get_edge_center(side)[1] + side[1] * buff
-            a = np.array([first.get_left()[0] + 0.02, y, 0])
-            b = np.array([last.get_right()[0] - 0.02, y, 0])
-            inward = -np.sign(side[1]) * tick * UP
+        a, b, inward = _bracket_ends(heatmap, idx, side, buff)
         bracket = VMobject(stroke_color=color, stroke_width=2)
         bracket.set_points_as_corners([a + inward, a, b, b + inward])
         guide = VGroup(bracket)
