@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
+import tempfile
 from pathlib import Path
 from types import ModuleType
 
@@ -11,6 +13,46 @@ from circuit_clips.pipeline.project import Project
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+_MANIM_MEDIA = pytest.StashKey[str]()
+
+
+def pytest_configure(config) -> None:
+    """Give this test process its own Manim media folder (texts, TeX, partial movies).
+
+    ``make test`` runs one process per core (pytest-xdist). Manim names a typeset SVG by a hash
+    of its content under ``config.media_dir`` (``./media/manim`` from ``manim.cfg``): two
+    processes typesetting the same text wrote and read the same file at once, and one read it
+    empty. Each process (each xdist worker, and the controller) gets a scratch folder instead,
+    set before any test module is imported; tests that use ``tempconfig`` with their own
+    ``media_dir`` are unaffected. The repository's ``media/`` is left alone.
+    """
+    from manim import config as manim_config
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    media = tempfile.mkdtemp(prefix=f"circuit-clips-manim-{worker}-")
+    manim_config.media_dir = media
+    config.stash[_MANIM_MEDIA] = media
+
+
+def pytest_unconfigure(config) -> None:
+    media = config.stash.get(_MANIM_MEDIA, None)
+    if media:
+        shutil.rmtree(media, ignore_errors=True)
+
+
+def render_skipped(scene_class: type, media_dir: Path):
+    """Run ``scene_class`` with animations skipped (each play jumps to its end, nothing is
+    encoded), Manim's media in ``media_dir``; return the scene."""
+    from manim import tempconfig
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    options = {"media_dir": str(media_dir), "dry_run": True, "format": None, "verbosity": "ERROR"}
+    with tempconfig({**options, "disable_caching": True}):
+        scene = scene_class(renderer=CairoRenderer(skip_animations=True))
+        scene.render()
+    return scene
 
 
 def load_scene_module(clip: str) -> ModuleType:
@@ -23,7 +65,7 @@ def load_scene_module(clip: str) -> ModuleType:
 
 @pytest.fixture(scope="session")
 def repo() -> Project:
-    """This checkout, with its media going to a throwaway folder."""
+    """This checkout (its media folder is the repository's ``media/``: read it, never write)."""
     return Project(ROOT, ROOT / "media")
 
 

@@ -19,6 +19,7 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 #: The modules with examples: the model (pure numpy) and the kit's values and mobjects.
 MODULES = (
     "circuit_clips.model",
+    "circuit_clips.titles",
     "circuit_clips.kit.pacing",
     "circuit_clips.kit.theme",
     "circuit_clips.kit.head",

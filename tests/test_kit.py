@@ -9,8 +9,7 @@ import itertools
 
 import numpy as np
 import pytest
-from manim import LEFT, RIGHT, UP, FadeOut, MathTex, Paragraph, SurroundingRectangle, Text, tempconfig
-from manim.renderer.cairo_renderer import CairoRenderer
+from manim import LEFT, RIGHT, UP, FadeOut, MathTex, Paragraph, SurroundingRectangle, Text
 
 from circuit_clips.kit import (
     CAPTION_BAND_HEIGHT,
@@ -51,6 +50,8 @@ from circuit_clips.kit import (
 from circuit_clips.kit.colorimetry import ciede2000, contrast_ratio, lab_to_srgb, srgb_to_lab
 from circuit_clips.kit.theme import BACKGROUND_COLOR, ZERO_COLOR, ValueScale, value_text_color
 
+from .conftest import render_skipped
+
 
 def run_scene(body, tmp_path) -> ClipScene:
     """Run ``body(scene)`` as the construct of a ClipScene with animations skipped; return the scene."""
@@ -62,17 +63,7 @@ def run_scene(body, tmp_path) -> ClipScene:
         def construct(self):
             body(self)
 
-    with tempconfig(
-        {
-            "media_dir": str(tmp_path),
-            "dry_run": True,
-            "format": None,
-            "verbosity": "ERROR",
-            "disable_caching": True,
-        }
-    ):
-        scene = Probe(renderer=CairoRenderer(skip_animations=True))
-        scene.render()
+    scene = render_skipped(Probe, tmp_path)
     return scene
 
 
@@ -729,27 +720,18 @@ def test_clip_scene_runs_numbers_title_story_summary_in_order(tmp_path):
             order.append("summary")
             self.end_on_summary("the end", hold=2.0)
 
-    with tempconfig(
-        {
-            "media_dir": str(tmp_path),
-            "dry_run": True,
-            "format": None,
-            "verbosity": "ERROR",
-            "disable_caching": True,
-        }
-    ):
-        Clip(renderer=CairoRenderer(skip_animations=True)).render()
-        assert order == ["numbers", "lay_out", ("title", 1.6), ("story", "m"), "summary"]
+    render_skipped(Clip, tmp_path)
+    assert order == ["numbers", "lay_out", ("title", 1.6), ("story", "m"), "summary"]
 
-        class NoSummaryFrame(Clip):
-            def summary(self):
-                pass
+    class NoSummaryFrame(Clip):
+        def summary(self):
+            pass
 
-        with pytest.raises(RuntimeError, match="end_on_summary"):
-            NoSummaryFrame(renderer=CairoRenderer(skip_animations=True)).render()
+    with pytest.raises(RuntimeError, match="end_on_summary"):
+        render_skipped(NoSummaryFrame, tmp_path)
 
-        class NoNumbers(ClipScene):
-            title = "probe"
+    class NoNumbers(ClipScene):
+        title = "probe"
 
-        with pytest.raises(TypeError, match="numbers"):
-            NoNumbers(renderer=CairoRenderer(skip_animations=True)).render()
+    with pytest.raises(TypeError, match="numbers"):
+        render_skipped(NoNumbers, tmp_path)

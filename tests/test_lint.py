@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PATHS = ["src", "tests", "scenes", "tools"]
+PATHS = ["src", "tests", "scenes", "tools", "docs/examples"]
 
 
 def _ruff(*args: str) -> subprocess.CompletedProcess:

@@ -8,6 +8,7 @@
 * :func:`read`, :func:`write`, :func:`merge` - the verbs, returning animations;
 * :class:`EquationStrip` - the running equation along the top; :mod:`.layout` - the named
   regions of the frame (title, equation line, panels, the caption band, :data:`FRAME_MARGIN`);
+* :func:`.inline_math.inline_math` - text with ``$...$`` math on one baseline (title cards);
 * :class:`ClipScene` - the base scene (title card, captioned beats, poster frame), which
   installs the speed-up engine (:mod:`circuit_clips.engine`) when a clip is constructed.
 

@@ -20,12 +20,31 @@ from manim.utils.color import ManimColor
 
 from .heatmap import HeatMap
 from .theme import FONT_SIZE_LABEL, MUTED_TEXT_COLOR, TEXT_COLOR
+from .vector import SubspaceGuides
 
 __all__ = ["matrix_guides", "block_frame"]
 
 
 def _span(n: int, part: slice) -> range:
     return range(n)[part]
+
+
+def _bracket_ends(
+    heatmap: HeatMap, idx: range, side: np.ndarray, buff: float, tick: float = 0.07
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ends ``a``, ``b`` of the bracket beside rows (``side`` ``LEFT``/``RIGHT``) or columns
+    (``UP``/``DOWN``) ``idx`` of ``heatmap``, and the tick pointing back at the grid."""
+    if abs(side[0]) > abs(side[1]):
+        first, last = heatmap.cell(idx[0], 0), heatmap.cell(idx[-1], 0)
+        x = heatmap.outline.get_edge_center(side)[0] + side[0] * buff
+        a = np.array([x, first.get_top()[1] - 0.02, 0])
+        b = np.array([x, last.get_bottom()[1] + 0.02, 0])
+        return a, b, -np.sign(side[0]) * tick * RIGHT
+    first, last = heatmap.cell(0, idx[0]), heatmap.cell(0, idx[-1])
+    y = heatmap.outline.get_edge_center(side)[1] + side[1] * buff
+    a = np.array([first.get_left()[0] + 0.02, y, 0])
+    b = np.array([last.get_right()[0] - 0.02, y, 0])
+    return a, b, -np.sign(side[1]) * tick * UP
 
 
 def matrix_guides(
@@ -37,7 +56,7 @@ def matrix_guides(
     font_size: float = FONT_SIZE_LABEL,
     color: ManimColor | str = MUTED_TEXT_COLOR,
     buff: float = 0.1,
-) -> VGroup:
+) -> SubspaceGuides:
     """Brackets marking the blocks of rows (``LEFT``/``RIGHT``) or columns (``UP``/``DOWN``) of ``heatmap``.
 
     Parameters
@@ -58,38 +77,29 @@ def matrix_guides(
 
     Returns
     -------
-    VGroup
-        One ``VGroup(bracket[, name])`` per subspace, in order.
+    SubspaceGuides
+        One ``VGroup(bracket[, name])`` per non-empty subspace, in order; ``.named(name)`` is
+        the guide of subspace ``name`` (each guide's ``.subspace``).
 
     Examples
     --------
     >>> hm = HeatMap(np.eye(4), cell_size=0.2)
-    >>> len(matrix_guides(hm, {"a": slice(0, 1), "b": slice(1, 4)}))
-    2
+    >>> guides = matrix_guides(hm, {"a": slice(0, 1), "b": slice(1, 4)})
+    >>> len(guides), guides.named("b").subspace
+    (2, 'b')
     """
     vertical = abs(side[0]) > abs(side[1])  # brackets run vertically, along rows
     n_rows, n_cols = heatmap.shape
-    tick = 0.07
-    guides = VGroup()
+    guides = SubspaceGuides()
     for label, part in subspaces.items():
         idx = _span(n_rows if vertical else n_cols, part)
         if len(idx) == 0:
             continue
-        if vertical:
-            first, last = heatmap.cell(idx[0], 0), heatmap.cell(idx[-1], 0)
-            x = heatmap.outline.get_edge_center(side)[0] + side[0] * buff
-            a = np.array([x, first.get_top()[1] - 0.02, 0])
-            b = np.array([x, last.get_bottom()[1] + 0.02, 0])
-            inward = -np.sign(side[0]) * tick * RIGHT
-        else:
-            first, last = heatmap.cell(0, idx[0]), heatmap.cell(0, idx[-1])
-            y = heatmap.outline.get_edge_center(side)[1] + side[1] * buff
-            a = np.array([first.get_left()[0] + 0.02, y, 0])
-            b = np.array([last.get_right()[0] - 0.02, y, 0])
-            inward = -np.sign(side[1]) * tick * UP
+        a, b, inward = _bracket_ends(heatmap, idx, side, buff)
         bracket = VMobject(stroke_color=color, stroke_width=2)
         bracket.set_points_as_corners([a + inward, a, b, b + inward])
         guide = VGroup(bracket)
+        guide.subspace = label
         text = label if names is True else (names.get(label) if isinstance(names, Mapping) else None)
         if text:
             name = Text(text, font_size=font_size, color=color)

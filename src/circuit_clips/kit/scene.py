@@ -28,6 +28,8 @@ from manim.constants import RendererType
 from manim.renderer.cairo_renderer import CairoRenderer
 
 from ..engine import PLAIN_MANIM, FastCairoCamera, HoldOnceFileWriter, install
+from ..titles import plain_text, split_math
+from .inline_math import inline_math, inline_math_lines
 from .pacing import hold_to_read
 from .theme import BACKGROUND_COLOR, FONT_SIZE_BODY, FONT_SIZE_TITLE, MUTED_TEXT_COLOR, TEXT_COLOR
 
@@ -88,7 +90,7 @@ class ClipScene(Scene):
     #: Hold every beat at least until its caption can be read (:func:`.pacing.hold_to_read`).
     pace_to_captions: bool = False
     seed: int = 0
-    #: How long the title card stays up after fading in (s).
+    #: How long the title card stays up after fading in (s), at least until it can be read.
     title_hold: float = 1.6
     #: The clip's numbers: a function of no arguments returning a frozen dataclass with a ``model``.
     numbers: Callable[[], Any] | None = None
@@ -142,27 +144,42 @@ class ClipScene(Scene):
     def show_title(self, *, hold: float = 1.6) -> VGroup:
         """Open with the title card (series name, title, description), then clear it.
 
-        The caption is the title alone; the description is on screen.
+        ``title`` and ``description`` may hold math between ``$...$``, typeset inline
+        (:func:`.inline_math.inline_math`). The card is held ``hold`` s, or longer: until its
+        title and sentence can be read (:func:`.pacing.hold_to_read` of both), in whole frames.
+        The caption is the title as plain text (:func:`circuit_clips.titles.plain_text`); the
+        description is on screen.
         """
         if not self.title:
             raise ValueError(f"{type(self).__name__} has no title")
         series = Text(SERIES_NAME, font_size=FONT_SIZE_BODY - 4, color=MUTED_TEXT_COLOR)
-        title = Text(self.title, font_size=FONT_SIZE_TITLE, color=TEXT_COLOR)
+        if len(split_math(self.title)) > 1 or split_math(self.title)[0][0]:
+            title = inline_math(self.title, font_size=FONT_SIZE_TITLE, color=TEXT_COLOR)
+        else:
+            title = Text(self.title, font_size=FONT_SIZE_TITLE, color=TEXT_COLOR)
         max_width = config.frame_width - 1.5
         if title.width > max_width:
             title.scale_to_fit_width(max_width)
-        lines = textwrap.wrap(self.description, width=56) or [""]
-        description = Paragraph(
-            *lines, font_size=FONT_SIZE_BODY, color=MUTED_TEXT_COLOR, alignment="center", line_spacing=0.8
-        )
+        if "$" in self.description:
+            description = inline_math_lines(
+                self.description, width=56, font_size=FONT_SIZE_BODY, color=MUTED_TEXT_COLOR
+            )
+        else:
+            lines = textwrap.wrap(self.description, width=56) or [""]
+            description = Paragraph(
+                *lines, font_size=FONT_SIZE_BODY, color=MUTED_TEXT_COLOR, alignment="center", line_spacing=0.8
+            )
         card = VGroup(series, title, description).arrange(DOWN, buff=0.45)
+        caption = plain_text(self.title)
+        fade_in = 1.2
+        card_text = f"{caption} {plain_text(self.description)}".strip()
         self.beat(
-            self.title,
+            caption,
             FadeIn(series, shift=0.2 * DOWN),
             FadeIn(title, shift=0.2 * UP),
             FadeIn(description),
-            run_time=1.2,
-            hold=hold,
+            run_time=fade_in,
+            hold=hold_to_read(card_text, fade_in, minimum=hold, frame_rate=self.camera.frame_rate),
         )
         self.play(FadeOut(card), run_time=0.6)
         return card
@@ -186,7 +203,7 @@ class ClipScene(Scene):
         if self.pace_to_captions:
             animations = tuple(prepare_animation(a) for a in animations)  # .animate builders too
             spent = play_kwargs.get("run_time", max((a.run_time for a in animations), default=0.0))
-            hold = hold_to_read(caption, spent, minimum=hold)
+            hold = hold_to_read(caption, spent, minimum=hold, frame_rate=self.camera.frame_rate)
         start = self.time
         if animations:
             self.play(*animations, **play_kwargs)

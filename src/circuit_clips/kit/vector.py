@@ -228,7 +228,8 @@ class SubspaceGuide(VGroup):
 
 
 class SubspaceGuides(VGroup):
-    """The :class:`SubspaceGuide` of every subspace of a column, in order."""
+    """The guide of every subspace of a column (:class:`SubspaceGuide`) or of a matrix's rows or
+    columns (:func:`~circuit_clips.kit.matrix_guides.matrix_guides`), in order, found by name."""
 
     def named(self, name: str) -> SubspaceGuide:
         """The guide of subspace ``name``."""

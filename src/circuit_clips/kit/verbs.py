@@ -199,6 +199,32 @@ def write(
     )
 
 
+def _checked_weights(
+    sources: Sequence[VectorColumn], weights: Sequence[float], result: VectorColumn, atol: float
+) -> np.ndarray:
+    """``weights`` as an array, once ``result.values`` is checked to be their weighted sum of ``sources``."""
+    w = np.asarray(weights, dtype=float)
+    if len(w) != len(sources):
+        raise ValueError(f"merge(): {len(w)} weights for {len(sources)} sources")
+    expected = sum(wj * src.values for wj, src in zip(w, sources))
+    if not np.allclose(expected, result.values, atol=atol):
+        raise ValueError("merge(): result.values is not the weighted sum of the sources")
+    return w
+
+
+def _weighted_copy(
+    source: VectorColumn, weight: float, result: VectorColumn
+) -> tuple[VGroup, VGroup, VGroup]:
+    """A copy of ``source``'s body over it, the same recoloured to ``weight * source.values``,
+    and that shrunk onto ``result``: the three stages of one source's copy in :func:`merge`."""
+    ghost = source.body.copy()
+    weighted = ghost.copy()
+    for cell, c in zip(weighted[0], VALUE_SCALE.colors(weight * source.values)):
+        cell.set_fill(c, opacity=1)
+    landed = weighted.copy().scale(result.cells.height / weighted[0].height).move_to(result.body)
+    return ghost, weighted, landed
+
+
 def merge(
     sources: Sequence[VectorColumn],
     weights: Sequence[float],
@@ -237,23 +263,13 @@ def merge(
     ValueError
         If ``result.values`` is not ``sum_j weights[j] * sources[j].values``.
     """
-    w = np.asarray(weights, dtype=float)
-    if len(w) != len(sources):
-        raise ValueError(f"merge(): {len(w)} weights for {len(sources)} sources")
-    expected = sum(wj * src.values for wj, src in zip(w, sources))
-    if not np.allclose(expected, result.values, atol=atol):
-        raise ValueError("merge(): result.values is not the weighted sum of the sources")
-
+    w = _checked_weights(sources, weights, result, atol)
     ghosts, weigh, fly = VGroup(), [], []
     for wj, src in zip(w, sources):
         if wj < min_weight:
             continue
-        ghost = src.body.copy()
+        ghost, weighted, landed = _weighted_copy(src, wj, result)
         ghosts.add(ghost)
-        weighted = ghost.copy()
-        for cell, c in zip(weighted[0], VALUE_SCALE.colors(wj * src.values)):
-            cell.set_fill(c, opacity=1)
-        landed = weighted.copy().scale(result.cells.height / weighted[0].height).move_to(result.body)
         weigh.append(Transform(ghost, weighted))
         fly.append(Transform(ghost, landed))
     if not fly:

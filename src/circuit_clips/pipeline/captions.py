@@ -170,6 +170,8 @@ def title_card_problems(cues: list[Cue] | Path, title: str, description: str) ->
 
     The first cue is the title card's (its text is the title, the description is on screen while
     it shows): it must last at least the reading time of both at :data:`MAX_CHARS_PER_SECOND`.
+    ``title`` and ``description`` are the published, plain text
+    (:func:`circuit_clips.pipeline.manifest.scene_text`), as the card's cue has the title.
     """
     if isinstance(cues, Path):
         cues = read_vtt(cues)

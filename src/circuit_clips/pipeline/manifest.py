@@ -33,6 +33,7 @@ from pathlib import Path
 
 import av
 
+from ..titles import plain_text
 from .captions import read_vtt
 from .mp4 import codecs_parameter, probe, tags
 from .project import CLIPS, COMPILATION
@@ -56,9 +57,11 @@ _CLIP_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 def scene_text(scene_file: Path, cls: str) -> tuple[str, str]:
     """The ``title`` and ``description`` string attributes of class ``cls`` in ``scene_file``.
 
-    Read with :mod:`ast`, without importing the scene; whitespace is collapsed to single spaces
-    (the description is one line). An attribute that is missing, or not a string literal,
-    reads as ``""``: the caller falls back to the clip name for the title.
+    Read with :mod:`ast`, without importing the scene, as plain text
+    (:func:`circuit_clips.titles.plain_text`: math between ``$...$``, typeset on the title
+    card, loses its ``$`` and TeX markup; whitespace is collapsed to single spaces, the
+    description is one line). An attribute that is missing, or not a string literal, reads as
+    ``""``: the caller falls back to the clip name for the title.
     """
     tree = ast.parse(scene_file.read_text(encoding="utf-8"), filename=str(scene_file))
     found: dict[str, str] = {}
@@ -81,7 +84,10 @@ def scene_text(scene_file: Path, cls: str) -> tuple[str, str]:
                     )
                     continue
                 if isinstance(text, str):
-                    found[target.id] = " ".join(text.split())
+                    try:
+                        found[target.id] = plain_text(text)
+                    except ValueError as error:
+                        raise ValueError(f"{scene_file}: {cls}.{target.id}: {error}") from None
     return found.get("title", ""), found.get("description", "")
 
 
