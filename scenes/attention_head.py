@@ -39,7 +39,6 @@ from manim import (
     smooth,
     squish_rate_func,
 )
-from manim.animation.animation import prepare_animation
 from manim.utils.color import ManimColor
 
 from circuit_clips.kit import (
@@ -63,10 +62,8 @@ from circuit_clips.kit import (
     flash_around,
     format_value,
     head_color,
-    hold_to_read,
     merge,
     read,
-    reading_time,
     write,
 )
 from circuit_clips.kit import ResidualStream as StreamMob
@@ -77,7 +74,6 @@ LAYER, HEAD = 1, 0
 ROW_PITCH = 0.75  # vertical distance between the q, k and v rows (and the block's tiles)
 HEAD_COLOR = head_color(LAYER, HEAD)
 SMALL_CELL = 0.045  # cell height of the small (d_head) vectors drawn over the stream's columns
-PACE = 14.5  # characters per second the beats are paced at, under the readers' 15
 ZOOM_CELL = 0.46  # cell height of the zoomed output block: the key moment is the largest thing
 
 
@@ -138,9 +134,9 @@ def numbers() -> AttentionHeadNumbers:
 class AttentionHead(ClipScene):
     title = "An attention head"
     description = "Each position asks with a query; the pattern $A$ decides which values move where."
-    title_hold = reading_time(title + " " + description) - 1.2 + 0.4  # the card fades in for 1.2 s
 
     numbers = staticmethod(numbers)
+    pace_to_captions = True  # every beat lasts at least its caption's reading time
 
     def story(self) -> None:
         self.show_head_and_stream()
@@ -157,15 +153,6 @@ class AttentionHead(ClipScene):
     # --- helpers ---------------------------------------------------------------
     def tok(self, pos: int) -> str:
         return self.shown.tokens[pos]
-
-    def beat(self, caption: str, *animations, hold: float = 0.6, **play_kwargs) -> None:
-        """The kit's beat, paced at :data:`PACE` (a 480p15 render ends holds on whole frames)."""
-        spent = play_kwargs.get(
-            "run_time", max((prepare_animation(a).run_time for a in animations), default=0.0)
-        )
-        super().beat(
-            caption, *animations, hold=hold_to_read(caption, spent, minimum=hold, rate=PACE), **play_kwargs
-        )
 
     def cell_numbers(self, heat_map, row: int, values: np.ndarray) -> VGroup:
         """The values of one row of ``heat_map`` written in its cells (for values the scale saturates)."""

@@ -30,7 +30,6 @@ from manim import (
     Transform,
     VGroup,
 )
-from manim.animation.animation import prepare_animation
 
 from circuit_clips.circuits import paper_ov_matrix, paper_weight, rank
 from circuit_clips.kit import (
@@ -49,7 +48,6 @@ from circuit_clips.kit import (
     block_frame,
     flash_around,
     head_color,
-    hold_to_read,
     matrix_guides,
     read,
     shape_tex,
@@ -60,7 +58,6 @@ from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
 CELL = 0.1  # one cell of every vector and matrix, so rows and entries line up
 MID_Y = 0.35  # vertical centre of the tall objects: their labels end above the caption band
 TOP_Y = 2.3  # top of the matrices in the product picture
-PACE = 14.4  # characters per second every caption keeps: under the 15 the check allows, by a frame
 
 
 def only_block(mass: np.ndarray, subspaces) -> str:
@@ -138,18 +135,9 @@ def numbers() -> LinearMapsNumbers:
 class LinearMaps(ClipScene):
     title = "Linear maps"
     description = "A wide matrix reads a subspace, a tall one writes into one: together, $W_O^h W_V^h$ is one low-rank map."
-    # the card's sentence is held its reading time (the card fades in for 1.2 s)
-    title_hold = hold_to_read(f"{title} {description}", 1.2) + 0.3
 
     numbers = staticmethod(numbers)
     pace_to_captions = True  # every beat lasts at least its caption's reading time
-
-    def beat(self, caption: str, *animations, hold: float = 0.6, **play_kwargs) -> None:
-        """The kit's beat, held to :data:`PACE` (a 480p15 render ends each hold on a whole frame)."""
-        animations = tuple(prepare_animation(a) for a in animations)
-        spent = play_kwargs.get("run_time", max((a.run_time for a in animations), default=0.0))
-        hold = hold_to_read(caption, spent, minimum=hold, rate=PACE)
-        super().beat(caption, *animations, hold=hold, **play_kwargs)
 
     def story(self) -> None:
         # A vector: one column of the residual stream
