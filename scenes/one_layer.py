@@ -381,8 +381,7 @@ class OneLayer(PacedBeats, ClipScene):
         self.trigram_bay[5].set_color(MUTED_TEXT_COLOR)
         self.trigram_bay.next_to(self.trigram_mind, DOWN, buff=0.25, aligned_edge=LEFT)
         self.beat(
-            f"But 'bay' gets {format_value(bay, DIGITS)} too: a bug. 'keep', then 'in', "
-            f"also predicts 'bay'.",
+            f"But 'bay' gets {format_value(bay, DIGITS)} too: a bug. 'keep', then 'in', also predicts 'bay'.",
             FadeIn(self.trigram_bay, shift=0.2 * UP),
             Indicate(self.logit_col.row(self.shown.bay), color=TEXT_COLOR),
             run_time=1.4,

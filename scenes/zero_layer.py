@@ -310,8 +310,15 @@ class ZeroLayer(PacedBeats, ClipScene):
             "So all it can learn is which word follows which: a bigram table.",
             FadeOut(
                 VGroup(
-                    self.t_col, self.x_col, self.w_e, self.w_u, self.w_e_label, self.w_u_label,
-                    self.p_col, self.column_labels, self.strip.current,
+                    self.t_col,
+                    self.x_col,
+                    self.w_e,
+                    self.w_u,
+                    self.w_e_label,
+                    self.w_u_label,
+                    self.p_col,
+                    self.column_labels,
+                    self.strip.current,
                 ),
             ),  # fmt: skip
             run_time=0.8,
