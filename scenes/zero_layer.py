@@ -150,7 +150,6 @@ class ZeroLayer(PacedBeats, ClipScene):
     description = "With no layers, $T = W_U W_E$ learns only which word follows which, and only roughly."
 
     numbers = staticmethod(numbers)
-    title_hold = 6.6  # the title and its sentence read at 14.5 characters a second (with the 1.2 s fade-in)
 
     def story(self) -> None:
         # A word goes in through W_E and straight out through W_U
@@ -237,7 +236,8 @@ class ZeroLayer(PacedBeats, ClipScene):
         self.legend = ColorBar(width=1.6, title=None)
         self.legend.to_edge(RIGHT, buff=0.35).set_y(SAFE_FRAME.top - 0.02 - self.legend.height / 2)
         self.beat(
-            "No layers: a word goes in through the embedding and straight out through the unembedding.",
+            "No layers: a word, t, goes in through the embedding and straight out through the unembedding, "
+            "as scores for the next word (logits).",
             self.strip.show(equation),
             FadeIn(self.t_col, shift=0.2 * RIGHT),
             FadeIn(VGroup(self.w_e, self.w_e_label)),
@@ -280,7 +280,7 @@ class ZeroLayer(PacedBeats, ClipScene):
         p_label.next_to(self.p_col.column, DOWN, buff=0.15)
         self.column_labels = VGroup(self.x_label, p_label)
         self.beat(
-            f"The unembedding turns them into a guess for the next word: "
+            f"The unembedding turns them into scores; softmax makes those a guess: "
             f"'{self.shown.vocab[best]}', {self.shown.p_example[best]:.0%}.",
             Succession(
                 read(self.x_col, self.w_u, self.p_col.column, run_time=2.0),
