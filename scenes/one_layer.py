@@ -253,8 +253,8 @@ class OneLayer(PacedBeats, ClipScene):
         self.legend = ColorBar(width=1.6, title=None)
         self.legend.to_edge(RIGHT, buff=0.35).set_y(SAFE_FRAME.bottom + 0.02 + self.legend.height / 2)
         self.beat(
-            f"Prompt: '{' '.join(PROMPT)}'. The direct path, each word on its own (Id), is zero here: "
-            f"every logit comes from a head.",
+            f"Prompt: '{' '.join(PROMPT)}'. The direct path, each word on its own (Id), is zero in this toy "
+            f"(real models keep a bigram table there): every logit comes from a head.",
             FadeOut(self.key),
             LaggedStart(*[FadeIn(t, shift=0.2 * DOWN) for t in self.prompt.tiles], lag_ratio=0.15),
             FadeIn(self.logit_col),
