@@ -12,6 +12,11 @@ run on ``keep it in``: the patterns are the cache's, the per-head terms are
 :func:`~circuit_clips.circuits.full_ov_circuit` (drawn in the paper's
 orientation, ``W_U W_OV W_E``: column = source token, row = output token) and
 the eigenvalues are :func:`~circuit_clips.circuits.ov_eigenvalues`.
+
+Heads are named the TransformerLens way on screen (``L0H0`` = layer 0, head 0, as in
+``docs/notation.md``). Captions are paced to be read (:class:`~circuit_clips.kit.paced.PacedBeats`)
+and nothing is drawn in the caption band: the skip-trigram lines sit under the attention pattern,
+the eigenvalues under their table, the legend under the logits.
 """
 
 from dataclasses import dataclass
@@ -39,6 +44,7 @@ from circuit_clips.kit import (
     MATH_SIZE_BODY,
     MATH_SIZE_LABEL,
     MUTED_TEXT_COLOR,
+    SAFE_FRAME,
     TEXT_COLOR,
     AttentionPatternMap,
     ClipScene,
@@ -54,6 +60,7 @@ from circuit_clips.kit import (
     merge,
     write,
 )
+from circuit_clips.kit.paced import PacedBeats
 from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import skip_trigram_model
 
@@ -63,7 +70,7 @@ DIGITS = 3  # decimals of the logits on screen
 PANEL_LEFT = -6.2  # left edge of the head panel
 PANEL_TOP = 0.85  # top of the grids in the head panel
 TERM_X, LOGIT_X = 2.6, 3.9  # the head's term and the logits
-TRIGRAM_Y = -2.85  # the skip-trigram lines
+TRIGRAM_Y = -1.45  # the first skip-trigram line (under the attention pattern)
 
 
 @dataclass(frozen=True)
@@ -124,15 +131,24 @@ def skip_trigrams(shown: OneLayerNumbers, head: int) -> list[tuple[str, str, str
     return found
 
 
-class OneLayer(ClipScene):
+def head_name(head: int) -> str:
+    """A layer-0 head's name as the screen writes it (TransformerLens's ``L0H1``)."""
+    return rf"\mathrm{{L0H{head}}}"
+
+
+class OneLayer(PacedBeats, ClipScene):
     title = "One-layer transformers"
-    description = "Direct path plus one skip-trigram table per head: keep ... in -> mind, and the bug keep ... in -> bay."
+    description = (
+        r"A direct path plus one skip-trigram table per head: "
+        r"$\text{keep} \dots \text{in} \to \text{mind}$, and a bug."
+    )
 
     numbers = staticmethod(numbers)
 
     def story(self) -> None:
         # logits = direct path + sum over heads of A^h (x) W_U W_OV^h W_E
         self.path_expansion_equation()
+        self.tensor_key()
         self.direct_path()
         # Head 0: QK says where to look, OV what to write
         self.head_looks(0)
@@ -143,16 +159,17 @@ class OneLayer(ClipScene):
         self.the_bug()
         # Head 1 copies
         self.copying_head()
+        self.eigenvalues_beat()
         self.head_term(1)
         self.sum_of_paths()
 
     def summary(self) -> None:
         self.end_on_summary(
-            "One layer: the direct path plus one table per head. Head 0: keep ... in -> mind, and the bug "
-            "keep ... in -> bay. Head 1 copies.",
+            "One layer: a table per head. The first maps keep, later in, to mind, and to bay by mistake. "
+            "The second copies.",
             *self.summary_tables(),
             run_time=1.6,
-            hold=3.0,
+            hold=2.4,
         )
 
     # --- pieces ----------------------------------------------------------------
@@ -161,7 +178,7 @@ class OneLayer(ClipScene):
             self.shown.patterns[head], PROMPT, color=head_color(0, head), cell_size=0.6,
             row_title="destination", col_title="source",
         )  # fmt: skip
-        header = MathTex(f"A^{head}", font_size=MATH_SIZE_BODY, color=head_color(0, head))
+        header = MathTex(f"A^{{{head_name(head)}}}", font_size=MATH_SIZE_BODY, color=head_color(0, head))
         header.next_to(pattern.col_title, UP, buff=0.2).match_x(pattern.cells)
         pattern.header = header
         pattern.add(header)
@@ -173,7 +190,9 @@ class OneLayer(ClipScene):
             col_labels_rotated=True, row_title="output", col_title="source", outline_color=head_color(0, head),
         )  # fmt: skip
         table.outline.set_stroke(width=3)
-        header = MathTex(rf"W_U W_{{OV}}^{head} W_E", font_size=MATH_SIZE_BODY, color=head_color(0, head))
+        header = MathTex(
+            rf"W_U W_{{OV}}^{{{head_name(head)}}} W_E", font_size=MATH_SIZE_BODY, color=head_color(0, head)
+        )
         header.next_to(table.col_title, UP, buff=0.2).match_x(table.cells)
         table.header = header
         table.add(header)
@@ -195,11 +214,24 @@ class OneLayer(ClipScene):
             r"T", "=", r"\mathrm{Id}\otimes W_U W_E", "+", r"\sum_h A^h \otimes W_U W_{OV}^h W_E"
         )
         self.beat(
-            "One layer, attention only. Its logits are a sum of paths: the direct path, plus one term "
-            "per head.",
+            "One layer, attention only. Its logits, T, are a sum of paths: the direct path, plus one "
+            "term per head.",
             self.strip.show(equation, shift=0.2 * DOWN),
             run_time=1.2,
-            hold=3.6,
+            hold=1.0,
+        )
+
+    def tensor_key(self) -> None:
+        self.key = MathTex(
+            r"A \otimes W:\ ", r"\text{mix positions with the attention } A,\ \text{then map each word with } W",
+            font_size=MATH_SIZE_LABEL, color=MUTED_TEXT_COLOR,
+        )  # fmt: skip
+        self.key.next_to(self.strip.current, DOWN, buff=0.3)
+        self.beat(
+            "A head's term mixes the positions by its attention, then maps each word through its table.",
+            FadeIn(self.key, shift=0.1 * DOWN),
+            run_time=1.0,
+            hold=1.0,
         )
 
     def direct_path(self) -> None:
@@ -217,17 +249,20 @@ class OneLayer(ClipScene):
         self.prompt.move_to([LOGIT_X + 0.6, 2.25, 0])
         self.logit_title = MathTex(rf"\text{{logits after `{PROMPT[-1]}'}}", font_size=MATH_SIZE_LABEL)
         self.logit_title.next_to(self.logit_col.column, UP, buff=0.25).set_x(self.logit_col.get_x())
-        self.legend = ColorBar(width=1.4).to_corner(DOWN + RIGHT, buff=0.4)
+        # under the logits, above the caption band, clear of the head's term label
+        self.legend = ColorBar(width=1.6, title=None)
+        self.legend.to_edge(RIGHT, buff=0.35).set_y(SAFE_FRAME.bottom + 0.02 + self.legend.height / 2)
         self.beat(
-            f"Prompt: '{' '.join(PROMPT)}'. The direct path, W_U W_E, is zero in this model: every logit "
-            f"comes from a head.",
+            f"Prompt: '{' '.join(PROMPT)}'. The direct path, each word on its own (Id), is zero in this toy "
+            f"(real models keep a bigram table there): every logit comes from a head.",
+            FadeOut(self.key),
             LaggedStart(*[FadeIn(t, shift=0.2 * DOWN) for t in self.prompt.tiles], lag_ratio=0.15),
             FadeIn(self.logit_col),
             FadeIn(self.logit_title),
             FadeIn(self.legend),
             Indicate(self.strip.current[2], color=TEXT_COLOR),
             run_time=1.6,
-            hold=3.2,
+            hold=1.0,
         )
 
     def head_looks(self, head: int) -> None:
@@ -242,18 +277,26 @@ class OneLayer(ClipScene):
         anims = []
         if head == 0:
             expanded = self.strip.tex(
-                r"T", "=", r"\mathrm{Id}\otimes W_U W_E", "+", r"A^0 \otimes W_U W_{OV}^0 W_E", "+",
-                r"A^1 \otimes W_U W_{OV}^1 W_E", colors={4: head_color(0, 0), 6: head_color(0, 1)},
+                r"T", "=", r"\mathrm{Id}\otimes W_U W_E", "+",
+                rf"A^{{{head_name(0)}}} \otimes W_U W_{{OV}}^{{{head_name(0)}}} W_E", "+",
+                rf"A^{{{head_name(1)}}} \otimes W_U W_{{OV}}^{{{head_name(1)}}} W_E",
+                colors={4: head_color(0, 0), 6: head_color(0, 1)},
             )  # fmt: skip
-            anims = self.strip.change_to(expanded, "morph")
+            anims = self.strip.change_to(expanded, "match")  # the direct path stays; the sum gives way
+            self.beat(
+                "Layer 0 has two heads, L0H0 and L0H1: the sum has one term for each.",
+                *anims,
+                run_time=1.2,
+                hold=1.0,
+            )
+        assert weight[src] > 0.99
         self.beat(
-            f"Head {head}'s QK circuit decides where to look: from '{PROMPT[self.shown.last]}', it attends to "
-            f"'{PROMPT[src]}' (weight {weight[src]:.3f}).",
-            *anims,
+            f"Head L0H{head}'s QK circuit decides where to look: from '{PROMPT[self.shown.last]}', "
+            f"almost only at '{PROMPT[src]}'.",
             FadeIn(pattern),
             Create(self.row_frame),
             run_time=1.6,
-            hold=3.0,
+            hold=1.0,
         )
 
     def head_table(self, head: int) -> None:
@@ -262,14 +305,12 @@ class OneLayer(ClipScene):
         raised = np.nonzero(self.shown.ov_tables[head][:, keep] > 0)[0]
         col_frame = self.col_frame = block_frame(table, cols=slice(keep, keep + 1), color=TEXT_COLOR)
         words = " and ".join(f"'{self.shown.vocab[o]}'" for o in raised)
-        values = sorted({format_value(self.shown.ov_tables[head][o, keep], 0) for o in raised})
         self.beat(
-            f"Its OV circuit, the table W_U W_OV W_E, decides what to write: attending to 'keep' raises "
-            f"{words} by {' and '.join(values)}.",
+            f"Its OV circuit, this table, decides what to write: attending to 'keep' raises {words}.",
             FadeIn(table),
             Create(col_frame),
             run_time=1.6,
-            hold=3.4,
+            hold=1.0,
         )
 
     def head_term(self, head: int) -> None:
@@ -288,20 +329,17 @@ class OneLayer(ClipScene):
             sources.append(src.move_to(table.column(int(tok))))
         term_col = VectorColumn(term, cell_height=OV_CELL, cell_width=0.4, outline_color=color)
         term_col.move_to([TERM_X, self.logit_col.cells.get_y(), 0])
-        term_label = MathTex(rf"\text{{head {head}}}", font_size=MATH_SIZE_LABEL, color=color)
+        term_label = MathTex(head_name(head), font_size=MATH_SIZE_LABEL, color=color)
         term_label.next_to(term_col, DOWN, buff=0.2)
-        if np.allclose(weights, weights[0]):
-            weight_text = f"{weights[0]:.2f} each"
-        else:
-            weight_text = ", ".join(f"{w:.2f}" for w in weights)
+        weight_text = "a third each" if np.allclose(weights, 1 / 3) else "by its attention"
         fades = [FadeOut(m) for m in (self.row_frame, self.col_frame) if m in self.mobjects]
         self.beat(
-            f"Head {head}'s term for '{PROMPT[self.shown.last]}': the table's columns of "
-            f"{', '.join(repr(t) for t in PROMPT)}, weighted by attention ({weight_text}), summed.",
+            f"L0H{head}'s term for '{PROMPT[self.shown.last]}': the table's columns of the prompt's words, "
+            f"weighted {weight_text}, summed.",
             merge(sources, weights, term_col, run_time=2.6),
             FadeIn(term_label),
             *fades,
-            hold=1.8,
+            hold=1.0,
         )
         before = self.logit_col.values.copy()
         adding = write(term_col, self.logit_col.column, side=LEFT, gap=0.35, plus_color=color, run_time=2.2)
@@ -311,43 +349,42 @@ class OneLayer(ClipScene):
             "It is added to the logits."
             if head == 0
             else f"It adds {format_value(term.max(), DIGITS)} to {', '.join(repr(w) for w in raised)}: "
-            f"the words already in the context.",
+            f"the words already in the prompt.",
             Succession(adding, self.logit_col.update_readouts("nonzero", run_time=0.6), run_time=2.8),
             FadeOut(term_label, run_time=1.0),
-            hold=0.8 if head == 0 else 1.6,
+            hold=1.0,
         )
 
     def skip_trigram(self) -> None:
         mind = self.logit_col.values[self.shown.mind]
         self.trigram_mind = MathTex(
-            r"\text{keep}", r"\ \dots\ ", r"\text{in}", r"\ \to\ ", r"\text{mind}", font_size=MATH_SIZE_BODY
+            r"\text{keep}", r"\dots", r"\text{in}", r"\to", r"\text{mind}", font_size=MATH_SIZE_LABEL
         )  # fmt: skip
-        self.trigram_mind.move_to([-4.6, TRIGRAM_Y, 0])
+        self.trigram_mind.next_to(self.pattern.cells, DOWN, buff=0.4).set_y(TRIGRAM_Y)
+        self.trigram_mind.shift(RIGHT * (PANEL_LEFT - self.trigram_mind.get_left()[0]))
         self.beat(
-            f"'mind' gets {format_value(mind, DIGITS)}: the skip-trigram keep ... in -> mind.",
+            f"'mind' gets {format_value(mind, DIGITS)}: a skip-trigram. 'keep', then later 'in', "
+            f"predicts 'mind'.",
             FadeIn(self.trigram_mind, shift=0.2 * UP),
             Indicate(self.logit_col.row(self.shown.mind), color=TEXT_COLOR),
             run_time=1.4,
-            hold=2.0,
+            hold=1.0,
         )
 
     def the_bug(self) -> None:
         bay = self.logit_col.values[self.shown.bay]
         self.trigram_bay = MathTex(
-            r"\text{keep}", r"\ \dots\ ", r"\text{in}", r"\ \to\ ", r"\text{bay}", r"\ \text{(bug)}",
-            font_size=MATH_SIZE_BODY,
+            r"\text{keep}", r"\dots", r"\text{in}", r"\to", r"\text{bay}", r"\ \text{(bug)}",
+            font_size=MATH_SIZE_LABEL,
         )  # fmt: skip
         self.trigram_bay[5].set_color(MUTED_TEXT_COLOR)
-        self.trigram_bay.next_to(self.trigram_mind, RIGHT, buff=1.2)
-        others = [t for t in skip_trigrams(self.shown, 0) if t[1] != PROMPT[self.shown.last]]
-        at_line = ", ".join(f"{s} ... {d} -> {o}" for s, d, o, _ in others)
+        self.trigram_bay.next_to(self.trigram_mind, DOWN, buff=0.25, aligned_edge=LEFT)
         self.beat(
-            f"But 'bay' gets {format_value(bay, DIGITS)} too: the bug keep ... in -> bay. "
-            f"Likewise {at_line}.",
+            f"But 'bay' gets {format_value(bay, DIGITS)} too: a bug. 'keep', then 'in', also predicts 'bay'.",
             FadeIn(self.trigram_bay, shift=0.2 * UP),
             Indicate(self.logit_col.row(self.shown.bay), color=TEXT_COLOR),
             run_time=1.4,
-            hold=2.6,
+            hold=1.0,
         )
         keep = self.shown.vocab.index("keep")
         self.row_frame = block_frame(
@@ -355,12 +392,12 @@ class OneLayer(ClipScene):
         )
         self.col_frame = block_frame(self.table, cols=slice(keep, keep + 1), color=TEXT_COLOR)
         self.beat(
-            f"QK picks where to look, OV what to write, separately: the column 'keep' never sees "
-            f"'{PROMPT[self.shown.last]}', so the head cannot tie 'mind' to it.",
+            f"Where to look and what to write are chosen apart: the 'keep' column never sees "
+            f"'{PROMPT[self.shown.last]}'.",
             Create(self.row_frame),
             Create(self.col_frame),
             run_time=1.2,
-            hold=3.4,
+            hold=1.0,
         )
 
     def copying_head(self) -> None:
@@ -376,38 +413,49 @@ class OneLayer(ClipScene):
         else:
             eig_text = r"\lambda = " + r",\ ".join(format_value(v, 1) for v in eig.real)
         self.eig_label = MathTex(eig_text, font_size=MATH_SIZE_LABEL, color=head_color(0, 1))
-        self.eig_label.next_to(table.cells, DOWN, buff=0.3).match_x(table.cells)
+        self.eig_label.next_to(table.cells, DOWN, buff=0.15).match_x(table.cells)
         w = self.shown.patterns[1][self.shown.last]
+        assert np.allclose(w, w[0])
         self.beat(
-            f"Head 1 looks at every word evenly ({w[0]:.2f} each); its table is diagonal: each word "
-            f"raises itself.",
+            "Head L0H1 looks at every word evenly. Its table is diagonal: each word raises itself.",
             FadeOut(old_pattern),
             FadeOut(self.head0_table),
             FadeOut(self.row_frame),
             FadeOut(self.col_frame),
             FadeIn(pattern),
             FadeIn(table),
+            FadeOut(VGroup(self.trigram_mind, self.trigram_bay)),
             run_time=1.6,
-            hold=3.0,
+            hold=1.0,
+        )
+
+    def eigenvalues_beat(self) -> None:
+        eig = self.shown.eigenvalues
+        self.beat(
+            "Its eigenvalues, the λ below its table, say how much it scales what it maps onto itself.",
+            FadeIn(self.eig_label, shift=0.2 * UP),
+            run_time=1.0,
+            hold=1.0,
         )
         self.beat(
-            f"Its eigenvalues are all positive (+{eig.real.min():.0f}): a copying head.",
-            FadeIn(self.eig_label, shift=0.2 * UP),
-            FadeOut(VGroup(self.trigram_mind, self.trigram_bay)),
+            f"All are positive (+{eig.real.min():.0f}): attending to a word raises that same word. "
+            f"A copying head.",
+            Indicate(self.eig_label, color=TEXT_COLOR),
             run_time=1.0,
-            hold=2.4,
+            hold=1.0,
         )
 
     def sum_of_paths(self) -> None:
         assert np.allclose(self.logit_col.values, self.shown.final)
         mind, bay = self.shown.final[self.shown.mind], self.shown.final[self.shown.bay]
+        assert format_value(mind, DIGITS) == format_value(bay, DIGITS)
         self.beat(
-            f"Direct path + head 0 + head 1 = the model's logits: 'mind' {format_value(mind, DIGITS)}, "
-            f"'bay' {format_value(bay, DIGITS)}, still tied.",
+            f"Direct path plus both heads: the model's logits. 'mind' and 'bay' are still tied at "
+            f"{format_value(mind, DIGITS)}.",
             Indicate(self.logit_col.row(self.shown.mind), color=TEXT_COLOR),
             Indicate(self.logit_col.row(self.shown.bay), color=TEXT_COLOR),
             run_time=1.4,
-            hold=2.8,
+            hold=1.0,
         )
 
     def summary_tables(self) -> list:
@@ -416,15 +464,18 @@ class OneLayer(ClipScene):
         head1 = self.table
         target1 = head1.copy()
         self.place_left_panel(head0, target1, gap=0.3, left_edge=-6.8)
-        for line in (self.trigram_mind, self.trigram_bay):
-            line.scale(MATH_SIZE_LABEL / MATH_SIZE_BODY)
-        VGroup(self.trigram_mind, self.trigram_bay).arrange(DOWN, buff=0.15, aligned_edge=LEFT)
-        VGroup(self.trigram_mind, self.trigram_bay).next_to(head0.cells, DOWN, buff=0.3).match_x(head0.cells)
-        eig_target = self.eig_label.copy().next_to(target1.cells, DOWN, buff=0.3).match_x(target1.cells)
+        # one line under head L0H0's table, above the caption band: keep ... in -> mind, bay (bug)
+        trigrams = MathTex(
+            r"\text{keep}", r"\dots", r"\text{in}", r"\to", r"\text{mind},\ ", r"\text{bay}",
+            r"\ \text{(bug)}", font_size=MATH_SIZE_LABEL,
+        )  # fmt: skip
+        trigrams[6].set_color(MUTED_TEXT_COLOR)
+        trigrams.next_to(head0.cells, DOWN, buff=0.15).match_x(head0.cells)
+        eig_target = self.eig_label.copy().next_to(target1.cells, DOWN, buff=0.15).match_x(target1.cells)
         return [
             FadeOut(self.pattern),
             ReplacementTransform(head1, target1),
             self.eig_label.animate.move_to(eig_target),
             FadeIn(head0),
-            FadeIn(VGroup(self.trigram_mind, self.trigram_bay)),
+            FadeIn(trigrams),
         ]

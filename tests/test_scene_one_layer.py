@@ -61,3 +61,33 @@ def test_vocab_column_readouts_follow_the_column():
     assert col.readouts[0].text == "1.00"
     assert col.readouts[0].get_left()[0] > col.names.get_right()[0]
     assert format_value(-0.001, 2) == "0.00" and format_value(-1.5, 1) == "\u22121.5"
+
+
+def test_claims_hold_for_every_filler_word(shown):
+    """On 'keep X in' for every word X: L0H0 looks almost only at 'keep' (> 0.99), L0H1 looks evenly
+    (a third each), and L0H0 raises 'mind' and 'bay' alike (the bug)."""
+    model = shown.model
+    vocab = shown.vocab
+    for filler in vocab:
+        ids = model.to_tokens(["keep", filler, "in"])
+        logits, cache = model.run_with_cache(ids)
+        pattern = cache["blocks.0.attn.hook_pattern"]
+        if filler != "keep":
+            assert pattern[0, -1, 0] > 0.99
+        assert np.allclose(pattern[1, -1], 1 / 3)
+        head0 = cache["blocks.0.attn.hook_result"][-1, 0] @ model.W_U  # L0H0's own term, from the cache
+        assert head0[vocab.index("mind")] == pytest.approx(head0[vocab.index("bay")])
+        assert head0[vocab.index("mind")] > 9.99
+        if filler not in ("mind", "bay"):  # the copying head raises a filler word itself
+            assert logits[-1, vocab.index("mind")] == pytest.approx(logits[-1, vocab.index("bay")])
+
+
+def test_copying_head_raises_the_word_it_attends_to(shown):
+    """Every column of L0H1's table W_U W_OV W_E is largest, and positive, on its own word: it copies."""
+    table = shown.ov_tables[1]
+    for source in range(len(shown.vocab)):
+        assert int(np.argmax(table[:, source])) == source and table[source, source] > 0
+    # the eigenvalues are those of the table itself (an independent eigen-solve)
+    assert np.allclose(np.sort(np.linalg.eigvals(table).real), np.sort(shown.eigenvalues.real))
+    assert f"+{shown.eigenvalues.real.min():.0f}" == "+5"
+    assert format_value(5 / 3, 3) == "1.667"

@@ -83,3 +83,33 @@ def test_numbers_are_frozen(shown):
 
     with pytest.raises(dataclasses.FrozenInstanceError):
         shown.d_model = 5
+
+
+def test_pair_count_shown_is_the_story_count(shown, module):
+    """The caption's '18 times in 23' is counted from the text, for every pair the clip could show."""
+    words = _story_words()
+    known = set(shown.vocab) - {module.OTHER_TOKEN}
+    for current in sorted(known):
+        follows = [b if b in known else module.OTHER_TOKEN for a, b in zip(words, words[1:]) if a == current]
+        for following in shown.vocab:
+            assert module.story_count(shown, current, following) == (follows.count(following), len(follows))
+    assert module.story_count(shown, "of", "the") == (18, 23)
+
+
+def test_singular_values_show_rank_13(shown, module):
+    """Every singular value, as printed, is non-zero (rank 13 is visible), and the largest is 61.3."""
+    s = np.linalg.svd(shown.true_log, compute_uv=False)
+    printed = [module.sigma_text(v) for v in s]
+    assert all(float(p) > 0 for p in printed)
+    assert printed[0] == "61.3" and printed[-1] == "0.0013"
+    for p, v in zip(printed, s):
+        assert float(p) == pytest.approx(v, rel=0.06)
+
+
+def test_caption_errors_and_guess(shown, module):
+    """The percentages the captions state: 25%, 12%, 0% off; 'the' at 53% after 'of'."""
+    s = np.linalg.svd(shown.true_log, compute_uv=False)
+    tail = {d: np.sqrt(np.sum(s[d:] ** 2) / np.sum(s**2)) for d in (1, 4, 13)}
+    assert [f"{tail[d]:.0%}" for d in (1, 4, 13)] == ["25%", "12%", "0%"]
+    i, j = shown.vocab.index("the"), shown.vocab.index("of")
+    assert f"{shown.model_probs[j, i]:.0%}" == "53%"
