@@ -14,7 +14,7 @@ orientation, ``W_U W_OV W_E``: column = source token, row = output token) and
 the eigenvalues are :func:`~circuit_clips.circuits.ov_eigenvalues`.
 
 Heads are named the TransformerLens way on screen (``L0H0`` = layer 0, head 0, as in
-``docs/notation.md``). Captions are paced to be read (:class:`~circuit_clips.kit.paced.PacedBeats`)
+``docs/notation.md``). Captions are paced to be read (``pace_to_captions``)
 and nothing is drawn in the caption band: the skip-trigram lines sit under the attention pattern,
 the eigenvalues under their table, the legend under the logits.
 """
@@ -60,7 +60,6 @@ from circuit_clips.kit import (
     merge,
     write,
 )
-from circuit_clips.kit.paced import PacedBeats
 from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import skip_trigram_model
 
@@ -136,7 +135,7 @@ def head_name(head: int) -> str:
     return rf"\mathrm{{L0H{head}}}"
 
 
-class OneLayer(PacedBeats, ClipScene):
+class OneLayer(ClipScene):
     title = "One-layer transformers"
     description = (
         r"A direct path plus one skip-trigram table per head: "
@@ -144,6 +143,7 @@ class OneLayer(PacedBeats, ClipScene):
     )
 
     numbers = staticmethod(numbers)
+    pace_to_captions = True  # every beat lasts at least its caption's reading time
 
     def story(self) -> None:
         # logits = direct path + sum over heads of A^h (x) W_U W_OV^h W_E

@@ -55,7 +55,6 @@ from circuit_clips.kit import (
     block_frame,
     read,
 )
-from circuit_clips.kit.paced import PacedBeats
 from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import (
     OTHER_TOKEN,
@@ -145,11 +144,12 @@ def story_count(shown: ZeroLayerNumbers, current: str, following: str) -> tuple[
     return int(counts[i, j]), int(counts[i].sum())
 
 
-class ZeroLayer(PacedBeats, ClipScene):
+class ZeroLayer(ClipScene):
     title = "Zero-layer transformers"
     description = "With no layers, $T = W_U W_E$ learns only which word follows which, and only roughly."
 
     numbers = staticmethod(numbers)
+    pace_to_captions = True  # every beat lasts at least its caption's reading time
 
     def story(self) -> None:
         # A word goes in through W_E and straight out through W_U

@@ -35,8 +35,6 @@ FIRST_EDITION: set[str] = {
     "virtual_weights",
     "heads_are_additive",
     "qk_ov_circuits",
-    "zero_layer",
-    "one_layer",
     "induction_heads",
     "composition",
 }
@@ -47,9 +45,8 @@ BREAKS_CAPTION_BAND: set[str] = FIRST_EDITION
 #: 18-38 cps. Every title card is now held until it can be read, and induction_heads and
 #: composition, paced by the kit with holds in whole frames, publish at 15 cps (480p15 render).
 BREAKS_READING_PACE: set[str] = FIRST_EDITION - {"induction_heads", "composition"}
-#: Clips outside the frame margin or with texts overlapping: zero_layer's vocabulary column is
-#: 0.24 from the left edge, inside the old margin of the check (0.2), not FRAME_MARGIN (0.25).
-BREAKS_LAYOUT: set[str] = {"zero_layer"}
+#: Clips outside the frame margin or with texts overlapping: none.
+BREAKS_LAYOUT: set[str] = set()
 
 
 def marked(broken: set[str], reason: str) -> list:
