@@ -119,10 +119,12 @@ class ResidualStream(ReadableClipScene):
         self.unembed()
 
     def summary(self) -> None:
+        self.logits_tex = MathTex(r"\mathrm{logits} = W_U\,X_2", font_size=34).move_to(self.w_u_tile)
+        self.logits_tex.set_x(SAFE_FRAME.right - self.logits_tex.width / 2)
         self.end_on_summary(
             "Embedding plus every layer's output; unembedding reads the sum.",
             FadeOut(self.w_u_tile),
-            FadeIn(MathTex(r"\mathrm{logits} = W_U\,X_2", font_size=34).move_to(self.w_u_tile)),
+            FadeIn(self.logits_tex),
             FadeIn(
                 Text("read with linear maps, write by adding", font_size=26, color=MUTED_TEXT_COLOR).next_to(
                     self.strip.current, DOWN, buff=0.35
@@ -165,7 +167,7 @@ class ResidualStream(ReadableClipScene):
         self.legend = ColorBar(width=2.6).to_corner(UP + LEFT, buff=0.35)
         self.strip = EquationStrip(top_buff=0.35, x=2.6)
         self.beat(
-            "Each token becomes a column of numbers; colour shows their values.",
+            "The embedding turns each token into a column of numbers; colour shows values.",
             *self.stream.enter_from(self.token_row, lag_ratio=0.1),
             FadeIn(self.legend),
             self.strip.show(self.strip.tex(r"x_i", "=", r"W_E\,t_i")),
@@ -385,7 +387,7 @@ class ResidualStream(ReadableClipScene):
             ]
         )
         self.beat(
-            "Unembedding reads the last column: a score for every next token.",
+            "Unembedding reads the last column: a score (logit) for every next token.",
             FadeOut(self.head_names),
             FadeIn(self.w_u_tile, run_time=0.6),
             read(self.stream.column(last), self.w_u_tile, logit_col, weight=self.model.W_U),

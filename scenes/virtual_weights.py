@@ -272,30 +272,38 @@ class VirtualWeights(ReadableClipScene):
         whole.shift(RIGHT * -whole.get_x())
         self.stream_group = stream
 
-        below = self.x_col.outline.get_bottom()[1] - 0.3
-        self.token_label = Text(SOURCE_TOKEN, font_size=FONT_SIZE_LABEL + 2, color=TEXT_COLOR)
+        # position i's symbols (docs/notation.md: x_i is one position's column, r_i the head's mix there)
+        i = self.shown.pos
+        self.x_tex, self.r_tex, self.k_tex = rf"x_{{{i}}}", rf"r_{{{i}}}^{{{L0}}}", rf"k_{{{i}}}"
+        below = self.x_col.outline.get_bottom()[1] - 0.2
+        self.token_label = VGroup(
+            Text(SOURCE_TOKEN, font_size=FONT_SIZE_LABEL + 2, color=TEXT_COLOR),
+            MathTex(self.x_tex, font_size=MATH_SIZE_LABEL + 2, color=MUTED_TEXT_COLOR),
+        ).arrange(RIGHT, buff=0.15)
         self.token_label.move_to([self.x_col.get_x(), below, 0], aligned_edge=UP)
         self.w_o_label = shape_tex(rf"W_O^{{{L0}}}", *self.shown.w_o.shape).next_to(
             self.w_o_map, DOWN, buff=0.25
         )
-        self.r_label = MathTex(rf"r^{{{L0}}}", font_size=MATH_SIZE_BODY).next_to(
+        self.r_label = MathTex(self.r_tex, font_size=MATH_SIZE_BODY).next_to(
             self.r_col.outline, DOWN, buff=0.25
         )
         self.w_k_label = shape_tex(rf"W_K^{{{L1}}}", *self.shown.w_k.shape).next_to(
             self.w_k_map, DOWN, buff=0.25
         )
-        self.k_label = MathTex("k", font_size=MATH_SIZE_BODY).next_to(self.k_col.outline, DOWN, buff=0.25)
+        self.k_label = MathTex(self.k_tex, font_size=MATH_SIZE_BODY).next_to(
+            self.k_col.outline, DOWN, buff=0.25
+        )
         self.k_label.match_y(self.w_k_label)
         self.r_label.match_y(self.w_k_label)
 
         self.writer_tag = Text(
-            "layer 0: previous-token head", font_size=FONT_SIZE_LABEL, color=head_color(*WRITER)
+            "L0H0: layer 0's previous-token head", font_size=FONT_SIZE_LABEL, color=head_color(*WRITER)
         )
         self.writer_tag.next_to(VGroup(self.w_o_map, self.r_col), UP, buff=0.25)
         # 6.8, not SAFE_FRAME.right (6.86): the tag reaches this edge, and moving it would move pixels
         self.writer_tag.set_x(min(self.writer_tag.get_x(), 6.8 - self.writer_tag.width / 2))
         self.reader_tag = Text(
-            "layer 1: induction head", font_size=FONT_SIZE_LABEL, color=head_color(*READER)
+            "L1H0: layer 1's induction head", font_size=FONT_SIZE_LABEL, color=head_color(*READER)
         )
         self.reader_tag.next_to(VGroup(self.w_k_map, self.k_col), UP, buff=0.5)
         self.legend = ColorBar(width=2.6).to_corner(UP + LEFT, buff=0.35)
@@ -328,9 +336,9 @@ class VirtualWeights(ReadableClipScene):
             [(self.x_col.outline.get_right()[0] + self.w_o_map.get_left()[0]) / 2, self.x_col.get_y(), 0]
         )
         self.strip = EquationStrip(top_buff=0.4, x=1.3)  # right of the legend
-        equation = self.strip.tex(r"x_1", "=", r"x_0", "+", rf"W_O^{{{L0}}}\,r^{{{L0}}}", colors={4: color})
+        equation = self.strip.tex(self.x_tex, "+", rf"W_O^{{{L0}}}\,{self.r_tex}", colors={2: color})
         self.beat(
-            f"That write is added to the stream: 'the word before me was {self.shown.prev_token}'.",
+            f"That write is added to {SOURCE_TOKEN}'s column: 'the word before me was {self.shown.prev_token}'.",
             self.strip.show(equation, run_time=1.0),
             Succession(
                 read(self.r_col, self.w_o_map, delta_col, weight=self.shown.w_o.T, color=color, run_time=1.6),
@@ -342,7 +350,16 @@ class VirtualWeights(ReadableClipScene):
 
     def show_reader(self) -> None:
         self.w_k_frame = block_frame(self.w_k_map, cols=self.shown.sub[self.shown.block])
-        new_equation = self.strip.tex(r"k", "=", rf"W_K^{{{L1}}}\,x_1")
+        new_equation = self.strip.tex(
+            self.k_tex,
+            "=",
+            rf"W_K^{{{L1}}}\,(",
+            self.x_tex,
+            "+",
+            rf"W_O^{{{L0}}}\,{self.r_tex}",
+            ")",
+            colors={5: head_color(*WRITER)},
+        )
         others = [name for name in self.shown.key_reads if name != self.shown.block]
         # besides that block, the key reads one cell: the start token's own (where a head rests)
         assert others == ["token"]
@@ -353,7 +370,7 @@ class VirtualWeights(ReadableClipScene):
             FadeIn(self.w_k_map),
             FadeIn(self.w_k_label),
             FadeIn(self.reader_tag),
-            *self.strip.change_to(new_equation, "cross_fade"),
+            *self.strip.change_to(new_equation, "match"),
             Succession(Wait(1.0), Create(self.w_k_frame, run_time=0.8)),
             run_time=1.8,
         )
@@ -375,14 +392,14 @@ class VirtualWeights(ReadableClipScene):
         )
 
     def split_by_linearity(self) -> None:
-        """k = W_K x_0 + (W_K W_O) r; the stream steps out and W_K, W_O meet as a product."""
+        """k_i = W_K x_i + (W_K W_O) r_i; the stream steps out and W_K, W_O meet as a product."""
         split = self.strip.tex(
-            r"k",
+            self.k_tex,
             "=",
-            rf"W_K^{{{L1}}}\,x_0",
+            rf"W_K^{{{L1}}}\,{self.x_tex}",
             "+",
             rf"W_K^{{{L1}}}\,W_O^{{{L0}}}",
-            rf"\,r^{{{L0}}}",
+            rf"\,{self.r_tex}",
             colors={4: head_color(*READER)},
         )
         top = 1.75
