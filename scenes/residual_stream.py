@@ -312,6 +312,7 @@ class ResidualStream(ReadableClipScene):
                 for p in (src, last)
             ]
         )  # fmt: skip
+        self.bring_to_front(v_vecs[src])  # over the (empty) mix that rests at its own position
         start, end = v_vecs[src].get_top() + 0.1 * UP, z_vecs[last].get_top() + 0.1 * UP
         arrow = CurvedArrow(start, end, angle=-PI / 2, color=color, stroke_width=6)
         weight = MathTex(
@@ -330,7 +331,7 @@ class ResidualStream(ReadableClipScene):
         self.beat(
             f"All its attention goes there: it copies {tokens[src]}'s value.",
             Succession(
-                ghost.animate(run_time=0.8).scale(1.6),
+                ghost.animate(run_time=0.8).scale(2.0),
                 MoveAlongPath(ghost, path, run_time=2.4),
                 ReplacementTransform(ghost, z_vecs[last], run_time=0.8),
             ),

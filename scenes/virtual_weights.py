@@ -448,13 +448,12 @@ class VirtualWeights(ReadableClipScene):
             FadeIn(self.vw_label, run_time=1.0),
             FadeIn(self.vw_name, run_time=1.0),
         )
-        self.paper_note = MathTex(
-            r"\text{the paper's }W_K^{2}\,W_O^{1}\text{: it counts layers from 1}",
-            font_size=MATH_SIZE_LABEL,
-            color=MUTED_TEXT_COLOR,
-        ).next_to(self.vw_name, DOWN, buff=0.25)
-        self.paper_note.align_to(self.equals, LEFT)
-        self.paper_note.set_x(min(self.paper_note.get_x(), 6.8 - self.paper_note.width / 2))
+        self.paper_note = VGroup(
+            MathTex(r"\text{the paper writes }W_K^{2}\,W_O^{1}\text{:}", font_size=MATH_SIZE_LABEL),
+            Text("it counts layers from 1", font_size=FONT_SIZE_LABEL),
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+        self.paper_note.set_color(MUTED_TEXT_COLOR)
+        self.paper_note.next_to(self.vw_name, DOWN, buff=0.35).align_to(self.equals, LEFT)
         assert self.shown.vw_rank == self.shown.w_o_rank
         self.beat(
             f"Rank {self.shown.vw_rank}: all that layer 0 writes gets through. The paper counts layers from 1.",
