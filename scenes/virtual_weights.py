@@ -375,7 +375,7 @@ class VirtualWeights(ReadableClipScene):
             run_time=1.8,
         )
         self.beat(
-            "(And one cell at the top: 'am I the start token?', where heads rest.)",
+            "(And one cell on its left: 'am I the start token?', where heads rest.)",
             flash_around(
                 self.w_k_map.cell(int(np.argmax(self.shown.w_k[:, 0])), 0), head_color(*READER), run_time=1.2
             ),
