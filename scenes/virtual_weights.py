@@ -1,14 +1,17 @@
 """virtual_weights: a later layer reading what an earlier one wrote is one matrix product.
 
 Storyboard: because the residual stream is linear and additive, layer 1's key
-reading what layer 0's head wrote is the single matrix ``W_K^{(1)} W_O^{(0)}``,
-the virtual weights. Layers talk through subspaces: layer 0 head 0 writes the
+reading what layer 0's head wrote is the single matrix ``W_K^{L1H0} W_O^{L0H0}``,
+the virtual weights (the paper's ``W_K^2 W_O^1``, counting layers from 1, as the
+clip says on screen). Layers talk through subspaces: layer 0 head 0 writes the
 ``previous token`` block, and that is exactly the block layer 1 head 0's key
-reads. The stream is a bottleneck: few dimensions, many writers.
+reads. In this toy the writers' blocks exactly fill the stream; the clip says so,
+and that real models have many writers sharing few dimensions instead.
 
-Everything is the induction model on the running example, at the position of
-``urs``; matrices are shown in the paper's column convention (the transpose of
-the code's ``x @ W``).
+Everything is the induction model with a start token (``induction_model(bos=True)``)
+on the running example, at the position of ``urs``; matrices are shown in the
+paper's column convention (the transpose of the code's ``x @ W``); a superscript
+names a head (``L0H0`` is layer 0's head 0, docs/notation.md).
 """
 
 from dataclasses import dataclass
@@ -24,6 +27,7 @@ from manim import (
     Create,
     FadeIn,
     FadeOut,
+    Indicate,
     LaggedStart,
     MathTex,
     ReplacementTransform,
@@ -45,12 +49,13 @@ from circuit_clips.kit import (
     MUTED_TEXT_COLOR,
     STREAM_COLOR,
     TEXT_COLOR,
-    ClipScene,
     ColorBar,
     EquationStrip,
     HeatMap,
     VectorColumn,
     block_frame,
+    flash_around,
+    format_value,
     head_color,
     matrix_guides,
     read,
@@ -59,14 +64,24 @@ from circuit_clips.kit import (
     subspace_guides,
     write,
 )
+from circuit_clips.kit.readable import ReadableClipScene
 from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
 
-CELL = 0.1  # one cell of every vector and matrix
-MID_Y = -0.35  # vertical centre of the tall objects
+CELL = 0.095  # one cell of every vector and matrix
+MID_Y = 0.0  # vertical centre of the tall objects
 WRITER = (0, 0)  # layer 0 head 0, the previous-token head
 READER = (1, 0)  # layer 1 head 0, the induction head
 SOURCE_TOKEN = "urs"  # the position whose stream we follow
+
+
+def head_name(layer: int, head: int) -> str:
+    """A head's name in TeX, the TransformerLens way: ``\\mathrm{L1H0}`` is layer 1's head 0."""
+    return rf"\mathrm{{L{layer}H{head}}}"
+
+
+L0, L1 = head_name(*WRITER), head_name(*READER)
+VW_TEX = rf"W_K^{{{L1}}} W_O^{{{L0}}}"  # the virtual weights, as the screen writes them
 
 
 def nonzero_blocks(mass: np.ndarray, subspaces) -> list[str]:
@@ -95,14 +110,14 @@ class VirtualWeightsNumbers:
     tokens: list[str]
     pos: int  # the position of SOURCE_TOKEN
     x0: np.ndarray  # its stream before layer 0
-    r: np.ndarray  # the writer's result r^(0)
+    r: np.ndarray  # the writer's result r^L0H0
     delta: np.ndarray  # W_O r, what it adds
     x1: np.ndarray  # the stream layer 1 reads
     k: np.ndarray  # the reader's key
     x_final: np.ndarray
-    w_o: np.ndarray  # paper W_O^(0), [d_model, d_head]
-    w_k: np.ndarray  # paper W_K^(1), [d_head, d_model]
-    vw: np.ndarray  # the virtual weights W_K^(1) W_O^(0), [d_head, d_head]
+    w_o: np.ndarray  # paper W_O^L0H0, [d_model, d_head]
+    w_k: np.ndarray  # paper W_K^L1H0, [d_head, d_model]
+    vw: np.ndarray  # the virtual weights W_K^L1H0 W_O^L0H0, [d_head, d_head]
     k_direct: np.ndarray  # W_K x_0 (zero here)
     sub: dict[str, slice]
     d_model: int
@@ -118,9 +133,10 @@ class VirtualWeightsNumbers:
 
 def numbers() -> VirtualWeightsNumbers:
     """Run the induction model on the running example and follow :data:`SOURCE_TOKEN`'s stream."""
-    model = induction_model()
-    tokens = list(RUNNING_EXAMPLE)
-    _, cache = model.run_with_cache(model.to_tokens(tokens))
+    model = induction_model(bos=True)
+    ids = model.to_tokens(list(RUNNING_EXAMPLE))
+    tokens = [model.vocab[i] for i in ids]
+    _, cache = model.run_with_cache(ids)
     pos = tokens.index(SOURCE_TOKEN)
     (wl, wh), (rl, rh) = WRITER, READER
     x0 = cache[f"blocks.{wl}.hook_resid_pre"][pos]
@@ -183,7 +199,11 @@ def writers(model: AttnOnlyTransformer) -> list[tuple[str, object, np.ndarray]]:
     for layer in range(model.n_layers):
         for head in range(model.n_heads):
             out.append(
-                (rf"W_O^{{({layer})}}", head_color(layer, head), paper_weight(model, "W_O", layer, head))
+                (
+                    rf"W_O^{{{head_name(layer, head)}}}",
+                    head_color(layer, head),
+                    paper_weight(model, "W_O", layer, head),
+                )
             )
     return out
 
@@ -195,14 +215,16 @@ def readers(model: AttnOnlyTransformer) -> list[tuple[str, object, np.ndarray]]:
         for head in range(model.n_heads):
             for kind in ("Q", "K", "V"):
                 matrix = paper_weight(model, f"W_{kind}", layer, head)
-                out.append((rf"W_{kind}^{{({layer})}}", head_color(layer, head), matrix))
+                out.append((rf"W_{kind}^{{{head_name(layer, head)}}}", head_color(layer, head), matrix))
     out.append((r"W_U", LOGIT_COLOR, paper_weight(model, "W_U")))
     return out
 
 
-class VirtualWeights(ClipScene):
+class VirtualWeights(ReadableClipScene):
     title = "Virtual weights"
-    description = "Layers talk through subspaces of the stream: reading what an earlier layer wrote is one matrix product."
+    description = (
+        "A later layer reading what an earlier one wrote is one matrix product: the virtual weights."
+    )
 
     numbers = staticmethod(numbers)
 
@@ -216,15 +238,15 @@ class VirtualWeights(ClipScene):
         # Linear and additive: writing then reading is one matrix, the virtual weights
         self.split_by_linearity()
         self.multiply()
-        # The stream is a bottleneck: few dimensions, many writers
+        # Every writer has its own block here; real models share dimensions
         self.show_bottleneck()
 
     def summary(self) -> None:
         self.end_on_summary(
-            "Layers talk through subspaces: a later layer reads an earlier one's writes via W_K W_O.",
+            "Layers talk through blocks of the stream; the virtual weights say how.",
             *self.highlight_conversation(),
             run_time=1.4,
-            hold=3.6,
+            hold=3.0,
         )
 
     # --- layout ------------------------------------------------------------------
@@ -250,36 +272,47 @@ class VirtualWeights(ClipScene):
         whole.shift(RIGHT * -whole.get_x())
         self.stream_group = stream
 
-        below = self.x_col.outline.get_bottom()[1] - 0.3
-        self.token_label = Text(SOURCE_TOKEN, font_size=FONT_SIZE_LABEL + 2, color=TEXT_COLOR)
+        # position i's symbols (docs/notation.md: x_i is one position's column, r_i the head's mix there)
+        i = self.shown.pos
+        self.x_tex, self.r_tex, self.k_tex = rf"x_{{{i}}}", rf"r_{{{i}}}^{{{L0}}}", rf"k_{{{i}}}"
+        below = self.x_col.outline.get_bottom()[1] - 0.2
+        self.token_label = VGroup(
+            Text(SOURCE_TOKEN, font_size=FONT_SIZE_LABEL + 2, color=TEXT_COLOR),
+            MathTex(self.x_tex, font_size=MATH_SIZE_LABEL + 2, color=MUTED_TEXT_COLOR),
+        ).arrange(RIGHT, buff=0.15)
         self.token_label.move_to([self.x_col.get_x(), below, 0], aligned_edge=UP)
-        self.w_o_label = shape_tex(r"W_O^{(0)}", *self.shown.w_o.shape).next_to(self.w_o_map, DOWN, buff=0.25)
-        self.r_label = MathTex(r"r^{(0)}", font_size=MATH_SIZE_BODY).next_to(
+        self.w_o_label = shape_tex(rf"W_O^{{{L0}}}", *self.shown.w_o.shape).next_to(
+            self.w_o_map, DOWN, buff=0.25
+        )
+        self.r_label = MathTex(self.r_tex, font_size=MATH_SIZE_BODY).next_to(
             self.r_col.outline, DOWN, buff=0.25
         )
-        self.w_k_label = shape_tex(r"W_K^{(1)}", *self.shown.w_k.shape).next_to(self.w_k_map, DOWN, buff=0.25)
-        self.k_label = MathTex("k", font_size=MATH_SIZE_BODY).next_to(self.k_col.outline, DOWN, buff=0.25)
+        self.w_k_label = shape_tex(rf"W_K^{{{L1}}}", *self.shown.w_k.shape).next_to(
+            self.w_k_map, DOWN, buff=0.25
+        )
+        self.k_label = MathTex(self.k_tex, font_size=MATH_SIZE_BODY).next_to(
+            self.k_col.outline, DOWN, buff=0.25
+        )
         self.k_label.match_y(self.w_k_label)
         self.r_label.match_y(self.w_k_label)
 
         self.writer_tag = Text(
-            "layer 0: previous-token head", font_size=FONT_SIZE_LABEL, color=head_color(*WRITER)
+            "L0H0: layer 0's previous-token head", font_size=FONT_SIZE_LABEL, color=head_color(*WRITER)
         )
         self.writer_tag.next_to(VGroup(self.w_o_map, self.r_col), UP, buff=0.25)
         # 6.8, not SAFE_FRAME.right (6.86): the tag reaches this edge, and moving it would move pixels
         self.writer_tag.set_x(min(self.writer_tag.get_x(), 6.8 - self.writer_tag.width / 2))
         self.reader_tag = Text(
-            "layer 1: induction head", font_size=FONT_SIZE_LABEL, color=head_color(*READER)
+            "L1H0: layer 1's induction head", font_size=FONT_SIZE_LABEL, color=head_color(*READER)
         )
         self.reader_tag.next_to(VGroup(self.w_k_map, self.k_col), UP, buff=0.5)
-        self.legend = ColorBar(width=1.6).to_corner(UP + LEFT, buff=0.35)
+        self.legend = ColorBar(width=2.6).to_corner(UP + LEFT, buff=0.35)
 
     # --- beats -------------------------------------------------------------------
     def show_writer(self) -> None:
         self.w_o_frame = block_frame(self.w_o_map, rows=self.shown.sub[self.shown.block])
         self.beat(
-            f"At '{SOURCE_TOKEN}', layer 0's head holds r: the token before, '{self.shown.prev_token}'. "
-            f"W_O writes only '{self.shown.block}'.",
+            f"Follow {SOURCE_TOKEN}. Layer 0's head there holds the word before it, {self.shown.prev_token}.",
             FadeIn(self.stream_group),
             FadeIn(self.token_label),
             FadeIn(self.legend),
@@ -288,9 +321,12 @@ class VirtualWeights(ClipScene):
             FadeIn(self.writer_tag),
             FadeIn(self.w_o_map),
             FadeIn(self.w_o_label),
-            Succession(Wait(1.0), Create(self.w_o_frame, run_time=0.8)),
             run_time=1.8,
-            hold=3.2,
+        )
+        self.beat(
+            "Its output matrix writes into one block of the stream's numbers.",
+            Create(self.w_o_frame, run_time=0.8),
+            self.guides.named(self.shown.block).name_mob.animate(run_time=0.8).set_color(head_color(*WRITER)),
         )
 
     def write_message(self) -> None:
@@ -299,64 +335,74 @@ class VirtualWeights(ClipScene):
         delta_col.move_to(
             [(self.x_col.outline.get_right()[0] + self.w_o_map.get_left()[0]) / 2, self.x_col.get_y(), 0]
         )
-        self.strip = EquationStrip(top_buff=0.4, keep_centre=True)
-        equation = self.strip.tex(r"x_1", "=", r"x_0", "+", r"W_O^{(0)}\,r^{(0)}", colors={4: color})
+        self.strip = EquationStrip(top_buff=0.4, x=1.3)  # right of the legend
+        equation = self.strip.tex(self.x_tex, "+", rf"W_O^{{{L0}}}\,{self.r_tex}", colors={2: color})
         self.beat(
-            f"It adds W_O r to the stream: 'the token before me was {self.shown.prev_token}'.",
+            f"That write is added to {SOURCE_TOKEN}'s column: 'the word before me was {self.shown.prev_token}'.",
             self.strip.show(equation, run_time=1.0),
             Succession(
                 read(self.r_col, self.w_o_map, delta_col, weight=self.shown.w_o.T, color=color, run_time=1.6),
                 write(delta_col, self.x_col, side=RIGHT, gap=0.35, run_time=1.8),
             ),
-            Succession(
-                Wait(2.6), self.guides.named(self.shown.block).name_mob.animate(run_time=0.8).set_color(color)
-            ),
-            hold=1.2,
+            run_time=3.4,
         )
         assert np.allclose(self.x_col.values, self.shown.x1)
 
     def show_reader(self) -> None:
         self.w_k_frame = block_frame(self.w_k_map, cols=self.shown.sub[self.shown.block])
-        new_equation = self.strip.tex(r"k", "=", r"W_K^{(1)}\,x_1")
+        new_equation = self.strip.tex(
+            self.k_tex,
+            "=",
+            rf"W_K^{{{L1}}}\,(",
+            self.x_tex,
+            "+",
+            rf"W_O^{{{L0}}}\,{self.r_tex}",
+            ")",
+            colors={5: head_color(*WRITER)},
+        )
         others = [name for name in self.shown.key_reads if name != self.shown.block]
-        flag = ""
-        if others == ["position"]:
-            read_positions = np.flatnonzero(np.abs(self.shown.w_k[:, self.shown.sub["position"]]).sum(axis=0))
-            assert list(read_positions) == [0] and (self.shown.w_k[:, self.shown.sub["position"]] <= 0).all()
-            flag = " (red: position 0's flag)"
+        # besides that block, the key reads one cell: the start token's own (where a head rests)
+        assert others == ["token"]
+        read_tokens = np.flatnonzero(np.abs(self.shown.w_k[:, self.shown.sub["token"]]).sum(axis=0))
+        assert [self.shown.tokens[0]] == [self.model.vocab[i] for i in read_tokens]
         self.beat(
-            f"Layer 1's key matrix W_K reads exactly that block{flag}.",
+            "Layer 1's key matrix reads exactly that block.",
             FadeIn(self.w_k_map),
             FadeIn(self.w_k_label),
             FadeIn(self.reader_tag),
-            *self.strip.change_to(new_equation, "morph"),
+            *self.strip.change_to(new_equation, "match"),
             Succession(Wait(1.0), Create(self.w_k_frame, run_time=0.8)),
             run_time=1.8,
-            hold=2.4,
+        )
+        self.beat(
+            "(And one cell on its left: 'am I the start token?', where heads rest.)",
+            flash_around(
+                self.w_k_map.cell(int(np.argmax(self.shown.w_k[:, 0])), 0), head_color(*READER), run_time=1.2
+            ),
         )
 
     def read_message(self) -> None:
         big = int(np.argmax(np.abs(self.shown.k)))
         self.beat(
-            f"So the key of '{SOURCE_TOKEN}' says '{self.shown.prev_token}' ({self.shown.k[big]:.2f}, beyond the scale).",
+            f"So the key at {SOURCE_TOKEN}, what it offers to be found by, says {self.shown.prev_token}: "
+            f"{format_value(self.shown.k[big])}.",
             read(self.x_col, self.w_k_map, self.k_col, weight=self.shown.w_k.T, color=KEY_COLOR),
             FadeIn(self.k_label),
             run_time=1.8,
-            hold=1.6,
         )
 
     def split_by_linearity(self) -> None:
-        """k = W_K x_0 + (W_K W_O) r; the stream steps out and W_K, W_O meet as a product."""
+        """k_i = W_K x_i + (W_K W_O) r_i; the stream steps out and W_K, W_O meet as a product."""
         split = self.strip.tex(
-            r"k",
+            self.k_tex,
             "=",
-            r"W_K^{(1)}\,x_0",
+            rf"W_K^{{{L1}}}\,{self.x_tex}",
             "+",
-            r"W_K^{(1)}\,W_O^{(0)}",
-            r"\,r^{(0)}",
+            rf"W_K^{{{L1}}}\,W_O^{{{L0}}}",
+            rf"\,{self.r_tex}",
             colors={4: head_color(*READER)},
         )
-        top = 1.3
+        top = 1.75
         w_k_group = VGroup(self.w_k_map, self.w_k_frame, self.w_k_label)
         w_o_group = VGroup(self.w_o_map, self.w_o_frame, self.w_o_label)
         w_k_target, w_o_target = w_k_group.copy(), w_o_group.copy()
@@ -373,9 +419,7 @@ class VirtualWeights(ClipScene):
         self.equals = MathTex("=", font_size=MATH_SIZE_BODY)
         self.equals.next_to(self.row_guides, RIGHT, buff=0.5).set_y(w_k_target[0].get_y())
         self.vw_map.next_to(self.equals, RIGHT, buff=0.5).align_to(w_k_target[0], UP)
-        self.vw_label = shape_tex(r"W_K^{(1)} W_O^{(0)}", *self.shown.vw.shape).next_to(
-            self.vw_map, DOWN, buff=0.25
-        )
+        self.vw_label = shape_tex(VW_TEX, *self.shown.vw.shape).next_to(self.vw_map, DOWN, buff=0.25)
         self.vw_name = Text("virtual weights", font_size=FONT_SIZE_LABEL, color=head_color(*READER))
         self.vw_name.next_to(self.vw_label, DOWN, buff=0.2)
         picture = VGroup(w_k_target, w_o_target, self.col_guides, self.row_guides, self.equals, self.vw_map,
@@ -385,26 +429,35 @@ class VirtualWeights(ClipScene):
         gone = [self.stream_group, self.token_label, self.writer_tag, self.reader_tag, self.k_col, self.k_label,
                 self.r_col, self.r_label]  # fmt: skip
         self.beat(
-            "All linear: layer 0's share of the key is W_K W_O r. W_K and W_O meet in one block.",
-            *self.strip.change_to(split, "morph", run_time=1.2),
+            "All linear: layer 0's part of the key is two matrices in a row.",
+            *self.strip.change_to(split, "match", run_time=1.2),
             *[FadeOut(m, run_time=1.0) for m in gone],
             ReplacementTransform(w_k_group, w_k_target, run_time=1.8),
             ReplacementTransform(w_o_group, w_o_target, run_time=1.8),
             Succession(
                 Wait(1.4), AnimationGroup(FadeIn(self.col_guides), FadeIn(self.row_guides), run_time=0.8)
             ),
-            hold=3.0,
         )
         self.w_k_group, self.w_o_group = w_k_target, w_o_target
 
     def multiply(self) -> None:
         self.beat(
-            f"Multiplied: one {self.shown.vw.shape[0]} × {self.shown.vw.shape[1]} matrix, the virtual weights. "
-            f"Rank {self.shown.vw_rank}: all W_O writes gets through.",
+            f"Multiplied: one {self.shown.vw.shape[0]} × {self.shown.vw.shape[1]} matrix, the virtual weights.",
             FadeIn(self.equals, run_time=0.8),
             FadeIn(self.vw_map, shift=0.3 * RIGHT, run_time=1.0),
             FadeIn(self.vw_label, run_time=1.0),
             FadeIn(self.vw_name, run_time=1.0),
+        )
+        self.paper_note = VGroup(
+            MathTex(r"\text{the paper writes }W_K^{2}\,W_O^{1}\text{:}", font_size=MATH_SIZE_LABEL),
+            Text("it counts layers from 1", font_size=FONT_SIZE_LABEL),
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+        self.paper_note.set_color(MUTED_TEXT_COLOR)
+        self.paper_note.next_to(self.vw_name, DOWN, buff=0.35).align_to(self.equals, LEFT)
+        assert self.shown.vw_rank == self.shown.w_o_rank
+        self.beat(
+            f"Rank {self.shown.vw_rank}: all that layer 0 writes gets through. The paper counts layers from 1.",
+            FadeIn(self.paper_note, run_time=1.0),
             Succession(
                 Wait(1.0),
                 LaggedStart(
@@ -413,7 +466,6 @@ class VirtualWeights(ClipScene):
                     run_time=1.6,
                 ),
             ),
-            hold=2.6,
         )
 
     def _diagonal_cells(self) -> list:
@@ -422,7 +474,7 @@ class VirtualWeights(ClipScene):
         ]
 
     def show_bottleneck(self) -> None:
-        col = stream_column(self.shown.x_final, cell_height=CELL, cell_width=0.36)
+        col = stream_column(self.shown.x_final, cell_height=0.07, cell_width=0.36)
         col.move_to([-0.9, MID_Y, 0])
         names = subspace_guides(col, self.shown.sub, side=RIGHT)
         names_right = names.get_right()[0]
@@ -445,7 +497,7 @@ class VirtualWeights(ClipScene):
             count = Text(f"{dims} dims", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR)
             count.next_to(label, RIGHT, buff=0.25)
             self.bus_writers.add(VGroup(arrow, label, count))
-            if name == rf"W_O^{{({WRITER[0]})}}":
+            if name == rf"W_O^{{{head_name(*WRITER)}}}":
                 self.conversation["writer"] = VGroup(arrow, label)
         count_x = max(w[2].get_left()[0] for w in self.bus_writers)
         for w in self.bus_writers:
@@ -485,14 +537,13 @@ class VirtualWeights(ClipScene):
         token = Text(SOURCE_TOKEN, font_size=FONT_SIZE_LABEL + 2, color=TEXT_COLOR)
         token.next_to(col.outline, DOWN, buff=0.3)
         bus = VGroup(col, names, self.bus_writers, self.bus_readers, writes_head, reads_head, total, token)
-        bus.scale(1.15)
         # the virtual weights stay on screen, above the stream they bypass
         vw_target = self.vw_map.copy()
-        vw_tex = MathTex(r"W_K^{(1)} W_O^{(0)}", "=", font_size=MATH_SIZE_BODY)
+        vw_tex = MathTex(VW_TEX, "=", font_size=MATH_SIZE_BODY)
         vw_tex[0].set_color(head_color(*READER))
         vw_tex.next_to(vw_target, LEFT, buff=0.25)
         vw_name = self.vw_name.copy().next_to(vw_target, RIGHT, buff=0.3)
-        self.vw_cluster = VGroup(vw_tex, vw_target, vw_name).move_to([0, 2.95, 0])
+        self.vw_cluster = VGroup(vw_tex, vw_target, vw_name).move_to([1.0, 2.95, 0])  # right of the legend
         bus.move_to([0, MID_Y - 0.15, 0])
         bus.shift(DOWN * max(0.0, bus.get_top()[1] - (vw_target.get_bottom()[1] - 0.3)))
         self.bus, self.bus_total = bus, total
@@ -502,26 +553,30 @@ class VirtualWeights(ClipScene):
             self.col_guides,
             self.row_guides,
             self.equals,
+            self.paper_note,
             self.strip.current,
         ]
         self.beat(
-            f"The stream is a bottleneck: its writers take all {self.shown.d_model} dimensions. "
-            "Layers share it through subspaces.",
+            f"Each writer has its own block: together they fill all {self.shown.d_model} dimensions.",
             Succession(
                 AnimationGroup(
                     *[FadeOut(m) for m in stage_b],
                     ReplacementTransform(self.vw_map, vw_target),
-                    ReplacementTransform(self.vw_label, vw_tex),
+                    FadeOut(self.vw_label),
+                    FadeIn(vw_tex),
                     ReplacementTransform(self.vw_name, vw_name),
                     run_time=1.0,
                 ),
                 FadeIn(bus, run_time=1.2),
             ),
-            hold=3.6,
+        )
+        self.beat(
+            "The toy is tidy. Real models have far more writers than dimensions: they share.",
+            Indicate(total, color=TEXT_COLOR, scale_factor=1.15, run_time=1.2),
         )
 
     def highlight_conversation(self) -> list:
-        """Frame the one conversation the clip followed: W_O^(0) writes the block that W_K^(1) reads."""
+        """Frame the one conversation the clip followed: W_O^L0H0 writes the block that W_K^L1H0 reads."""
         reader, writer = self.conversation["reader"], self.conversation["writer"]
         color = head_color(*READER)
         box = SurroundingRectangle(
