@@ -45,6 +45,7 @@ from circuit_clips.kit import (
     TEXT_COLOR,
     VALUE_COLOR,
     AttentionHeadBlock,
+    ClipScene,
     ColorBar,
     EquationStrip,
     MatrixTile,
@@ -57,7 +58,6 @@ from circuit_clips.kit import (
     write,
 )
 from circuit_clips.kit import ResidualStream as StreamMob
-from circuit_clips.kit.readable import ReadableClipScene
 from circuit_clips.model import ActivationCache, AttnOnlyTransformer
 from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
 
@@ -103,11 +103,12 @@ def numbers() -> ResidualStreamNumbers:
     )
 
 
-class ResidualStream(ReadableClipScene):
+class ResidualStream(ClipScene):
     title = "The residual stream"
     description = "Every layer reads the stream and adds its output back: nothing is overwritten."
 
     numbers = staticmethod(numbers)
+    pace_to_captions = True  # every beat lasts at least its caption's reading time
 
     def story(self) -> None:
         self.show_tokens()

@@ -49,6 +49,7 @@ from circuit_clips.kit import (
     MUTED_TEXT_COLOR,
     STREAM_COLOR,
     TEXT_COLOR,
+    ClipScene,
     ColorBar,
     EquationStrip,
     HeatMap,
@@ -64,7 +65,6 @@ from circuit_clips.kit import (
     subspace_guides,
     write,
 )
-from circuit_clips.kit.readable import ReadableClipScene
 from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
 
@@ -220,13 +220,14 @@ def readers(model: AttnOnlyTransformer) -> list[tuple[str, object, np.ndarray]]:
     return out
 
 
-class VirtualWeights(ReadableClipScene):
+class VirtualWeights(ClipScene):
     title = "Virtual weights"
     description = (
         "A later layer reading what an earlier one wrote is one matrix product: the virtual weights."
     )
 
     numbers = staticmethod(numbers)
+    pace_to_captions = True  # every beat lasts at least its caption's reading time
 
     def story(self) -> None:
         # Layer 0 writes into a subspace ...

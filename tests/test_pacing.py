@@ -37,8 +37,9 @@ def test_a_paced_beat_renders_at_least_its_reading_time_and_at_most_a_frame_more
         hold = hold_to_read("x" * chars, run_time, minimum=minimum, frame_rate=fps)
         frames = frames_written(run_time, hold, fps)
         assert frames * 15 >= chars * fps, (chars, run_time, fps, minimum, hold, frames)
+        assert frames >= 1.5 * fps - 1e-9, "a cue stays up 1.5 s at the least"
         assert int(hold * fps) >= round(minimum * fps) - 1e-9, "the minimum rest is kept"
-        longest = max(chars / 15, run_time + minimum)
+        longest = max(chars / 15, 1.5, run_time + minimum)
         assert frames / fps <= longest + 2 / fps + 1e-9, (chars, run_time, fps, minimum, hold, frames)
 
 

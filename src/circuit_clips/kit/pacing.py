@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["READING_RATE", "reading_time", "hold_to_read", "whole_frames"]
+__all__ = ["READING_RATE", "SHORTEST_CUE", "reading_time", "hold_to_read", "whole_frames"]
 
 READING_RATE = 15.0
 """Characters per second a viewer reads in subtitles while also watching the picture: the
 pace every published caption cue keeps (:func:`circuit_clips.pipeline.captions.cue_pace`)."""
+
+SHORTEST_CUE = 1.5
+"""Seconds a caption cue stays up at the least, however short its text."""
 
 
 def reading_time(caption: str, rate: float = READING_RATE) -> float:
@@ -48,7 +51,7 @@ def hold_to_read(
     """How long to hold after ``run_time`` s of animation so that ``caption`` can be read.
 
     At least ``minimum`` (a beat always rests a moment), otherwise whatever
-    :func:`reading_time` still needs once the animations have run. With ``frame_rate``, the
+    :func:`reading_time` (and :data:`SHORTEST_CUE`) still needs once the animations have run. With ``frame_rate``, the
     hold is rounded up to whole frames (:func:`whole_frames`) and counts only the whole frames
     the animations are sure to fill (``floor(run_time * frame_rate)``), so the beat, as
     rendered at that frame rate, lasts at least the caption's reading time.
@@ -59,10 +62,13 @@ def hold_to_read(
     2.0
     >>> hold_to_read("short", run_time=2.0)
     0.6
+    >>> hold_to_read("short", run_time=0.5)  # a cue stays up SHORTEST_CUE s at the least
+    1.0
     >>> round(hold_to_read("x" * 44, run_time=1.0, frame_rate=15) * 15, 3)  # 44/15 - 1 = 1.933 s
     29.0
     """
+    needed = max(reading_time(caption, rate), SHORTEST_CUE)
     if frame_rate is None:
-        return max(minimum, reading_time(caption, rate) - run_time)
+        return max(minimum, needed - run_time)
     filled = math.floor(run_time * frame_rate + 1e-9) / frame_rate
-    return whole_frames(max(minimum, reading_time(caption, rate) - filled), frame_rate)
+    return whole_frames(max(minimum, needed - filled), frame_rate)
