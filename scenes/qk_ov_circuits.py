@@ -152,6 +152,13 @@ class QkOvCircuits(ClipScene):
         # The two circuits over the vocabulary
         self.full_qk()
         self.full_ov()
+        self.real_heads()
+
+    def real_heads(self) -> None:
+        self.beat(
+            "This toy head was set by hand. A trained head's tables are dense and messy.",
+            hold=0.6,
+        )
 
     def summary(self) -> None:
         self.end_on_summary(
@@ -220,12 +227,14 @@ class QkOvCircuits(ClipScene):
         )  # fmt: skip
         score.move_to([0, 1.75, 0]).to_edge(LEFT, buff=0.35)
         head_width = MathTex(
-            rf"d_{{\mathrm{{head}}}} = {self.model.d_head}:\ \text{{the head's width}}", font_size=EQ_SIZE - 4,
-            color=MUTED_TEXT_COLOR,
+            rf"x_i:\ \text{{position }} i\text{{'s vector}},\quad d_{{\mathrm{{head}}}} = {self.model.d_head}:\ "
+            r"\text{the head's width}",
+            font_size=EQ_SIZE - 2,
+            color=TEXT_COLOR,
         )  # fmt: skip
-        head_width.next_to(score, DOWN, buff=0.2).align_to(score, LEFT)
         brace = Brace(score[5], DOWN, buff=0.06, color=QUERY_COLOR)
         brace_tex = MathTex(r"W_{QK}", font_size=EQ_SIZE, color=QUERY_COLOR).next_to(brace, DOWN, buff=0.06)
+        head_width.next_to(brace_tex, DOWN, buff=0.15).align_to(score, LEFT)
         self.qk_score = VGroup(score, brace, brace_tex, head_width)
         self.beat(
             "Query and key meet only in the score, so only their product matters.",
@@ -267,7 +276,7 @@ class QkOvCircuits(ClipScene):
         self.divider = DashedLine([0, top, 0], [0, what.get_bottom()[1], 0], dash_length=0.08)
         self.divider.set_stroke(MUTED_TEXT_COLOR, width=1.5, opacity=0.6)
         self.beat(
-            "Value and output meet only in what the head adds, h(X). Their product decides what moves.",
+            "Value and output meet only in what the head adds. Their product decides what moves.",
             Create(self.ov_frame),
             FadeIn(write),
             FadeIn(self.divider),
@@ -313,7 +322,7 @@ class QkOvCircuits(ClipScene):
         ov_label.next_to(self.w_ov_map, UP, buff=0.15)
         self.w_ov_group = VGroup(self.w_ov_map, ov_label)
         self.beat(
-            "The whole head in one line. A, the attention weights, comes from QK alone.",
+            "The whole head on the stream X. Its attention weights A come from QK alone.",
             Succession(
                 FadeOut(VGroup(self.qk_row, self.ov_row, self.qk_score, self.ov_write, self.block,
                                self.qk_frame, self.ov_frame), run_time=0.7),
