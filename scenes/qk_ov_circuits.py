@@ -201,7 +201,9 @@ class QkOvCircuits(ClipScene):
 
     # --- beats -----------------------------------------------------------------
     def show_head(self) -> None:
-        self.block = AttentionHeadBlock(LAYER, HEAD, name="head 0 of the skip-trigram model", tile_width=0.8)
+        self.block = AttentionHeadBlock(
+            LAYER, HEAD, name="head 0 of a small hand-built model", tile_width=0.8
+        )
         self.block.move_to(UP * 3.0)
         self.legend = ColorBar(width=2.0, ticks=(-10, -1, 0, 1, 10)).to_corner(UP + LEFT, buff=0.35)
         self.beat(
@@ -462,7 +464,7 @@ class QkOvCircuits(ClipScene):
         )  # fmt: skip
         self.ov_note.next_to(self.ov_map, DOWN, buff=0.12).match_x(self.ov_map.cells).match_y(self.qk_note)
         self.beat(
-            "The OV table: attending to a token (column) raises which outputs (rows)?",
+            "The OV table, read out as next-token scores: attending to a token raises which?",
             FadeIn(self.ov_map),
             FadeIn(self.ov_tex),
             run_time=1.4,
