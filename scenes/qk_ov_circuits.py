@@ -204,7 +204,7 @@ class QkOvCircuits(ClipScene):
         self.block = AttentionHeadBlock(
             LAYER, HEAD, name="head 0 of a small hand-built model", tile_width=0.8
         )
-        self.block.move_to(UP * 3.0)
+        self.block.move_to([1.0, 3.0, 0])  # clear of the legend in the top left corner
         self.legend = ColorBar(width=2.0, ticks=(-10, -1, 0, 1, 10)).to_corner(UP + LEFT, buff=0.35)
         self.beat(
             "A head has four matrices. They only ever act in pairs.",
