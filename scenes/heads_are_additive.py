@@ -38,6 +38,7 @@ from manim import (
     smooth,
     squish_rate_func,
 )
+from manim.animation.animation import prepare_animation
 
 from circuit_clips.circuits import paper_weight
 from circuit_clips.kit import (
@@ -56,6 +57,7 @@ from circuit_clips.kit import (
     flash_around,
     format_value,
     head_color,
+    hold_to_read,
     make_label,
     read,
     stream_column,
@@ -67,9 +69,12 @@ from circuit_clips.toy_models import skip_trigram_model
 
 TOKENS = ["keep", "them", "at"]
 LAYER = 0
-CELL = 0.25  # one cell of every vector and matrix in the product row (rows fit a word label)
-ROW_Y = -0.3  # vertical centre of the product row
-EQ_Y = 3.15  # the equation strip at the top
+CELL = 0.22  # one cell of every vector and matrix in the product row (rows fit a word label)
+STREAM_CELL = 0.25  # the two stream columns (room for a token name beside each cell)
+ROW_Y = 0.0  # vertical centre of the product row (its labels stay above the caption band)
+EQ_Y = 3.2  # the equation strip at the top
+EQ_X = -1.2  # its centre, left of the legend in the top right corner
+PACE = 14.0  # characters per second a caption is held for (the readers' 15, less a 480p15 frame's rounding)
 
 
 @dataclass(frozen=True)
@@ -126,7 +131,8 @@ def numbers() -> HeadsAreAdditiveNumbers:
 
 class HeadsAreAdditive(ClipScene):
     title = "Heads are additive"
-    description = "Concatenating the heads and multiplying by W_O is every head adding W_O^h r^h on its own."
+    description = "Every head writes $W_O^h r^h$ into the stream on its own."
+    title_hold = len(title + " " + description) / PACE - 1.2  # the card fades in for 1.2 s
 
     numbers = staticmethod(numbers)
 
@@ -145,11 +151,18 @@ class HeadsAreAdditive(ClipScene):
 
     def summary(self) -> None:
         self.end_on_summary(
-            "Multi-head attention = every head adding its own W_O^h r^h. Heads are independent and additive.",
-            *self.strip.change_to(self.summary_line, "slide"),
+            "Multi-head attention: every head adds its own write, independently.",
+            *self.strip.change_to(self.summary_line, "cross_fade"),
             run_time=1.2,
             hold=2.5,
         )
+
+    def beat(self, caption: str, *animations, hold: float = 0.6, **play_kwargs) -> None:
+        """A beat held until its caption reads at :data:`PACE` characters a second."""
+        animations = tuple(prepare_animation(a) for a in animations)
+        spent = play_kwargs.get("run_time", max((a.run_time for a in animations), default=0.0))
+        hold = hold_to_read(caption, spent, minimum=hold, rate=PACE)
+        super().beat(caption, *animations, hold=hold, **play_kwargs)
 
     # --- building blocks ---------------------------------------------------------
     def column(self, values, color, label: str | None = None, **kwargs) -> VectorColumn:
@@ -195,13 +208,13 @@ class HeadsAreAdditive(ClipScene):
             name.next_to(pmap, UP, buff=0.2)
             self.pattern_maps.add(VGroup(pmap, name))
         self.pattern_maps.arrange(RIGHT, buff=2.6).move_to(UP * 0.35 + LEFT * 1.3)
-        self.legend = ColorBar(width=1.6).to_corner(DOWN + LEFT, buff=0.35)
+        self.legend = ColorBar(width=2.0, ticks=(0, 0.1, 1, 10)).to_corner(UP + RIGHT, buff=0.35)
         self.beat(
-            f"One layer, {self.shown.n_heads} heads: on '{' '.join(TOKENS)}', each head has its own attention pattern.",
+            f"One layer, {self.shown.n_heads} heads, each with its own attention weights.",
             LaggedStart(*[FadeIn(p) for p in self.pattern_maps], lag_ratio=0.4),
             FadeIn(self.legend),
             run_time=2.0,
-            hold=1.2,
+            hold=0.6,
         )
 
     def show_results(self) -> None:
@@ -221,23 +234,35 @@ class HeadsAreAdditive(ClipScene):
         w0 = self.shown.pattern[0, self.shown.dest]
         w1 = self.shown.pattern[1, self.shown.dest]
         src0 = TOKENS[int(np.argmax(w0))]
-        self.strip = EquationStrip(center=UP * EQ_Y)
+        # the weights of the destination's row, written in its cells
+        weights = VGroup()
+        for head, group in enumerate(self.pattern_maps):
+            for src, w in enumerate(self.shown.pattern[head, self.shown.dest]):
+                cell = group[0].cell(self.shown.dest, src)
+                weights.add(Text(format_value(w), font_size=FONT_SIZE_LABEL, color=TEXT_COLOR).move_to(cell))
+        self.beat(
+            f"At '{TOKENS[self.shown.dest]}', head 0 puts {format_value(w0.max())} on '{src0}'; "
+            f"head 1 spreads {format_value(w1.max())} over all three.",
+            Create(boxes),
+            FadeIn(weights),
+            run_time=1.2,
+            hold=0.8,
+        )
+        self.strip = EquationStrip(center=[EQ_X, EQ_Y, 0])
         equation = self.strip.tex(
             rf"r^h = \sum_j A^h_{{\text{{{TOKENS[self.shown.dest]}}},\,j}}\, v^h_j", color=TEXT_COLOR
         )
         self.beat(
-            f"At '{TOKENS[self.shown.dest]}', head 0 attends to {src0} ({format_value(w0.max())}), head 1 spreads "
-            f"{format_value(w1.max())} over each token. Each head has its own result r^h.",
-            Create(boxes),
+            "Each head mixes its values by its weights into a result. h names the head.",
             self.strip.show(equation),
             LaggedStart(
                 *[FadeIn(VGroup(c, lab), shift=0.3 * RIGHT) for c, lab in zip(self.r_cols, self.r_labels)],
                 lag_ratio=0.3,
             ),
             run_time=2.0,
-            hold=2.2,
+            hold=0.8,
         )
-        self.result_boxes = boxes
+        self.result_boxes = VGroup(boxes, weights)
 
     def concatenate(self) -> None:
         # The product row: W_O (16 x 16 on screen), the stacked r, "=", the result
@@ -264,15 +289,15 @@ class HeadsAreAdditive(ClipScene):
         self.concat_label = self.stacked_r()
         self.concat_label.next_to(self.concat_col, DOWN, buff=0.15)
 
-        new_eq = self.stacked_r(r"h(x) = W_O", size=MATH_SIZE_BODY)
+        new_eq = self.stacked_r(r"\text{output} = W_O", size=MATH_SIZE_BODY)
         self.beat(
-            f"Textbook multi-head attention: stack the heads' results into one vector ({self.shown.concat.size} numbers)...",
+            "Textbook way: stack both results into one vector...",
             FadeOut(self.pattern_maps),
             FadeOut(self.result_boxes),
             *[ReplacementTransform(col, part) for col, part in zip(self.r_cols, stacked)],
             *[ReplacementTransform(lab, self.concat_label[2 * h + 1]) for h, lab in enumerate(self.r_labels)],
             FadeIn(VGroup(self.concat_label[0], self.concat_label[4])),
-            *self.strip.change_to(new_eq, "slide"),
+            *self.strip.change_to(new_eq, "cross_fade"),
             run_time=1.8,
             hold=0.6,
         )
@@ -289,7 +314,7 @@ class HeadsAreAdditive(ClipScene):
         self.out_label = out_label
         shape = f"{self.model.d_model}\u00d7{self.shown.n_heads * self.shown.d_head}"
         self.beat(
-            f"...and multiply it by one big W_O ({shape}): the layer's whole output.",
+            f"...and multiply by one big output matrix, {shape}.",
             Succession(
                 FadeIn(VGroup(self.w_o_blocks, self.w_o_outline, self.w_o_label), run_time=0.8),
                 AnimationGroup(
@@ -313,8 +338,8 @@ class HeadsAreAdditive(ClipScene):
         # streams[0]: one write per head (appears later, nearest the per-head products);
         # streams[1]: the one big write. Row names and subspace brackets sit right of streams[1].
         self.streams = VGroup()
-        for x in (2.4, 4.6):
-            col = stream_column(self.shown.resid_pre, cell_height=CELL, cell_width=0.32)
+        for x in (2.7, 4.6):
+            col = stream_column(self.shown.resid_pre, cell_height=STREAM_CELL, cell_width=0.32)
             col.move_to([x, ROW_Y, 0])
             self.streams.add(col)
         per_head, one_go = self.streams
@@ -333,26 +358,24 @@ class HeadsAreAdditive(ClipScene):
         )
         title.next_to(self.streams, UP, buff=0.25)
         labels = VGroup(
-            Text("head by head", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR),
-            Text("all at once", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR),
+            Text("per head", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR),
+            Text("in one go", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR),
         )
         for label, col in zip(labels, self.streams):
             label.next_to(col, DOWN, buff=0.2)
         self.stream_decor = VGroup(guides, words, title)
         self.stream_labels = labels
         self.beat(
-            f"The stream at '{TOKENS[self.shown.dest]}': a one-hot of '{TOKENS[self.shown.dest]}' in its token block.",
-            FadeIn(one_go),
-            FadeIn(self.stream_decor),
-            run_time=1.2,
-            hold=1.0,
-        )
-        self.beat(
-            "The layer's output is added in one go, into the output block.",
-            FadeOut(self.out_label),
-            write(self.out_col, one_go, side=LEFT, gap=0.35),
-            FadeIn(labels[1]),
-            run_time=2.0,
+            f"Add that output to the stream at '{TOKENS[self.shown.dest]}' in one go.",
+            Succession(
+                FadeIn(VGroup(one_go, self.stream_decor), run_time=0.8),
+                AnimationGroup(
+                    FadeOut(self.out_label),
+                    write(self.out_col, one_go, side=LEFT, gap=0.35),
+                    FadeIn(labels[1]),
+                    run_time=2.0,
+                ),
+            ),
             hold=0.6,
         )
 
@@ -389,18 +412,18 @@ class HeadsAreAdditive(ClipScene):
             size=MATH_SIZE_BODY,
         )  # fmt: skip
         self.beat(
-            f"Split W_O into one block of {self.shown.d_head} columns per head: block h only meets r^h.",
+            "Cut the matrix into one block per head: each meets only its head's result.",
             FadeIn(braces),
             FadeOut(self.w_o_outline),
             FadeOut(self.w_o_label),
             FadeIn(r_parts),
             FadeOut(self.concat_col),
-            *self.strip.change_to(new_eq, "slide"),
+            *self.strip.change_to(new_eq, "cross_fade"),
             run_time=1.2,
-            hold=1.6,
+            hold=0.6,
         )
         self.beat(
-            "The big product falls apart: W_O^0 r^0 + W_O^1 r^1.",
+            "So the product splits into one product per head.",
             FadeOut(braces),
             FadeOut(self.concat_label),
             *[blocks[h].animate.move_to(targets[h][0]) for h in range(self.shown.n_heads)],
@@ -420,22 +443,31 @@ class HeadsAreAdditive(ClipScene):
         for head in range(self.shown.n_heads):
             col = self.column(self.shown.result[head], head_color(LAYER, head))
             h_cols.add(col)
-        h_cols.arrange(RIGHT, buff=0.55).next_to(self.equals, RIGHT, buff=0.25).match_y(self.r_parts)
-        plus = make_label("+").move_to(h_cols)
+        h_cols.arrange(RIGHT, buff=0.75).next_to(self.equals, RIGHT, buff=0.25).match_y(self.r_parts)
+        # the "+" sits level with the token block, where no value is written
+        plus = make_label("+").move_to(h_cols).match_y(h_cols[0].cells_of(model.subspaces["token"]))
         h_labels = VGroup(
             *[
                 self.head_tex(rf"W_O^{h} r^{h}", h).next_to(col, DOWN, buff=0.15)
                 for h, col in enumerate(h_cols)
             ]
         )
+        # every value a head writes, beside its cell (head 1's 0.17 is the one the eye could miss)
+        readouts = VGroup()
+        for head, col in enumerate(h_cols):
+            for i in np.flatnonzero(np.abs(self.shown.result[head]) > 1e-6):
+                readouts.add(
+                    Text(format_value(self.shown.result[head, i]), font_size=FONT_SIZE_MIN,
+                         color=head_color(LAYER, head)).next_to(col.cell(int(i)), RIGHT, buff=0.08)
+                )  # fmt: skip
         self.h_cols, self.plus_rhs = h_cols, plus
         w0 = self.shown.result[0, out]
         w1 = self.shown.result[1, out]
-        raised0 = " and ".join(vocab[i] for i in np.flatnonzero(w0 > 1e-6))
-        raised1 = ", ".join(vocab[i] for i in np.flatnonzero(w1 > 1e-6))
+        raised0 = " and ".join(f"'{vocab[i]}'" for i in np.flatnonzero(w0 > 1e-6))
+        names1 = [f"'{vocab[i]}'" for i in np.flatnonzero(w1 > 1e-6)]
         self.beat(
-            f"Each head's own write: head 0 puts {format_value(w0.max())} on {raised0}, "
-            f"head 1 puts {format_value(w1.max())} on {raised1}.",
+            f"Head 0 writes {format_value(w0.max())} on {raised0}; "
+            f"head 1 writes {format_value(w1.max())} on {len(names1)} tokens.",
             *[
                 read(
                     self.r_parts[h],
@@ -448,25 +480,38 @@ class HeadsAreAdditive(ClipScene):
             ],  # fmt: skip
             FadeIn(plus, rate_func=squish_rate_func(smooth, 0.7, 1.0)),
             FadeIn(h_labels, rate_func=squish_rate_func(smooth, 0.7, 1.0)),
+            FadeIn(readouts, rate_func=squish_rate_func(smooth, 0.7, 1.0)),
             run_time=2.2,
-            hold=1.6,
+            hold=0.8,
         )
         per_head = self.streams[0]
         deltas = [col.copy() for col in h_cols]
         self.add(*deltas)
+        changed = [np.flatnonzero(np.abs(self.shown.result[h]) > 1e-6) for h in range(self.shown.n_heads)]
+        marks = VGroup()
+        for head in range(self.shown.n_heads):
+            color = head_color(LAYER, head)
+            box = VGroup(
+                *[SurroundingRectangle(per_head.cell(int(i)), buff=0.02, color=color, stroke_width=3)
+                  for i in changed[head]]
+            )  # fmt: skip
+            marks.add(box)
+            steps = [write(deltas[head], per_head, side=LEFT, gap=0.35, plus_color=color, run_time=2.4),
+                     Create(box, run_time=0.6)]  # fmt: skip
+            if head == 0:
+                caption = "Head 0 adds its write to a fresh copy of the stream."
+                steps.insert(0, FadeIn(VGroup(per_head, self.stream_labels[0]), run_time=0.8))
+            else:
+                caption = "Head 1 adds its own, without ever needing head 0's."
+            self.beat(caption, Succession(*steps), hold=0.6)
         self.beat(
-            "From the same stream, add one write per head. Neither head needs the other.",
-            Succession(
-                FadeIn(VGroup(per_head, self.stream_labels[0]), run_time=0.8),
-                *[
-                    write(
-                        delta, per_head, side=LEFT, gap=0.35, plus_color=head_color(LAYER, head), run_time=1.7
-                    )
-                    for head, delta in enumerate(deltas)
-                ],
-            ),
+            f"Head 1's {len(changed[1])} cells grew by {format_value(self.shown.result[1, changed[1][0]])}: "
+            "a small write, but its own.",
+            AnimationGroup(*[flash_around(cell, head_color(LAYER, 1)) for cell in marks[1]]),
+            run_time=1.0,
             hold=0.6,
         )
+        self.write_marks = marks
 
     def compare(self) -> None:
         assert all(np.allclose(col.values, self.shown.resid_post) for col in self.streams)
@@ -474,9 +519,9 @@ class HeadsAreAdditive(ClipScene):
             r"\text{multi-head attention:}\quad W_O", r"\;=\; \sum_h W_O^h\, r^h", size=MATH_SIZE_BODY
         )
         self.beat(
-            f"Both streams end up with the same {self.model.d_model} numbers: concatenate-and-multiply "
-            "is every head adding its own write.",
+            f"Both streams end with the same {self.model.d_model} numbers.",
+            FadeOut(self.write_marks),
             AnimationGroup(*[flash_around(s.body, TEXT_COLOR) for s in self.streams], lag_ratio=0.3),
             run_time=1.2,
-            hold=1.6,
+            hold=0.6,
         )

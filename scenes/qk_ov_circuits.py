@@ -39,6 +39,7 @@ from manim import (
     Text,
     VGroup,
 )
+from manim.animation.animation import prepare_animation
 
 from circuit_clips import circuits
 from circuit_clips.kit import (
@@ -58,6 +59,7 @@ from circuit_clips.kit import (
     block_frame,
     format_value,
     head_color,
+    hold_to_read,
     read,
     stream_column,
 )
@@ -69,9 +71,11 @@ TOKENS = ["keep", "them", "at", "bay"]
 DEST, SOURCE = "at", "keep"  # the example: 'at' attends to 'keep'
 COLOR = head_color(LAYER, HEAD)
 FACTOR_CELL = 0.13  # cells of the d_model / d_head factor heat maps
-VOCAB_CELL = 0.42  # cells of the full vocabulary circuits
-EQ_SIZE = 32  # the equations of the first part
-FULL_CELLS_Y = 0.0  # vertical centre of the cells of the two full circuits
+VOCAB_CELL = 0.36  # cells of the full vocabulary circuits
+EQ_SIZE = 30  # the equations of the first part
+FULL_CELLS_Y = -0.4  # vertical centre of the cells of the two full circuits
+PACE = 14.0  # characters per second a caption is held for (the readers' 15, less a 480p15 frame's rounding)
+SCORE_SCALE = r"\,/\,\sqrt{d_{\mathrm{head}}}"  # every score is divided by it, on screen as in the model
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,7 @@ class QkOvCircuitsNumbers:
 
     model: AttnOnlyTransformer
     paper: dict[str, np.ndarray]  # "W_Q^T", "W_K", "W_QK", "W_O", "W_V", "W_OV"
-    full_qk_table: np.ndarray  # [query token, key token]
+    full_qk_table: np.ndarray  # [query token, key token]: scores, divided by sqrt(d_head)
     full_ov_table: np.ndarray  # [output token, source token]
     qk_rank: int
     ov_rank: int
@@ -106,10 +110,10 @@ def numbers() -> QkOvCircuitsNumbers:
     }
     assert np.allclose(paper["W_Q^T"] @ paper["W_K"], paper["W_QK"])
     assert np.allclose(paper["W_O"] @ paper["W_V"], paper["W_OV"])
-    full_qk_table = circuits.full_qk_circuit(model, LAYER, HEAD)
+    full_qk_table = circuits.full_qk_circuit(model, LAYER, HEAD) / np.sqrt(model.d_head)
     full_ov_table = circuits.paper_full_ov_circuit(model, LAYER, HEAD)
     W_E, W_U = circuits.paper_weight(model, "W_E"), circuits.paper_weight(model, "W_U")
-    assert np.allclose(W_E.T @ paper["W_QK"] @ W_E, full_qk_table)
+    assert np.allclose(W_E.T @ paper["W_QK"] @ W_E / np.sqrt(model.d_head), full_qk_table)
     assert np.allclose(W_U @ paper["W_OV"] @ W_E, full_ov_table)
     tokens = model.to_tokens(TOKENS)
     _, cache = model.run_with_cache(tokens)
@@ -132,7 +136,8 @@ def numbers() -> QkOvCircuitsNumbers:
 
 class QkOvCircuits(ClipScene):
     title = "QK and OV circuits"
-    description = "W_QK decides where a head looks, W_OV what it moves: two separate circuits."
+    description = "$W_{QK}$ decides where a head looks, $W_{OV}$ what it moves: two separate circuits."
+    title_hold = len(title + " " + description) / PACE - 1.2  # the card fades in for 1.2 s
 
     numbers = staticmethod(numbers)
 
@@ -147,14 +152,28 @@ class QkOvCircuits(ClipScene):
         # The two circuits over the vocabulary
         self.full_qk()
         self.full_ov()
+        self.real_heads()
+
+    def real_heads(self) -> None:
+        self.beat(
+            "This toy head was set by hand. A trained head's tables are dense and messy.",
+            hold=0.6,
+        )
 
     def summary(self) -> None:
         self.end_on_summary(
-            "Two separate circuits: QK decides where to attend, OV decides what is moved.",
+            "Two separate circuits: QK decides where to attend, OV what is moved.",
             *self.summary_anims,
             run_time=1.2,
             hold=2.8,
         )
+
+    def beat(self, caption: str, *animations, hold: float = 0.6, **play_kwargs) -> None:
+        """A beat held until its caption reads at :data:`PACE` characters a second."""
+        animations = tuple(prepare_animation(a) for a in animations)
+        spent = play_kwargs.get("run_time", max((a.run_time for a in animations), default=0.0))
+        hold = hold_to_read(caption, spent, minimum=hold, rate=PACE)
+        super().beat(caption, *animations, hold=hold, **play_kwargs)
 
     # --- building blocks ---------------------------------------------------------
     def heat(self, name: str, cell: float = FACTOR_CELL, color=MUTED_TEXT_COLOR) -> VGroup:
@@ -182,15 +201,17 @@ class QkOvCircuits(ClipScene):
 
     # --- beats -----------------------------------------------------------------
     def show_head(self) -> None:
-        self.block = AttentionHeadBlock(LAYER, HEAD, name="head 0 of the skip-trigram model", tile_width=0.8)
-        self.block.move_to(UP * 3.0)
-        self.legend = ColorBar(width=1.6).to_corner(DOWN + LEFT, buff=0.35)
+        self.block = AttentionHeadBlock(
+            LAYER, HEAD, name="head 0 of a small hand-built model", tile_width=0.8
+        )
+        self.block.move_to([1.0, 3.0, 0])  # clear of the legend in the top left corner
+        self.legend = ColorBar(width=2.0, ticks=(-10, -1, 0, 1, 10)).to_corner(UP + LEFT, buff=0.35)
         self.beat(
-            "A head has four matrices: W_Q, W_K, W_V and W_O. They only ever act in pairs.",
+            "A head has four matrices. They only ever act in pairs.",
             FadeIn(self.block, shift=0.2 * DOWN),
             FadeIn(self.legend),
             run_time=1.2,
-            hold=3.0,
+            hold=0.6,
         )
 
     def pair_qk(self) -> None:
@@ -202,20 +223,28 @@ class QkOvCircuits(ClipScene):
             VGroup(b.w_v, b.w_o), buff=0.07, color=VALUE_COLOR, corner_radius=0.08
         )
         score = MathTex(
-            r"\text{score}_{ij}", "=", r"(W_Q x_i)^T (W_K x_j)", "=", r"x_i^T", r"W_Q^T W_K", r"x_j",
+            r"\text{score}_{ij}", "=", r"(W_Q x_i)^T (W_K x_j)" + SCORE_SCALE, "=", r"x_i^T", r"W_Q^T W_K",
+            r"x_j" + SCORE_SCALE,
             font_size=EQ_SIZE,
         )  # fmt: skip
-        score.move_to([-3.5, 1.45, 0])
+        score.move_to([0, 1.75, 0]).to_edge(LEFT, buff=0.35)
+        head_width = MathTex(
+            rf"x_i:\ \text{{position }} i\text{{'s vector}},\quad d_{{\mathrm{{head}}}} = {self.model.d_head}:\ "
+            r"\text{the head's width}",
+            font_size=EQ_SIZE - 2,
+            color=TEXT_COLOR,
+        )  # fmt: skip
         brace = Brace(score[5], DOWN, buff=0.06, color=QUERY_COLOR)
         brace_tex = MathTex(r"W_{QK}", font_size=EQ_SIZE, color=QUERY_COLOR).next_to(brace, DOWN, buff=0.06)
-        self.qk_score = VGroup(score, brace, brace_tex)
+        head_width.next_to(brace_tex, DOWN, buff=0.15).align_to(score, LEFT)
+        self.qk_score = VGroup(score, brace, brace_tex, head_width)
         self.beat(
-            "Query and key only meet in the score x_i^T W_Q^T W_K x_j: only their product W_QK matters.",
+            "Query and key meet only in the score, so only their product matters.",
             Succession(
-                AnimationGroup(Create(self.qk_frame), FadeIn(score), run_time=1.2),
+                AnimationGroup(Create(self.qk_frame), FadeIn(score), FadeIn(head_width), run_time=1.2),
                 AnimationGroup(FadeIn(brace), FadeIn(brace_tex), run_time=0.6),
             ),
-            hold=3.0,
+            hold=0.6,
         )
 
         self.qk_row = self.product_row("W_Q^T", "W_K", "W_QK", QUERY_COLOR)
@@ -225,17 +254,18 @@ class QkOvCircuits(ClipScene):
         self.qk_row.add(where)
         d_model = self.model.d_model
         self.beat(
-            f"Here W_QK is {d_model}\u00d7{d_model} but rank {self.shown.qk_rank}. It decides where each position looks.",
+            f"It is {d_model}\u00d7{d_model}, yet uses {self.shown.qk_rank} direction (rank "
+            f"{self.shown.qk_rank}). It decides where to look.",
             LaggedStart(*[FadeIn(m) for m in self.qk_row], lag_ratio=0.25),
             run_time=2.0,
-            hold=2.0,
+            hold=0.6,
         )
 
     def pair_ov(self) -> None:
         write = MathTex(
-            r"h(x)_i", "=", r"\sum_j A_{ij}", r"W_O W_V", r"x_j", font_size=EQ_SIZE,
+            r"h(X)_i", "=", r"\sum_j A_{ij}", r"W_O W_V", r"x_j", font_size=EQ_SIZE,
         )  # fmt: skip
-        write.move_to([3.55, 0, 0]).align_to(self.qk_score[0], DOWN)
+        write.move_to([3.55, 0, 0]).align_to(self.qk_score[0], DOWN).to_edge(RIGHT, buff=0.6)
         brace = Brace(write[3], DOWN, buff=0.06, color=VALUE_COLOR)
         brace_tex = MathTex(r"W_{OV}", font_size=EQ_SIZE, color=VALUE_COLOR).next_to(brace, DOWN, buff=0.06)
         self.ov_row = self.product_row("W_O", "W_V", "W_OV", VALUE_COLOR)
@@ -248,29 +278,33 @@ class QkOvCircuits(ClipScene):
         self.divider = DashedLine([0, top, 0], [0, what.get_bottom()[1], 0], dash_length=0.08)
         self.divider.set_stroke(MUTED_TEXT_COLOR, width=1.5, opacity=0.6)
         self.beat(
-            f"Value and output only meet in W_O W_V x_j: their product W_OV (rank {self.shown.ov_rank}) "
-            "decides what is moved.",
+            "Value and output meet only in what the head adds. Their product decides what moves.",
             Create(self.ov_frame),
             FadeIn(write),
             FadeIn(self.divider),
             Succession(AnimationGroup(FadeIn(brace), FadeIn(brace_tex)), run_time=1.0),
             LaggedStart(*[FadeIn(m) for m in self.ov_row], lag_ratio=0.25, run_time=2.0),
             run_time=2.0,
-            hold=2.6,
+            hold=0.6,
         )
         self.ov_write = VGroup(write, brace, brace_tex, self.divider)
 
     def tensor_form(self) -> None:
-        self.tensor_tex = MathTex(
-            r"h(x)", "=", r"(", r"A", r"\otimes", r"W_O W_V", r")\,x", r",\qquad",
-            r"A", "=", r"\mathrm{softmax}(x^T", r"W_{QK}", r"x)",
+        # two lines: the head, and where its weights A come from
+        head_line = MathTex(
+            r"h(X)", "=", r"(", r"A", r"\otimes", r"W_O W_V", r")\,X", font_size=MATH_SIZE_BODY
+        )
+        a_line = MathTex(
+            r"A", "=", r"\mathrm{softmax}_{j \le i}\big(X^T", r"W_{QK}", r"X" + SCORE_SCALE + r"\big)",
             font_size=MATH_SIZE_BODY,
         )  # fmt: skip
-        self.tensor_tex.move_to(UP * 3.15)
-        for i in (3, 8):
-            self.tensor_tex[i].set_color(COLOR)
-        self.tensor_tex[5].set_color(VALUE_COLOR)
-        self.tensor_tex[11].set_color(QUERY_COLOR)
+        head_line[3].set_color(COLOR)
+        head_line[5].set_color(VALUE_COLOR)
+        a_line[0].set_color(COLOR)
+        a_line[3].set_color(QUERY_COLOR)
+        self.tensor_tex = VGroup(head_line, a_line).arrange(DOWN, buff=0.2)
+        a_line.shift(RIGHT * (head_line[1].get_x() - a_line[1].get_x()))  # the two "=" one above the other
+        self.tensor_tex.move_to([1.2, 2.95, 0])
 
         self.a_map = AttentionPatternMap(
             self.shown.pattern, TOKENS, color=COLOR, cell_size=0.52, col_labels_rotated=True
@@ -290,22 +324,23 @@ class QkOvCircuits(ClipScene):
         ov_label.next_to(self.w_ov_map, UP, buff=0.15)
         self.w_ov_group = VGroup(self.w_ov_map, ov_label)
         self.beat(
-            "The whole head: h(x) = (A \u2297 W_O W_V) x. QK only shapes the pattern A; "
-            "OV only transforms the vectors.",
+            "The whole head on the stream X. Its attention weights A come from QK alone.",
             Succession(
                 FadeOut(VGroup(self.qk_row, self.ov_row, self.qk_score, self.ov_write, self.block,
                                self.qk_frame, self.ov_frame), run_time=0.7),
-                AnimationGroup(
-                    FadeIn(self.tensor_tex),
-                    FadeIn(self.a_map),
-                    FadeIn(self.otimes),
-                    FadeIn(self.w_ov_group),
-                    FadeIn(self.tensor_notes),
-                    run_time=1.2,
-                ),
+                FadeIn(self.tensor_tex, run_time=1.0),
             ),
-            hold=4.0,
+            hold=0.6,
         )  # fmt: skip
+        self.beat(
+            "The tensor product \u2297: A mixes positions, the OV matrix maps each vector.",
+            FadeIn(self.a_map),
+            FadeIn(self.otimes),
+            FadeIn(self.w_ov_group),
+            FadeIn(self.tensor_notes),
+            run_time=1.2,
+            hold=0.6,
+        )
 
     def follow_one_read(self) -> None:
         weight = self.shown.pattern[self.shown.dest, self.shown.src]
@@ -333,10 +368,18 @@ class QkOvCircuits(ClipScene):
         moved_label.next_to(moved.outline, DOWN, buff=0.15).align_to(x_src.label, DOWN)
         # what lands at the destination is the model's own write of this head there
         assert np.allclose(weight * moved_values, self.shown.head_write[self.shown.dest], atol=1e-3)
+        weight_text = Text(format_value(weight), font_size=FONT_SIZE_LABEL, color=TEXT_COLOR)
+        weight_text.move_to(self.a_map.cell(self.shown.dest, self.shown.src))
         self.beat(
-            f"At '{DEST}', A puts {weight:.2f} on '{SOURCE}' (QK's choice). W_OV turns {SOURCE}'s vector "
-            f"into +{moved_values.max():.2f} on {' and '.join(raised)} (OV's choice).",
+            f"At '{DEST}', A puts {format_value(weight)} on '{SOURCE}': that is QK's choice.",
             Create(cell_box),
+            FadeIn(weight_text),
+            run_time=0.8,
+            hold=0.6,
+        )
+        self.beat(
+            f"The OV matrix turns '{SOURCE}' into {format_value(moved_values.max(), sign=True)} on "
+            f"{' and '.join(repr(t) for t in raised)}: OV's choice.",
             FadeOut(self.otimes),
             FadeIn(x_src),
             Succession(
@@ -351,9 +394,9 @@ class QkOvCircuits(ClipScene):
                 ),
                 FadeIn(VGroup(raised_label, moved_label), run_time=0.5),
             ),  # fmt: skip
-            hold=3.6,
+            hold=0.6,
         )
-        self.example = VGroup(cell_box, x_src, equals, moved, raised_label, moved_label)
+        self.example = VGroup(cell_box, weight_text, x_src, equals, moved, raised_label, moved_label)
 
     def full_qk(self) -> None:
         vocab = self.shown.vocab
@@ -363,9 +406,9 @@ class QkOvCircuits(ClipScene):
             col_labels_rotated=True, outline_color=QUERY_COLOR,
         )  # fmt: skip
         self.qk_map.move_to([-3.4, 0, 0]).shift(UP * (FULL_CELLS_Y - self.qk_map.cells.get_y()))
-        self.qk_tex = MathTex(r"W_E^T", r"W_{QK}", r"W_E", font_size=MATH_SIZE_BODY)
+        self.qk_tex = MathTex(r"W_E^T", r"W_{QK}", r"W_E" + SCORE_SCALE, font_size=MATH_SIZE_BODY)
         self.qk_tex[1].set_color(QUERY_COLOR)
-        self.qk_tex.next_to(self.qk_map, UP, buff=0.25)
+        self.qk_tex.next_to(self.qk_map, UP, buff=0.12)
         k = vocab.index(SOURCE)
         col = self.shown.full_qk_table[:, k]
         fans = [vocab[i] for i in np.flatnonzero(col > 0)]
@@ -377,23 +420,23 @@ class QkOvCircuits(ClipScene):
             f"{', '.join(fans)} \u2192 {SOURCE}: {fan_score}    others \u2192 {SOURCE}: {other_score}",
             font_size=FONT_SIZE_LABEL, color=TEXT_COLOR,
         )  # fmt: skip
-        self.qk_note.next_to(self.qk_map, DOWN, buff=0.25).match_x(self.qk_map.cells)
+        self.qk_note.next_to(self.qk_map, DOWN, buff=0.12).match_x(self.qk_map.cells)
         self.beat(
-            "Between the embeddings, W_QK becomes a table over tokens: query token (row) against key token (column).",
+            "With the token embeddings on both sides: a score for every pair of tokens.",
             Succession(
                 FadeOut(VGroup(self.tensor_tex, self.a_map, self.w_ov_group, self.tensor_notes, self.example),
                         run_time=0.7),
                 AnimationGroup(FadeIn(self.qk_map), FadeIn(self.qk_tex), run_time=1.1),
             ),
-            hold=2.8,
+            hold=0.6,
         )  # fmt: skip
         self.beat(
-            f"{' and '.join(fans).capitalize()} score {SOURCE} at {fan_score}, all others at "
-            f"{other_score}: only {' and '.join(fans)} attend to {SOURCE}.",
+            f"{' and '.join(repr(t) for t in fans)} score '{SOURCE}' {fan_score}, all others "
+            f"{other_score}: only they look at '{SOURCE}'.",
             Create(self.qk_col_box),
             FadeIn(self.qk_note),
             run_time=1.0,
-            hold=3.4,
+            hold=0.6,
         )
 
     def full_ov(self) -> None:
@@ -419,21 +462,21 @@ class QkOvCircuits(ClipScene):
             f"{SOURCE} \u2192 {', '.join(raised)}: {gain}",
             font_size=FONT_SIZE_LABEL, color=TEXT_COLOR,
         )  # fmt: skip
-        self.ov_note.next_to(self.ov_map, DOWN, buff=0.25).match_x(self.ov_map.cells).match_y(self.qk_note)
+        self.ov_note.next_to(self.ov_map, DOWN, buff=0.12).match_x(self.ov_map.cells).match_y(self.qk_note)
         self.beat(
-            "The OV table: attending to a source token (column) raises which output logits (rows)?",
+            "The OV table, read out as next-token scores: attending to a token raises which?",
             FadeIn(self.ov_map),
             FadeIn(self.ov_tex),
             run_time=1.4,
-            hold=2.4,
+            hold=0.6,
         )
         self.beat(
-            f"Attending to {SOURCE} raises {' and '.join(raised)} by {gain}. "
-            "Attending to anything else moves nothing.",
+            f"Attending to '{SOURCE}' raises {' and '.join(repr(t) for t in raised)} by {gain}; "
+            "any other token, nothing.",
             Create(self.ov_col_box),
             FadeIn(self.ov_note),
             run_time=1.0,
-            hold=2.8,
+            hold=0.6,
         )
         # the poster: each table's formula gets its meaning beside it
         self.summary_anims = []

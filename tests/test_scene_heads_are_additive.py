@@ -70,3 +70,53 @@ def test_the_two_heads_write_different_things(shown):
     assert head1 == {"keep", "them", "at"}
     assert shown.pattern[0, shown.dest].argmax() == 0 and shown.pattern[0, shown.dest].max() > 0.99
     assert np.allclose(shown.pattern[1, shown.dest], 1 / (shown.dest + 1))
+
+
+def test_the_numbers_the_captions_state(shown):
+    """Each number a caption states, from the weights by hand: the weights at 'at' (1.00 on 'keep',
+    0.33 each for head 1), the writes (1.00 on 'mind' and 'bay', 0.17 on three tokens), the 16x16
+    output matrix and the 16 numbers of the stream."""
+    model = shown.model
+    vocab = model.vocab
+    x, z, writes = _heads_by_hand(model, model.to_tokens(["keep", "them", "at"]))
+    out = model.subspaces["output"]
+    # weights at the last position, by hand
+    q0, k0 = x[-1] @ model.W_Q[0, 0], x @ model.W_K[0, 0]
+    w0 = _softmax(k0 @ q0 / np.sqrt(model.d_head))
+    assert f"{w0[0]:.2f}" == "1.00" and vocab[int(np.argmax(w0))] == "keep"
+    q1, k1 = x[-1] @ model.W_Q[0, 1], x @ model.W_K[0, 1]
+    w1 = _softmax(k1 @ q1 / np.sqrt(model.d_head))
+    assert [f"{w:.2f}" for w in w1] == ["0.33"] * 3
+    head0 = writes[-1, 0, out]
+    head1 = writes[-1, 1, out]
+    assert {vocab[i] for i in np.flatnonzero(head0 > 1e-6)} == {"mind", "bay"}
+    assert [f"{v:.2f}" for v in head0[head0 > 1e-6]] == ["1.00"] * 2
+    assert [f"{v:.2f}" for v in head1[head1 > 1e-6]] == ["0.17"] * 3
+    assert shown.w_o_rows.shape == (model.n_heads * model.d_head, model.d_model) == (16, 16)
+    assert shown.resid_post.size == model.d_model == 16
+
+
+def test_head_1s_small_write_is_visibly_not_zero():
+    """The 0.17 the clip singles out differs from an empty cell by more than 10 CIEDE2000 units."""
+    from circuit_clips.kit.colorimetry import ciede2000, srgb_to_lab
+    from circuit_clips.kit.theme import value_to_color
+
+    lab = [srgb_to_lab(np.array(value_to_color(v).to_rgb())) for v in (1 / 6, 0.0)]
+    assert ciede2000(lab[0], lab[1]) > 10
+
+
+def test_heads_are_additive_on_every_input(shown):
+    """Concatenate-then-W_O equals the sum of the heads' own writes, and the layer adds it to the
+    stream, at every position of every 3-token input (the model's own run against a hand sum)."""
+    model = shown.model
+    w_o_paper = np.hstack([model.W_O[0, h].T for h in range(model.n_heads)])
+    for a in range(model.d_vocab):
+        for b in range(model.d_vocab):
+            for c in range(model.d_vocab):
+                tokens = np.array([a, b, c])
+                x, z, writes = _heads_by_hand(model, tokens)
+                _, cache = model.run_with_cache(tokens)
+                one_go = z.reshape(len(tokens), -1) @ w_o_paper.T
+                assert np.allclose(one_go, writes.sum(axis=1))
+                assert np.allclose(cache["blocks.0.hook_attn_out"], one_go)
+                assert np.allclose(cache["blocks.0.hook_resid_post"], x + writes.sum(axis=1))

@@ -30,10 +30,11 @@ def test_factor_matrices_are_the_papers(shown):
 
 
 def test_full_qk_rows_are_queries_and_columns_keys(shown):
+    """Every entry is a score, q.k / sqrt(d_head), of a query token (row) for a key token (column)."""
     m, vocab = shown.model, shown.vocab
     for a in range(m.d_vocab):
         for b in range(m.d_vocab):
-            score = (m.W_E[a] @ m.W_Q[0, 0]) @ (m.W_E[b] @ m.W_K[0, 0])
+            score = (m.W_E[a] @ m.W_Q[0, 0]) @ (m.W_E[b] @ m.W_K[0, 0]) / np.sqrt(m.d_head)
             assert shown.full_qk_table[a, b] == pytest.approx(score)
     keep = vocab.index("keep")
     assert {vocab[i] for i in np.flatnonzero(shown.full_qk_table[:, keep] > 0)} == {"in", "at"}
@@ -54,3 +55,57 @@ def test_the_example_read_is_the_heads_write(shown):
     assert weight > 0.99
     moved = shown.paper["W_OV"] @ shown.resid[shown.src]
     assert np.allclose(weight * moved, shown.head_write[shown.dest], atol=1e-3)
+
+
+def _softmax(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def test_the_numbers_the_captions_state(shown):
+    """16x16 of rank 1, d_head = 8, A = 1.00 from 'at' to 'keep', +1.00 moved onto 'mind' and 'bay',
+    scores +10.0 and -10.0 for the key 'keep', +10.0 from 'keep' to 'mind' and 'bay': by hand."""
+    m, vocab = shown.model, shown.vocab
+    assert m.d_model == 16 and m.d_head == 8
+    W_QK = m.W_Q[0, 0] @ m.W_K[0, 0].T  # row-vector form: x_q @ W_QK @ x_k
+    assert np.linalg.matrix_rank(W_QK) == 1
+    assert np.linalg.matrix_rank(m.W_V[0, 0] @ m.W_O[0, 0]) == 1
+    tokens = m.to_tokens(["keep", "them", "at", "bay"])
+    x = m.W_E[tokens] + m.W_pos[: len(tokens)]
+    scores = x @ W_QK @ x.T / np.sqrt(m.d_head)
+    scores[np.triu_indices(len(tokens), 1)] = -np.inf
+    A = _softmax(scores)
+    assert f"{A[2, 0]:.2f}" == "1.00"
+    moved = x[0] @ m.W_V[0, 0] @ m.W_O[0, 0]
+    raised = np.flatnonzero(moved > 1e-6)
+    assert [vocab[i - m.d_vocab] for i in raised] == ["mind", "bay"]
+    assert [f"{v:+.2f}" for v in moved[raised]] == ["+1.00", "+1.00"]
+    keep = vocab.index("keep")
+    key_keep = m.W_E @ W_QK @ m.W_E[keep] / np.sqrt(m.d_head)
+    assert {f"{key_keep[vocab.index(t)]:+.1f}" for t in ("in", "at")} == {"+10.0"}
+    assert {f"{v:+.1f}" for i, v in enumerate(key_keep) if vocab[i] not in ("in", "at")} == {"-10.0"}
+    logits = m.W_E[keep] @ m.W_V[0, 0] @ m.W_O[0, 0] @ m.W_U
+    assert {vocab[i]: f"{v:+.1f}" for i, v in enumerate(logits) if abs(v) > 1e-6} == {
+        "mind": "+10.0",
+        "bay": "+10.0",
+    }
+
+
+def test_the_head_is_its_two_circuits_on_every_input(shown):
+    """h(X) = (A (x) W_OV) X with A = softmax(X^T W_QK X / sqrt(d_head)) over j <= i: the model's
+    own pattern and write, on every 3-token input (QK only in A, OV only in the map)."""
+    m = shown.model
+    W_QK = shown.paper["W_QK"]  # checked against W_Q^T W_K above
+    W_OV = shown.paper["W_OV"]
+    for a in range(m.d_vocab):
+        for b in range(m.d_vocab):
+            for c in range(m.d_vocab):
+                tokens = np.array([a, b, c])
+                X = (m.W_E[tokens] + m.W_pos[:3]).T  # columns are positions, as on screen
+                scores = X.T @ W_QK @ X / np.sqrt(m.d_head)
+                scores[np.triu_indices(3, 1)] = -np.inf
+                A = _softmax(scores)
+                h = W_OV @ X @ A.T  # column i: sum_j A_ij W_OV x_j
+                _, cache = m.run_with_cache(tokens)
+                assert np.allclose(cache["blocks.0.attn.hook_pattern"][0], A)
+                assert np.allclose(cache["blocks.0.attn.hook_result"][:, 0].T, h)
