@@ -38,7 +38,6 @@ from manim import (
     smooth,
     squish_rate_func,
 )
-from manim.animation.animation import prepare_animation
 
 from circuit_clips.circuits import paper_weight
 from circuit_clips.kit import (
@@ -57,7 +56,6 @@ from circuit_clips.kit import (
     flash_around,
     format_value,
     head_color,
-    hold_to_read,
     make_label,
     read,
     stream_column,
@@ -74,7 +72,6 @@ STREAM_CELL = 0.25  # the two stream columns (room for a token name beside each 
 ROW_Y = 0.0  # vertical centre of the product row (its labels stay above the caption band)
 EQ_Y = 3.2  # the equation strip at the top
 EQ_X = -1.2  # its centre, left of the legend in the top right corner
-PACE = 14.0  # characters per second a caption is held for (the readers' 15, less a 480p15 frame's rounding)
 
 
 @dataclass(frozen=True)
@@ -132,7 +129,7 @@ def numbers() -> HeadsAreAdditiveNumbers:
 class HeadsAreAdditive(ClipScene):
     title = "Heads are additive"
     description = "Every head writes $W_O^h r^h$ into the stream on its own."
-    title_hold = len(title + " " + description) / PACE - 1.2  # the card fades in for 1.2 s
+    pace_to_captions = True  # every beat lasts at least its caption's reading time
 
     numbers = staticmethod(numbers)
 
@@ -156,13 +153,6 @@ class HeadsAreAdditive(ClipScene):
             run_time=1.2,
             hold=2.5,
         )
-
-    def beat(self, caption: str, *animations, hold: float = 0.6, **play_kwargs) -> None:
-        """A beat held until its caption reads at :data:`PACE` characters a second."""
-        animations = tuple(prepare_animation(a) for a in animations)
-        spent = play_kwargs.get("run_time", max((a.run_time for a in animations), default=0.0))
-        hold = hold_to_read(caption, spent, minimum=hold, rate=PACE)
-        super().beat(caption, *animations, hold=hold, **play_kwargs)
 
     # --- building blocks ---------------------------------------------------------
     def column(self, values, color, label: str | None = None, **kwargs) -> VectorColumn:

@@ -39,7 +39,6 @@ from manim import (
     Text,
     VGroup,
 )
-from manim.animation.animation import prepare_animation
 
 from circuit_clips import circuits
 from circuit_clips.kit import (
@@ -59,7 +58,6 @@ from circuit_clips.kit import (
     block_frame,
     format_value,
     head_color,
-    hold_to_read,
     read,
     stream_column,
 )
@@ -74,7 +72,6 @@ FACTOR_CELL = 0.13  # cells of the d_model / d_head factor heat maps
 VOCAB_CELL = 0.36  # cells of the full vocabulary circuits
 EQ_SIZE = 30  # the equations of the first part
 FULL_CELLS_Y = -0.4  # vertical centre of the cells of the two full circuits
-PACE = 14.0  # characters per second a caption is held for (the readers' 15, less a 480p15 frame's rounding)
 SCORE_SCALE = r"\,/\,\sqrt{d_{\mathrm{head}}}"  # every score is divided by it, on screen as in the model
 
 
@@ -137,7 +134,7 @@ def numbers() -> QkOvCircuitsNumbers:
 class QkOvCircuits(ClipScene):
     title = "QK and OV circuits"
     description = "$W_{QK}$ decides where a head looks, $W_{OV}$ what it moves: two separate circuits."
-    title_hold = len(title + " " + description) / PACE - 1.2  # the card fades in for 1.2 s
+    pace_to_captions = True  # every beat lasts at least its caption's reading time
 
     numbers = staticmethod(numbers)
 
@@ -167,13 +164,6 @@ class QkOvCircuits(ClipScene):
             run_time=1.2,
             hold=2.8,
         )
-
-    def beat(self, caption: str, *animations, hold: float = 0.6, **play_kwargs) -> None:
-        """A beat held until its caption reads at :data:`PACE` characters a second."""
-        animations = tuple(prepare_animation(a) for a in animations)
-        spent = play_kwargs.get("run_time", max((a.run_time for a in animations), default=0.0))
-        hold = hold_to_read(caption, spent, minimum=hold, rate=PACE)
-        super().beat(caption, *animations, hold=hold, **play_kwargs)
 
     # --- building blocks ---------------------------------------------------------
     def heat(self, name: str, cell: float = FACTOR_CELL, color=MUTED_TEXT_COLOR) -> VGroup:

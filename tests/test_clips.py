@@ -31,8 +31,6 @@ CLIPS = Project(ROOT, ROOT / "media").clips()
 #: The clips still in their first edition (the marks below were measured on them): a clip leaves
 #: these sets when its second edition passes the caption band and the readers' pace.
 FIRST_EDITION: set[str] = {
-    "heads_are_additive",
-    "qk_ov_circuits",
     "induction_heads",
     "composition",
 }
