@@ -29,9 +29,10 @@ from .conftest import ROOT
 
 CLIPS = Project(ROOT, ROOT / "media").clips()
 
-#: The marks were measured on the first edition's ten clips, the storyboard's ten: if the
-#: storyboard changes, the assert stops these tests until the marks are reviewed.
-ALL_TEN = set(STORYBOARD)
+#: The marks were measured on the first edition's ten clips, the storyboard's first ten: if the
+#: storyboard changes, the assert stops these tests until the marks are reviewed. trained_model,
+#: new in the second edition, keeps every rule from the start: it has no mark.
+ALL_TEN = set(STORYBOARD) - {"trained_model"}
 assert len(ALL_TEN) == 10, "the storyboard changed: review the first edition's marks below"
 #: Clips with something visible in the caption band after some animation: all ten today (legends
 #: in a bottom corner, token rows, take-away lines, equations under the pictures).
