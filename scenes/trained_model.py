@@ -208,9 +208,9 @@ def figures(shown: TrainedModelNumbers) -> dict[str, str]:
 # --- the clip ---------------------------------------------------------------------
 class TrainedModel(ClipScene):
     title = "A trained model"
-    description = "Gradient descent finds the same circuits in a two-layer model trained here."
+    description = "A model trained here finds the same circuits by itself."
     pace_to_captions = True
-    title_hold = 5.3
+    title_hold = 3.9
 
     numbers = staticmethod(numbers)
 
@@ -504,40 +504,47 @@ class TrainedModel(ClipScene):
                 for i in range(1, n)
             ]
         )
-        stripe = VGroup(
-            *[
-                Square(side_length=ind_map.cell_width)
-                .set_stroke(TEXT_COLOR, width=2)
-                .move_to(ind_map.cell(i, i - half + 1))
-                for i in range(half, n)
-            ]
-        )
         prev_job = Text(
             "previous-token head:\nlooks one token back",
             font_size=FONT_SIZE_LABEL,
             color=head_color(*s.prev_head),
             line_spacing=0.8,
         )
-        ind_job = Text(
-            "induction head: in the repeat,\nlooks just after\nthe earlier copy",
-            font_size=FONT_SIZE_LABEL,
-            color=head_color(*s.ind_head),
-            line_spacing=0.8,
-        )
         prev_job.next_to(prev_map.cells, DOWN, buff=0.25)
-        ind_job.next_to(ind_map.cells, DOWN, buff=0.25)
         self.beat(
             "Layer 0's head now looks one token back.",
             LaggedStart(*[Create(m) for m in diag_marks], lag_ratio=0.05, run_time=2.0),
             FadeIn(prev_job, run_time=1.0),
             hold=1.0,
         )
+        # the induction head's pattern alone, large: the moment the clip exists for
+        ind_group = self.pattern_groups[1]
+        target = ind_group.copy().scale(1.35)
+        target.move_to([0.6, 0, 0]).align_to([0, STAGE.top - 0.05, 0], UP)
+        self.play(
+            FadeOut(VGroup(self.plot, self.marker, self.pattern_groups[0], diag_marks, prev_job)),
+            ind_group.animate.scale(1.35).move_to(target),
+            run_time=1.0,
+        )
+        stripe = VGroup(
+            *[
+                Square(side_length=ind_map.cell_width * 1.35)
+                .set_stroke(TEXT_COLOR, width=2.5)
+                .move_to(ind_map.cell(i, i - half + 1))
+                for i in range(half, n)
+            ]
+        )
+        ind_job = Text(
+            "induction head:\nin the repeat, each\ntoken looks just after\nits earlier copy",
+            font_size=FONT_SIZE_LABEL,
+            color=head_color(*s.ind_head),
+            line_spacing=0.8,
+        )
+        ind_job.next_to(ind_map.cells, RIGHT, buff=0.35).align_to(ind_map.cells, DOWN)
         self.beat(
             "Layer 1's head draws the stripe: each repeat looks just after its earlier copy.",
-            FadeOut(diag_marks, run_time=0.6),
-            Succession(Wait(0.4), LaggedStart(*[Create(m) for m in stripe], lag_ratio=0.15, run_time=2.6)),
+            LaggedStart(*[Create(m) for m in stripe], lag_ratio=0.15, run_time=3.0),
             FadeIn(ind_job, run_time=1.0),
-            run_time=3.0,
             hold=1.6,
         )
         self.beat(
@@ -556,9 +563,12 @@ class TrainedModel(ClipScene):
             r"\text{K-composition} = ",
             r"\frac{\lVert W_{QK}^{h'}\, W_{OV}^{h} \rVert_F}{\lVert W_{QK}^{h'} \rVert_F\, \lVert W_{OV}^{h} \rVert_F}",
         )
-        where = Text(
-            "h: a layer-0 head, h': a layer-1 head.  W_QK: where h' looks,  W_OV: what h writes",
-            font_size=FONT_SIZE_LABEL,
+        where = MathTex(
+            r"h,\ h':\ \text{a layer-0 and a layer-1 head}\qquad "
+            r"W_{OV}^{h}:\ \text{what } h \text{ writes}\qquad "
+            r"W_{QK}^{h'}:\ \text{where } h' \text{ looks}\qquad "
+            r"\lVert\cdot\rVert_F:\ \text{a matrix's size}",
+            font_size=MATH_SIZE_LABEL - 4,
             color=MUTED_TEXT_COLOR,
         )
         # grouped bars: for each (layer-0 head, layer-1 head) pair, Q, K and V
@@ -662,7 +672,11 @@ class TrainedModel(ClipScene):
             "Modest, yet keys stand out: queries and values score below random.",
             Create(ceilings),
             FadeIn(ceiling_label),
-            *[g[k].animate.set_fill(opacity=0.35) for g in self.bars for k in (0, 2)],
+            *[
+                flash_around(g[k], KIND_COLORS[kind], run_time=1.2)
+                for g in self.bars
+                for k, kind in ((0, "Q"), (2, "V"))
+            ],
             run_time=1.4,
             hold=1.4,
         )
@@ -676,37 +690,51 @@ class TrainedModel(ClipScene):
         color = head_color(*ind)
         heat = HeatMap(
             s.full_ov,
-            cell_size=0.11,
+            cell_size=0.13,
             row_title="output token",
             col_title="attended token",
             outline_color=color,
         )
-        heat.move_to([LEFT_PANEL.center[0] + 1.0, -0.35, 0])
+        heat.move_to([LEFT_PANEL.center[0] + 0.35, 0, 0]).align_to([0, STAGE.top - 0.75, 0], UP)
         name = MathTex(
             r"W_U\, W_{OV}^{\mathrm{" + head_name(*ind) + r"}}\, W_E", font_size=MATH_SIZE_BODY, color=color
         )
         name.next_to(heat.col_title, UP, buff=0.2)
         legend = ColorBar(width=2.8, title=None).next_to(heat, RIGHT, buff=0.4).align_to(heat.cells, DOWN)
-        meaning = Text(
-            "attending to a token (column)\nraises these outputs (rows)",
-            font_size=FONT_SIZE_LABEL,
-            color=MUTED_TEXT_COLOR,
-            line_spacing=0.8,
-        )
+        meaning = VGroup(
+            MathTex(
+                r"W_E:\ \text{token in},\quad W_U:\ \text{scores out}",
+                font_size=MATH_SIZE_LABEL - 4,
+                color=MUTED_TEXT_COLOR,
+            ),
+            Text(
+                "attending to a token (column)\nraises these outputs (rows)",
+                font_size=FONT_SIZE_LABEL,
+                color=MUTED_TEXT_COLOR,
+                line_spacing=0.8,
+            ),
+        ).arrange(DOWN, buff=0.2, aligned_edge=LEFT)
         meaning.next_to(legend, UP, buff=0.3).align_to(legend, LEFT)
+        n = s.full_ov.shape[0]
+        diagonal = VGroup(
+            *[
+                Square(side_length=heat.cell_width).set_stroke(TEXT_COLOR, width=1.5).move_to(heat.cell(i, i))
+                for i in range(n)
+            ]
+        )
         self.beat(
             "The induction head's OV circuit: a bright diagonal.",
-            FadeIn(VGroup(heat, name)),
-            FadeIn(legend),
-            FadeIn(meaning),
-            run_time=1.6,
-            hold=1.2,
+            FadeIn(VGroup(heat, name), run_time=1.2),
+            FadeIn(legend, run_time=1.2),
+            FadeIn(meaning, run_time=1.2),
+            Succession(Wait(1.2), LaggedStart(*[Create(q) for q in diagonal], lag_ratio=0.05, run_time=1.6)),
+            hold=1.0,
         )
         # the eigenvalues on a number line
         eig = s.eigenvalues
         lim = float(np.ceil(np.abs(eig.real).max()))
-        line_left, line_right = 1.6, 6.4
-        y = 1.55
+        line_left, line_right = 1.2, 6.4
+        y = 1.3
         to_x = lambda v: line_left + (v + lim) / (2 * lim) * (line_right - line_left)  # noqa: E731
         number_line = Line([line_left, y, 0], [line_right, y, 0]).set_stroke(MUTED_TEXT_COLOR, width=2)
         ticks = VGroup(
@@ -724,7 +752,7 @@ class TrainedModel(ClipScene):
         )
         dots = VGroup(
             *[
-                Dot([to_x(e.real), y + 0.2 + 0.12 * (k % 3), 0], radius=0.07, color=color)
+                Dot([to_x(e.real), y + 0.22 + 0.16 * (k % 3), 0], radius=0.09, color=color)
                 for k, e in enumerate(eig)
             ]
         )
@@ -733,6 +761,7 @@ class TrainedModel(ClipScene):
         lam_note.next_to(number_line, UP, buff=0.65).set_x((line_left + line_right) / 2)
         self.beat(
             f"Its {self.fig['n_eigenvalues']} nonzero eigenvalues sit on the plus side: it copies.",
+            FadeOut(diagonal),
             Create(number_line),
             FadeIn(ticks),
             FadeIn(lam),
