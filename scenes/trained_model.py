@@ -206,6 +206,12 @@ def figures(shown: TrainedModelNumbers) -> dict[str, str]:
 
 
 # --- the clip ---------------------------------------------------------------------
+def bar_on(x: float, base_y: float, height: float, width: float, color) -> Rectangle:
+    """A bar of a bar chart standing on ``base_y``, centred on ``x`` (a hairline when ``height`` ~ 0)."""
+    bar = Rectangle(width=width, height=max(height, 0.02)).set_stroke(width=0).set_fill(color, opacity=0.85)
+    return bar.move_to([x, base_y, 0], aligned_edge=DOWN)
+
+
 class TrainedModel(ClipScene):
     title = "A trained model"
     description = "A model trained here finds the same circuits by itself."
@@ -563,17 +569,23 @@ class TrainedModel(ClipScene):
             r"\text{K-composition} = ",
             r"\frac{\lVert W_{QK}^{h'}\, W_{OV}^{h} \rVert_F}{\lVert W_{QK}^{h'} \rVert_F\, \lVert W_{OV}^{h} \rVert_F}",
         )
-        where = MathTex(
-            r"h,\ h':\ \text{a layer-0 and a layer-1 head}\qquad "
-            r"W_{OV}^{h}:\ \text{what } h \text{ writes}\qquad "
-            r"W_{QK}^{h'}:\ \text{where } h' \text{ looks}\qquad "
-            r"\lVert\cdot\rVert_F:\ \text{a matrix's size}",
-            font_size=MATH_SIZE_LABEL - 4,
-            color=MUTED_TEXT_COLOR,
-        )
+        where = VGroup(
+            MathTex(
+                r"h,\ h':\ \text{a layer-0 and a layer-1 head}\qquad "
+                r"\lVert\cdot\rVert_F:\ \text{a matrix's size}",
+                font_size=MATH_SIZE_LABEL,
+                color=MUTED_TEXT_COLOR,
+            ),
+            MathTex(
+                r"W_{OV}^{h}:\ \text{what } h \text{ writes}\qquad "
+                r"W_{QK}^{h'}:\ \text{where } h' \text{ looks}",
+                font_size=MATH_SIZE_LABEL,
+                color=MUTED_TEXT_COLOR,
+            ),
+        ).arrange(DOWN, buff=0.12)
         # grouped bars: for each (layer-0 head, layer-1 head) pair, Q, K and V
         pairs = [(a, b) for a in range(self.model.n_heads) for b in range(self.model.n_heads)]
-        scale = 9.0  # units per score
+        scale = 8.0  # units per score
         bar_w = 0.42
         base_y = -2.1
         bars = VGroup()
@@ -584,9 +596,9 @@ class TrainedModel(ClipScene):
             group = VGroup()
             for k, kind in enumerate(COMPOSITION_KINDS):
                 value = s.scores[kind][a, b]
-                bar = Rectangle(width=bar_w, height=max(value * scale, 0.01))
-                bar.set_stroke(width=0).set_fill(KIND_COLORS[kind], opacity=0.85)
-                bar.move_to([x0 + p * (3 * bar_w + 1.1) + k * bar_w, base_y, 0], aligned_edge=DOWN)
+                bar = bar_on(
+                    x0 + p * (3 * bar_w + 1.1) + k * bar_w, base_y, value * scale, bar_w, KIND_COLORS[kind]
+                )
                 group.add(bar)
                 if kind == "K":
                     self.k_bars[(a, b)] = bar
@@ -610,8 +622,7 @@ class TrainedModel(ClipScene):
         where.next_to(self.strip.place(formula), DOWN, buff=0.15)
         self.bar_base = base_y
         self.bar_scale = scale
-        self.bars, self.bar_axis, self.pair_labels, self.bar_key = bars, axis, pair_labels, key
-        self.formula_note = where
+        self.bars, self.bar_axis = bars, axis
         self.beat(
             "Does layer 1 read layer 0? Composition scores.",
             self.strip.show(formula),
@@ -704,7 +715,7 @@ class TrainedModel(ClipScene):
         meaning = VGroup(
             MathTex(
                 r"W_E:\ \text{token in},\quad W_U:\ \text{scores out}",
-                font_size=MATH_SIZE_LABEL - 4,
+                font_size=MATH_SIZE_LABEL,
                 color=MUTED_TEXT_COLOR,
             ),
             Text(
@@ -783,12 +794,7 @@ class TrainedModel(ClipScene):
         ]
         bars = VGroup()
         for k, (name, value, color) in enumerate(items):
-            bar = (
-                Rectangle(width=1.4, height=max(value * scale, 0.02))
-                .set_stroke(width=0)
-                .set_fill(color, opacity=0.9)
-            )
-            bar.move_to([-1.4 + 2.8 * k, base_y, 0], aligned_edge=DOWN)
+            bar = bar_on(-1.4 + 2.8 * k, base_y, value * scale, 1.4, color)
             pct = Text(f"{100 * value:.0f}%", font_size=FONT_SIZE_BODY, color=TEXT_COLOR).next_to(
                 bar, UP, buff=0.12
             )
