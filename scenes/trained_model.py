@@ -433,32 +433,38 @@ class TrainedModel(ClipScene):
             groups.add(VGroup(heat, title))
         groups.arrange(RIGHT, buff=0.7, aligned_edge=UP)
         groups.move_to([CENTRE_PANEL.right + 0.35, 0, 0]).align_to([0, STAGE.top - 0.1, 0], UP)
-        # the loss plot shrinks into the left panel, with a marker at the snapshot's step
-        plot = VGroup(
-            self.frame_parts, self.rep_line, self.other_line, self.rep_name, self.other_name, self.phase_marks
-        )
-        target = plot.copy().scale(0.38)
-        target.move_to([LEFT_PANEL.center[0], 0, 0]).align_to([0, STAGE.top - 0.1, 0], UP)
+        # the loss plot shrinks into the left panel without its words (too small to read there),
+        # with a marker at the snapshot's step
+        words = VGroup(*self.frame_parts[1:], self.rep_name, self.other_name, self.phase_marks[1])
+        self.play(FadeOut(words), run_time=0.4)
+        plot = VGroup(self.axes, self.rep_line, self.other_line, self.phase_marks[0], self.phase_marks[2])
+        target = plot.copy().scale(0.45)
+        target.move_to([LEFT_PANEL.center[0], 0, 0]).align_to([0, STAGE.top - 0.35, 0], UP)
+        plot_name = Text("loss on the repeat", font_size=FONT_SIZE_LABEL, color=self.rep_color)
+        plot_name.next_to(target, UP, buff=0.15)
         self.step_text = Text(
             f"step {int(s.snapshot_steps[s.before]):,}", font_size=FONT_SIZE_BODY, color=TEXT_COLOR
         )
         self.step_text.move_to([LEFT_PANEL.center[0], 0, 0]).next_to(
             target, DOWN, buff=0.3, coor_mask=[0, 1, 0]
         )
-        self.plot = plot
+        self.plot = VGroup(plot, plot_name)
         key = Text(
             "row: a token\ncells: where it looks\n(earlier tokens only)",
             font_size=FONT_SIZE_LABEL,
             color=MUTED_TEXT_COLOR,
             line_spacing=0.8,
         )
-        self.legend = ColorBar(width=2.6, title="attention").next_to(self.step_text, DOWN, buff=0.35)
+        self.legend = ColorBar(width=2.6, ticks=[0.0, 0.1, 1.0], title="attention").next_to(
+            self.step_text, DOWN, buff=0.35
+        )
         self.legend.set_x(LEFT_PANEL.center[0])
         key.next_to(self.legend, DOWN, buff=0.35).set_x(LEFT_PANEL.center[0])
         self.key = key
         self.beat(
             "Before the drop, its heads' attention is vague.",
-            plot.animate.scale(0.38).move_to(target),
+            plot.animate.scale(0.45).move_to(target),
+            FadeIn(plot_name),
             FadeIn(groups),
             FadeIn(self.step_text),
             FadeIn(key),
@@ -734,7 +740,7 @@ class TrainedModel(ClipScene):
             ]
         )
         self.beat(
-            "The induction head's OV circuit: a bright diagonal.",
+            "The induction head's OV circuit: strongest on its diagonal.",
             FadeIn(VGroup(heat, name), run_time=1.2),
             FadeIn(legend, run_time=1.2),
             FadeIn(meaning, run_time=1.2),
