@@ -33,6 +33,7 @@ CLIPS: tuple[str, ...] = (
     "one_layer",
     "induction_heads",
     "composition",
+    "trained_model",
 )
 
 #: The name of the post's full video, all clips joined.
