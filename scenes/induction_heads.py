@@ -46,6 +46,7 @@ from circuit_clips.kit import (
     MATH_SIZE_LABEL,
     MUTED_TEXT_COLOR,
     QUERY_COLOR,
+    SAFE_FRAME,
     TEXT_COLOR,
     AttentionHeadBlock,
     AttentionPatternMap,
@@ -191,10 +192,12 @@ class InductionHeads(ClipScene):
             f"X_{new}", "=", f"X_{old}", "+", rf"h^{{\mathrm{{{head}}}}}(X_{old})", colors={4: color}
         )
 
-    def strip_note(self, text: str) -> Text:
+    def strip_note(self, tex: str) -> MathTex:
         """A muted line under the running equation saying what its symbols are."""
-        self.eq_note = Text(text, font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR)
-        return self.eq_note.next_to(self.strip.current, DOWN, buff=0.12)
+        self.eq_note = MathTex(tex, font_size=MATH_SIZE_LABEL - 6, color=MUTED_TEXT_COLOR)
+        self.eq_note.next_to(self.strip.current, DOWN, buff=0.12)
+        overflow = self.eq_note.get_right()[0] - SAFE_FRAME.right
+        return self.eq_note.shift(LEFT * max(overflow, 0.0))
 
     def block_cells(self, pos: int, name: str) -> VGroup:
         return self.stream.column(pos).cells_of(self.model.subspaces[name])
@@ -250,6 +253,15 @@ class InductionHeads(ClipScene):
             *self.stream.enter_from(self.token_row, lag_ratio=0.08),
             FadeIn(self.legend),
             self.strip.show(self.strip.tex(r"x_i = W_E\,t_i + W_{\mathrm{pos}}\,p_i")),
+            Succession(
+                Wait(1.2),
+                FadeIn(
+                    self.strip_note(
+                        r"t_i,\ p_i:\ \text{token, position};\ \ W_E,\ W_{\mathrm{pos}}:\ \text{embeddings}"
+                    ),
+                    run_time=0.6,
+                ),
+            ),
             run_time=2.2,
             hold=1.0,
         )
@@ -273,7 +285,7 @@ class InductionHeads(ClipScene):
         self.arcs = VGroup(*[self.arc(i - 1, i, color) for i in range(2, len(self.shown.tokens))])
         steps_back = [i - int(np.argmax(pattern[i])) for i in range(1, len(self.shown.tokens))]
         assert set(steps_back) == {1}, "layer 0 should attend exactly one step back"
-        self.play(self.strip.hide(), run_time=0.4)
+        self.play(self.strip.hide(), FadeOut(self.eq_note), run_time=0.4)
         self.beat(
             "Layer 0's head L0H0 is a previous-token head: each token attends to the one before.",
             FadeIn(self.block),
@@ -322,7 +334,15 @@ class InductionHeads(ClipScene):
             *self.stream.light_subspace("previous token", color, run_time=1.0),
             Succession(Wait(2.4), Create(urs_box, run_time=0.6)),
             self.strip.show(new_eq, run_time=1.0),
-            Succession(Wait(1.0), FadeIn(self.strip_note("X_1: the stream after layer 0"), run_time=0.6)),
+            Succession(
+                Wait(1.0),
+                FadeIn(
+                    self.strip_note(
+                        r"X_1:\ \text{the stream after layer 0};\ \ h(X):\ \text{what head } h \text{ adds}"
+                    ),
+                    run_time=0.6,
+                ),
+            ),
             hold=1.2,
         )
         assert np.allclose(self.stream.values, self.shown.cache["blocks.0.hook_resid_post"])
@@ -537,6 +557,9 @@ class InductionHeads(ClipScene):
             write(delta, self.stream.column(self.shown.last), side=RIGHT, gap=0.12, run_time=2.0),
             *self.strip.change_to(new_eq, "match", run_time=1.2),
             FadeOut(self.eq_note, run_time=0.6),
+            Succession(
+                Wait(1.2), FadeIn(self.strip_note(r"X_2:\ \text{the stream after layer 1}"), run_time=0.6)
+            ),
             *self.stream.light_subspace("output", color, run_time=1.0),
             FadeOut(self.ind_arc),
             hold=0.6,
@@ -565,6 +588,7 @@ class InductionHeads(ClipScene):
             f"{format_value(logits[best], 0)}, others {format_value(np.abs(other).max(), 0)}. It predicts {vocab[best]}.",
             FadeIn(self.w_u, run_time=0.6),
             *self.strip.change_to(logits_eq, "cross_fade", run_time=1.0),
+            FadeOut(self.eq_note, run_time=0.6),
             read(
                 self.stream.column(self.shown.last),
                 self.w_u,
