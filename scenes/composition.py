@@ -285,17 +285,17 @@ class Composition(ClipScene):
             decimal_number_config={"num_decimal_places": 1},
         ).move_to([2.6, -0.2, 0])
 
-        def mark(value, color, text, up, shift=0.0):
+        def mark(value, color, text, up, shift=0.0, size=FONT_SIZE_LABEL):
             dot = Dot(line.n2p(value), radius=0.11, color=color)
-            label = Text(f"{text} {format_value(value)}", font_size=FONT_SIZE_LABEL, color=color)
+            label = Text(f"{text} {format_value(value)}", font_size=size, color=color)
             label.next_to(dot, UP if up else DOWN, buff=0.55 if not up else 0.3).shift(RIGHT * shift)
             tick = Line(
                 dot.get_center(), label.get_edge_center(DOWN if up else UP), color=color, stroke_width=2
             )
             return VGroup(tick, dot, label)
 
-        self.k_mark = mark(score, KEY_COLOR, "K-composition", True)
-        self.k_mark[1].scale(1.3)
+        self.k_mark = mark(score, KEY_COLOR, "K-composition", True, size=FONT_SIZE_BODY)
+        self.k_mark[1].scale(1.5)
         base_mark = mark(base, MUTED_TEXT_COLOR, "random heads", False, shift=-0.5)
         ceil_mark = mark(ceiling, TEXT_COLOR, "most possible", False, shift=0.6)
         title = Text("composition score, K", font_size=FONT_SIZE_BODY, color=TEXT_COLOR).move_to(
@@ -444,7 +444,11 @@ class Composition(ClipScene):
                 Text(t, font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR).next_to(
                     equation[i], DOWN, buff=0.15
                 )
-                for t, i in (("direct path", 2), ("one head", 4), ("two heads: virtual heads", 6))
+                for t, i in (
+                    ("direct path (Id: no mixing)", 2),
+                    ("one head", 4),
+                    ("two heads: virtual heads", 6),
+                )
             ]
         )
         for label in self.term_labels:
