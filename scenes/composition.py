@@ -76,6 +76,7 @@ from circuit_clips.kit import (
     format_value,
     head_color,
     hold_to_read,
+    reading_time,
 )
 from circuit_clips.model import ActivationCache, AttnOnlyTransformer
 from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
@@ -154,7 +155,7 @@ class Composition(ClipScene):
     title = "Composition"
     description = "A layer-1 head can read what a layer-0 head wrote through its query, its key or its value."
     pace_to_captions = True
-    title_hold = 5.0  # the title and its sentence at under 15 characters a second
+    title_hold = reading_time(f"{title} {description}", PACE) - 1.2  # the card fades in for 1.2 s
 
     numbers = staticmethod(numbers)
 

@@ -62,6 +62,7 @@ from circuit_clips.kit import (
     head_color,
     hold_to_read,
     read,
+    reading_time,
     write,
 )
 from circuit_clips.model import ActivationCache, AttnOnlyTransformer
@@ -148,7 +149,7 @@ class InductionHeads(ClipScene):
     title = "Induction heads"
     description = r"Two heads in two layers continue repeated text: $[A]\,[B] \dots [A] \to [B]$."
     pace_to_captions = True
-    title_hold = 4.2  # the title and its sentence at under 15 characters a second
+    title_hold = reading_time(f"{title} {description}", PACE) - 1.2  # the card fades in for 1.2 s
 
     numbers = staticmethod(numbers)
     seed = SEED
@@ -192,12 +193,13 @@ class InductionHeads(ClipScene):
             f"X_{new}", "=", f"X_{old}", "+", rf"h^{{\mathrm{{{head}}}}}(X_{old})", colors={4: color}
         )
 
-    def strip_note(self, tex: str) -> MathTex:
-        """A muted line under the running equation saying what its symbols are."""
-        self.eq_note = MathTex(tex, font_size=MATH_SIZE_LABEL - 6, color=MUTED_TEXT_COLOR)
-        self.eq_note.next_to(self.strip.current, DOWN, buff=0.12)
-        overflow = self.eq_note.get_right()[0] - SAFE_FRAME.right
-        return self.eq_note.shift(LEFT * max(overflow, 0.0))
+    def strip_note(self, *lines: str) -> VGroup:
+        """Muted lines under the running equation, at the right edge, saying what its symbols are."""
+        self.eq_note = VGroup(
+            *[MathTex(line, font_size=MATH_SIZE_LABEL - 2, color=MUTED_TEXT_COLOR) for line in lines]
+        )
+        self.eq_note.arrange(DOWN, aligned_edge=RIGHT, buff=0.1).next_to(self.strip.current, DOWN, buff=0.15)
+        return self.eq_note.shift(RIGHT * (SAFE_FRAME.right - 0.1 - self.eq_note.get_right()[0]))
 
     def block_cells(self, pos: int, name: str) -> VGroup:
         return self.stream.column(pos).cells_of(self.model.subspaces[name])
@@ -257,7 +259,8 @@ class InductionHeads(ClipScene):
                 Wait(1.2),
                 FadeIn(
                     self.strip_note(
-                        r"t_i,\ p_i:\ \text{token, position};\ \ W_E,\ W_{\mathrm{pos}}:\ \text{embeddings}"
+                        r"t_i,\ p_i:\ \text{the token, its position}",
+                        r"W_E,\ W_{\mathrm{pos}}:\ \text{embeddings}",
                     ),
                     run_time=0.6,
                 ),
@@ -338,7 +341,8 @@ class InductionHeads(ClipScene):
                 Wait(1.0),
                 FadeIn(
                     self.strip_note(
-                        r"X_1:\ \text{the stream after layer 0};\ \ h(X):\ \text{what head } h \text{ adds}"
+                        r"X_1:\ \text{the stream after layer 0}",
+                        r"h(X):\ \text{what head } h \text{ adds}",
                     ),
                     run_time=0.6,
                 ),
@@ -367,6 +371,7 @@ class InductionHeads(ClipScene):
             FadeIn(self.block),
             Create(self.q_box),
             FadeIn(self.q_note),
+            FadeOut(self.eq_note),
             run_time=1.6,
             hold=1.0,
         )
@@ -556,7 +561,6 @@ class InductionHeads(ClipScene):
             "... and adds it to the last column's 'output' block.",
             write(delta, self.stream.column(self.shown.last), side=RIGHT, gap=0.12, run_time=2.0),
             *self.strip.change_to(new_eq, "match", run_time=1.2),
-            FadeOut(self.eq_note, run_time=0.6),
             Succession(
                 Wait(1.2), FadeIn(self.strip_note(r"X_2:\ \text{the stream after layer 1}"), run_time=0.6)
             ),
