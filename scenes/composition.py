@@ -454,11 +454,20 @@ class Composition(ClipScene):
         )
         for label in self.term_labels:
             label.align_to(equation.get_bottom() + DOWN * 0.15, UP)
+        self.path_note = MathTex(
+            r"A^h:\ \text{head } h\text{'s pattern};\quad",
+            r"W_{OV}^h = W_O^h W_V^h:\ \text{what it moves};\quad",
+            r"W_E,\ W_U:\ \text{embed, unembed}",
+            font_size=MATH_SIZE_LABEL - 2,
+            color=MUTED_TEXT_COLOR,
+        ).next_to(self.term_labels, DOWN, buff=0.2)
+        self.path_note.set_x(0)
         self.play(self.clear_stage(), run_time=0.8)
         self.beat(
             "With the attention patterns fixed, the logits are a sum of paths: direct, through one head, through two.",
             self.strip.show(equation),
             FadeIn(self.term_labels),
+            Succession(Wait(1.0), FadeIn(self.path_note, run_time=0.6)),
             run_time=1.4,
             hold=0.8,
         )
@@ -555,9 +564,10 @@ class Composition(ClipScene):
             font_size=FONT_SIZE_LABEL,
             color=TEXT_COLOR,
         )
-        line.next_to(self.term_labels, DOWN, buff=0.2)
+        line.move_to(self.path_note)
         self.end_on_summary(
             "This model uses K-composition, not V-composition: its virtual head is exactly zero.",
+            FadeOut(self.path_note),
             FadeIn(line),
             run_time=1.0,
         )
