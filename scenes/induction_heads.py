@@ -531,7 +531,7 @@ class InductionHeads(ClipScene):
             stroke_width=4,
         )
         self.beat(
-            "Tokens with no earlier copy rest on the start token. Its value is 0: they add nothing.",
+            "Tokens with no earlier copy rest on the start token, which passes on nothing: they add nothing.",
             Create(rest_box),
             FadeOut(self.score_txt),
             run_time=1.0,
