@@ -446,7 +446,7 @@ class Composition(ClipScene):
                     equation[i], DOWN, buff=0.15
                 )
                 for t, i in (
-                    ("direct path (Id: no mixing)", 2),
+                    ("direct (Id: no mixing)", 2),
                     ("one head", 4),
                     ("two heads: virtual heads", 6),
                 )
