@@ -744,5 +744,6 @@ class InductionHeads(ClipScene):
             "A previous-token head, then an induction head reading it with its key: repeats continue.",
             FadeOut(self.table),
             FadeIn(card),
+            FadeIn(self.head_title.next_to(card, UP, buff=0.5)),
             run_time=1.2,
         )
