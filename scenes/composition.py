@@ -2,13 +2,15 @@
 
 Storyboard: Q-composition (the later head's query reads what the earlier
 head wrote), K-composition (its key does), V-composition (its value does: a
-*virtual attention head* ``(A^{h2} A^{h1}) (x) (W_OV^{h2} W_OV^{h1})``).
+*virtual attention head* ``(A^{h'} A^{h}) (x) (W_OV^{h'} W_OV^{h})``).
 Then the two-layer path expansion: direct path, individual heads, virtual
 heads, adding up to the real logits.
 
 All of it is the induction model's: its virtual weights and composition
 scores (:func:`~circuit_clips.circuits.virtual_weights`,
-:func:`~circuit_clips.circuits.composition_score`), its real attention
+:func:`~circuit_clips.circuits.composition_score`, shown against
+:func:`~circuit_clips.circuits.composition_baseline` and
+:func:`~circuit_clips.circuits.composition_ceiling`), its real attention
 patterns and OV matrices, and :func:`~circuit_clips.circuits.path_expansion`
 on the running example. That model composes through the key only: its
 virtual head is exactly zero, and the clip says so on screen.

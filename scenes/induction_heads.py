@@ -6,6 +6,10 @@ before me was A" into each position; the induction head's key reads it
 predicts ``urs``. Then the off-diagonal stripe in the induction head's
 pattern on a repeated random sequence, beside the model's predictions.
 
+The model has a start token (``induction_model(bos=True)``): a token with no
+earlier copy rests there and writes nothing, so before the repeat the model
+guesses nothing (shown as "none").
+
 Every cell, pattern and number is read from :func:`induction_model` runs.
 """
 
