@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from circuit_clips.circuits import composition_score, path_expansion
+from circuit_clips.circuits import path_expansion
 from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
 
 from .conftest import load_scene_module
@@ -19,7 +19,57 @@ def scene_module():
 
 @pytest.fixture(scope="module")
 def model():
-    return induction_model()
+    return induction_model(bos=True)
+
+
+def paper_pair(model, kind):
+    """The writer's W_OV (L0H0) and the reader's matrix (L1H0), the paper's column orientation."""
+    ov0 = model.W_O[0, 0].T @ model.W_V[0, 0].T
+    qk1 = model.W_Q[1, 0] @ model.W_K[1, 0].T  # W_Q^T W_K with the paper's W_Q = ours transposed
+    ov1 = model.W_O[1, 0].T @ model.W_V[1, 0].T
+    return ov0, {"Q": qk1.T, "K": qk1, "V": ov1}[kind]
+
+
+def score_by_hand(model, kind):
+    ov0, second = paper_pair(model, kind)
+    norms = np.linalg.norm(second) * np.linalg.norm(ov0)
+    return float(np.linalg.norm(second @ ov0) / norms) if norms else 0.0
+
+
+def test_the_clip_draws_the_model_with_a_start_token(scene_module, model):
+    shown = scene_module.numbers()
+    assert shown.model.bos_token == shown.tokens[0] == "<bos>"
+    assert shown.tokens[1:] == list(RUNNING_EXAMPLE)
+
+
+def test_scores_against_random_heads_and_the_ceiling_as_the_captions_state(scene_module, model):
+    """K 0.30 against random heads 0.16 and a ceiling of 0.34: "far above random and near the top"."""
+    shown = scene_module.numbers()
+    rng = np.random.default_rng(12345)  # not the baseline's seed: an independent estimate
+    n, h = model.d_model, model.d_head
+    for kind in "QKV":
+        draws = []
+        for _ in range(300):
+            ov0 = rng.standard_normal((n, h)) @ rng.standard_normal((h, n))
+            second = rng.standard_normal((n, h)) @ rng.standard_normal((h, n))
+            draws.append(np.linalg.norm(second @ ov0) / (np.linalg.norm(second) * np.linalg.norm(ov0)))
+        assert shown.baselines[kind] == pytest.approx(np.mean(draws), rel=0.05)
+        # the ceiling: singular values of both matrices, lined up largest with largest
+        ov0, second = paper_pair(model, kind)
+        s, t = np.linalg.svd(ov0, compute_uv=False), np.linalg.svd(second, compute_uv=False)
+        ceiling = np.sqrt(np.sum(s**2 * t**2)) / (np.linalg.norm(s) * np.linalg.norm(t))
+        assert shown.ceilings[kind] == pytest.approx(ceiling)
+        # no rotation of the reader's input beats the ceiling
+        for _ in range(20):
+            rot, _ = np.linalg.qr(rng.standard_normal((n, n)))
+            rotated = second @ rot
+            assert (
+                np.linalg.norm(rotated @ ov0) / (np.linalg.norm(rotated) * np.linalg.norm(ov0))
+                <= ceiling + 1e-9
+            )
+    k, base, top = shown.scores["K"], shown.baselines["K"], shown.ceilings["K"]
+    assert (f"{k:.2f}", f"{base:.2f}", f"{top:.2f}") == ("0.30", "0.16", "0.34")
+    assert k > 1.5 * base and k > 0.85 * top and k <= top
 
 
 @pytest.mark.parametrize("kind", ["Q", "K", "V"])
@@ -34,7 +84,7 @@ def test_only_the_key_composes(scene_module, model):
     maps = {kind: scene_module.numbers().maps[kind] for kind in "QKV"}
     assert not maps["Q"].any() and not maps["V"].any()
     assert np.abs(maps["K"]).max() > 1
-    scores = {kind: composition_score(model, 0, 0, 1, 0, kind) for kind in "QKV"}
+    scores = {kind: score_by_hand(model, kind) for kind in "QKV"}
     assert scores["Q"] == scores["V"] == 0.0
     assert scores["K"] > 0.1
 
@@ -60,21 +110,24 @@ def test_path_terms_add_up_and_the_prediction_is_all_in_the_layer_1_head(model):
     terms = path_expansion(model, tokens)
     logits = model.run(tokens)
     assert np.allclose(sum(terms.values()), logits)
-    last = len(RUNNING_EXAMPLE) - 1
+    last = len(RUNNING_EXAMPLE)  # the start token is position 0
     assert not terms["direct"].any() and not terms["L0H0"].any() and not terms["L0H0->L1H0"].any()
     assert np.allclose(terms["L1H0"][last], logits[last])
     assert model.vocab[int(np.argmax(terms["L1H0"][last]))] == "urs"
+    urs = model.vocab.index("urs")
+    assert [f"{terms[n][last, urs]:.2f}" for n in terms] == ["0.00", "0.00", "10.00", "0.00"]
 
 
 def test_numbers_shown_are_the_last_positions_terms(scene_module, model):
     """The terms on screen: each path's logits at the last D, summing to the model's logits there."""
     shown = scene_module.numbers()
-    last = len(RUNNING_EXAMPLE) - 1
+    last = len(RUNNING_EXAMPLE)  # the start token is position 0
     logits = model.run(model.to_tokens(RUNNING_EXAMPLE))
     assert np.allclose(shown.total, logits[last])
     assert list(shown.terms) == ["direct", "L0H0", "L1H0", "L0H0->L1H0"]
     assert np.allclose(sum(shown.terms.values()), logits[last])
-    assert shown.scores == {kind: composition_score(model, 0, 0, 1, 0, kind) for kind in "QKV"}
+    for kind in "QKV":
+        assert shown.scores[kind] == pytest.approx(score_by_hand(model, kind), abs=1e-12)
 
 
 def test_sparse_heat_map_draws_what_a_heat_map_draws():

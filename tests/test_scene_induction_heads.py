@@ -5,82 +5,126 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
+from circuit_clips.toy_models import BOS_TOKEN, LOGIT_GAIN, RUNNING_EXAMPLE, induction_model
 
 from .conftest import load_scene_module
 
 
 @pytest.fixture(scope="module")
 def scene_module():
-    module = load_scene_module("induction_heads")
-    return module
+    return load_scene_module("induction_heads")
 
 
 @pytest.fixture(scope="module")
 def model():
-    return induction_model()
+    return induction_model(bos=True)
 
 
-def scene_sequence(scene_module, model):
-    """The sequence the clip draws, from its numbers()."""
-    tokens = scene_module.numbers().rand_tokens
-    # drawn with the scene's seed (the one ClipScene seeds every generator with)
-    again = scene_module.repeated_random_tokens(
-        np.random.default_rng(scene_module.InductionHeads.seed), model.d_vocab, model.n_ctx
-    )
-    assert np.array_equal(tokens, again)
-    return tokens
+def by_hand(model, ids):
+    """Both layers written out from the weights: (layer-1 scores, layer-1 pattern, logits)."""
+    ids = np.asarray(ids)
+    n = len(ids)
+    x = model.W_E[ids] + model.W_pos[:n]
+    mask = np.tril(np.ones((n, n), dtype=bool))
+    patterns, scores = [], []
+    for layer in range(2):
+        q, k, v = (x @ w[layer, 0] for w in (model.W_Q, model.W_K, model.W_V))
+        s = np.where(mask, q @ k.T / np.sqrt(q.shape[1]), -np.inf)
+        a = np.exp(s - s.max(axis=1, keepdims=True))
+        a /= a.sum(axis=1, keepdims=True)
+        x = x + a @ v @ model.W_O[layer, 0]
+        patterns.append(a)
+        scores.append(s)
+    return scores[1], patterns[1], x @ model.W_U
 
 
-def test_repeated_sequence_is_a_random_half_then_the_same_half(scene_module, model):
-    for seed in range(20):
-        tokens = scene_module.repeated_random_tokens(np.random.default_rng(seed), model.d_vocab, model.n_ctx)
-        half = len(tokens) // 2
-        assert len(tokens) <= model.n_ctx
-        assert len(set(tokens[:half].tolist())) == half, "the first half must not repeat a token"
-        assert np.array_equal(tokens[:half], tokens[half:])
-        assert tokens.min() >= 0 and tokens.max() < model.d_vocab
-
-
-def test_stripe_is_one_below_the_earlier_copy(scene_module, model):
-    tokens = scene_sequence(scene_module, model)
-    half = len(tokens) // 2
-    _, cache = model.run_with_cache(tokens)
-    pattern = cache["blocks.1.attn.hook_pattern"][0]
-    for i in range(half, len(tokens)):
-        assert np.argmax(pattern[i]) == i - half + 1
-        assert pattern[i, i - half + 1] > 0.99
-
-
-def test_prediction_report_matches_a_direct_softmax(scene_module, model):
-    tokens = scene_sequence(scene_module, model)
-    half = len(tokens) // 2
-    report = scene_module.next_token_report(model, tokens)
-    logits = model.run(tokens)
-    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-    for i in range(len(tokens) - 1):
-        assert report["p_next"][i] == pytest.approx(probs[i, tokens[i + 1]])
-        assert report["correct"][i] == (np.argmax(logits[i]) == tokens[i + 1])
-    # what the caption claims: nothing right before the repeat, everything right after it
-    assert report["correct"][:half].sum() == 0
-    assert report["correct"][half:].all()
-    assert report["p_next"][half:].min() > 0.99
-
-
-def test_numbers_report_is_the_report_of_their_sequence(scene_module, model):
+def test_the_clip_draws_the_model_with_a_start_token(scene_module, model):
     shown = scene_module.numbers()
-    assert shown.rand_str == [model.vocab[t] for t in shown.rand_tokens]
+    assert shown.model.bos_token == BOS_TOKEN
+    assert shown.tokens == [BOS_TOKEN, *RUNNING_EXAMPLE]
+    assert shown.rand_str[0] == BOS_TOKEN
+
+
+def test_running_example_numbers_the_captions_state(scene_module, model):
+    """Scores 20 / 10 / 0, weight 1.00 on urs, logits urs 10 and others 0, predicts urs."""
+    shown = scene_module.numbers()
+    ids = model.to_tokens(RUNNING_EXAMPLE)
+    scores, pattern, logits = by_hand(model, ids)
+    last = len(ids) - 1
+    assert shown.last == last and shown.tokens[shown.target] == "urs"
+    assert np.allclose(shown.scores, scores[last])
+    assert round(scores[last, shown.target]) == 20 and round(scores[last, 0]) == 10
+    others = np.delete(scores[last], [0, shown.target])
+    assert np.abs(others).max() < 0.5  # "0 elsewhere"
+    assert f"{pattern[last, shown.target]:.2f}" == "1.00"
+    assert model.vocab[int(np.argmax(logits[last]))] == "urs"
+    assert round(logits[last].max()) == LOGIT_GAIN == 10
+    assert np.abs(np.delete(logits[last], np.argmax(logits[last]))).max() < 0.5  # "others 0"
+    # the tokens with no earlier copy (the start token to 'said') rest on the start token
+    for i in range(last - 1):
+        assert pattern[i, 0] > 0.99
+    assert np.allclose(shown.logits, logits)
+
+
+def test_repeated_sequence_is_a_start_token_a_random_run_then_the_same_run(scene_module, model):
+    for seed in range(30):
+        ids = scene_module.repeated_random_tokens(np.random.default_rng(seed), model)
+        words = model.to_str_tokens(ids)
+        assert len(ids) <= model.n_ctx and words[0] == BOS_TOKEN and BOS_TOKEN not in words[1:]
+        half = (len(ids) - 1) // 2
+        assert half == 5  # the caption's "5 random words"
+        assert len(set(words[1 : 1 + half])) == half, "the first run must not repeat a word"
+        assert words[1 : 1 + half] == words[1 + half :]
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_stripe_rest_and_guesses_on_many_repeated_sequences(scene_module, model, seed):
+    """After the repeat: attend just after the earlier copy and guess right; before it: rest on the
+    start token and guess nothing (the captions' claims, on many sequences)."""
+    ids = scene_module.repeated_random_tokens(np.random.default_rng(seed), model)
+    n, half = len(ids), (len(ids) - 1) // 2
+    _, pattern, logits = by_hand(model, ids)
+    report = scene_module.next_token_report(model, ids)
+    for i in range(n):
+        if i <= half:  # no earlier copy
+            assert pattern[i, 0] > 0.99
+            assert logits[i].max() < 0.01 * LOGIT_GAIN
+            assert report["predicted"][i] == scene_module.NO_GUESS
+        else:
+            assert pattern[i, i - half + 1] > 0.99
+            assert report["predicted"][i] == ids[i - half + 1]
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    assert np.allclose(report["p_next"], probs[np.arange(n - 1), ids[1:]])
+    assert not report["correct"][: half + 1].any() and report["correct"][half + 1 :].all()
+    assert report["correct"][half + 1 :].sum() == 4  # "4 of 4 guesses are right"
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_rest_on_the_start_token_without_a_copy_on_sequences_with_repeats(model, seed):
+    """Any sequence: a token whose word came once before attends just after it; one whose word
+    never came before rests on the start token and writes (nearly) nothing."""
+    rng = np.random.default_rng(100 + seed)
+    words = [w for w in model.vocab if w != BOS_TOKEN]
+    seq = list(rng.choice(words, size=model.n_ctx - 1))
+    ids = model.to_tokens(seq)
+    _, pattern, logits = by_hand(model, ids)
+    for i in range(1, len(ids)):
+        earlier = [j for j in range(1, i) if ids[j] == ids[i]]
+        if not earlier:
+            assert pattern[i, 0] > 0.99 and logits[i].max() < 0.01 * LOGIT_GAIN
+        elif len(earlier) == 1:
+            assert pattern[i, earlier[0] + 1] > 0.99
+            assert np.argmax(logits[i]) == ids[earlier[0] + 1]
+
+
+def test_numbers_pattern_and_report_are_of_their_sequence(scene_module, model):
+    shown = scene_module.numbers()
+    assert np.array_equal(
+        shown.rand_tokens,
+        scene_module.repeated_random_tokens(np.random.default_rng(scene_module.InductionHeads.seed), model),
+    )
+    _, pattern, _ = by_hand(model, shown.rand_tokens)
+    assert np.allclose(shown.rand_pattern, pattern)
     direct = scene_module.next_token_report(model, shown.rand_tokens)
     for key in ("predicted", "p_next", "correct"):
         assert np.array_equal(shown.report[key], direct[key])
-    assert shown.tokens[shown.target] == "urs" and shown.last == len(RUNNING_EXAMPLE) - 1
-
-
-def test_running_example_attends_to_urs_and_predicts_it(model):
-    logits, cache = model.run_with_cache(model.to_tokens(RUNNING_EXAMPLE))
-    last = len(RUNNING_EXAMPLE) - 1
-    prev = cache["blocks.0.attn.hook_pattern"][0]
-    assert all(np.argmax(prev[i]) == i - 1 for i in range(1, last + 1))
-    ind = cache["blocks.1.attn.hook_pattern"][0]
-    assert RUNNING_EXAMPLE[int(np.argmax(ind[last]))] == "urs"
-    assert model.vocab[int(np.argmax(logits[last]))] == "urs"
