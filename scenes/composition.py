@@ -41,7 +41,6 @@ from manim import (
     VGroup,
     Wait,
 )
-from manim.animation.animation import prepare_animation
 from manim.utils.color import interpolate_color
 
 from circuit_clips.circuits import (
@@ -77,8 +76,6 @@ from circuit_clips.kit import (
     flash_around,
     format_value,
     head_color,
-    hold_to_read,
-    reading_time,
 )
 from circuit_clips.model import ActivationCache, AttnOnlyTransformer
 from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
@@ -92,7 +89,6 @@ WRITER_TEX, READER_TEX = (
     rf"\mathrm{{{READER_NAME}}}",
 )  # superscripts: heads only
 VIRTUAL = f"{WRITER_NAME}->{READER_NAME}"
-PACE = 14.0  # characters a second: under the readers' 15, with room for whole-frame holds
 
 
 # --- the numbers ------------------------------------------------------------------
@@ -156,8 +152,7 @@ def numbers() -> CompositionNumbers:
 class Composition(ClipScene):
     title = "Composition"
     description = "A layer-1 head can read what a layer-0 head wrote through its query, its key or its value."
-    pace_to_captions = True
-    title_hold = reading_time(f"{title} {description}", PACE) - 1.2  # the card fades in for 1.2 s
+    pace_to_captions = True  # every beat lasts at least its caption's reading time
 
     numbers = staticmethod(numbers)
 
@@ -174,13 +169,6 @@ class Composition(ClipScene):
         self.path_equation()
         self.path_terms()
         self.where_the_prediction_lives()
-
-    def beat(self, caption: str, *animations, hold: float = 0.6, **play_kwargs) -> None:
-        """A beat paced at :data:`PACE` characters a second (a 480p15 render rounds holds to frames)."""
-        animations = tuple(prepare_animation(a) for a in animations)
-        spent = play_kwargs.get("run_time", max((a.run_time for a in animations), default=0.0))
-        hold = hold_to_read(caption, spent, minimum=hold, rate=PACE)
-        super().beat(caption, *animations, hold=hold, **play_kwargs)
 
     # --- three ways ------------------------------------------------------------
     def three_ways(self) -> None:

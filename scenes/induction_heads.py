@@ -38,7 +38,6 @@ from manim import (
     VGroup,
     Wait,
 )
-from manim.animation.animation import prepare_animation
 
 from circuit_clips.circuits import head_name, ov_matrix, softmax
 from circuit_clips.kit import (
@@ -64,9 +63,7 @@ from circuit_clips.kit import (
     VocabColumn,
     format_value,
     head_color,
-    hold_to_read,
     read,
-    reading_time,
     write,
 )
 from circuit_clips.model import ActivationCache, AttnOnlyTransformer
@@ -76,7 +73,6 @@ PREV_HEAD = (0, 0)  # layer 0 head 0: the previous-token head
 IND_HEAD = (1, 0)  # layer 1 head 0: the induction head
 PANEL_X = 4.5  # centre of the right-hand panel (patterns, logits)
 SEED = 0  # the random repeated sequence's
-PACE = 14.0  # characters a second: under the readers' 15, with room for whole-frame holds
 NO_GUESS = -1  # next_token_report's "predicts no particular token"
 GUESS_LOGIT = 1.0  # a top logit below this is no guess (a copied token scores LOGIT_GAIN = 10)
 
@@ -152,8 +148,7 @@ def numbers(seed: int = SEED) -> InductionHeadsNumbers:
 class InductionHeads(ClipScene):
     title = "Induction heads"
     description = r"Two heads in two layers continue repeated text: $[A]\,[B] \dots [A] \to [B]$."
-    pace_to_captions = True
-    title_hold = reading_time(f"{title} {description}", PACE) - 1.2  # the card fades in for 1.2 s
+    pace_to_captions = True  # every beat lasts at least its caption's reading time
 
     numbers = staticmethod(numbers)
     seed = SEED
@@ -178,13 +173,6 @@ class InductionHeads(ClipScene):
         self.repeat_random_tokens()
         self.show_stripe()
         self.show_predictions()
-
-    def beat(self, caption: str, *animations, hold: float = 0.6, **play_kwargs) -> None:
-        """A beat paced at :data:`PACE` characters a second (a 480p15 render rounds holds to frames)."""
-        animations = tuple(prepare_animation(a) for a in animations)
-        spent = play_kwargs.get("run_time", max((a.run_time for a in animations), default=0.0))
-        hold = hold_to_read(caption, spent, minimum=hold, rate=PACE)
-        super().beat(caption, *animations, hold=hold, **play_kwargs)
 
     # --- helpers -----------------------------------------------------------------
     def above(self, pos: int, values: np.ndarray, color) -> VectorColumn:

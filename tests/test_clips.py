@@ -2,9 +2,8 @@
 clear after every animation, renders (at the lowest quality) to a web-ready MP4 of the expected
 length, and its published captions keep the readers' pace.
 
-The clips of the first edition break the caption band and the readers' pace (issue 12: the
-second edition fixes them). Those are marked ``xfail(strict=True)``, measured from a run of
-today's clips: a clip that is fixed turns its test red until its mark is removed here.
+A clip that must break a rule for a while can be marked ``xfail(strict=True)`` below, with the
+reason: once it is fixed, its test turns red until the mark is removed.
 """
 
 from __future__ import annotations
@@ -28,20 +27,10 @@ from .conftest import ROOT
 
 CLIPS = Project(ROOT, ROOT / "media").clips()
 
-#: The clips still in their first edition (the marks below were measured on them): a clip leaves
-#: these sets when its second edition passes the caption band and the readers' pace.
-FIRST_EDITION: set[str] = {
-    "induction_heads",
-    "composition",
-}
-#: Clips with something visible in the caption band after some animation: every first-edition
-#: clip (legends in a bottom corner, token rows, take-away lines, equations under the pictures).
-BREAKS_CAPTION_BAND: set[str] = FIRST_EDITION
-#: Clips with a caption over 15 cps or under 1.5 s: the first edition's fastest cues run at
-#: 18-38 cps. Every title card is now held until it can be read, and induction_heads and
-#: composition, paced by the kit with holds in whole frames, publish at 15 cps (480p15 render).
-BREAKS_READING_PACE: set[str] = FIRST_EDITION - {"induction_heads", "composition"}
-#: Clips outside the frame margin or with texts overlapping: none.
+#: Every clip is in its second edition: none is expected to break the caption band, the readers'
+#: pace or the layout. A clip that does is a failure; mark it here only with the reason.
+BREAKS_CAPTION_BAND: set[str] = set()
+BREAKS_READING_PACE: set[str] = set()
 BREAKS_LAYOUT: set[str] = set()
 
 
