@@ -78,9 +78,6 @@ from circuit_clips.training import load_or_train
 
 KIND_COLORS = {"Q": QUERY_COLOR, "K": KEY_COLOR, "V": VALUE_COLOR}
 KIND_WORDS = {"Q": "query", "K": "key", "V": "value"}
-#: Captions are paced under 14.5 characters a second (the readers' limit is 15), so that a
-#: render's whole-frame clock, which stretches or shortens a cue by up to a frame, keeps every
-#: published cue at 14.5 or less.
 #: The snapshot "before the drop": the last one before the copied part's loss has fallen by
 #: this share of its whole fall over training.
 BEFORE_SHARE = 0.1

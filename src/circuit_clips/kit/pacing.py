@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import math
 
+from circuit_clips.readers import MAX_CHARS_PER_SECOND, MIN_CUE_SECONDS
+
 __all__ = ["READING_RATE", "SHORTEST_CUE", "reading_time", "hold_to_read", "whole_frames"]
 
-READING_RATE = 15.0
+READING_RATE = MAX_CHARS_PER_SECOND
 """Characters per second a viewer reads in subtitles while also watching the picture: the
 pace every published caption cue keeps (:func:`circuit_clips.pipeline.captions.cue_pace`)."""
 
-SHORTEST_CUE = 1.5
+SHORTEST_CUE = MIN_CUE_SECONDS
 """Seconds a caption cue stays up at the least, however short its text."""
 
 

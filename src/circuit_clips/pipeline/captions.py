@@ -13,6 +13,8 @@ from pathlib import Path
 
 import srt
 
+from circuit_clips.readers import MAX_CHARS_PER_SECOND, MIN_CUE_SECONDS
+
 __all__ = [
     "Cue",
     "read_srt",
@@ -29,10 +31,6 @@ __all__ = [
     "title_card_problems",
 ]
 
-MAX_CHARS_PER_SECOND = 15.0
-"""The fastest a caption may go: a viewer reads it while also watching the picture."""
-MIN_CUE_SECONDS = 1.5
-"""The shortest a caption may stay up, however few its words."""
 TIMING_RESOLUTION = 0.001
 """Cue times are written to the millisecond: a cue held exactly long enough may read 1 ms short,
 so the pace rules give a cue that millisecond."""

@@ -1,0 +1,13 @@
+"""The readers' rules for captions, shared by the kit that paces them and the pipeline that checks them.
+
+Pure Python: the pipeline reads it without Manim.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MAX_CHARS_PER_SECOND", "MIN_CUE_SECONDS"]
+
+MAX_CHARS_PER_SECOND = 15.0
+"""The fastest a caption may go: a viewer reads it while also watching the picture."""
+MIN_CUE_SECONDS = 1.5
+"""The shortest a caption may stay up, however few its words."""
