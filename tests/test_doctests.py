@@ -24,6 +24,7 @@ MODULES = (
     "circuit_clips.kit.theme",
     "circuit_clips.kit.head",
     "circuit_clips.kit.heatmap",
+    "circuit_clips.kit.layout",
     "circuit_clips.kit.matrix_guides",
     "circuit_clips.kit.sparse_heatmap",
     "circuit_clips.kit.stream",

@@ -570,6 +570,37 @@ def test_region_contains_and_rejects_empty_boxes():
         Region("flat", 0.0, 1.0, 0.3, 0.3)
 
 
+def test_region_places_a_mobject_against_its_edges_and_corners():
+    from manim import DOWN, LEFT, ORIGIN, RIGHT, UP, Rectangle
+
+    box = Region("box", -3.0, 5.0, -1.0, 2.0)
+    for edge, expected in [
+        (ORIGIN, (1.0, 0.5)),  # the box's centre
+        (UP, (1.0, 2.0 - 0.1 - 0.25)),  # top edge, buff 0.1, half the rectangle's height 0.25
+        (DOWN + LEFT, (-3.0 + 0.1 + 1.0, -1.0 + 0.1 + 0.25)),
+        (RIGHT, (5.0 - 0.1 - 1.0, 0.5)),
+    ]:
+        placed = box.place(Rectangle(width=2.0, height=0.5), edge, buff=0.1)
+        assert placed.get_center()[:2] == pytest.approx(expected), edge
+        assert box.contains(placed)
+    # too large: left as it is unless asked to shrink, then it fits inside the buff
+    wide = box.place(Rectangle(width=20.0, height=1.0), UP)
+    assert wide.width == pytest.approx(20.0) and not box.contains(wide)
+    fitted = box.place(Rectangle(width=20.0, height=1.0), UP, buff=0.2, shrink=True)
+    assert fitted.width == pytest.approx(8.0 - 0.4) and box.contains(fitted)
+    assert fitted.get_top()[1] == pytest.approx(2.0 - 0.2)
+
+
+def test_region_points_and_rows():
+    box = Region("box", -2.0, 2.0, 0.0, 3.0)
+    assert box.point().tolist() == [0.0, 1.5, 0.0]
+    assert box.point(0, 1).tolist() == [-2.0, 3.0, 0.0]
+    assert box.point(0.25, 0).tolist() == [-1.0, 0.0, 0.0]
+    top, bottom = box.split_rows("top", "bottom")
+    assert (top.top, top.bottom, bottom.top, bottom.bottom) == (3.0, 1.5, 1.5, 0.0)
+    assert (top.left, top.right) == (box.left, box.right)
+
+
 # --- the equation strip -------------------------------------------------------------
 def test_equation_strip_places_every_equation_in_one_place():
     top = EquationStrip(top_buff=0.4, x=1.5)

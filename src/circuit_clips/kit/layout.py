@@ -91,11 +91,53 @@ class Region:
             and y1 <= self.top + tolerance
         )
 
+    def point(self, x: float = 0.5, y: float = 0.5) -> np.ndarray:
+        """The point at fractions ``(x, y)`` of this region, from its bottom-left corner.
+
+        ``point()`` is the centre, ``point(0.5, 1)`` the middle of the top edge, ``point(0, 1)`` the
+        top-left corner.
+
+        >>> bool(np.allclose(STAGE.point(0, 1), [STAGE.left, STAGE.top, 0]))
+        True
+        """
+        return np.array([self.left + x * self.width, self.bottom + y * self.height, 0.0])
+
+    def place(self, mobject, edge=(0.0, 0.0, 0.0), *, buff: float = 0.0, shrink: bool = False):
+        """Move ``mobject`` inside this region against ``edge``, ``buff`` away from it; return it.
+
+        ``edge`` is a Manim direction: ``UP`` puts the mobject at the top centre, ``UP + LEFT`` in the
+        top-left corner, ``ORIGIN`` (the default) in the middle. With ``shrink=True`` a mobject larger
+        than the region (less ``buff`` on each side) is first scaled down to fit; a larger one is
+        otherwise left as it is, which the layout check then reports.
+        """
+        edge = np.asarray(edge, dtype=float)
+        if shrink:
+            room_w, room_h = self.width - 2 * buff, self.height - 2 * buff
+            factor = min(1.0, room_w / max(mobject.width, 1e-9), room_h / max(mobject.height, 1e-9))
+            if factor < 1.0:
+                mobject.scale(factor)
+        target = self.center.copy()
+        for axis, half in ((0, self.width / 2), (1, self.height / 2)):
+            if edge[axis]:
+                side = np.sign(edge[axis])
+                half_size = (mobject.width if axis == 0 else mobject.height) / 2
+                target[axis] += side * (half - buff - half_size)
+        mobject.move_to(target)
+        return mobject
+
     def split_columns(self, *names: str) -> tuple[Region, ...]:
         """This region cut into ``len(names)`` equal columns, left to right."""
         step = self.width / len(names)
         return tuple(
             Region(name, self.left + k * step, self.left + (k + 1) * step, self.bottom, self.top)
+            for k, name in enumerate(names)
+        )
+
+    def split_rows(self, *names: str) -> tuple[Region, ...]:
+        """This region cut into ``len(names)`` equal rows, top to bottom."""
+        step = self.height / len(names)
+        return tuple(
+            Region(name, self.left, self.right, self.top - (k + 1) * step, self.top - k * step)
             for k, name in enumerate(names)
         )
 
