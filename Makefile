@@ -28,7 +28,7 @@ PACKAGE := $(filter-out src/circuit_clips/pipeline/%,$(wildcard src/circuit_clip
 RENDER_SETUP := .venv/.installed-render
 TEST_SETUP := .venv/.installed-test
 
-.PHONY: all clips preview test setup help sheets $(CLIPS) MathematicalFramework page serve check-published render-order
+.PHONY: all clips preview test setup help sheets readers $(CLIPS) MathematicalFramework page serve check-published render-order
 .DEFAULT_GOAL := all
 
 # `make`, `make clips` and `make preview` run the pipeline's `build`: it asks this Makefile which
@@ -89,6 +89,10 @@ sheet-%: $(OUT)/%.mp4
 
 sheets: $(CLIPS:%=sheet-%)
 
+# Each published clip's length, cues and fastest cue; the total against the full video's 11 min.
+readers: $(RENDER_SETUP)
+	$(PIPELINE) readers --quality $(QUALITY)
+
 setup: $(RENDER_SETUP)
 
 # What rendering and installing need from the system, present or missing, with the Debian
@@ -143,6 +147,7 @@ help:
 	@echo "make sheet-NAME     contact sheet of a clip, captions under the frames: media/sheets/<quality>/NAME.png"
 	@echo "                    (SHEET_ARGS=--per-cue: a frame mid every cue, NAME-cues.png)"
 	@echo "make sheets         contact sheets of every clip"
+	@echo "make readers        each clip's length, cues and fastest cue; the total against 11 minutes"
 	@echo "make trained-model  train the two-layer model clip trained_model shows (cached in media/build/trained/)"
 	@echo "make test           run the test suite, one process per core (installs Chromium and the test tools first)"
 	@echo "make setup          only install what rendering needs"

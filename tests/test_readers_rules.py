@@ -194,3 +194,36 @@ def test_evenly_spaced_sheet_writes_captions_in_ink_when_on_pace(published_set, 
     dark = sheet.max(axis=-1) < 60
     tile_h = round(640 * probe(video).height / probe(video).width)
     assert dark[24 + tile_h + 4 :].sum() > 300, "the caption is written under the frames"
+
+
+# --- the readers' report -----------------------------------------------------------------
+def test_readers_report_gives_each_clips_length_and_fastest_cue_and_checks_the_total(published_set, tmp_path):
+    import shutil
+
+    from circuit_clips.pipeline.readers_report import readers_report
+    from circuit_clips.readers import MAX_FULL_VIDEO_SECONDS
+
+    assert MAX_FULL_VIDEO_SECONDS == 11 * 60
+    video = published_set.media / "preview" / "short_clip.mp4"
+    seconds = probe(video).duration
+    for clip, cues in [
+        ("calm", [Cue(0.0, 2.0, "Ten chars."), Cue(2.0, 4.0, "Twenty characters...")]),  # 5 and 10 cps
+        ("hasty", [Cue(0.0, 1.0, "far too many words for a single second of reading")]),
+    ]:
+        shutil.copy(video, tmp_path / f"{clip}.mp4")
+        (tmp_path / f"{clip}.vtt").write_text(to_webvtt(cues), encoding="utf-8")
+
+    text, ok = readers_report(["calm"], tmp_path, budget=MAX_FULL_VIDEO_SECONDS)
+    assert ok, text
+    first = text.splitlines()[0].split()
+    assert first == ["calm", f"{seconds:.1f}", "s", "2", "cues", "30", "chars", "fastest", "10.0", "cps"]
+    assert "within the budget of 660 s" in text
+    text, ok = readers_report(["calm", "calm"], tmp_path, budget=seconds + 0.1)
+    assert not ok and "over the budget" in text, "two clips together run longer than one"
+    assert readers_report(["calm", "calm"], tmp_path, budget=None)[1], "no budget: only the cues count"
+
+    text, ok = readers_report(["calm", "hasty"], tmp_path, budget=None)
+    assert not ok and "over 15 cps" in text and "far too many words" in text
+
+    with pytest.raises(FileNotFoundError, match="make missing"):
+        readers_report(["missing"], tmp_path, budget=None)

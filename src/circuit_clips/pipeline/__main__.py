@@ -52,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--quality", default="high", help=f"one of {', '.join(QUALITIES)}")
     sub = commands.add_parser("order", help="the clips in the order their renders start: slowest first")
     sub.add_argument("--quality", default="high", help=f"one of {', '.join(QUALITIES)}")
+    sub = commands.add_parser(
+        "readers", help="each published clip's length, cues and fastest cue; the total against 11 min"
+    )
+    sub.add_argument("clips", nargs="*", help="clips to report (default: every clip)")
+    sub.add_argument("--quality", default="high", help=f"one of {', '.join(QUALITIES)}")
     sub = commands.add_parser("probe", help="print a video's codec, size, rate, duration, faststart")
     sub.add_argument("file", type=Path)
     commands.add_parser("doctor", help="list the system packages rendering needs: present or missing")
@@ -136,6 +141,22 @@ def main(argv: list[str] | None = None) -> int:
             from .progress import render_order
 
             print("\n".join(render_order(project, project.quality(args.quality), project.clips())))
+        elif args.command == "readers":
+            from ..readers import MAX_FULL_VIDEO_SECONDS
+            from .readers_report import readers_report
+
+            for clip in args.clips:
+                project.scene_file(clip)
+            names = args.clips or project.clips()
+            try:
+                budget = None if args.clips else MAX_FULL_VIDEO_SECONDS
+                text, ok = readers_report(
+                    names, project.output_dir(project.quality(args.quality)), budget=budget
+                )
+            except FileNotFoundError as err:
+                raise UnknownClipError(str(err)) from err
+            print(text)
+            return 0 if ok else 1
         elif args.command == "probe":
             print(probe(args.file))
         elif args.command == "doctor":
