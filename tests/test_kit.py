@@ -659,6 +659,10 @@ def test_equation_strip_transitions(transition, kinds):
     assert strip.current is new
     if transition in ("cross_fade", "slide"):
         assert anims[0].mobject is old and anims[1].mobject is new
+        # never both on screen: the old is gone by half-time, the new only starts then
+        fade_out, fade_in = (a.rate_func for a in anims)
+        assert fade_out(0.5) == pytest.approx(1.0) and fade_in(0.5) == pytest.approx(0.0)
+        assert 0 < fade_out(0.25) < 1 and 0 < fade_in(0.75) < 1
 
 
 def test_equation_strip_refuses_misuse_with_a_clear_error():
