@@ -96,6 +96,29 @@ def test_the_numbers_the_captions_state(shown):
     assert shown.resid_post.size == model.d_model == 16
 
 
+def test_head_1_halves_its_mix_of_the_three_words(shown):
+    """The caption "head 1 halves its 0.33s to 0.17": head 1's result holds a third of each word's
+    one-hot value, and its block of W_O maps every entry to half of it in the same word's output row,
+    on every 3-token input (a hand-built mix of one-hot vectors, not the model's run)."""
+    model = shown.model
+    vocab, out = model.vocab, model.subspaces["output"]
+    assert [f"{v:.2f}" for v in shown.z[1] if v > 1e-6] == ["0.33"] * 3
+    for a in range(model.d_vocab):
+        for b in range(model.d_vocab):
+            for c in range(model.d_vocab):
+                tokens = [a, b, c]
+                mix = sum(np.eye(model.d_vocab)[t] for t in tokens) / len(tokens)  # uniform weights
+                expected = np.zeros(model.d_model)
+                expected[out] = 0.5 * mix
+                _, cache = model.run_with_cache(np.array(tokens))
+                assert np.allclose(cache["blocks.0.attn.hook_result"][-1, 1], expected)
+    written = {vocab[i - out.start] for i in np.flatnonzero(shown.result[1] > 1e-6)}
+    assert written == set(TOKENS_SHOWN)
+
+
+TOKENS_SHOWN = ["keep", "them", "at"]
+
+
 def test_head_1s_small_write_is_visibly_not_zero():
     """The 0.17 the clip singles out differs from an empty cell by more than 10 CIEDE2000 units."""
     from circuit_clips.kit.colorimetry import ciede2000, srgb_to_lab
