@@ -74,7 +74,10 @@ LAYER = 0
 CELL = 0.19  # one row of W_O and of every vector on the product row
 BLOCK_CELL_WIDTH = 0.13  # W_O's columns: narrower than its rows are tall, so the whole row fits
 EQ_SIZE = 34  # the equation line (its stacked vectors stay inside the line)
-LABEL_SIZE = 24  # every label a caption talks about (readable at 480p)
+LABEL_SIZE = 24
+GLOSS_SIZE = (
+    28  # the meaning of a symbol, beside its equation  # every label a caption talks about (readable at 480p)
+)
 EPS = 1e-6
 
 
@@ -168,7 +171,7 @@ class HeadsAreAdditive(ClipScene):
         )
         self.end_on_summary(
             "Heads are independent: each adds its own write.",
-            *self.strip.change_to(summary_line, "cross_fade"),
+            self.swap(summary_line),
             run_time=1.2,
             hold=2.5,
         )
@@ -197,6 +200,11 @@ class HeadsAreAdditive(ClipScene):
         parts = [p for p in (before,) if p] + [r"\begin{bmatrix}", "r^0", r"\\", "r^1", r"\end{bmatrix}"]
         return self.colored(*parts, *([after] if after else []), size=size)
 
+    def swap(self, equation: MathTex) -> Succession:
+        """The strip's equation replaced by ``equation``: the old one gone before the new one comes."""
+        old_out, new_in = self.strip.change_to(equation, "cross_fade")
+        return Succession(old_out, new_in)
+
     def readouts(self, col: VectorColumn, values: np.ndarray, color) -> VGroup:
         """Each run of equal non-zero entries of ``col`` marked by a bar and labelled with its value."""
         marks = VGroup()
@@ -212,8 +220,10 @@ class HeadsAreAdditive(ClipScene):
     # --- layout (built before the title card; nothing drawn) ------------------------
     def lay_out(self) -> None:
         n = self.shown
-        self.legend = EQUATION_LINE.place(ColorBar(width=2.0, ticks=(0, 0.1, 1, 10)), UP + RIGHT, buff=0.02)
-        self.strip = EquationStrip(center=EQUATION_LINE.point(0.42, 0.5), font_size=EQ_SIZE)
+        self.legend = EQUATION_LINE.place(
+            ColorBar(width=2.0, ticks=(0, 0.1, 1, 10), title=None), UP + RIGHT, buff=0.02
+        )
+        self.strip = EquationStrip(center=EQUATION_LINE.point(0.3, 0.5), font_size=EQ_SIZE)
         self.blocks = VGroup(
             *[
                 HeatMap(
@@ -246,13 +256,12 @@ class HeadsAreAdditive(ClipScene):
         self.equals.next_to(r1, RIGHT, buff=0.8)  # room for r^1's values
         h0.next_to(self.equals, RIGHT, buff=0.25)
         h1.next_to(h0, RIGHT, buff=1.0)  # room for h0's value and the "+"
-        per_head.next_to(h1, RIGHT, buff=1.4)  # h1's values, then a write's staging
+        per_head.next_to(h1, RIGHT, buff=1.6)  # h1's values, then a write's staging
         self.same.next_to(per_head, RIGHT, buff=0.55)  # room for both streams' names underneath
         one_go.next_to(self.same, RIGHT, buff=0.55)
-        # the "+" between the writes sits level with the token rows, where neither writes
-        self.plus_rhs.move_to(VGroup(h0, h1)).match_y(h0.cells_of(self.model.subspaces["token"]))
+        self.plus_rhs.move_to(VGroup(h0, h1))
         self.row_names = self.name_rows(one_go)
-        self.stream_title = self.text(f"the stream at '{TOKENS[self.shown.dest]}'")
+        self.stream_title = self.text(f"the stream of the word '{TOKENS[self.shown.dest]}'")
         self.stream_title.next_to(self.streams, UP, buff=0.25)
         self.stream_labels = VGroup(
             *[
@@ -272,7 +281,10 @@ class HeadsAreAdditive(ClipScene):
         for a, b in runs(written):
             words = ", ".join(vocab[i - out.start] for i in range(a, b))
             names.add(self.text(words, MUTED_TEXT_COLOR).next_to(col.cells_of(slice(a, b)), RIGHT, buff=0.15))
-        return names.align_to(names[0], LEFT)
+        names.align_to(names[0], LEFT)
+        header = VGroup(self.text("next-word", MUTED_TEXT_COLOR), self.text("scores:", MUTED_TEXT_COLOR))
+        header.arrange(DOWN, aligned_edge=LEFT, buff=0.08).next_to(names, UP, buff=0.25)
+        return VGroup(header.align_to(names, LEFT), names)
 
     def lay_out_textbook_row(self) -> None:
         """W_O (the two blocks side by side) times [r^0; r^1] = the output, where the final row starts."""
@@ -323,7 +335,7 @@ class HeadsAreAdditive(ClipScene):
     # --- beats -----------------------------------------------------------------
     def show_heads(self) -> None:
         self.beat(
-            f"Two heads. At '{TOKENS[self.shown.dest]}', each weighs the three words its own way.",
+            f"Two heads. At the word '{TOKENS[self.shown.dest]}', each weighs the words its own way.",
             LaggedStart(*[FadeIn(m) for m in self.maps], lag_ratio=0.3, run_time=1.2),
             FadeIn(self.legend, run_time=1.2),
             Succession(
@@ -337,10 +349,18 @@ class HeadsAreAdditive(ClipScene):
         )
 
     def show_results(self) -> None:
-        equation = self.strip.tex(rf"r^h = \sum_j A^h_{{\text{{{TOKENS[self.shown.dest]}}},\,j}}\, v^h_j")
+        equation = self.strip.place(
+            self.strip.tex(rf"r^h = \sum_j A^h_{{\text{{{TOKENS[self.shown.dest]}}},\,j}}\, v^h_j")
+        )
+        self.v_gloss = MathTex(
+            r"v^h_j:\ \text{what word } j \text{ offers head } h",
+            font_size=GLOSS_SIZE,
+            color=MUTED_TEXT_COLOR,
+        ).next_to(equation, RIGHT, buff=0.4)
         self.beat(
-            "Each head mixes the words' values v by these weights: its result r.",
+            "Each head mixes the words' values v by these weights into r.",
             self.strip.show(equation),
+            FadeIn(self.v_gloss),
             *[Create(a) for a in self.arrows],
             LaggedStart(*[FadeIn(r, shift=0.3 * RIGHT) for r in self.results], lag_ratio=0.3),
             run_time=1.6,
@@ -350,20 +370,24 @@ class HeadsAreAdditive(ClipScene):
         new_eq = self.stacked_r(r"\text{output} = W_O", size=EQ_SIZE)
         cols, labels = zip(*self.results)
         self.beat(
-            "The textbook way: stack the results, multiply by one big matrix.",
+            "Textbook way: stack the results, multiply by one big matrix.",
             Succession(
+                # the patterns leave before the results move where head 0's pattern was
                 AnimationGroup(
-                    FadeOut(VGroup(self.maps, self.rows, self.arrows)),
+                    FadeOut(VGroup(self.maps, self.rows, self.arrows, self.v_gloss)),
+                    self.swap(new_eq),
+                    run_time=0.8,
+                ),
+                AnimationGroup(
                     *[ReplacementTransform(c, s) for c, s in zip(cols, self.stacked)],
                     *[
                         ReplacementTransform(lab, self.concat_label[1 + 2 * h])
                         for h, lab in enumerate(labels)
                     ],
                     FadeIn(VGroup(self.concat_label[0], self.concat_label[4])),
-                    *self.strip.change_to(new_eq, "cross_fade"),
-                    run_time=1.4,
+                    FadeIn(VGroup(self.w_o, self.w_o_label)),
+                    run_time=1.0,
                 ),
-                FadeIn(VGroup(self.w_o, self.w_o_label), run_time=0.6),
                 AnimationGroup(
                     FadeIn(self.out_equals),
                     read(
@@ -401,7 +425,7 @@ class HeadsAreAdditive(ClipScene):
         self.beat(
             "Cut the matrix into one block per head.",
             FadeIn(self.braces),
-            *self.strip.change_to(new_eq, "cross_fade"),
+            self.swap(new_eq),
             run_time=1.2,
         )
 
@@ -434,10 +458,18 @@ class HeadsAreAdditive(ClipScene):
             *[self.readouts(col, n.result[h], self.color(h)) for h, col in enumerate(self.h_cols)]
         )
         values.add(self.readouts(self.stacked[1], n.z[1], self.color(1)))
+        # W_O^1's diagonal is 0.5: said beside it, in the empty corner under it
+        diagonal = paper_weight(self.model, "W_O", LAYER, 1)
+        half = format_value(diagonal.max())
+        assert np.allclose(diagonal[diagonal > EPS], diagonal.max())
+        rows, cols = diagonal.shape
+        values.add(self.text(half, self.color(1)).move_to(self.w_o[1].cell(rows - 3, 2)))
+        vocab, out = self.model.vocab, self.model.subspaces["output"]
+        raised0 = " and ".join(f"'{vocab[i - out.start]}'" for i in np.flatnonzero(n.result[0] > EPS))
         late = {"rate_func": squish_rate_func(smooth, 0.7, 1.0)}
         self.beat(
-            f"Head 0 writes {format_value(n.result[0].max())}; head 1 halves its "
-            f"{format_value(n.z[1].max())}s to {format_value(n.result[1].max())}.",
+            f"Head 0 raises {raised0} {format_value(n.result[0].max())}; head 1 halves its "
+            f"{format_value(n.z[1].max())}s: {format_value(n.result[1].max())}.",
             *[
                 read(
                     self.stacked[h],
@@ -470,21 +502,14 @@ class HeadsAreAdditive(ClipScene):
         n = self.shown
         assert all(np.allclose(col.values, n.resid_post) for col in self.streams)
         same = self.text(f"the same {self.model.d_model} numbers").move_to(self.stream_title)
-        # one cell singled out in each: the smallest write, head 1's, is there in both
-        row = self.model.subspaces["output"].start + int(
-            np.flatnonzero(n.result[1][self.model.subspaces["output"]] > EPS)[0]
-        )
-        marks = VGroup(
-            *[
-                SurroundingRectangle(s.cell(row), buff=0.03, color=TEXT_COLOR, stroke_width=4)
-                for s in self.streams
-            ]
+        frames = VGroup(
+            *[SurroundingRectangle(s.body, buff=0.06, color=TEXT_COLOR, stroke_width=4) for s in self.streams]
         )
         self.beat(
             f"Both ways give the same {self.model.d_model} numbers.",
             FadeIn(self.same, scale=1.5),
             FadeOut(self.stream_title),
             FadeIn(same),
-            Create(marks),
+            Create(frames),
             run_time=1.2,
         )
