@@ -275,7 +275,7 @@ class QkOvCircuits(ClipScene):
     def pair_ov(self) -> None:
         write = self.tex(r"h(X)_i", "=", r"\sum\nolimits_j A_{ij}", r"W_O W_V", r"x_j", size=HALF_EQ_SIZE)
         named = self.braced(write[3], "W_{OV}", OV_COLOR)
-        gloss = self.gloss(r"h(X)_i:\ \text{what the head adds at } i", r"A_{ij}:\ \text{attention weights}")
+        gloss = self.gloss(r"h(X)_i:\ \text{the head's output at } i", r"A_{ij}:\ \text{attention weights}")
         gloss.next_to(named, RIGHT, buff=0.3)
         gloss.shift(DOWN * max(0.0, gloss.get_top()[1] - write.get_bottom()[1] + 0.08))  # under the equation
         ov_write = VGroup(write, named, gloss)
@@ -326,7 +326,7 @@ class QkOvCircuits(ClipScene):
         )
 
     def mix_and_map(self) -> None:
-        top = self.tensor_tex.copy().scale(0.8)
+        top = self.tensor_tex.copy().scale(0.72)
         STAGE.place(top, UP, buff=0.05)
         self.a_map = AttentionPatternMap(
             self.shown.pattern,
@@ -351,7 +351,7 @@ class QkOvCircuits(ClipScene):
         )
         notes[1].match_y(notes[0])
         below = Region(
-            "below the equation", STAGE.left, STAGE.right, STAGE.bottom + 0.1, top.get_bottom()[1] - 0.2
+            "below the equation", STAGE.left, STAGE.right, STAGE.bottom + 0.3, top.get_bottom()[1] - 0.2
         )
         below.place(VGroup(maps, notes), shrink=True)
         self.mixing = VGroup(maps, notes)
