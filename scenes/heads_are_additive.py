@@ -280,7 +280,7 @@ class HeadsAreAdditive(ClipScene):
         names = VGroup()
         for a, b in runs(written):
             words = ", ".join(vocab[i - out.start] for i in range(a, b))
-            names.add(self.text(words, MUTED_TEXT_COLOR).next_to(col.cells_of(slice(a, b)), RIGHT, buff=0.15))
+            names.add(self.text(words, MUTED_TEXT_COLOR).next_to(col.cells_of(slice(a, b)), RIGHT, buff=0.3))
         names.align_to(names[0], LEFT)
         header = VGroup(self.text("next-word", MUTED_TEXT_COLOR), self.text("scores:", MUTED_TEXT_COLOR))
         header.arrange(DOWN, aligned_edge=LEFT, buff=0.08).next_to(names, UP, buff=0.25)
@@ -463,7 +463,7 @@ class HeadsAreAdditive(ClipScene):
         half = format_value(diagonal.max())
         assert np.allclose(diagonal[diagonal > EPS], diagonal.max())
         rows, cols = diagonal.shape
-        values.add(self.text(half, self.color(1)).move_to(self.w_o[1].cell(rows - 3, 2)))
+        values.add(self.text(half, self.color(1)).move_to(self.w_o[1].cell(rows - 2, 1)))
         vocab, out = self.model.vocab, self.model.subspaces["output"]
         raised0 = " and ".join(f"'{vocab[i - out.start]}'" for i in np.flatnonzero(n.result[0] > EPS))
         late = {"rate_func": squish_rate_func(smooth, 0.7, 1.0)}
