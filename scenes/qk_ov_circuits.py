@@ -34,6 +34,7 @@ from manim import (
     FadeOut,
     LaggedStart,
     MathTex,
+    ReplacementTransform,
     Succession,
     SurroundingRectangle,
     Text,
@@ -71,12 +72,12 @@ TOKENS = ["keep", "them", "at", "bay"]
 SOURCE = "keep"  # the word 'in' and 'at' attend to, whose OV column raises 'mind' and 'bay'
 COLOR = head_color(LAYER, HEAD)
 QK_COLOR, OV_COLOR = QUERY_COLOR, VALUE_COLOR  # the two circuits (the tiles' names stay neutral)
-FACTOR_CELL = 0.14  # cells of the d_model / d_head factor heat maps
+FACTOR_CELL = 0.12  # cells of the d_model / d_head factor heat maps
 VOCAB_CELL = 0.3  # cells of the full vocabulary circuits
 EQ_SIZE = 40  # an equation while it is the thing on screen
 LABEL_SIZE = 24  # every label a caption talks about (readable at 480p)
 HALF_EQ_SIZE = 34  # an equation sharing the stage with another
-GLOSS_SIZE = 28  # the one-line meanings of the symbols, under their equation
+GLOSS_SIZE = 30  # the one-line meanings of the symbols, under their equation
 SCORE_SCALE = r"\,/\,\sqrt{d_{\mathrm{head}}}"  # every score is divided by it, on screen as in the model
 
 
@@ -215,10 +216,13 @@ class QkOvCircuits(ClipScene):
 
     # --- beats -----------------------------------------------------------------
     def show_head(self) -> None:
+        self.big_frames = self.pair_frames(self.block)
         self.beat(
             "A head has four matrices. They act only in pairs.",
-            FadeIn(self.block, shift=0.2 * DOWN),
-            run_time=1.2,
+            Succession(
+                FadeIn(self.block, shift=0.2 * DOWN, run_time=1.0),
+                LaggedStart(*[Create(f) for f in self.big_frames], lag_ratio=0.5, run_time=1.0),
+            ),
         )
 
     def pair_frames(self, block) -> tuple:
@@ -247,10 +251,18 @@ class QkOvCircuits(ClipScene):
         self.frames = self.pair_frames(self.block_top)
         self.beat(
             "Query and key meet only in the score, so only their product counts.",
-            self.block.animate.become(self.block_top),
-            FadeIn(self.legend),
-            Succession(FadeIn(VGroup(score, again, gloss)), FadeIn(named), Create(self.frames[0])),
-            run_time=2.4,
+            Succession(
+                # the head goes to its corner before the equation comes where it stood
+                AnimationGroup(
+                    self.block.animate.become(self.block_top),
+                    *[ReplacementTransform(big, top) for big, top in zip(self.big_frames, self.frames)],
+                    FadeIn(self.legend),
+                    run_time=0.8,
+                ),
+                FadeIn(VGroup(score, again, gloss), run_time=1.0),
+                FadeIn(named, run_time=0.6),
+            ),
+            hold=3.0,  # a derivation and its legend: more than the caption's reading time
         )
 
     def qk_product(self) -> None:
@@ -263,19 +275,22 @@ class QkOvCircuits(ClipScene):
         self.qk_half.place(score_small, UP, buff=0.05, shrink=True)
         self.qk_row.next_to(score_small, DOWN, buff=0.3)
         d = self.model.d_model
+        self.width_gloss = self.gloss(rf"d_{{\mathrm{{model}}}} = {d}:\ \text{{the stream's width}}")
+        self.width_gloss.next_to(self.block_top, LEFT, buff=0.4)
         self.beat(
             f"Their product is one {d}\u00d7{d} matrix: it decides where to look.",
             Succession(
                 AnimationGroup(FadeOut(self.qk_score), FadeIn(score_small), run_time=0.8),
                 LaggedStart(*[FadeIn(m) for m in self.qk_row], lag_ratio=0.3, run_time=1.2),
             ),
+            FadeIn(self.width_gloss, run_time=0.8),
         )
         self.qk_score = score_small
 
     def pair_ov(self) -> None:
         write = self.tex(r"h(X)_i", "=", r"\sum\nolimits_j A_{ij}", r"W_O W_V", r"x_j", size=HALF_EQ_SIZE)
         named = self.braced(write[3], "W_{OV}", OV_COLOR)
-        gloss = self.gloss(r"h(X)_i:\ \text{the head's output at } i", r"A_{ij}:\ \text{attention weights}")
+        gloss = self.gloss(r"A_{ij}:\ \text{attention weights}")
         gloss.next_to(named, RIGHT, buff=0.3)
         gloss.shift(DOWN * max(0.0, gloss.get_top()[1] - write.get_bottom()[1] + 0.08))  # under the equation
         ov_write = VGroup(write, named, gloss)
@@ -289,7 +304,6 @@ class QkOvCircuits(ClipScene):
         self.ov_write = ov_write
         self.beat(
             "Value and output act only as one product too: what moves.",
-            Create(self.frames[1]),
             FadeIn(self.divider),
             FadeIn(ov_write),
             LaggedStart(*[FadeIn(m) for m in self.ov_row], lag_ratio=0.3),
@@ -318,10 +332,12 @@ class QkOvCircuits(ClipScene):
             "In one line: QK alone sets the weights A; OV maps what moves.",
             Succession(
                 FadeOut(
-                    VGroup(self.qk_score[:3], self.qk_row, self.ov_write, self.ov_row, self.divider),
-                    run_time=0.6,
+                    VGroup(
+                        self.qk_score, self.qk_row, self.ov_write, self.ov_row, self.divider, self.width_gloss
+                    ),
+                    run_time=0.4,
                 ),
-                FadeIn(VGroup(self.tensor_tex, gloss), run_time=1.0),
+                FadeIn(VGroup(self.tensor_tex, gloss), run_time=0.6),
             ),
         )
 
@@ -339,7 +355,7 @@ class QkOvCircuits(ClipScene):
             col_title="source",
         )
         otimes = self.tex(r"\otimes")
-        w_ov = HeatMap(self.shown.paper["W_OV"], cell_size=0.17, outline_color=OV_COLOR)
+        w_ov = HeatMap(self.shown.paper["W_OV"], cell_size=0.2, outline_color=OV_COLOR)
         ov_label = self.tex(r"W_{OV}", size=MATH_SIZE_LABEL, color=OV_COLOR).next_to(w_ov, UP, buff=0.12)
         w_ov_group = VGroup(w_ov, ov_label)
         maps = VGroup(self.a_map, otimes, w_ov_group).arrange(RIGHT, buff=0.6)
@@ -361,6 +377,7 @@ class QkOvCircuits(ClipScene):
             FadeOut(self.tensor_gloss),
             FadeIn(self.mixing, rate_func=squish_rate_func(smooth, 0.3, 1.0)),
             run_time=1.6,
+            hold=2.4,  # the picture the caption explains: time to look, not only to read
         )
 
     def vocab_table(self, table, color, row_title: str, col_title: str, half) -> HeatMap:
@@ -387,7 +404,7 @@ class QkOvCircuits(ClipScene):
         fan_score, other_score = format_value(col.max(), 1, sign=True), format_value(others[0], 1, sign=True)
         note = VGroup(
             self.text(f"{', '.join(fans)} \u2192 {SOURCE}: {fan_score}"),
-            self.text(f"others \u2192 {SOURCE}: {other_score}"),
+            self.text(f"others \u2192 {SOURCE}: {other_score}; elsewhere 0"),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
         note.next_to(self.qk_map, DOWN, buff=0.15).match_x(self.qk_map.cells)
         self.qk_half.place(VGroup(self.qk_tex, self.qk_map, note), UP, buff=0.05)
@@ -406,7 +423,7 @@ class QkOvCircuits(ClipScene):
             ),
         )
         self.beat(
-            f"{' and '.join(repr(t) for t in fans)} score '{SOURCE}' {fan_score}; the rest, {other_score}.",
+            f"{' and '.join(repr(t) for t in fans)} score '{SOURCE}' {fan_score}; other words score it {other_score}.",
             Create(box),
             FadeIn(note),
             run_time=1.0,
@@ -444,7 +461,8 @@ class QkOvCircuits(ClipScene):
             run_time=1.2,
         )
         self.beat(
-            f"Attending to '{SOURCE}' raises {' and '.join(repr(t) for t in raised)} by {gain}.",
+            f"Attending to '{SOURCE}' raises {' and '.join(repr(t) for t in raised)} by {gain}: "
+            f"{SOURCE} in {raised[0]}, {SOURCE} at {raised[1]}.",
             Create(box),
             FadeIn(note),
             run_time=1.0,

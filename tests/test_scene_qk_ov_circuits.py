@@ -74,6 +74,12 @@ def test_the_numbers_the_screen_and_captions_state(shown):
     assert {f"{key_keep[vocab.index(t)]:+.1f}" for t in ("in", "at")} == {"+10.0"}
     assert {f"{v:+.1f}" for i, v in enumerate(key_keep) if vocab[i] not in ("in", "at")} == {"-10.0"}
     assert np.allclose(shown.full_qk_table[:, keep], key_keep)
+    # "elsewhere 0": every pair whose key is not 'keep' scores 0, by hand from the one-hot embeddings
+    for q in range(m.d_vocab):
+        for k in range(m.d_vocab):
+            if k != keep:
+                assert m.W_E[q] @ W_QK @ m.W_E[k] == pytest.approx(0.0)
+                assert shown.full_qk_table[q, k] == pytest.approx(0.0)
     logits = m.W_E[keep] @ m.W_V[0, 0] @ m.W_O[0, 0] @ m.W_U
     assert {vocab[i]: f"{v:+.1f}" for i, v in enumerate(logits) if abs(v) > 1e-6} == {
         "mind": "+10.0",
