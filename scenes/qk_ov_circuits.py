@@ -372,7 +372,7 @@ class QkOvCircuits(ClipScene):
         below.place(VGroup(maps, notes), shrink=True)
         self.mixing = VGroup(maps, notes)
         self.beat(
-            "A mixes positions; the OV matrix maps each vector.",
+            "The tensor product \u2297: A mixes positions, the OV matrix maps each vector.",
             self.tensor_tex.animate.become(top),
             FadeOut(self.tensor_gloss),
             FadeIn(self.mixing, rate_func=squish_rate_func(smooth, 0.3, 1.0)),
