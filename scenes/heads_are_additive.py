@@ -24,6 +24,7 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
+    PI,
     RIGHT,
     UP,
     AnimationGroup,
@@ -41,6 +42,7 @@ from manim import (
     Text,
     VGroup,
     Wait,
+    linear,
     smooth,
     squish_rate_func,
 )
@@ -62,7 +64,6 @@ from circuit_clips.kit import (
     format_value,
     head_color,
     make_label,
-    read,
     stream_column,
     write,
 )
@@ -199,6 +200,37 @@ class HeadsAreAdditive(ClipScene):
         """``before [r^0; r^1] after`` with r^0, r^1 in their heads' colours."""
         parts = [p for p in (before,) if p] + [r"\begin{bmatrix}", "r^0", r"\\", "r^1", r"\end{bmatrix}"]
         return self.colored(*parts, *([after] if after else []), size=size)
+
+    def sweep(
+        self, vector: VectorColumn, cells: VGroup, n_rows: int, result: VectorColumn, weight, run_time=2.0
+    ):
+        """``result = W vector`` drawn row by row: the vector, laid across the matrix, sweeps down its
+        rows, and each result cell appears as the row that makes it is passed. Call :meth:`settle`
+        on ``result`` after the beat."""
+        if not np.allclose(vector.values @ np.asarray(weight), result.values):
+            raise ValueError("sweep(): result.values is not vector.values @ weight")
+        laid = vector.cells.copy().rotate(PI / 2)  # its first entry on the left, over the first column
+        laid.stretch_to_fit_width(cells.width).stretch_to_fit_height(cells.height / n_rows)
+        laid.align_to(cells, LEFT + UP)
+        frame = SurroundingRectangle(laid, buff=0.02, color=TEXT_COLOR, stroke_width=3)
+        down = 0.6 * run_time  # every part its own run_time: a group would stretch the longest to fit
+        return Succession(
+            AnimationGroup(
+                ReplacementTransform(vector.cells.copy(), laid), FadeIn(frame), run_time=0.3 * run_time
+            ),
+            AnimationGroup(
+                *[m.animate(rate_func=linear, run_time=down).align_to(cells, DOWN) for m in (laid, frame)],
+                LaggedStart(*[FadeIn(c) for c in result.cells], lag_ratio=1.0, run_time=down),
+                FadeIn(result.outline, run_time=down),
+            ),
+            AnimationGroup(FadeOut(laid), FadeOut(frame), run_time=0.1 * run_time),
+        )
+
+    def settle(self, *columns: VectorColumn) -> None:
+        """Make each swept column one mobject in the scene again (its cells came in one by one)."""
+        for col in columns:
+            self.remove(*col.cells, col.outline)
+            self.add(col)
 
     def swap(self, equation: MathTex) -> Succession:
         """The strip's equation replaced by ``equation``: the old one gone before the new one comes."""
@@ -390,14 +422,19 @@ class HeadsAreAdditive(ClipScene):
                 ),
                 AnimationGroup(
                     FadeIn(self.out_equals),
-                    read(
-                        self.concat_col, self.w_o, self.out_col, weight=self.shown.w_o_rows, color=TEXT_COLOR
+                    self.sweep(
+                        self.concat_col,
+                        VGroup(*[block.cells for block in self.w_o]),
+                        self.model.d_model,
+                        self.out_col,
+                        self.shown.w_o_rows,
                     ),
                     run_time=2.0,
                 ),
             ),
             hold=0.4,
         )
+        self.settle(self.out_col)
 
     def add_to_stream(self) -> None:
         one_go = self.streams[1]
@@ -471,18 +508,19 @@ class HeadsAreAdditive(ClipScene):
             f"Head 0 raises {raised0} {format_value(n.result[0].max())}; head 1 halves its "
             f"{format_value(n.z[1].max())}s: {format_value(n.result[1].max())}.",
             *[
-                read(
+                self.sweep(
                     self.stacked[h],
-                    self.w_o[h],
+                    self.w_o[h].cells,
+                    self.model.d_model,
                     self.h_cols[h],
-                    weight=self.model.W_O[LAYER, h],
-                    color=self.color(h),
+                    self.model.W_O[LAYER, h],
                 )
                 for h in range(n.n_heads)
             ],
             FadeIn(VGroup(self.equals, self.plus_rhs, self.h_labels, values), **late),
             run_time=2.2,
         )
+        self.settle(*self.h_cols)
 
     def writes_land(self) -> None:
         per_head = self.streams[0]
