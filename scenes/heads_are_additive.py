@@ -24,7 +24,6 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
-    PI,
     RIGHT,
     UP,
     AnimationGroup,
@@ -36,6 +35,7 @@ from manim import (
     LaggedStart,
     Line,
     MathTex,
+    Rectangle,
     ReplacementTransform,
     Succession,
     SurroundingRectangle,
@@ -64,6 +64,7 @@ from circuit_clips.kit import (
     format_value,
     head_color,
     make_label,
+    merge,
     stream_column,
     write,
 )
@@ -92,6 +93,7 @@ class HeadsAreAdditiveNumbers:
     logits: np.ndarray
     dest: int  # the last position
     pattern: np.ndarray  # [head, dest, src]
+    v: np.ndarray  # [head, pos, d_head]: every word's value v^h_j
     z: np.ndarray  # [head, d_head]: r^h
     result: np.ndarray  # [head, d_model]: W_O^h r^h
     attn_out: np.ndarray
@@ -124,6 +126,7 @@ def numbers() -> HeadsAreAdditiveNumbers:
         logits=logits,
         dest=dest,
         pattern=cache[f"{pre}.attn.hook_pattern"],
+        v=cache[f"{pre}.attn.hook_v"].transpose(1, 0, 2),
         z=z,
         result=result,
         attn_out=attn_out,
@@ -204,26 +207,22 @@ class HeadsAreAdditive(ClipScene):
     def sweep(
         self, vector: VectorColumn, cells: VGroup, n_rows: int, result: VectorColumn, weight, run_time=2.0
     ):
-        """``result = W vector`` drawn row by row: the vector, laid across the matrix, sweeps down its
-        rows, and each result cell appears as the row that makes it is passed. Call :meth:`settle`
-        on ``result`` after the beat."""
+        """``result = W vector`` drawn row by row: a frame sweeps down the matrix's rows and each
+        result cell appears as the row that makes it is passed. Call :meth:`settle` on ``result``
+        after the beat."""
         if not np.allclose(vector.values @ np.asarray(weight), result.values):
             raise ValueError("sweep(): result.values is not vector.values @ weight")
-        laid = vector.cells.copy().rotate(PI / 2)  # its first entry on the left, over the first column
-        laid.stretch_to_fit_width(cells.width).stretch_to_fit_height(cells.height / n_rows)
-        laid.align_to(cells, LEFT + UP)
-        frame = SurroundingRectangle(laid, buff=0.02, color=TEXT_COLOR, stroke_width=3)
-        down = 0.6 * run_time  # every part its own run_time: a group would stretch the longest to fit
+        row = Rectangle(width=cells.width + 0.06, height=cells.height / n_rows + 0.04)
+        row.set_stroke(TEXT_COLOR, width=3).align_to(cells, UP).match_x(cells).shift(0.02 * UP)
+        down = 0.7 * run_time  # every part its own run_time: a group would stretch the longest to fit
         return Succession(
+            FadeIn(row, run_time=0.2 * run_time),  # an introducer: not on screen before its turn
             AnimationGroup(
-                ReplacementTransform(vector.cells.copy(), laid), FadeIn(frame), run_time=0.3 * run_time
-            ),
-            AnimationGroup(
-                *[m.animate(rate_func=linear, run_time=down).align_to(cells, DOWN) for m in (laid, frame)],
+                row.animate(rate_func=linear, run_time=down).align_to(cells, DOWN).shift(0.02 * DOWN),
                 LaggedStart(*[FadeIn(c) for c in result.cells], lag_ratio=1.0, run_time=down),
                 FadeIn(result.outline, run_time=down),
             ),
-            AnimationGroup(FadeOut(laid), FadeOut(frame), run_time=0.1 * run_time),
+            FadeOut(row, run_time=0.1 * run_time),
         )
 
     def settle(self, *columns: VectorColumn) -> None:
@@ -285,7 +284,7 @@ class HeadsAreAdditive(ClipScene):
         self.plus_lhs.next_to(r0, RIGHT, buff=0.25)
         b1.next_to(self.plus_lhs, RIGHT, buff=0.25)
         r1.next_to(b1, RIGHT, buff=0.12)
-        self.equals.next_to(r1, RIGHT, buff=0.8)  # room for r^1's values
+        self.equals.next_to(r1, RIGHT, buff=0.95)  # room for r^1's values
         h0.next_to(self.equals, RIGHT, buff=0.25)
         h1.next_to(h0, RIGHT, buff=1.0)  # room for h0's value and the "+"
         per_head.next_to(h1, RIGHT, buff=1.6)  # h1's values, then a write's staging
@@ -340,9 +339,10 @@ class HeadsAreAdditive(ClipScene):
         """The two attention patterns, the destination's row boxed, an arrow to each head's result."""
         n = self.shown
         self.maps, self.rows, self.results, self.arrows = VGroup(), VGroup(), VGroup(), VGroup()
+        self.values = []  # each head's value columns, one under each source word
         for h in range(n.n_heads):
             pmap = AttentionPatternMap(
-                n.pattern[h], TOKENS, color=self.color(h), cell_size=0.95, font_size=LABEL_SIZE,
+                n.pattern[h], TOKENS, color=self.color(h), cell_size=0.86, font_size=LABEL_SIZE - 2,  # the three words fit their columns
                 row_title="destination", col_title="source",
             )  # fmt: skip
             pmap.add(self.text(f"head {h}", self.color(h), LABEL_SIZE + 4).next_to(pmap, UP, buff=0.15))
@@ -353,8 +353,20 @@ class HeadsAreAdditive(ClipScene):
                     for j, w in enumerate(n.pattern[h, n.dest])
                 ]
             )
-            col = self.r_parts[h].copy().next_to(pmap.cells, RIGHT, buff=1.0).match_y(box)
-            label = self.colored(f"r^{h}").next_to(col, DOWN, buff=0.12)
+            values = VGroup(
+                *[
+                    VectorColumn(n.v[h, j], cell_height=CELL, cell_width=0.3, outline_color=MUTED_TEXT_COLOR)
+                    .next_to(pmap.cells, DOWN, buff=0.15)
+                    .match_x(pmap.cell(0, j))
+                    for j in range(len(TOKENS))
+                ]
+            )
+            values.add(self.colored(f"v^{h}_j").next_to(values, LEFT, buff=0.25))
+            pmap.add(values)
+            self.values.append(values)
+            # the result level with the values it mixes: their copies fly straight to it
+            col = self.r_parts[h].copy().next_to(pmap.cells, RIGHT, buff=1.0).match_y(values)
+            label = self.colored(f"r^{h}").next_to(col, RIGHT, buff=0.12)
             arrow = Arrow(box.get_right(), col.get_left(), buff=0.08, color=self.color(h), stroke_width=4)
             self.maps.add(pmap)
             self.rows.add(VGroup(box, weights))
@@ -394,8 +406,17 @@ class HeadsAreAdditive(ClipScene):
             self.strip.show(equation),
             FadeIn(self.v_gloss),
             *[Create(a) for a in self.arrows],
-            LaggedStart(*[FadeIn(r, shift=0.3 * RIGHT) for r in self.results], lag_ratio=0.3),
-            run_time=1.6,
+            *[
+                merge(
+                    list(self.values[h][:-1]),
+                    self.shown.pattern[h, self.shown.dest],
+                    self.results[h][0],
+                    run_time=2.4,
+                )
+                for h in range(self.shown.n_heads)
+            ],
+            FadeIn(VGroup(*[r[1] for r in self.results]), rate_func=squish_rate_func(smooth, 0.8, 1.0)),
+            run_time=2.4,
         )
 
     def multiply_by_w_o(self) -> None:
@@ -531,6 +552,7 @@ class HeadsAreAdditive(ClipScene):
         for h, caption in enumerate(captions):
             delta = self.h_cols[h].copy()
             self.add(delta)
+            self.bring_to_back(delta)  # it passes behind the columns and labels on its way
             steps = [write(delta, per_head, side=LEFT, gap=0.35, plus_color=self.color(h), run_time=2.4)]
             if h == 0:
                 steps.insert(0, FadeIn(VGroup(per_head, self.stream_labels[0]), run_time=0.6))
@@ -546,8 +568,7 @@ class HeadsAreAdditive(ClipScene):
         self.beat(
             f"Both ways give the same {self.model.d_model} numbers.",
             FadeIn(self.same, scale=1.5),
-            FadeOut(self.stream_title),
-            FadeIn(same),
+            Succession(FadeOut(self.stream_title, run_time=0.5), FadeIn(same, run_time=0.7)),
             Create(frames),
             run_time=1.2,
         )

@@ -48,6 +48,17 @@ def test_results_are_the_heads_own(shown, module):
     assert np.allclose(shown.resid_pre, x[shown.dest])
 
 
+def test_the_values_drawn_mix_into_the_results(shown, module):
+    """The value columns under each pattern are x_j W_V^h by hand, and the weights of the boxed row
+    mix them into r^h (what the clip draws merging)."""
+    model = shown.model
+    x = model.W_E[model.to_tokens(module.TOKENS)] + model.W_pos[: len(module.TOKENS)]
+    for h in range(model.n_heads):
+        v = x @ model.W_V[0, h]
+        assert np.allclose(shown.v[h], v)
+        assert np.allclose(shown.pattern[h, shown.dest] @ v, shown.z[h])
+
+
 def test_concatenate_then_w_o_is_the_sum_of_per_head_writes(shown):
     """Paper notation: [W_O^0 W_O^1] [r^0; r^1] = W_O^0 r^0 + W_O^1 r^1 (column vectors)."""
     model = shown.model
