@@ -12,6 +12,10 @@ block of columns per head), then splits ``W_O`` and computes each head's
 ``W_O^h r^h`` (``hook_result``). Two copies of the stream column receive the
 two versions (one write, or one write per head) and end up equal
 (``hook_resid_post``).
+
+Layout: every ``d_model`` vector (the writes and both stream copies) has the cell height of
+``W_O``'s rows and sits on the product row's centre line, so one set of row names, right of the
+last stream column, names the rows of all of them.
 """
 
 from dataclasses import dataclass
@@ -23,6 +27,7 @@ from manim import (
     RIGHT,
     UP,
     AnimationGroup,
+    Arrow,
     Brace,
     Create,
     FadeIn,
@@ -30,22 +35,25 @@ from manim import (
     LaggedStart,
     Line,
     MathTex,
+    Rectangle,
     ReplacementTransform,
     Succession,
     SurroundingRectangle,
     Text,
     VGroup,
+    Wait,
+    linear,
     smooth,
     squish_rate_func,
 )
 
 from circuit_clips.circuits import paper_weight
 from circuit_clips.kit import (
-    FONT_SIZE_LABEL,
-    FONT_SIZE_MIN,
+    EQUATION_LINE,
     MATH_SIZE_BODY,
     MATH_SIZE_LABEL,
     MUTED_TEXT_COLOR,
+    STAGE,
     TEXT_COLOR,
     AttentionPatternMap,
     ClipScene,
@@ -53,13 +61,11 @@ from circuit_clips.kit import (
     EquationStrip,
     HeatMap,
     VectorColumn,
-    flash_around,
     format_value,
     head_color,
     make_label,
-    read,
+    merge,
     stream_column,
-    subspace_guides,
     write,
 )
 from circuit_clips.model import AttnOnlyTransformer
@@ -67,11 +73,14 @@ from circuit_clips.toy_models import skip_trigram_model
 
 TOKENS = ["keep", "them", "at"]
 LAYER = 0
-CELL = 0.22  # one cell of every vector and matrix in the product row (rows fit a word label)
-STREAM_CELL = 0.25  # the two stream columns (room for a token name beside each cell)
-ROW_Y = 0.0  # vertical centre of the product row (its labels stay above the caption band)
-EQ_Y = 3.2  # the equation strip at the top
-EQ_X = -1.2  # its centre, left of the legend in the top right corner
+CELL = 0.19  # one row of W_O and of every vector on the product row
+BLOCK_CELL_WIDTH = 0.13  # W_O's columns: narrower than its rows are tall, so the whole row fits
+EQ_SIZE = 34  # the equation line (its stacked vectors stay inside the line)
+LABEL_SIZE = 24
+GLOSS_SIZE = (
+    28  # the meaning of a symbol, beside its equation  # every label a caption talks about (readable at 480p)
+)
+EPS = 1e-6
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,7 @@ class HeadsAreAdditiveNumbers:
     logits: np.ndarray
     dest: int  # the last position
     pattern: np.ndarray  # [head, dest, src]
+    v: np.ndarray  # [head, pos, d_head]: every word's value v^h_j
     z: np.ndarray  # [head, d_head]: r^h
     result: np.ndarray  # [head, d_model]: W_O^h r^h
     attn_out: np.ndarray
@@ -116,6 +126,7 @@ def numbers() -> HeadsAreAdditiveNumbers:
         logits=logits,
         dest=dest,
         pattern=cache[f"{pre}.attn.hook_pattern"],
+        v=cache[f"{pre}.attn.hook_v"].transpose(1, 0, 2),
         z=z,
         result=result,
         attn_out=attn_out,
@@ -126,9 +137,20 @@ def numbers() -> HeadsAreAdditiveNumbers:
     )
 
 
+def runs(values: np.ndarray) -> list[tuple[int, int]]:
+    """The ``(start, stop)`` of every run of equal non-zero entries of ``values`` (one label each)."""
+    found: list[tuple[int, int]] = []
+    for i in np.flatnonzero(np.abs(values) > EPS):
+        if found and found[-1][1] == i and np.isclose(values[i], values[found[-1][0]]):
+            found[-1] = (found[-1][0], i + 1)
+        else:
+            found.append((int(i), int(i) + 1))
+    return found
+
+
 class HeadsAreAdditive(ClipScene):
     title = "Heads are additive"
-    description = "Every head writes $W_O^h r^h$ into the stream on its own."
+    description = "Each head adds its own $W_O^h r^h$ to the stream."
     pace_to_captions = True  # every beat lasts at least its caption's reading time
 
     numbers = staticmethod(numbers)
@@ -137,40 +159,36 @@ class HeadsAreAdditive(ClipScene):
         # Two heads, two patterns, two results
         self.show_heads()
         self.show_results()
-        # The textbook view: concatenate, multiply by one W_O, add to the stream
-        self.concatenate()
+        # The textbook view: stack, multiply by one W_O, add to the stream
         self.multiply_by_w_o()
         self.add_to_stream()
-        # Split W_O into one block per head
-        self.split_w_o()
-        self.each_head_writes()
+        # Split W_O into one block per head: one product, and one write, per head
+        self.cut_w_o()
+        self.split_product()
+        self.heads_write()
+        self.writes_land()
         self.compare()
 
     def summary(self) -> None:
+        summary_line = self.stacked_r(
+            r"\text{multi-head attention:}\quad W_O", r"\;=\; \sum\nolimits_h W_O^h\, r^h", size=EQ_SIZE
+        )
         self.end_on_summary(
-            "Multi-head attention: every head adds its own write, independently.",
-            *self.strip.change_to(self.summary_line, "cross_fade"),
+            "Heads are independent: each adds its own write.",
+            self.swap(summary_line),
             run_time=1.2,
             hold=2.5,
         )
 
     # --- building blocks ---------------------------------------------------------
-    def column(self, values, color, label: str | None = None, **kwargs) -> VectorColumn:
-        return VectorColumn(
-            values, cell_height=CELL, cell_width=0.3, outline_color=color, outline_width=2.5,
-            label=label, **kwargs,
-        )  # fmt: skip
+    def color(self, head: int):
+        return head_color(LAYER, head)
 
-    def w_o_block(self, head: int) -> HeatMap:
-        """Head ``head``'s block of W_O in column notation: [d_model, d_head]."""
-        return HeatMap(
-            paper_weight(self.model, "W_O", LAYER, head),
-            cell_size=CELL,
-            outline_color=head_color(LAYER, head),
-        )
+    def column(self, values, color) -> VectorColumn:
+        return VectorColumn(values, cell_height=CELL, cell_width=0.3, outline_color=color, outline_width=2.5)
 
-    def head_tex(self, tex: str, head: int) -> MathTex:
-        return make_label(tex, color=head_color(LAYER, head))
+    def text(self, words: str, color=TEXT_COLOR, size: float = LABEL_SIZE) -> Text:
+        return Text(words, font_size=size, color=color)
 
     def colored(self, *parts: str, size: float = MATH_SIZE_LABEL) -> MathTex:
         """MathTex from ``parts``; a part naming a head's symbol (``r^1``, ``W_O^0``...) gets its colour."""
@@ -178,7 +196,7 @@ class HeadsAreAdditive(ClipScene):
         for part, mob in zip(parts, tex):
             for head in range(self.shown.n_heads):
                 if part.strip() in (f"r^{head}", f"W_O^{head}", f"W_O^{head} r^{head}"):
-                    mob.set_color(head_color(LAYER, head))
+                    mob.set_color(self.color(head))
         return tex
 
     def stacked_r(self, before: str = "", after: str = "", size: float = MATH_SIZE_LABEL) -> MathTex:
@@ -186,332 +204,371 @@ class HeadsAreAdditive(ClipScene):
         parts = [p for p in (before,) if p] + [r"\begin{bmatrix}", "r^0", r"\\", "r^1", r"\end{bmatrix}"]
         return self.colored(*parts, *([after] if after else []), size=size)
 
-    # --- beats -----------------------------------------------------------------
-    def show_heads(self) -> None:
-        self.pattern_maps = VGroup()
-        for head in range(self.shown.n_heads):
+    def sweep(
+        self, vector: VectorColumn, cells: VGroup, n_rows: int, result: VectorColumn, weight, run_time=2.0
+    ):
+        """``result = W vector`` drawn row by row: a frame sweeps down the matrix's rows and each
+        result cell appears as the row that makes it is passed. Call :meth:`settle` on ``result``
+        after the beat."""
+        if not np.allclose(vector.values @ np.asarray(weight), result.values):
+            raise ValueError("sweep(): result.values is not vector.values @ weight")
+        row = Rectangle(width=cells.width + 0.06, height=cells.height / n_rows + 0.04)
+        row.set_stroke(TEXT_COLOR, width=3).align_to(cells, UP).match_x(cells).shift(0.02 * UP)
+        down = 0.7 * run_time  # every part its own run_time: a group would stretch the longest to fit
+        return Succession(
+            FadeIn(row, run_time=0.2 * run_time),  # an introducer: not on screen before its turn
+            AnimationGroup(
+                row.animate(rate_func=linear, run_time=down).align_to(cells, DOWN).shift(0.02 * DOWN),
+                LaggedStart(*[FadeIn(c) for c in result.cells], lag_ratio=1.0, run_time=down),
+                FadeIn(result.outline, run_time=down),
+            ),
+            FadeOut(row, run_time=0.1 * run_time),
+        )
+
+    def settle(self, *columns: VectorColumn) -> None:
+        """Make each swept column one mobject in the scene again (its cells came in one by one)."""
+        for col in columns:
+            self.remove(*col.cells, col.outline)
+            self.add(col)
+
+    def swap(self, equation: MathTex) -> Succession:
+        """The strip's equation replaced by ``equation``: the old one gone before the new one comes."""
+        old_out, new_in = self.strip.change_to(equation, "cross_fade")
+        return Succession(old_out, new_in)
+
+    def readouts(self, col: VectorColumn, values: np.ndarray, color) -> VGroup:
+        """Each run of equal non-zero entries of ``col`` marked by a bar and labelled with its value."""
+        marks = VGroup()
+        for a, b in runs(values):
+            cells = col.cells_of(slice(a, b))
+            x = col.outline.get_right()[0] + 0.08
+            bar = Line([x, cells.get_top()[1] - 0.02, 0], [x, cells.get_bottom()[1] + 0.02, 0])
+            bar.set_stroke(color, width=3)
+            value = self.text(format_value(values[a]), color).next_to(bar, RIGHT, buff=0.06)
+            marks.add(VGroup(bar, value))
+        return marks
+
+    # --- layout (built before the title card; nothing drawn) ------------------------
+    def lay_out(self) -> None:
+        n = self.shown
+        self.legend = EQUATION_LINE.place(
+            ColorBar(width=2.0, ticks=(0, 0.1, 1, 10), title=None), UP + RIGHT, buff=0.02
+        )
+        self.strip = EquationStrip(center=EQUATION_LINE.point(0.3, 0.5), font_size=EQ_SIZE)
+        self.blocks = VGroup(
+            *[
+                HeatMap(
+                    paper_weight(self.model, "W_O", LAYER, h),
+                    cell_size=(BLOCK_CELL_WIDTH, CELL),
+                    outline_color=self.color(h),
+                )
+                for h in range(n.n_heads)
+            ]
+        )
+        self.r_parts = VGroup(*[self.column(n.z[h], self.color(h)) for h in range(n.n_heads)])
+        self.h_cols = VGroup(*[self.column(n.result[h], self.color(h)) for h in range(n.n_heads)])
+        self.streams = VGroup(
+            *[stream_column(n.resid_pre, cell_height=CELL, cell_width=0.32) for _ in range(n.n_heads)]
+        )
+        self.lay_out_final_row()
+        self.lay_out_textbook_row()
+        self.lay_out_heads()
+
+    def lay_out_final_row(self) -> None:
+        """W_O^0 r^0 + W_O^1 r^1 = h0 + h1, then the per-head stream = the one-go stream, row names."""
+        (b0, b1), (r0, r1), (h0, h1) = self.blocks, self.r_parts, self.h_cols
+        per_head, one_go = self.streams
+        self.plus_lhs, self.equals, self.plus_rhs = (make_label(s) for s in "+=+")
+        self.same = make_label("=", font_size=MATH_SIZE_BODY + 10)
+        r0.next_to(b0, RIGHT, buff=0.12)
+        self.plus_lhs.next_to(r0, RIGHT, buff=0.25)
+        b1.next_to(self.plus_lhs, RIGHT, buff=0.25)
+        r1.next_to(b1, RIGHT, buff=0.12)
+        self.equals.next_to(r1, RIGHT, buff=0.95)  # room for r^1's values
+        h0.next_to(self.equals, RIGHT, buff=0.25)
+        h1.next_to(h0, RIGHT, buff=1.0)  # room for h0's value and the "+"
+        per_head.next_to(h1, RIGHT, buff=1.6)  # h1's values, then a write's staging
+        self.same.next_to(per_head, RIGHT, buff=0.55)  # room for both streams' names underneath
+        one_go.next_to(self.same, RIGHT, buff=0.55)
+        self.plus_rhs.move_to(VGroup(h0, h1))
+        self.row_names = self.name_rows(one_go)
+        self.stream_title = self.text(f"the stream of the word '{TOKENS[self.shown.dest]}'")
+        self.stream_title.next_to(self.streams, UP, buff=0.25)
+        self.stream_labels = VGroup(
+            *[
+                self.text(s, MUTED_TEXT_COLOR).next_to(c, DOWN, buff=0.15)
+                for s, c in zip(("per head", "in one go"), self.streams)
+            ]
+        )
+        row = VGroup(self.blocks, self.r_parts, self.h_cols, self.streams, self.row_names, self.stream_title)
+        row.add(self.stream_labels, self.plus_lhs, self.equals, self.plus_rhs, self.same)
+        STAGE.place(row)
+
+    def name_rows(self, col: VectorColumn) -> VGroup:
+        """Names of the rows the heads write, beside ``col`` (neighbouring rows share one name)."""
+        vocab, out = self.model.vocab, self.model.subspaces["output"]
+        written = (np.abs(self.shown.result).sum(axis=0) > EPS).astype(float)
+        names = VGroup()
+        for a, b in runs(written):
+            words = ", ".join(vocab[i - out.start] for i in range(a, b))
+            names.add(self.text(words, MUTED_TEXT_COLOR).next_to(col.cells_of(slice(a, b)), RIGHT, buff=0.3))
+        names.align_to(names[0], LEFT)
+        header = VGroup(self.text("next-word", MUTED_TEXT_COLOR), self.text("scores:", MUTED_TEXT_COLOR))
+        header.arrange(DOWN, aligned_edge=LEFT, buff=0.08).next_to(names, UP, buff=0.25)
+        return VGroup(header.align_to(names, LEFT), names)
+
+    def lay_out_textbook_row(self) -> None:
+        """W_O (the two blocks side by side) times [r^0; r^1] = the output, where the final row starts."""
+        n = self.shown
+        self.w_o = self.blocks.copy().arrange(RIGHT, buff=0).align_to(self.blocks[0], LEFT + UP)
+        self.w_o_label = make_label("W_O").next_to(self.w_o, DOWN, buff=0.15)
+        self.concat_col = self.column(n.concat, TEXT_COLOR).next_to(self.w_o, RIGHT, buff=0.3)
+        halves = [slice(h * n.d_head, (h + 1) * n.d_head) for h in range(n.n_heads)]
+        self.stacked = VGroup(
+            *[self.r_parts[h].copy().move_to(self.concat_col.cells_of(part)) for h, part in enumerate(halves)]
+        )
+        self.concat_label = self.stacked_r().next_to(self.concat_col, DOWN, buff=0.15)
+        self.out_equals = make_label("=").next_to(self.concat_col, RIGHT, buff=0.25)
+        self.out_col = self.column(n.attn_out, TEXT_COLOR).next_to(self.out_equals, RIGHT, buff=0.25)
+        self.braces = VGroup()
+        for h, block in enumerate(self.w_o):
+            brace = Brace(block, UP, buff=0.08, color=self.color(h))
+            self.braces.add(VGroup(brace, self.colored(f"W_O^{h}").next_to(brace, UP, buff=0.08)))
+
+    def lay_out_heads(self) -> None:
+        """The two attention patterns, the destination's row boxed, an arrow to each head's result."""
+        n = self.shown
+        self.maps, self.rows, self.results, self.arrows = VGroup(), VGroup(), VGroup(), VGroup()
+        self.values = []  # each head's value columns, one under each source word
+        for h in range(n.n_heads):
             pmap = AttentionPatternMap(
-                self.shown.pattern[head], TOKENS, color=head_color(LAYER, head), cell_size=0.92,
+                n.pattern[h], TOKENS, color=self.color(h), cell_size=0.86, font_size=LABEL_SIZE - 2,  # the three words fit their columns
                 row_title="destination", col_title="source",
             )  # fmt: skip
-            name = Text(f"head {head}", font_size=FONT_SIZE_LABEL + 4, color=head_color(LAYER, head))
-            name.next_to(pmap, UP, buff=0.2)
-            self.pattern_maps.add(VGroup(pmap, name))
-        self.pattern_maps.arrange(RIGHT, buff=2.6).move_to(UP * 0.35 + LEFT * 1.3)
-        self.legend = ColorBar(width=2.0, ticks=(0, 0.1, 1, 10)).to_corner(UP + RIGHT, buff=0.35)
+            pmap.add(self.text(f"head {h}", self.color(h), LABEL_SIZE + 4).next_to(pmap, UP, buff=0.15))
+            box = SurroundingRectangle(pmap.row(n.dest), buff=0.04, color=self.color(h), stroke_width=4)
+            weights = VGroup(
+                *[
+                    self.text(format_value(w)).move_to(pmap.cell(n.dest, j))
+                    for j, w in enumerate(n.pattern[h, n.dest])
+                ]
+            )
+            values = VGroup(
+                *[
+                    VectorColumn(n.v[h, j], cell_height=CELL, cell_width=0.3, outline_color=MUTED_TEXT_COLOR)
+                    .next_to(pmap.cells, DOWN, buff=0.15)
+                    .match_x(pmap.cell(0, j))
+                    for j in range(len(TOKENS))
+                ]
+            )
+            values.add(self.colored(f"v^{h}_j").next_to(values, LEFT, buff=0.25))
+            pmap.add(values)
+            self.values.append(values)
+            # the result level with the values it mixes: their copies fly straight to it
+            col = self.r_parts[h].copy().next_to(pmap.cells, RIGHT, buff=1.0).match_y(values)
+            label = self.colored(f"r^{h}").next_to(col, RIGHT, buff=0.12)
+            arrow = Arrow(box.get_right(), col.get_left(), buff=0.08, color=self.color(h), stroke_width=4)
+            self.maps.add(pmap)
+            self.rows.add(VGroup(box, weights))
+            self.results.add(VGroup(col, label))
+            self.arrows.add(arrow)
+        heads = VGroup(*[VGroup(*parts) for parts in zip(self.maps, self.rows, self.results, self.arrows)])
+        heads.arrange(RIGHT, buff=0.8)
+        STAGE.place(heads, LEFT, buff=0.3)
+
+    # --- beats -----------------------------------------------------------------
+    def show_heads(self) -> None:
         self.beat(
-            f"One layer, {self.shown.n_heads} heads, each with its own attention weights.",
-            LaggedStart(*[FadeIn(p) for p in self.pattern_maps], lag_ratio=0.4),
-            FadeIn(self.legend),
-            run_time=2.0,
+            f"Two heads. At the word '{TOKENS[self.shown.dest]}', each weighs the words its own way.",
+            LaggedStart(*[FadeIn(m) for m in self.maps], lag_ratio=0.3, run_time=1.2),
+            FadeIn(self.legend, run_time=1.2),
+            Succession(
+                Wait(1.2),
+                AnimationGroup(
+                    *[Create(row[0]) for row in self.rows], *[FadeIn(row[1]) for row in self.rows]
+                ),
+                run_time=2.0,
+            ),
             hold=0.6,
         )
 
     def show_results(self) -> None:
-        self.r_cols = VGroup()
-        boxes = VGroup()
-        for head, group in enumerate(self.pattern_maps):
-            pmap = group[0]
-            boxes.add(
-                SurroundingRectangle(pmap.row(self.shown.dest), buff=0.04, color=head_color(LAYER, head))
-            )
-            col = self.column(self.shown.z[head], head_color(LAYER, head))
-            col.next_to(pmap.cells, RIGHT, buff=0.9)
-            self.r_cols.add(col)
-        self.r_labels = VGroup(
-            *[self.head_tex(rf"r^{h}", h).next_to(col, DOWN, buff=0.15) for h, col in enumerate(self.r_cols)]
+        equation = self.strip.place(
+            self.strip.tex(rf"r^h = \sum_j A^h_{{\text{{{TOKENS[self.shown.dest]}}},\,j}}\, v^h_j")
         )
-        w0 = self.shown.pattern[0, self.shown.dest]
-        w1 = self.shown.pattern[1, self.shown.dest]
-        src0 = TOKENS[int(np.argmax(w0))]
-        # the weights of the destination's row, written in its cells
-        weights = VGroup()
-        for head, group in enumerate(self.pattern_maps):
-            for src, w in enumerate(self.shown.pattern[head, self.shown.dest]):
-                cell = group[0].cell(self.shown.dest, src)
-                weights.add(Text(format_value(w), font_size=FONT_SIZE_LABEL, color=TEXT_COLOR).move_to(cell))
+        self.v_gloss = MathTex(
+            r"v^h_j:\ \text{what word } j \text{ offers head } h",
+            font_size=GLOSS_SIZE,
+            color=MUTED_TEXT_COLOR,
+        ).next_to(equation, RIGHT, buff=0.4)
         self.beat(
-            f"At '{TOKENS[self.shown.dest]}', head 0 puts {format_value(w0.max())} on '{src0}'; "
-            f"head 1 spreads {format_value(w1.max())} over all three.",
-            Create(boxes),
-            FadeIn(weights),
-            run_time=1.2,
-            hold=0.8,
-        )
-        self.strip = EquationStrip(center=[EQ_X, EQ_Y, 0])
-        equation = self.strip.tex(
-            rf"r^h = \sum_j A^h_{{\text{{{TOKENS[self.shown.dest]}}},\,j}}\, v^h_j", color=TEXT_COLOR
-        )
-        self.beat(
-            "Each head mixes its values by its weights into a result. h names the head.",
+            "Each head mixes the words' values v by these weights into r.",
             self.strip.show(equation),
-            LaggedStart(
-                *[FadeIn(VGroup(c, lab), shift=0.3 * RIGHT) for c, lab in zip(self.r_cols, self.r_labels)],
-                lag_ratio=0.3,
-            ),
-            run_time=2.0,
-            hold=0.8,
+            FadeIn(self.v_gloss),
+            *[Create(a) for a in self.arrows],
+            *[
+                merge(
+                    list(self.values[h][:-1]),
+                    self.shown.pattern[h, self.shown.dest],
+                    self.results[h][0],
+                    run_time=2.4,
+                )
+                for h in range(self.shown.n_heads)
+            ],
+            FadeIn(VGroup(*[r[1] for r in self.results]), rate_func=squish_rate_func(smooth, 0.8, 1.0)),
+            run_time=2.4,
         )
-        self.result_boxes = VGroup(boxes, weights)
-
-    def concatenate(self) -> None:
-        # The product row: W_O (16 x 16 on screen), the stacked r, "=", the result
-        self.w_o_blocks = VGroup(*[self.w_o_block(h) for h in range(self.shown.n_heads)]).arrange(
-            RIGHT, buff=0
-        )
-        self.w_o_blocks.move_to([-4.7, ROW_Y, 0])
-        self.w_o_outline = SurroundingRectangle(
-            self.w_o_blocks, buff=0.03, color=MUTED_TEXT_COLOR, stroke_width=2
-        )
-        self.w_o_label = make_label("W_O").next_to(self.w_o_outline, DOWN, buff=0.15)
-
-        self.concat_col = self.column(self.shown.concat, TEXT_COLOR)
-        self.concat_col.next_to(self.w_o_outline, RIGHT, buff=0.3)
-        # a bar in each head's colour beside the part of the stacked vector that came from it
-        for head in range(self.shown.n_heads):
-            part = self.concat_col.cells_of(slice(head * self.shown.d_head, (head + 1) * self.shown.d_head))
-            x = self.concat_col.outline.get_right()[0] + 0.08
-            bar = Line([x, part.get_top()[1] - 0.03, 0], [x, part.get_bottom()[1] + 0.03, 0])
-            self.concat_col.add(bar.set_stroke(head_color(LAYER, head), width=4))
-        stacked = (
-            VGroup(*[col.copy() for col in self.r_cols]).arrange(DOWN, buff=0).move_to(self.concat_col.body)
-        )
-        self.concat_label = self.stacked_r()
-        self.concat_label.next_to(self.concat_col, DOWN, buff=0.15)
-
-        new_eq = self.stacked_r(r"\text{output} = W_O", size=MATH_SIZE_BODY)
-        self.beat(
-            "Textbook way: stack both results into one vector...",
-            FadeOut(self.pattern_maps),
-            FadeOut(self.result_boxes),
-            *[ReplacementTransform(col, part) for col, part in zip(self.r_cols, stacked)],
-            *[ReplacementTransform(lab, self.concat_label[2 * h + 1]) for h, lab in enumerate(self.r_labels)],
-            FadeIn(VGroup(self.concat_label[0], self.concat_label[4])),
-            *self.strip.change_to(new_eq, "cross_fade"),
-            run_time=1.8,
-            hold=0.6,
-        )
-        # the two stacked results are now one vector of the concatenation's values
-        self.remove(*stacked, *self.concat_label)
-        self.add(self.concat_col, self.concat_label)
 
     def multiply_by_w_o(self) -> None:
-        self.equals = make_label("=").next_to(self.concat_col, RIGHT, buff=0.22)
-        self.out_col = self.column(self.shown.attn_out, TEXT_COLOR)
-        self.out_col.next_to(self.equals, RIGHT, buff=0.25).match_y(self.concat_col.body)
-        out_label = self.stacked_r("W_O").next_to(self.out_col, DOWN, buff=0.15)
-        out_label.set_x(self.out_col.get_x() + 0.25)
-        self.out_label = out_label
-        shape = f"{self.model.d_model}\u00d7{self.shown.n_heads * self.shown.d_head}"
+        new_eq = self.stacked_r(r"\text{output} = W_O", size=EQ_SIZE)
+        cols, labels = zip(*self.results)
         self.beat(
-            f"...and multiply by one big output matrix, {shape}.",
+            "Textbook way: stack the results, multiply by one big matrix.",
             Succession(
-                FadeIn(VGroup(self.w_o_blocks, self.w_o_outline, self.w_o_label), run_time=0.8),
+                # the patterns leave before the results move where head 0's pattern was
                 AnimationGroup(
-                    FadeIn(self.equals),
-                    read(
+                    FadeOut(VGroup(self.maps, self.rows, self.arrows, self.v_gloss)),
+                    self.swap(new_eq),
+                    run_time=0.8,
+                ),
+                AnimationGroup(
+                    *[ReplacementTransform(c, s) for c, s in zip(cols, self.stacked)],
+                    *[
+                        ReplacementTransform(lab, self.concat_label[1 + 2 * h])
+                        for h, lab in enumerate(labels)
+                    ],
+                    FadeIn(VGroup(self.concat_label[0], self.concat_label[4])),
+                    FadeIn(VGroup(self.w_o, self.w_o_label)),
+                    run_time=1.0,
+                ),
+                AnimationGroup(
+                    FadeIn(self.out_equals),
+                    self.sweep(
                         self.concat_col,
-                        self.w_o_outline,
+                        VGroup(*[block.cells for block in self.w_o]),
+                        self.model.d_model,
                         self.out_col,
-                        weight=self.shown.w_o_rows,
-                        color=TEXT_COLOR,
+                        self.shown.w_o_rows,
                     ),
-                    FadeIn(out_label),
                     run_time=2.0,
                 ),
             ),
-            hold=0.8,
+            hold=0.4,
         )
+        self.settle(self.out_col)
 
     def add_to_stream(self) -> None:
-        vocab, subspaces = self.model.vocab, self.model.subspaces
-        # streams[0]: one write per head (appears later, nearest the per-head products);
-        # streams[1]: the one big write. Row names and subspace brackets sit right of streams[1].
-        self.streams = VGroup()
-        for x in (2.7, 4.6):
-            col = stream_column(self.shown.resid_pre, cell_height=STREAM_CELL, cell_width=0.32)
-            col.move_to([x, ROW_Y, 0])
-            self.streams.add(col)
-        per_head, one_go = self.streams
-        words = VGroup()
-        for part in subspaces.values():
-            for tok, cell in zip(vocab, one_go.cells_of(part)):
-                words.add(
-                    Text(tok, font_size=FONT_SIZE_MIN, color=MUTED_TEXT_COLOR).next_to(cell, RIGHT, buff=0.15)
-                )
-        words.align_to(words[0], LEFT)
-        guides = subspace_guides(
-            one_go, subspaces, side=RIGHT, buff=words.get_right()[0] - one_go.outline.get_right()[0] + 0.12
-        )
-        title = Text(
-            f"the stream at '{TOKENS[self.shown.dest]}'", font_size=FONT_SIZE_LABEL, color=TEXT_COLOR
-        )
-        title.next_to(self.streams, UP, buff=0.25)
-        labels = VGroup(
-            Text("per head", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR),
-            Text("in one go", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR),
-        )
-        for label, col in zip(labels, self.streams):
-            label.next_to(col, DOWN, buff=0.2)
-        self.stream_decor = VGroup(guides, words, title)
-        self.stream_labels = labels
+        one_go = self.streams[1]
         self.beat(
-            f"Add that output to the stream at '{TOKENS[self.shown.dest]}' in one go.",
+            "Add it to the stream, the running sum every layer adds to.",
             Succession(
-                FadeIn(VGroup(one_go, self.stream_decor), run_time=0.8),
+                FadeIn(VGroup(one_go, self.row_names, self.stream_title), run_time=0.8),
                 AnimationGroup(
-                    FadeOut(self.out_label),
-                    write(self.out_col, one_go, side=LEFT, gap=0.35),
-                    FadeIn(labels[1]),
+                    FadeOut(self.out_equals),
+                    write(self.out_col, one_go, side=LEFT, gap=0.3),
+                    FadeIn(self.stream_labels[1]),
                     run_time=2.0,
                 ),
             ),
-            hold=0.6,
+            hold=0.4,
         )
 
-    def split_w_o(self) -> None:
-        # New places: W_O^0 r^0 + W_O^1 r^1 = h^0 + h^1
-        blocks = self.w_o_blocks
-        r_parts = (
-            VGroup(*[self.column(self.shown.z[h], head_color(LAYER, h)) for h in range(self.shown.n_heads)])
-            .arrange(DOWN, buff=0)
-            .move_to(self.concat_col.body)
-        )
-        self.r_parts = r_parts
-        xs = [-5.78, -2.66]
-        targets = VGroup()
-        for head, x in enumerate(xs):
-            block = blocks[head].copy().move_to([x, ROW_Y, 0])
-            r = r_parts[head].copy().next_to(block, RIGHT, buff=0.15).match_y(block)
-            targets.add(VGroup(block, r))
-        self.plus_lhs = make_label("+").move_to((targets[0].get_right() + targets[1].get_left()) / 2)
-        self.block_labels = VGroup()
-        for h in range(self.shown.n_heads):
-            block, r = targets[h]
-            self.block_labels.add(self.head_tex(rf"W_O^{h}", h).next_to(block, DOWN, buff=0.15))
-            self.block_labels.add(self.head_tex(rf"r^{h}", h).next_to(r, DOWN, buff=0.15))
-        braces = VGroup()
-        for head in range(self.shown.n_heads):
-            brace = Brace(blocks[head], UP, buff=0.08, color=head_color(LAYER, head))
-            tex = self.head_tex(rf"W_O^{head}", head).next_to(brace, UP, buff=0.08)
-            braces.add(VGroup(brace, tex))
+    def cut_w_o(self) -> None:
         new_eq = self.colored(
             r"\begin{bmatrix}", "W_O^0", "&", "W_O^1", r"\end{bmatrix}",
             r"\begin{bmatrix}", "r^0", r"\\", "r^1", r"\end{bmatrix}",
             "=", "W_O^0 r^0", "+", "W_O^1 r^1",
-            size=MATH_SIZE_BODY,
+            size=EQ_SIZE,
         )  # fmt: skip
         self.beat(
-            "Cut the matrix into one block per head: each meets only its head's result.",
-            FadeIn(braces),
-            FadeOut(self.w_o_outline),
-            FadeOut(self.w_o_label),
-            FadeIn(r_parts),
-            FadeOut(self.concat_col),
-            *self.strip.change_to(new_eq, "cross_fade"),
+            "Cut the matrix into one block per head.",
+            FadeIn(self.braces),
+            self.swap(new_eq),
             run_time=1.2,
-            hold=0.6,
         )
-        self.beat(
-            "So the product splits into one product per head.",
-            FadeOut(braces),
-            FadeOut(self.concat_label),
-            *[blocks[h].animate.move_to(targets[h][0]) for h in range(self.shown.n_heads)],
-            *[r_parts[h].animate.move_to(targets[h][1]) for h in range(self.shown.n_heads)],
-            FadeIn(self.plus_lhs),
-            FadeIn(self.block_labels),
-            run_time=1.6,
-            hold=0.8,
-        )
-        equals_at = self.equals.copy().next_to(targets[1], RIGHT, buff=0.25).get_center()
-        self.play(self.equals.animate.move_to(equals_at), run_time=0.4)
 
-    def each_head_writes(self) -> None:
-        model, vocab = self.model, self.model.vocab
-        out = model.subspaces["output"]
-        h_cols = VGroup()
-        for head in range(self.shown.n_heads):
-            col = self.column(self.shown.result[head], head_color(LAYER, head))
-            h_cols.add(col)
-        h_cols.arrange(RIGHT, buff=0.75).next_to(self.equals, RIGHT, buff=0.25).match_y(self.r_parts)
-        # the "+" sits level with the token block, where no value is written
-        plus = make_label("+").move_to(h_cols).match_y(h_cols[0].cells_of(model.subspaces["token"]))
-        h_labels = VGroup(
+    def split_product(self) -> None:
+        self.block_labels = VGroup()
+        for h in range(self.shown.n_heads):
+            self.block_labels.add(self.colored(f"W_O^{h}").next_to(self.blocks[h], DOWN, buff=0.15))
+            self.block_labels.add(self.colored(f"r^{h}").next_to(self.r_parts[h], DOWN, buff=0.15))
+        self.beat(
+            "Each block meets only its own head's result.",
+            FadeOut(VGroup(self.braces, self.w_o_label, self.concat_label)),
+            *[self.w_o[h].animate.move_to(self.blocks[h]) for h in range(self.shown.n_heads)],
+            *[self.stacked[h].animate.move_to(self.r_parts[h]) for h in range(self.shown.n_heads)],
+            FadeIn(
+                VGroup(self.plus_lhs, self.block_labels),
+                rate_func=squish_rate_func(smooth, 0.5, 1),
+            ),
+            run_time=1.6,
+        )
+
+    def heads_write(self) -> None:
+        n = self.shown
+        self.h_labels = VGroup(
             *[
-                self.head_tex(rf"W_O^{h} r^{h}", h).next_to(col, DOWN, buff=0.15)
-                for h, col in enumerate(h_cols)
+                self.colored(f"W_O^{h} r^{h}").next_to(col, DOWN, buff=0.15)
+                for h, col in enumerate(self.h_cols)
             ]
         )
-        # every value a head writes, beside its cell (head 1's 0.17 is the one the eye could miss)
-        readouts = VGroup()
-        for head, col in enumerate(h_cols):
-            for i in np.flatnonzero(np.abs(self.shown.result[head]) > 1e-6):
-                readouts.add(
-                    Text(format_value(self.shown.result[head, i]), font_size=FONT_SIZE_MIN,
-                         color=head_color(LAYER, head)).next_to(col.cell(int(i)), RIGHT, buff=0.08)
-                )  # fmt: skip
-        self.h_cols, self.plus_rhs = h_cols, plus
-        w0 = self.shown.result[0, out]
-        w1 = self.shown.result[1, out]
-        raised0 = " and ".join(f"'{vocab[i]}'" for i in np.flatnonzero(w0 > 1e-6))
-        names1 = [f"'{vocab[i]}'" for i in np.flatnonzero(w1 > 1e-6)]
+        values = VGroup(
+            *[self.readouts(col, n.result[h], self.color(h)) for h, col in enumerate(self.h_cols)]
+        )
+        values.add(self.readouts(self.stacked[1], n.z[1], self.color(1)))
+        # W_O^1's diagonal is 0.5: said beside it, in the empty corner under it
+        diagonal = paper_weight(self.model, "W_O", LAYER, 1)
+        half = format_value(diagonal.max())
+        assert np.allclose(diagonal[diagonal > EPS], diagonal.max())
+        rows, cols = diagonal.shape
+        values.add(self.text(half, self.color(1)).move_to(self.w_o[1].cell(rows - 2, 1)))
+        vocab, out = self.model.vocab, self.model.subspaces["output"]
+        raised0 = " and ".join(f"'{vocab[i - out.start]}'" for i in np.flatnonzero(n.result[0] > EPS))
+        late = {"rate_func": squish_rate_func(smooth, 0.7, 1.0)}
         self.beat(
-            f"Head 0 writes {format_value(w0.max())} on {raised0}; "
-            f"head 1 writes {format_value(w1.max())} on {len(names1)} tokens.",
+            f"Head 0 raises {raised0} {format_value(n.result[0].max())}; head 1 halves its "
+            f"{format_value(n.z[1].max())}s: {format_value(n.result[1].max())}.",
             *[
-                read(
-                    self.r_parts[h],
-                    self.w_o_blocks[h],
-                    h_cols[h],
-                    weight=model.W_O[LAYER, h],
-                    color=head_color(LAYER, h),
+                self.sweep(
+                    self.stacked[h],
+                    self.w_o[h].cells,
+                    self.model.d_model,
+                    self.h_cols[h],
+                    self.model.W_O[LAYER, h],
                 )
-                for h in range(self.shown.n_heads)
-            ],  # fmt: skip
-            FadeIn(plus, rate_func=squish_rate_func(smooth, 0.7, 1.0)),
-            FadeIn(h_labels, rate_func=squish_rate_func(smooth, 0.7, 1.0)),
-            FadeIn(readouts, rate_func=squish_rate_func(smooth, 0.7, 1.0)),
+                for h in range(n.n_heads)
+            ],
+            FadeIn(VGroup(self.equals, self.plus_rhs, self.h_labels, values), **late),
             run_time=2.2,
-            hold=0.8,
         )
+        self.settle(*self.h_cols)
+
+    def writes_land(self) -> None:
         per_head = self.streams[0]
-        deltas = [col.copy() for col in h_cols]
-        self.add(*deltas)
-        changed = [np.flatnonzero(np.abs(self.shown.result[h]) > 1e-6) for h in range(self.shown.n_heads)]
-        marks = VGroup()
-        for head in range(self.shown.n_heads):
-            color = head_color(LAYER, head)
-            box = VGroup(
-                *[SurroundingRectangle(per_head.cell(int(i)), buff=0.02, color=color, stroke_width=3)
-                  for i in changed[head]]
-            )  # fmt: skip
-            marks.add(box)
-            steps = [write(deltas[head], per_head, side=LEFT, gap=0.35, plus_color=color, run_time=2.4),
-                     Create(box, run_time=0.6)]  # fmt: skip
-            if head == 0:
-                caption = "Head 0 adds its write to a fresh copy of the stream."
-                steps.insert(0, FadeIn(VGroup(per_head, self.stream_labels[0]), run_time=0.8))
-            else:
-                caption = "Head 1 adds its own, without ever needing head 0's."
-            self.beat(caption, Succession(*steps), hold=0.6)
-        self.beat(
-            f"Head 1's {len(changed[1])} cells grew by {format_value(self.shown.result[1, changed[1][0]])}: "
-            "a small write, but its own.",
-            AnimationGroup(*[flash_around(cell, head_color(LAYER, 1)) for cell in marks[1]]),
-            run_time=1.0,
-            hold=0.6,
+        captions = (
+            "Head 0 adds its write to a fresh copy of the stream.",
+            "Head 1 adds its own, never reading head 0's.",
         )
-        self.write_marks = marks
+        for h, caption in enumerate(captions):
+            delta = self.h_cols[h].copy()
+            self.add(delta)
+            self.bring_to_back(delta)  # it passes behind the columns and labels on its way
+            steps = [write(delta, per_head, side=LEFT, gap=0.35, plus_color=self.color(h), run_time=2.4)]
+            if h == 0:
+                steps.insert(0, FadeIn(VGroup(per_head, self.stream_labels[0]), run_time=0.6))
+            self.beat(caption, Succession(*steps), hold=0.4)
 
     def compare(self) -> None:
-        assert all(np.allclose(col.values, self.shown.resid_post) for col in self.streams)
-        self.summary_line = self.stacked_r(
-            r"\text{multi-head attention:}\quad W_O", r"\;=\; \sum_h W_O^h\, r^h", size=MATH_SIZE_BODY
+        n = self.shown
+        assert all(np.allclose(col.values, n.resid_post) for col in self.streams)
+        same = self.text(f"the same {self.model.d_model} numbers").move_to(self.stream_title)
+        frames = VGroup(
+            *[SurroundingRectangle(s.body, buff=0.06, color=TEXT_COLOR, stroke_width=4) for s in self.streams]
         )
         self.beat(
-            f"Both streams end with the same {self.model.d_model} numbers.",
-            FadeOut(self.write_marks),
-            AnimationGroup(*[flash_around(s.body, TEXT_COLOR) for s in self.streams], lag_ratio=0.3),
+            f"Both ways give the same {self.model.d_model} numbers.",
+            FadeIn(self.same, scale=1.5),
+            Succession(FadeOut(self.stream_title, run_time=0.5), FadeIn(same, run_time=0.7)),
+            Create(frames),
             run_time=1.2,
-            hold=0.6,
         )

@@ -34,19 +34,23 @@ from manim import (
     FadeOut,
     LaggedStart,
     MathTex,
+    ReplacementTransform,
     Succession,
     SurroundingRectangle,
     Text,
     VGroup,
+    smooth,
+    squish_rate_func,
 )
 
 from circuit_clips import circuits
 from circuit_clips.kit import (
-    FONT_SIZE_LABEL,
+    EQUATION_LINE,
     MATH_SIZE_BODY,
     MATH_SIZE_LABEL,
     MUTED_TEXT_COLOR,
     QUERY_COLOR,
+    STAGE,
     TEXT_COLOR,
     VALUE_COLOR,
     AttentionHeadBlock,
@@ -54,24 +58,26 @@ from circuit_clips.kit import (
     ClipScene,
     ColorBar,
     HeatMap,
-    VectorColumn,
+    Region,
     block_frame,
     format_value,
     head_color,
-    read,
-    stream_column,
 )
+from circuit_clips.kit.theme import VALUE_TICKS
 from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import skip_trigram_model
 
 LAYER, HEAD = 0, 0
 TOKENS = ["keep", "them", "at", "bay"]
-DEST, SOURCE = "at", "keep"  # the example: 'at' attends to 'keep'
+SOURCE = "keep"  # the word 'in' and 'at' attend to, whose OV column raises 'mind' and 'bay'
 COLOR = head_color(LAYER, HEAD)
-FACTOR_CELL = 0.13  # cells of the d_model / d_head factor heat maps
-VOCAB_CELL = 0.36  # cells of the full vocabulary circuits
-EQ_SIZE = 30  # the equations of the first part
-FULL_CELLS_Y = -0.4  # vertical centre of the cells of the two full circuits
+QK_COLOR, OV_COLOR = QUERY_COLOR, VALUE_COLOR  # the two circuits (the tiles' names stay neutral)
+FACTOR_CELL = 0.12  # cells of the d_model / d_head factor heat maps
+VOCAB_CELL = 0.3  # cells of the full vocabulary circuits
+EQ_SIZE = 40  # an equation while it is the thing on screen
+LABEL_SIZE = 24  # every label a caption talks about (readable at 480p)
+HALF_EQ_SIZE = 34  # an equation sharing the stage with another
+GLOSS_SIZE = 30  # the one-line meanings of the symbols, under their equation
 SCORE_SCALE = r"\,/\,\sqrt{d_{\mathrm{head}}}"  # every score is divided by it, on screen as in the model
 
 
@@ -87,10 +93,6 @@ class QkOvCircuitsNumbers:
     ov_rank: int
     tokens: np.ndarray  # TOKENS as ids
     pattern: np.ndarray  # [dest, src]
-    resid: np.ndarray  # the stream the head reads, [pos, d_model]
-    head_write: np.ndarray  # [pos, d_model]
-    dest: int
-    src: int
     vocab: list[str]
 
 
@@ -123,17 +125,13 @@ def numbers() -> QkOvCircuitsNumbers:
         ov_rank=circuits.rank(paper["W_OV"]),
         tokens=tokens,
         pattern=cache[f"blocks.{LAYER}.attn.hook_pattern"][HEAD],
-        resid=cache[f"blocks.{LAYER}.hook_resid_pre"],
-        head_write=cache[f"blocks.{LAYER}.attn.hook_result"][:, HEAD],
-        dest=TOKENS.index(DEST),
-        src=TOKENS.index(SOURCE),
         vocab=model.vocab,
     )
 
 
 class QkOvCircuits(ClipScene):
     title = "QK and OV circuits"
-    description = "$W_{QK}$ decides where a head looks, $W_{OV}$ what it moves: two separate circuits."
+    description = "$W_{QK}$ picks where a head looks; $W_{OV}$, what it moves."
     pace_to_captions = True  # every beat lasts at least its caption's reading time
 
     numbers = staticmethod(numbers)
@@ -142,262 +140,261 @@ class QkOvCircuits(ClipScene):
         # Four matrices, two pairs
         self.show_head()
         self.pair_qk()
+        self.qk_product()
         self.pair_ov()
         # The whole head in one line
         self.tensor_form()
-        self.follow_one_read()
+        self.mix_and_map()
         # The two circuits over the vocabulary
         self.full_qk()
         self.full_ov()
-        self.real_heads()
-
-    def real_heads(self) -> None:
-        self.beat(
-            "This toy head was set by hand. A trained head's tables are dense and messy.",
-            hold=0.6,
-        )
 
     def summary(self) -> None:
         self.end_on_summary(
-            "Two separate circuits: QK decides where to attend, OV what is moved.",
+            "QK decides where to look; OV, what is moved.",
             *self.summary_anims,
             run_time=1.2,
-            hold=2.8,
+            hold=2.5,
         )
 
     # --- building blocks ---------------------------------------------------------
-    def heat(self, name: str, cell: float = FACTOR_CELL, color=MUTED_TEXT_COLOR) -> VGroup:
-        """The paper-orientation matrix ``name`` as a heat map with its MathTex name under it."""
-        hm = HeatMap(self.shown.paper[name], cell_size=cell, outline_color=color)
-        label = MathTex(name.replace("QK", "{QK}").replace("OV", "{OV}"), font_size=MATH_SIZE_LABEL)
-        label.next_to(hm, DOWN, buff=0.15)
-        return VGroup(hm, label)
+    def tex(self, *parts: str, size: float = EQ_SIZE, color=TEXT_COLOR) -> MathTex:
+        return MathTex(*parts, font_size=size, color=color)
 
-    def product_row(self, left: str, right: str, result: str, color) -> VGroup:
-        """``left  right = result`` as three heat maps, centred vertically on one line."""
-        a, b, c = self.heat(left, color=color), self.heat(right, color=color), self.heat(result, color=color)
-        eq = MathTex("=", font_size=MATH_SIZE_BODY)
-        row = VGroup(a, b, eq, c)
-        a.next_to(b, LEFT, buff=0.2).align_to(b[0], UP).shift(UP * (b[0].get_y() - a[0].get_y()))
-        eq.next_to(b, RIGHT, buff=0.3)
-        c.next_to(eq, RIGHT, buff=0.3)
-        for mob in (a, b, c):
-            mob.shift(UP * (eq.get_y() - mob[0].get_y()))
-        # one baseline for the three names
-        low = min(m[1].get_y() for m in (a, b, c))
+    def text(self, words: str, color=TEXT_COLOR, size: float = LABEL_SIZE) -> Text:
+        return Text(words, font_size=size, color=color)
+
+    def gloss(self, *lines: str) -> VGroup:
+        """The meanings of an equation's symbols, one typeset line each, left-aligned."""
+        return VGroup(*[self.tex(line, size=GLOSS_SIZE, color=MUTED_TEXT_COLOR) for line in lines]).arrange(
+            DOWN, aligned_edge=LEFT, buff=0.12
+        )
+
+    def braced(self, part, name: str, color) -> VGroup:
+        """A brace under ``part`` of an equation, naming it."""
+        brace = Brace(part, DOWN, buff=0.06, color=color)
+        return VGroup(
+            brace, self.tex(name, size=MATH_SIZE_LABEL + 4, color=color).next_to(brace, DOWN, buff=0.06)
+        )
+
+    def heat(self, name: str, color) -> VGroup:
+        """The paper-orientation matrix ``name``: its shape above, the heat map, its name under it."""
+        values = self.shown.paper[name]
+        hm = HeatMap(values, cell_size=FACTOR_CELL, outline_color=color)
+        shape = self.text(f"{values.shape[0]}\u00d7{values.shape[1]}", MUTED_TEXT_COLOR).next_to(
+            hm, UP, buff=0.1
+        )
+        label = self.tex(name.replace("QK", "{QK}").replace("OV", "{OV}"), size=MATH_SIZE_LABEL)
+        return VGroup(hm, shape, label.next_to(hm, DOWN, buff=0.12))
+
+    def product_row(self, left: str, right: str, result: str, color, meaning: str) -> VGroup:
+        """``left right = result`` as three heat maps on one centre line, names on one baseline."""
+        a, b, c = (self.heat(name, color) for name in (left, right, result))
+        eq = self.tex("=", size=MATH_SIZE_BODY)
+        b.next_to(a, RIGHT, buff=0.2)
+        eq.next_to(b, RIGHT, buff=0.25)
+        c.next_to(eq, RIGHT, buff=0.25)
+        for mob in (a, b, eq, c):
+            mob.shift(UP * (c[0].get_y() - (mob[0] if mob is not eq else mob).get_y()))
+        low = min(m[2].get_y() for m in (a, b, c))
         for m in (a, b, c):
-            m[1].set_y(low)
-        return row
+            m[2].set_y(low)
+        row = VGroup(a, b, eq, c)
+        return VGroup(row, self.text(meaning, color).next_to(row, DOWN, buff=0.2))
+
+    # --- layout (built before the title card; nothing drawn) ------------------------
+    def lay_out(self) -> None:
+        self.legend = ColorBar(width=4.3, ticks=VALUE_TICKS)
+        EQUATION_LINE.place(self.legend, UP + LEFT, buff=0.02)
+        self.block = AttentionHeadBlock(LAYER, HEAD, name="head 0", tile_width=1.0, tile_height=0.7)
+        for tile in (self.block.w_q, self.block.w_k, self.block.w_v, self.block.w_o):
+            tile.box.set_stroke(MUTED_TEXT_COLOR)  # the pairs' frames carry colour, not the tiles
+        STAGE.place(self.block.scale(1.4))
+        self.block_top = self.block.copy().scale_to_fit_height(EQUATION_LINE.height - 0.04)
+        EQUATION_LINE.place(self.block_top, UP + RIGHT, buff=0.02)
+        self.qk_half, self.ov_half = STAGE.split_columns("QK", "OV")
 
     # --- beats -----------------------------------------------------------------
     def show_head(self) -> None:
-        self.block = AttentionHeadBlock(
-            LAYER, HEAD, name="head 0 of a small hand-built model", tile_width=0.8
-        )
-        self.block.move_to([1.0, 3.0, 0])  # clear of the legend in the top left corner
-        self.legend = ColorBar(width=2.0, ticks=(-10, -1, 0, 1, 10)).to_corner(UP + LEFT, buff=0.35)
+        self.big_frames = self.pair_frames(self.block)
         self.beat(
-            "A head has four matrices. They only ever act in pairs.",
-            FadeIn(self.block, shift=0.2 * DOWN),
-            FadeIn(self.legend),
-            run_time=1.2,
-            hold=0.6,
+            "A head has four matrices. They act only in pairs.",
+            Succession(
+                FadeIn(self.block, shift=0.2 * DOWN, run_time=1.0),
+                LaggedStart(*[Create(f) for f in self.big_frames], lag_ratio=0.5, run_time=1.0),
+            ),
         )
+
+    def pair_frames(self, block) -> tuple:
+        qk = SurroundingRectangle(VGroup(block.w_q, block.w_k), buff=0.06, color=QK_COLOR, corner_radius=0.06)
+        ov = SurroundingRectangle(VGroup(block.w_v, block.w_o), buff=0.06, color=OV_COLOR, corner_radius=0.06)
+        return qk, ov
 
     def pair_qk(self) -> None:
-        b = self.block
-        self.qk_frame = SurroundingRectangle(
-            VGroup(b.w_q, b.w_k), buff=0.07, color=QUERY_COLOR, corner_radius=0.08
+        score = self.tex(
+            r"\text{score}_{ij}",
+            "=",
+            r"q_i \cdot k_j" + SCORE_SCALE,
+            "=",
+            r"(W_Q x_i)^T (W_K x_j)" + SCORE_SCALE,
         )
-        self.ov_frame = SurroundingRectangle(
-            VGroup(b.w_v, b.w_o), buff=0.07, color=VALUE_COLOR, corner_radius=0.08
+        again = self.tex("=", r"x_i^T", r"W_Q^T W_K", r"x_j" + SCORE_SCALE)
+        again.next_to(score, DOWN, buff=0.3).align_to(score[3], LEFT)
+        named = self.braced(again[2], "W_{QK}", QK_COLOR)
+        gloss = self.gloss(
+            r"q_i = W_Q x_i,\ k_j = W_K x_j:\ \text{query and key};\quad x_i:\ \text{position } i\text{'s vector}",
+            rf"{{}}^T:\ \text{{transpose}};\quad d_{{\mathrm{{head}}}} = {self.model.d_head}:\ \text{{the head's width}}",
         )
-        score = MathTex(
-            r"\text{score}_{ij}", "=", r"(W_Q x_i)^T (W_K x_j)" + SCORE_SCALE, "=", r"x_i^T", r"W_Q^T W_K",
-            r"x_j" + SCORE_SCALE,
-            font_size=EQ_SIZE,
-        )  # fmt: skip
-        score.move_to([0, 1.75, 0]).to_edge(LEFT, buff=0.35)
-        head_width = MathTex(
-            rf"x_i:\ \text{{position }} i\text{{'s vector}},\quad d_{{\mathrm{{head}}}} = {self.model.d_head}:\ "
-            r"\text{the head's width}",
-            font_size=EQ_SIZE - 2,
-            color=TEXT_COLOR,
-        )  # fmt: skip
-        brace = Brace(score[5], DOWN, buff=0.06, color=QUERY_COLOR)
-        brace_tex = MathTex(r"W_{QK}", font_size=EQ_SIZE, color=QUERY_COLOR).next_to(brace, DOWN, buff=0.06)
-        head_width.next_to(brace_tex, DOWN, buff=0.15).align_to(score, LEFT)
-        self.qk_score = VGroup(score, brace, brace_tex, head_width)
+        gloss.next_to(VGroup(again, named), DOWN, buff=0.3).align_to(score, LEFT)
+        self.qk_score = VGroup(score, again, named, gloss)
+        STAGE.place(self.qk_score)
+        self.frames = self.pair_frames(self.block_top)
         self.beat(
-            "Query and key meet only in the score, so only their product matters.",
+            "Query and key meet only in the score, so only their product counts.",
             Succession(
-                AnimationGroup(Create(self.qk_frame), FadeIn(score), FadeIn(head_width), run_time=1.2),
-                AnimationGroup(FadeIn(brace), FadeIn(brace_tex), run_time=0.6),
+                # the head goes to its corner before the equation comes where it stood
+                AnimationGroup(
+                    self.block.animate.become(self.block_top),
+                    *[ReplacementTransform(big, top) for big, top in zip(self.big_frames, self.frames)],
+                    FadeIn(self.legend),
+                    run_time=0.8,
+                ),
+                FadeIn(VGroup(score, again, gloss), run_time=1.0),
+                FadeIn(named, run_time=0.6),
             ),
-            hold=0.6,
+            hold=3.0,  # a derivation and its legend: more than the caption's reading time
         )
 
-        self.qk_row = self.product_row("W_Q^T", "W_K", "W_QK", QUERY_COLOR)
-        self.qk_row.move_to([-3.55, -1.0, 0])
-        where = Text("decides where to attend", font_size=FONT_SIZE_LABEL, color=QUERY_COLOR)
-        where.next_to(self.qk_row, DOWN, buff=0.2)
-        self.qk_row.add(where)
-        d_model = self.model.d_model
-        self.beat(
-            f"It is {d_model}\u00d7{d_model}, yet uses {self.shown.qk_rank} direction (rank "
-            f"{self.shown.qk_rank}). It decides where to look.",
-            LaggedStart(*[FadeIn(m) for m in self.qk_row], lag_ratio=0.25),
-            run_time=2.0,
-            hold=0.6,
+    def qk_product(self) -> None:
+        self.qk_row = self.product_row("W_Q^T", "W_K", "W_QK", QK_COLOR, "decides where to look")
+        # the score in its short form, with W_QK named, at the top of the QK half
+        short = self.tex(
+            r"\text{score}_{ij}", "=", r"x_i^T", r"W_Q^T W_K", r"x_j" + SCORE_SCALE, size=HALF_EQ_SIZE
         )
+        score_small = VGroup(short, self.braced(short[3], "W_{QK}", QK_COLOR))
+        self.qk_half.place(score_small, UP, buff=0.05, shrink=True)
+        self.qk_row.next_to(score_small, DOWN, buff=0.3)
+        d = self.model.d_model
+        self.width_gloss = self.gloss(rf"d_{{\mathrm{{model}}}} = {d}:\ \text{{the stream's width}}")
+        self.width_gloss.next_to(self.block_top, LEFT, buff=0.4)
+        self.beat(
+            f"Their product is one {d}\u00d7{d} matrix: it decides where to look.",
+            Succession(
+                AnimationGroup(FadeOut(self.qk_score), FadeIn(score_small), run_time=0.8),
+                LaggedStart(*[FadeIn(m) for m in self.qk_row], lag_ratio=0.3, run_time=1.2),
+            ),
+            FadeIn(self.width_gloss, run_time=0.8),
+        )
+        self.qk_score = score_small
 
     def pair_ov(self) -> None:
-        write = MathTex(
-            r"h(X)_i", "=", r"\sum_j A_{ij}", r"W_O W_V", r"x_j", font_size=EQ_SIZE,
-        )  # fmt: skip
-        write.move_to([3.55, 0, 0]).align_to(self.qk_score[0], DOWN).to_edge(RIGHT, buff=0.6)
-        brace = Brace(write[3], DOWN, buff=0.06, color=VALUE_COLOR)
-        brace_tex = MathTex(r"W_{OV}", font_size=EQ_SIZE, color=VALUE_COLOR).next_to(brace, DOWN, buff=0.06)
-        self.ov_row = self.product_row("W_O", "W_V", "W_OV", VALUE_COLOR)
-        self.ov_row.move_to([3.55, -1.0, 0]).align_to(self.qk_row, UP)
-        what = Text("decides what is moved", font_size=FONT_SIZE_LABEL, color=VALUE_COLOR)
-        what.next_to(self.ov_row, DOWN, buff=0.3).match_y(self.qk_row[-1])
-        self.ov_row.add(what)
-        # the two pairs never mix: a faint rule between them
-        top = write.get_top()[1]
-        self.divider = DashedLine([0, top, 0], [0, what.get_bottom()[1], 0], dash_length=0.08)
+        write = self.tex(r"h(X)_i", "=", r"\sum\nolimits_j A_{ij}", r"W_O W_V", r"x_j", size=HALF_EQ_SIZE)
+        named = self.braced(write[3], "W_{OV}", OV_COLOR)
+        gloss = self.gloss(r"A_{ij}:\ \text{attention weights}")
+        gloss.next_to(named, RIGHT, buff=0.3)
+        gloss.shift(DOWN * max(0.0, gloss.get_top()[1] - write.get_bottom()[1] + 0.08))  # under the equation
+        ov_write = VGroup(write, named, gloss)
+        self.ov_half.place(ov_write, UP, buff=0.05, shrink=True)
+        ov_write.shift(UP * (self.qk_score[0].get_y() - write.get_y()))  # level with the QK score
+        self.ov_row = self.product_row("W_O", "W_V", "W_OV", OV_COLOR, "decides what is moved")
+        self.ov_row.match_y(self.qk_row).match_x(ov_write)
+        self.ov_row[1].match_y(self.qk_row[1])
+        self.divider = DashedLine(self.qk_half.point(1, 0.97), self.qk_half.point(1, 0.03), dash_length=0.08)
         self.divider.set_stroke(MUTED_TEXT_COLOR, width=1.5, opacity=0.6)
+        self.ov_write = ov_write
         self.beat(
-            "Value and output meet only in what the head adds. Their product decides what moves.",
-            Create(self.ov_frame),
-            FadeIn(write),
+            "Value and output act only as one product too: what moves.",
             FadeIn(self.divider),
-            Succession(AnimationGroup(FadeIn(brace), FadeIn(brace_tex)), run_time=1.0),
-            LaggedStart(*[FadeIn(m) for m in self.ov_row], lag_ratio=0.25, run_time=2.0),
+            FadeIn(ov_write),
+            LaggedStart(*[FadeIn(m) for m in self.ov_row], lag_ratio=0.3),
             run_time=2.0,
-            hold=0.6,
         )
-        self.ov_write = VGroup(write, brace, brace_tex, self.divider)
 
     def tensor_form(self) -> None:
-        # two lines: the head, and where its weights A come from
-        head_line = MathTex(
-            r"h(X)", "=", r"(", r"A", r"\otimes", r"W_O W_V", r")\,X", font_size=MATH_SIZE_BODY
+        head_line = self.tex(r"h(X)", "=", r"(", r"A", r"\otimes", r"W_{OV}", r")\,X")
+        a_line = self.tex(
+            r"A", "=", r"\mathrm{softmax}_{j \le i}\big(X^T", r"W_{QK}", r"X" + SCORE_SCALE + r"\big)"
         )
-        a_line = MathTex(
-            r"A", "=", r"\mathrm{softmax}_{j \le i}\big(X^T", r"W_{QK}", r"X" + SCORE_SCALE + r"\big)",
-            font_size=MATH_SIZE_BODY,
-        )  # fmt: skip
         head_line[3].set_color(COLOR)
-        head_line[5].set_color(VALUE_COLOR)
+        head_line[5].set_color(OV_COLOR)
         a_line[0].set_color(COLOR)
-        a_line[3].set_color(QUERY_COLOR)
-        self.tensor_tex = VGroup(head_line, a_line).arrange(DOWN, buff=0.2)
+        a_line[3].set_color(QK_COLOR)
+        a_line.next_to(head_line, DOWN, buff=0.3)
         a_line.shift(RIGHT * (head_line[1].get_x() - a_line[1].get_x()))  # the two "=" one above the other
-        self.tensor_tex.move_to([1.2, 2.95, 0])
-
-        self.a_map = AttentionPatternMap(
-            self.shown.pattern, TOKENS, color=COLOR, cell_size=0.52, col_labels_rotated=True
-        )
-        self.a_map.move_to([-4.6, -0.15, 0])
-        a_note = Text("where: between positions", font_size=FONT_SIZE_LABEL, color=COLOR)
-        a_note.next_to(self.a_map, DOWN, buff=0.3)
-        self.otimes = MathTex(r"\otimes", font_size=MATH_SIZE_BODY).move_to(
-            [-2.05, self.a_map.cells.get_y(), 0]
-        )
-        self.w_ov_map = HeatMap(self.shown.paper["W_OV"], cell_size=0.19, outline_color=VALUE_COLOR)
-        self.w_ov_map.move_to([-0.2, self.a_map.cells.get_y(), 0])
-        ov_note = Text("what: inside each vector", font_size=FONT_SIZE_LABEL, color=VALUE_COLOR)
-        ov_note.next_to(self.w_ov_map, DOWN, buff=0.3).match_y(a_note)
-        self.tensor_notes = VGroup(a_note, ov_note)
-        ov_label = MathTex(r"W_{OV}", font_size=MATH_SIZE_LABEL, color=VALUE_COLOR)
-        ov_label.next_to(self.w_ov_map, UP, buff=0.15)
-        self.w_ov_group = VGroup(self.w_ov_map, ov_label)
+        gloss = self.gloss(
+            r"X:\ \text{the stream, one column per position}",
+            r"\mathrm{softmax}_{j \le i}:\ \text{scores into weights over the earlier positions, summing to 1}",
+        ).next_to(a_line, DOWN, buff=0.35)
+        self.tensor_tex = VGroup(head_line, a_line)
+        STAGE.place(VGroup(self.tensor_tex, gloss))
+        self.tensor_gloss = gloss
         self.beat(
-            "The whole head on the stream X. Its attention weights A come from QK alone.",
+            "In one line: QK alone sets the weights A; OV maps what moves.",
             Succession(
-                FadeOut(VGroup(self.qk_row, self.ov_row, self.qk_score, self.ov_write, self.block,
-                               self.qk_frame, self.ov_frame), run_time=0.7),
-                FadeIn(self.tensor_tex, run_time=1.0),
+                FadeOut(
+                    VGroup(
+                        self.qk_score, self.qk_row, self.ov_write, self.ov_row, self.divider, self.width_gloss
+                    ),
+                    run_time=0.4,
+                ),
+                FadeIn(VGroup(self.tensor_tex, gloss), run_time=0.6),
             ),
-            hold=0.6,
-        )  # fmt: skip
+        )
+
+    def mix_and_map(self) -> None:
+        top = self.tensor_tex.copy().scale(0.72)
+        STAGE.place(top, UP, buff=0.05)
+        self.a_map = AttentionPatternMap(
+            self.shown.pattern,
+            TOKENS,
+            color=COLOR,
+            cell_size=0.5,
+            col_labels_rotated=True,
+            font_size=LABEL_SIZE,
+            row_title="destination",
+            col_title="source",
+        )
+        otimes = self.tex(r"\otimes")
+        w_ov = HeatMap(self.shown.paper["W_OV"], cell_size=0.2, outline_color=OV_COLOR)
+        ov_label = self.tex(r"W_{OV}", size=MATH_SIZE_LABEL, color=OV_COLOR).next_to(w_ov, UP, buff=0.12)
+        w_ov_group = VGroup(w_ov, ov_label)
+        maps = VGroup(self.a_map, otimes, w_ov_group).arrange(RIGHT, buff=0.6)
+        otimes.match_y(self.a_map.cells)
+        w_ov_group.shift(UP * (self.a_map.cells.get_y() - w_ov.get_y()))
+        notes = VGroup(
+            self.text("where: between positions", COLOR).next_to(self.a_map, DOWN, buff=0.25),
+            self.text("what: inside each vector", OV_COLOR).next_to(w_ov_group, DOWN, buff=0.25),
+        )
+        notes[1].match_y(notes[0])
+        below = Region(
+            "below the equation", STAGE.left, STAGE.right, STAGE.bottom + 0.3, top.get_bottom()[1] - 0.2
+        )
+        below.place(VGroup(maps, notes), shrink=True)
+        self.mixing = VGroup(maps, notes)
         self.beat(
             "The tensor product \u2297: A mixes positions, the OV matrix maps each vector.",
-            FadeIn(self.a_map),
-            FadeIn(self.otimes),
-            FadeIn(self.w_ov_group),
-            FadeIn(self.tensor_notes),
-            run_time=1.2,
-            hold=0.6,
+            self.tensor_tex.animate.become(top),
+            FadeOut(self.tensor_gloss),
+            FadeIn(self.mixing, rate_func=squish_rate_func(smooth, 0.3, 1.0)),
+            run_time=1.6,
+            hold=2.4,  # the picture the caption explains: time to look, not only to read
         )
 
-    def follow_one_read(self) -> None:
-        weight = self.shown.pattern[self.shown.dest, self.shown.src]
-        cell_box = SurroundingRectangle(
-            self.a_map.cell(self.shown.dest, self.shown.src), buff=0.02, color=TEXT_COLOR
-        )
-        x_src = stream_column(
-            self.shown.resid[self.shown.src],
-            cell_height=0.19,
-            cell_width=0.3,
-            label=rf"x_{{\text{{{SOURCE}}}}}",
-        )
-        x_src.next_to(self.w_ov_map, RIGHT, buff=0.35).match_y(self.w_ov_map)
-        x_src.label.next_to(x_src.outline, DOWN, buff=0.15)
-        equals = MathTex("=", font_size=MATH_SIZE_BODY).next_to(x_src.outline, RIGHT, buff=0.3)
-        moved_values = self.shown.resid[self.shown.src] @ circuits.ov_matrix(self.model, LAYER, HEAD)
-        moved = VectorColumn(moved_values, cell_height=0.19, cell_width=0.3, outline_color=VALUE_COLOR)
-        moved.next_to(equals, RIGHT, buff=0.3).match_y(x_src.outline)
-        out = self.model.subspaces["output"]
-        raised = [self.shown.vocab[i] for i in np.flatnonzero(moved_values[out] > 1e-6)]
-        raised_cells = VGroup(*[moved.cell(out.start + self.shown.vocab.index(t)) for t in raised])
-        raised_label = Text(" & ".join(raised), font_size=FONT_SIZE_LABEL, color=TEXT_COLOR)
-        raised_label.next_to(raised_cells, RIGHT, buff=0.2)
-        moved_label = MathTex(rf"W_{{OV}}\,x_{{\text{{{SOURCE}}}}}", font_size=MATH_SIZE_LABEL)
-        moved_label.next_to(moved.outline, DOWN, buff=0.15).align_to(x_src.label, DOWN)
-        # what lands at the destination is the model's own write of this head there
-        assert np.allclose(weight * moved_values, self.shown.head_write[self.shown.dest], atol=1e-3)
-        weight_text = Text(format_value(weight), font_size=FONT_SIZE_LABEL, color=TEXT_COLOR)
-        weight_text.move_to(self.a_map.cell(self.shown.dest, self.shown.src))
-        self.beat(
-            f"At '{DEST}', A puts {format_value(weight)} on '{SOURCE}': that is QK's choice.",
-            Create(cell_box),
-            FadeIn(weight_text),
-            run_time=0.8,
-            hold=0.6,
-        )
-        self.beat(
-            f"The OV matrix turns '{SOURCE}' into {format_value(moved_values.max(), sign=True)} on "
-            f"{' and '.join(repr(t) for t in raised)}: OV's choice.",
-            FadeOut(self.otimes),
-            FadeIn(x_src),
-            Succession(
-                FadeIn(equals, run_time=0.3),
-                read(
-                    x_src,
-                    self.w_ov_map,
-                    moved,
-                    weight=circuits.ov_matrix(self.model, LAYER, HEAD),
-                    color=VALUE_COLOR,
-                    run_time=2.0,
-                ),
-                FadeIn(VGroup(raised_label, moved_label), run_time=0.5),
-            ),  # fmt: skip
-            hold=0.6,
-        )
-        self.example = VGroup(cell_box, weight_text, x_src, equals, moved, raised_label, moved_label)
+    def vocab_table(self, table, color, row_title: str, col_title: str, half) -> HeatMap:
+        vocab = self.shown.vocab
+        hm = HeatMap(
+            table, cell_size=VOCAB_CELL, row_labels=vocab, col_labels=vocab, row_title=row_title,
+            col_title=col_title, col_labels_rotated=True, outline_color=color, font_size=LABEL_SIZE,
+        )  # fmt: skip
+        return hm
 
     def full_qk(self) -> None:
         vocab = self.shown.vocab
-        self.qk_map = HeatMap(
-            self.shown.full_qk_table, cell_size=VOCAB_CELL, row_labels=vocab, col_labels=vocab,
-            row_title="query token (destination)", col_title="key token (source)",
-            col_labels_rotated=True, outline_color=QUERY_COLOR,
-        )  # fmt: skip
-        self.qk_map.move_to([-3.4, 0, 0]).shift(UP * (FULL_CELLS_Y - self.qk_map.cells.get_y()))
-        self.qk_tex = MathTex(r"W_E^T", r"W_{QK}", r"W_E" + SCORE_SCALE, font_size=MATH_SIZE_BODY)
-        self.qk_tex[1].set_color(QUERY_COLOR)
+        self.qk_map = self.vocab_table(
+            self.shown.full_qk_table, QK_COLOR, "query word", "key word", self.qk_half
+        )
+        self.qk_tex = self.tex(r"W_E^T", r"W_{QK}", r"W_E" + SCORE_SCALE, size=MATH_SIZE_BODY)
+        self.qk_tex[1].set_color(QK_COLOR)
         self.qk_tex.next_to(self.qk_map, UP, buff=0.12)
         k = vocab.index(SOURCE)
         col = self.shown.full_qk_table[:, k]
@@ -405,76 +402,78 @@ class QkOvCircuits(ClipScene):
         others = col[col < 0]
         assert np.allclose(others, others[0]) and np.allclose(col[col > 0], col[col > 0][0])
         fan_score, other_score = format_value(col.max(), 1, sign=True), format_value(others[0], 1, sign=True)
-        self.qk_col_box = block_frame(self.qk_map, cols=slice(k, k + 1), color=TEXT_COLOR)
-        self.qk_note = Text(
-            f"{', '.join(fans)} \u2192 {SOURCE}: {fan_score}    others \u2192 {SOURCE}: {other_score}",
-            font_size=FONT_SIZE_LABEL, color=TEXT_COLOR,
-        )  # fmt: skip
-        self.qk_note.next_to(self.qk_map, DOWN, buff=0.12).match_x(self.qk_map.cells)
+        note = VGroup(
+            self.text(f"{', '.join(fans)} \u2192 {SOURCE}: {fan_score}"),
+            self.text(f"others \u2192 {SOURCE}: {other_score}; elsewhere 0"),
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+        note.next_to(self.qk_map, DOWN, buff=0.15).match_x(self.qk_map.cells)
+        self.qk_half.place(VGroup(self.qk_tex, self.qk_map, note), UP, buff=0.05)
+        # the embedding's and unembedding's names, in the top line where the head stood
+        e_gloss, self.u_gloss = self.gloss(r"W_E:\ \text{embedding}"), self.gloss(r"W_U:\ \text{unembedding}")
+        EQUATION_LINE.place(VGroup(e_gloss, self.u_gloss).arrange(RIGHT, buff=0.5), RIGHT, buff=0.1)
+        box = block_frame(self.qk_map, cols=slice(k, k + 1), color=TEXT_COLOR)
         self.beat(
-            "With the token embeddings on both sides: a score for every pair of tokens.",
+            "With the word embeddings on both sides: a score for every word pair.",
             Succession(
-                FadeOut(VGroup(self.tensor_tex, self.a_map, self.w_ov_group, self.tensor_notes, self.example),
-                        run_time=0.7),
-                AnimationGroup(FadeIn(self.qk_map), FadeIn(self.qk_tex), run_time=1.1),
+                FadeOut(
+                    VGroup(self.tensor_tex, self.mixing, self.block, self.frames[0], self.frames[1]),
+                    run_time=0.6,
+                ),
+                AnimationGroup(FadeIn(self.qk_map), FadeIn(self.qk_tex), FadeIn(e_gloss), run_time=1.0),
             ),
-            hold=0.6,
-        )  # fmt: skip
-        self.beat(
-            f"{' and '.join(repr(t) for t in fans)} score '{SOURCE}' {fan_score}, all others "
-            f"{other_score}: only they look at '{SOURCE}'.",
-            Create(self.qk_col_box),
-            FadeIn(self.qk_note),
-            run_time=1.0,
-            hold=0.6,
         )
+        self.beat(
+            f"{' and '.join(repr(t) for t in fans)} score '{SOURCE}' {fan_score}; other words score it {other_score}.",
+            Create(box),
+            FadeIn(note),
+            run_time=1.0,
+        )
+        self.qk_extras = VGroup(e_gloss)
 
     def full_ov(self) -> None:
         vocab = self.shown.vocab
-        self.ov_map = HeatMap(
-            self.shown.full_ov_table, cell_size=VOCAB_CELL, row_labels=vocab, col_labels=vocab,
-            row_title="output token (logit)", col_title="source token (attended)",
-            col_labels_rotated=True, outline_color=VALUE_COLOR,
-        )  # fmt: skip
-        self.ov_map.move_to([3.6, 0, 0]).shift(UP * (FULL_CELLS_Y - self.ov_map.cells.get_y()))
-        self.ov_tex = MathTex(r"W_U", r"W_{OV}", r"W_E", font_size=MATH_SIZE_BODY)
-        self.ov_tex[1].set_color(VALUE_COLOR)
-        self.ov_tex.next_to(self.ov_map, UP, buff=0.25).match_y(self.qk_tex)
+        self.ov_map = self.vocab_table(
+            self.shown.full_ov_table, OV_COLOR, "output word", "attended word", self.ov_half
+        )
+        self.ov_tex = self.tex(r"W_U", r"W_{OV}", r"W_E", size=MATH_SIZE_BODY)
+        self.ov_tex[1].set_color(OV_COLOR)
+        self.ov_tex.next_to(self.ov_map, UP, buff=0.12)
         k = vocab.index(SOURCE)
         col = self.shown.full_ov_table[:, k]
         raised = [vocab[i] for i in np.flatnonzero(col > 1e-6)]
-        assert np.count_nonzero(np.abs(self.shown.full_ov_table) > 1e-9) == len(
-            raised
-        )  # only that column writes
+        assert np.count_nonzero(np.abs(self.shown.full_ov_table) > 1e-9) == len(raised)  # only that column
         gain = format_value(col.max(), 1, sign=True)
-        self.ov_col_box = block_frame(self.ov_map, cols=slice(k, k + 1), color=TEXT_COLOR)
-        self.ov_note = Text(
-            f"{SOURCE} \u2192 {', '.join(raised)}: {gain}",
-            font_size=FONT_SIZE_LABEL, color=TEXT_COLOR,
-        )  # fmt: skip
-        self.ov_note.next_to(self.ov_map, DOWN, buff=0.12).match_x(self.ov_map.cells).match_y(self.qk_note)
+        note = self.text(f"{SOURCE} \u2192 {', '.join(raised)}: {gain}")
+        note.next_to(self.ov_map, DOWN, buff=0.15).match_x(self.ov_map.cells)
+        self.ov_half.place(VGroup(self.ov_tex, self.ov_map, note), UP, buff=0.05)
+        # the two tables side by side, their cells level
+        VGroup(self.ov_tex, self.ov_map, note).shift(
+            UP * (self.qk_map.cells.get_top() - self.ov_map.cells.get_top())
+        )
+        self.ov_tex.match_y(self.qk_tex)
+        u_gloss = self.u_gloss
+        box = block_frame(self.ov_map, cols=slice(k, k + 1), color=TEXT_COLOR)
         self.beat(
-            "The OV table, read out as next-token scores: attending to a token raises which?",
+            "The unembedding turns what OV moves into logits: next-word scores.",
             FadeIn(self.ov_map),
             FadeIn(self.ov_tex),
-            run_time=1.4,
-            hold=0.6,
+            FadeIn(u_gloss),
+            run_time=1.2,
         )
         self.beat(
-            f"Attending to '{SOURCE}' raises {' and '.join(repr(t) for t in raised)} by {gain}; "
-            "any other token, nothing.",
-            Create(self.ov_col_box),
-            FadeIn(self.ov_note),
+            f"Attending to '{SOURCE}' raises {' and '.join(repr(t) for t in raised)} by {gain}: "
+            f"{SOURCE} in {raised[0]}, {SOURCE} at {raised[1]}.",
+            Create(box),
+            FadeIn(note),
             run_time=1.0,
-            hold=0.6,
         )
         # the poster: each table's formula gets its meaning beside it
         self.summary_anims = []
-        pairs = ((self.qk_tex, self.qk_map, "where to attend:", QUERY_COLOR),
-                 (self.ov_tex, self.ov_map, "what is moved:", VALUE_COLOR))  # fmt: skip
-        for tex, hm, words, color in pairs:
-            text = Text(words, font_size=FONT_SIZE_LABEL + 4, color=color)
+        pairs = ((self.qk_tex, self.qk_half, "where to look:", QK_COLOR),
+                 (self.ov_tex, self.ov_half, "what is moved:", OV_COLOR))  # fmt: skip
+        for tex, half, words, color in pairs:
+            text = self.text(words, color, LABEL_SIZE + 4)
             line = VGroup(text, tex.copy()).arrange(RIGHT, buff=0.25)
-            line.move_to(tex).match_x(hm.cells)
+            half.place(line, UP).match_y(tex)
             text.align_to(tex, DOWN).shift(DOWN * 0.02)
             self.summary_anims += [FadeIn(text, shift=0.2 * RIGHT), tex.animate.move_to(line[1])]

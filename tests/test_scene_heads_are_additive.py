@@ -48,6 +48,17 @@ def test_results_are_the_heads_own(shown, module):
     assert np.allclose(shown.resid_pre, x[shown.dest])
 
 
+def test_the_values_drawn_mix_into_the_results(shown, module):
+    """The value columns under each pattern are x_j W_V^h by hand, and the weights of the boxed row
+    mix them into r^h (what the clip draws merging)."""
+    model = shown.model
+    x = model.W_E[model.to_tokens(module.TOKENS)] + model.W_pos[: len(module.TOKENS)]
+    for h in range(model.n_heads):
+        v = x @ model.W_V[0, h]
+        assert np.allclose(shown.v[h], v)
+        assert np.allclose(shown.pattern[h, shown.dest] @ v, shown.z[h])
+
+
 def test_concatenate_then_w_o_is_the_sum_of_per_head_writes(shown):
     """Paper notation: [W_O^0 W_O^1] [r^0; r^1] = W_O^0 r^0 + W_O^1 r^1 (column vectors)."""
     model = shown.model
@@ -94,6 +105,29 @@ def test_the_numbers_the_captions_state(shown):
     assert [f"{v:.2f}" for v in head1[head1 > 1e-6]] == ["0.17"] * 3
     assert shown.w_o_rows.shape == (model.n_heads * model.d_head, model.d_model) == (16, 16)
     assert shown.resid_post.size == model.d_model == 16
+
+
+def test_head_1_halves_its_mix_of_the_three_words(shown):
+    """The caption "head 1 halves its 0.33s to 0.17": head 1's result holds a third of each word's
+    one-hot value, and its block of W_O maps every entry to half of it in the same word's output row,
+    on every 3-token input (a hand-built mix of one-hot vectors, not the model's run)."""
+    model = shown.model
+    vocab, out = model.vocab, model.subspaces["output"]
+    assert [f"{v:.2f}" for v in shown.z[1] if v > 1e-6] == ["0.33"] * 3
+    for a in range(model.d_vocab):
+        for b in range(model.d_vocab):
+            for c in range(model.d_vocab):
+                tokens = [a, b, c]
+                mix = sum(np.eye(model.d_vocab)[t] for t in tokens) / len(tokens)  # uniform weights
+                expected = np.zeros(model.d_model)
+                expected[out] = 0.5 * mix
+                _, cache = model.run_with_cache(np.array(tokens))
+                assert np.allclose(cache["blocks.0.attn.hook_result"][-1, 1], expected)
+    written = {vocab[i - out.start] for i in np.flatnonzero(shown.result[1] > 1e-6)}
+    assert written == set(TOKENS_SHOWN)
+
+
+TOKENS_SHOWN = ["keep", "them", "at"]
 
 
 def test_head_1s_small_write_is_visibly_not_zero():
