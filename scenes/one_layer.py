@@ -36,8 +36,8 @@ from manim import (
     LaggedStart,
     Line,
     MathTex,
+    Rectangle,
     Succession,
-    SurroundingRectangle,
     Text,
     TransformMatchingTex,
     VGroup,
@@ -289,7 +289,7 @@ class OneLayer(ClipScene):
         # the left column is as wide as its widest text (the poster shows them all there)
         room = max(self.trigrams.width, self.copy_note.width)
         spacer = Line(ORIGIN, room * RIGHT, stroke_opacity=0)
-        self.legend = ColorBar(width=2.2, title=None)
+        self.legend = ColorBar(ticks=(0, 0.1, 1, 10), width=2.4, title=None)  # every value shown is >= 0
         left = VGroup(self.legend, self.patterns[0], self.trigrams).arrange(
             DOWN, buff=0.35, aligned_edge=LEFT
         )
@@ -357,9 +357,10 @@ class OneLayer(ClipScene):
         assert np.allclose(self.logit_col.values, before + term.values)
         return Succession(adding, self.logit_col.update_readouts("nonzero", run_time=0.3))
 
-    def row_box(self, index: int) -> SurroundingRectangle:
-        """A frame around one row of the logits: cell, name and printed value."""
-        return SurroundingRectangle(self.logit_col.row(index), buff=0.05, color=TEXT_COLOR)
+    def row_box(self, index: int) -> Rectangle:
+        """A frame around one row of the logits (cell, name and printed value), inside its row's height."""
+        row = self.logit_col.row(index)
+        return Rectangle(width=row.width + 0.12, height=OV_CELL - 0.04, color=TEXT_COLOR).move_to(row)
 
     # --- beats -----------------------------------------------------------------
     def sum_of_paths(self) -> None:
