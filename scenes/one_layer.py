@@ -372,20 +372,15 @@ class OneLayer(ClipScene):
         )
 
     def direct_path_named(self) -> None:
-        self.beat(
-            "The direct path: each word alone, embedded, then unembedded.",
-            FadeIn(self.direct_note, shift=0.1 * DOWN),
-            run_time=0.8,
-            hold=0.4,
-        )
+        self.show_note("The direct path: each word alone, embedded, then unembedded.", self.direct_note)
 
     def head_terms_named(self) -> None:
-        self.beat(
-            "Plus a term per head: attention mixes positions, its table maps words.",
-            FadeIn(self.heads_note, shift=0.1 * DOWN),
-            run_time=0.8,
-            hold=0.4,
+        self.show_note(
+            "Plus a term per head: attention mixes positions, its table maps words.", self.heads_note
         )
+
+    def show_note(self, caption: str, note: VGroup) -> None:
+        self.beat(caption, FadeIn(note, shift=0.1 * DOWN), run_time=0.8, hold=0.4)
 
     def two_heads(self) -> None:
         expanded = self.strip.tex(
@@ -396,10 +391,22 @@ class OneLayer(ClipScene):
         )  # fmt: skip
         self.strip.place(expanded)
         self.strip.current = expanded
+        self.head_names = VGroup(
+            *[
+                MathTex(
+                    rf"{head_name(h)}:\ 	ext{{layer 0, head {h}}}",
+                    font_size=MOMENT_SIZE,
+                    color=head_color(0, h),
+                )
+                for h in range(self.shown.model.n_heads)
+            ]
+        ).arrange(DOWN, buff=0.4, aligned_edge=LEFT)
+        STAGE.place(self.head_names)
         self.beat(
             "Two heads here: L0H0 and L0H1, layer 0's heads 0 and 1.",
             FadeOut(VGroup(self.direct_note, self.heads_note), run_time=0.5),
             TransformMatchingTex(self.opening, expanded),
+            FadeIn(self.head_names, rate_func=lambda t: max(0.0, 2 * t - 1)),  # once the notes have gone
             run_time=1.2,
             hold=0.4,
         )
@@ -408,6 +415,7 @@ class OneLayer(ClipScene):
         assert np.allclose(self.logit_col.values, 0), "the caption says the direct path is zero"
         self.beat(
             f"Prompt: '{' '.join(PROMPT)}'. In this toy the direct path is zero.",
+            FadeOut(self.head_names, run_time=0.4),
             LaggedStart(*[FadeIn(t, shift=0.2 * DOWN) for t in self.prompt.tiles], lag_ratio=0.15),
             FadeIn(VGroup(self.logit_col, self.logit_title, self.legend)),
             run_time=1.2,
