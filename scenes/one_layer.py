@@ -394,7 +394,7 @@ class OneLayer(ClipScene):
         self.head_names = VGroup(
             *[
                 MathTex(
-                    rf"{head_name(h)}:\ 	ext{{layer 0, head {h}}}",
+                    rf"{head_name(h)}:\ \text{{layer 0, head {h}}}",
                     font_size=MOMENT_SIZE,
                     color=head_color(0, h),
                 )
