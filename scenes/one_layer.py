@@ -28,7 +28,6 @@ from manim import (
     ORIGIN,
     RIGHT,
     UP,
-    AnimationGroup,
     Brace,
     Create,
     FadeIn,
@@ -45,6 +44,7 @@ from manim import (
 
 from circuit_clips.circuits import full_qk_circuit, ov_eigenvalues, paper_full_ov_circuit, path_expansion
 from circuit_clips.kit import (
+    FONT_SIZE_MIN,
     LOGIT_COLOR,
     MATH_SIZE_BODY,
     MUTED_TEXT_COLOR,
@@ -195,7 +195,7 @@ class OneLayer(ClipScene):
 
     def summary(self) -> None:
         self.end_on_summary(
-            "One table per head: a skip-trigram with its bug, and a copier.",
+            "One head: a skip-trigram with its bug. The other: a copier.",
             *self.poster(),
             run_time=1.4,
             hold=2.4,
@@ -242,6 +242,16 @@ class OneLayer(ClipScene):
             self.shown.patterns[head], PROMPT, color=head_color(0, head), cell_size=PATTERN_CELL,
             row_title="destination", col_title="source", font_size=LABEL_SIZE,
         )  # fmt: skip
+        last = self.shown.last
+        pattern.entries = VGroup(
+            *[
+                words(format_value(w, 2), color=value_text_color(w), size=FONT_SIZE_MIN).move_to(
+                    pattern.cell(last, j)
+                )
+                for j, w in enumerate(self.shown.patterns[head][last])
+            ]
+        )  # the last row's weights: the ones the head's term uses
+        pattern.add(pattern.entries)
         pattern.header = MathTex(
             f"A^{{{head_name(head)}}}", font_size=MATH_SIZE_BODY, color=head_color(0, head)
         )
@@ -330,7 +340,7 @@ class OneLayer(ClipScene):
             text = rf"\lambda_1 = \dots = \lambda_{len(eig)} = {format_value(eig[0].real, 0)}"
         else:
             text = r"\lambda = " + r",\ ".join(format_value(v, 1) for v in eig.real)
-        return MathTex(text, font_size=MATH_SIZE_BODY, color=head_color(0, 1))
+        return MathTex(text, font_size=MOMENT_SIZE, color=head_color(0, 1))
 
     def head_term(self, head: int) -> tuple[VectorColumn, VGroup, Succession]:
         """Head ``head``'s term for the last position: its table's columns of the prompt's words (framed),
@@ -355,12 +365,12 @@ class OneLayer(ClipScene):
             term, self.logit_col.column, side=LEFT, gap=0.3, plus_color=head_color(0, head), run_time=1.4
         )
         assert np.allclose(self.logit_col.values, before + term.values)
-        return Succession(adding, self.logit_col.update_readouts("nonzero", run_time=0.3))
+        return Succession(adding, self.logit_col.update_readouts("all", run_time=0.3))
 
     def row_box(self, index: int) -> Rectangle:
         """A frame around one row of the logits (cell, name and printed value), inside its row's height."""
         row = self.logit_col.row(index)
-        return Rectangle(width=row.width + 0.12, height=OV_CELL - 0.04, color=TEXT_COLOR).move_to(row)
+        return Rectangle(width=row.width + 0.2, height=OV_CELL - 0.02, color=TEXT_COLOR).move_to(row)
 
     # --- beats -----------------------------------------------------------------
     def sum_of_paths(self) -> None:
@@ -459,7 +469,8 @@ class OneLayer(ClipScene):
             Succession(
                 Create(frames, run_time=0.4),
                 merging,
-                AnimationGroup(self.add_term(term, 0), FadeOut(frames, run_time=0.6)),
+                FadeOut(frames, run_time=0.3),
+                self.add_term(term, 0),
             ),
             hold=0.4,
         )
@@ -467,9 +478,12 @@ class OneLayer(ClipScene):
     def skip_trigram(self) -> None:
         n = self.shown
         mind = self.logit_col.values[n.mind]
+        gain, weight = n.ov_tables[0][n.mind, n.keep], n.patterns[0][n.last][0]
+        assert np.isclose(mind, gain * weight) and PROMPT[0] == "keep"
         self.boxes = [self.row_box(n.mind)]
         self.beat(
-            f"A skip-trigram: 'keep', then later 'in', gives 'mind' {format_value(mind, DIGITS)}.",
+            f"A skip-trigram: 'keep', later 'in', gives 'mind' {format_value(mind, DIGITS)}: "
+            f"{cell_number(gain)} × its attention.",
             FadeIn(self.trigrams[0], shift=0.2 * UP),
             Create(self.boxes[0]),
             run_time=1.2,
@@ -518,7 +532,8 @@ class OneLayer(ClipScene):
 
     def copying_eigenvalues(self) -> None:
         self.beat(
-            f"Its eigenvalues λ are all +{format_value(self.shown.eigenvalues.real.min(), 0)}: a copying head.",
+            f"Its eigenvalues λ sum that up: all +{format_value(self.shown.eigenvalues.real.min(), 0)}, "
+            f"positive, so the head copies.",
             FadeIn(self.copy_note[1], shift=0.2 * UP),
             run_time=0.8,
             hold=0.4,
@@ -530,14 +545,13 @@ class OneLayer(ClipScene):
         assert np.allclose(n.patterns[1][n.last], 1 / len(PROMPT))
         self.beat(
             "Its term: a third of each prompt word's column.",
-            Succession(Create(frames, run_time=0.3), merging),
+            Succession(Create(frames, run_time=0.3), merging, FadeOut(frames, run_time=0.3)),
             hold=0.4,
         )
         third = n.paths["L0H1"][n.last].max()
         self.beat(
             f"It adds {format_value(third, DIGITS)}, a third of {self.self_raise()}, to 'keep', 'it' and 'in'.",
             self.add_term(term, 1),
-            FadeOut(frames, run_time=0.6),
             hold=0.4,
         )
 
@@ -567,7 +581,4 @@ class OneLayer(ClipScene):
         for block in heads:
             block.arrange(DOWN, buff=0.2, aligned_edge=LEFT)
         heads.arrange(DOWN, buff=0.45, aligned_edge=LEFT).move_to(self.patterns[1], aligned_edge=UP + LEFT)
-        return [
-            FadeOut(VGroup(self.patterns[1], self.copy_note)),
-            FadeIn(heads),
-        ]
+        return [Succession(FadeOut(VGroup(self.patterns[1], self.copy_note)), FadeIn(heads))]

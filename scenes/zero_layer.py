@@ -31,6 +31,7 @@ from manim import (
     FadeIn,
     FadeOut,
     MathTex,
+    ReplacementTransform,
     Succession,
     Text,
     VGroup,
@@ -73,6 +74,7 @@ COL = 0.3  # column width of W_E and W_U
 TABLE_CELL = 0.28  # cell side of the two d_vocab x d_vocab tables
 LABEL_SIZE = 24  # word labels a caption talks about: readable at 480p
 CHANCE_TICKS = (0.0, 0.1, 1.0)  # the tables' legend: chances
+SIGMA_SIZE = 34  # the singular values: readable at 480p, thirteen of them in a column
 
 
 @dataclass(frozen=True)
@@ -193,8 +195,8 @@ class ZeroLayer(ClipScene):
         n = self.shown
         self.end_on_summary(
             f"No layers: a bigram table, squeezed through {n.d_model} numbers.",
-            *self.show_width(n.d_model),
-            run_time=1.2,
+            AnimationGroup(*self.show_width(n.d_model), run_time=1.2),
+            FadeIn(self.under, run_time=1.2),
             hold=2.4,
         )
 
@@ -230,8 +232,7 @@ class ZeroLayer(ClipScene):
         self.logit_label.next_to(self.logit_col.column, DOWN, buff=0.15)
         self.of_frame = block_frame(self.w_e, cols=slice(n.word_id, n.word_id + 1))
         self.guess = MathTex(
-            rf"\mathrm{{softmax}}:\ {percent(n.p_example[n.next_id])}".replace("%", r"\%"),
-            font_size=MATH_SIZE_BODY,
+            percent(n.p_example[n.next_id]).replace("%", r"\%"), font_size=MATH_SIZE_BODY
         ).next_to(self.logit_col.names[n.next_id], RIGHT, buff=0.3)
         self.pipeline = VGroup(
             *parts, self.w_e_label, self.w_u_label, self.x_label, self.logit_label, self.of_frame, self.guess
@@ -265,15 +266,19 @@ class ZeroLayer(ClipScene):
         chance_title = words_label("chance", color=MUTED_TEXT_COLOR)
         self.chances.add(chance_title.next_to(self.chances.bar, UP, buff=0.1))
         self.chances.next_to(tables, RIGHT, buff=0.35).align_to(tables, UP)
-        self.sigma_panel = self.sigma_column().next_to(self.chances, DOWN, buff=0.3, aligned_edge=LEFT)
+        self.sigma_panel = self.sigma_column().next_to(self.chances, DOWN, buff=0.2, aligned_edge=LEFT)
+        assert SAFE_FRAME.contains(self.sigma_panel), "the singular values must end above the caption band"
 
     def sigma_column(self) -> VGroup:
         """The story's singular values, largest first, one a line, under a two-line title."""
-        title = MathTex(r"\sigma\text{ (story)}", font_size=MATH_SIZE_BODY)
-        self.sigma_values = VGroup(
-            *[MathTex(sigma_text(s), font_size=MATH_SIZE_BODY) for s in self.shown.singular_values]
+        title = VGroup(
+            MathTex(r"\sigma\text{: strengths}", font_size=MATH_SIZE_BODY),
+            words_label("story, in logs", color=MUTED_TEXT_COLOR),
         ).arrange(DOWN, buff=0.08, aligned_edge=LEFT)
-        return VGroup(title, self.sigma_values).arrange(DOWN, buff=0.15, aligned_edge=LEFT)
+        self.sigma_values = VGroup(
+            *[MathTex(sigma_text(s), font_size=SIGMA_SIZE) for s in self.shown.singular_values]
+        ).arrange(DOWN, buff=0.07, aligned_edge=LEFT)
+        return VGroup(title, self.sigma_values).arrange(DOWN, buff=0.1, aligned_edge=LEFT)
 
     def under_table(self, table: HeatMap, mob) -> VGroup:
         """A short line centred under a table's grid."""
@@ -314,7 +319,7 @@ class ZeroLayer(ClipScene):
         equation = self.strip.tex(r"\mathrm{logits} = T\,t,\qquad T = W_U W_E")
         self.legend = EQUATION_LINE.place(ColorBar(), RIGHT)
         self.beat(
-            "With no layers, a word goes in and comes straight back out.",
+            "No layers: a word goes in and comes straight back out.",
             self.strip.show(equation),
             FadeIn(VGroup(self.t_col, self.w_e, self.w_e_label, self.w_u, self.w_u_label)),
             FadeIn(self.legend),
@@ -323,29 +328,45 @@ class ZeroLayer(ClipScene):
         )
 
     def word_to_vector(self) -> None:
+        n = self.shown
+        column = self.w_e.column(n.word_id)
+        assert np.allclose(self.w_e.values[:, n.word_id], n.x_example), "x is the word's column of W_E"
         self.beat(
-            f"'{EXAMPLE_WORD}' picks its column of the embedding: {self.shown.d_model} numbers, x.",
-            Create(self.of_frame, run_time=0.4),
-            FadeIn(self.x_label, run_time=0.4),
-            read(self.t_col.column, self.w_e, self.x_col, weight=self.model.W_E, run_time=1.8),
+            f"'{EXAMPLE_WORD}' picks its column of the embedding: {n.d_model} numbers, x.",
+            Succession(
+                Create(self.of_frame, run_time=0.4),
+                AnimationGroup(
+                    ReplacementTransform(column.copy(), self.x_col, run_time=1.2),
+                    FadeIn(self.x_label, run_time=0.6),
+                ),
+            ),
             hold=0.4,
         )
 
     def vector_to_guess(self) -> None:
         n = self.shown
         self.beat(
-            f"The unembedding gives each word a score; softmax: '{NEXT_WORD}', "
-            f"{percent(n.p_example[n.next_id])}.",
+            "The unembedding gives each word a score, its logit.",
             Succession(
                 read(self.x_col, self.w_u, self.logit_col.column, weight=self.model.W_U, run_time=1.4),
-                FadeIn(VGroup(self.logit_col.names, self.logit_label, self.guess), run_time=0.4),
+                FadeIn(VGroup(self.logit_col.names, self.logit_label), run_time=0.4),
             ),
             hold=0.4,
         )
+        chances = MathTex(r"\mathrm{softmax}(W_U\,x)\text{: chances}", font_size=MATH_SIZE_LABEL)
+        chances.move_to(self.logit_label, aligned_edge=UP)
+        self.beat(
+            f"Softmax turns scores into chances: '{NEXT_WORD}' gets {percent(n.p_example[n.next_id])}.",
+            self.logit_col.animate_values(n.p_example, run_time=0.8),
+            FadeOut(self.logit_label, run_time=0.4),
+            FadeIn(VGroup(chances, self.guess), run_time=0.8),
+            hold=0.4,
+        )
+        self.pipeline.add(chances)
 
     def true_table(self) -> None:
         self.beat(
-            "So all it can learn is which word follows which. The story's table:",
+            "So it can only learn which word follows which. The story's table:",
             FadeOut(VGroup(self.pipeline, self.legend, self.strip.current)),
             FadeIn(VGroup(self.story_table, self.chances), shift=0.2 * RIGHT),
             run_time=1.2,
@@ -414,7 +435,7 @@ class ZeroLayer(ClipScene):
     def singular_values_beat(self) -> None:
         n = self.shown
         self.beat(
-            f"T fits the story's log-chances; their {n.true_rank} directions have strengths σ.",
+            f"The story's table has {n.true_rank} directions; σ says how strong each is.",
             FadeIn(self.sigma_panel),
             run_time=1.0,
             hold=0.4,
@@ -433,11 +454,12 @@ class ZeroLayer(ClipScene):
 
     def wider_stream(self) -> None:
         n = self.shown
-        steps = [AnimationGroup(*self.show_width(d), run_time=0.35) for d in range(1, n.d_vocab + 1)]
+        widths = range(n.d_model + 1, n.d_vocab + 1)
+        steps = [AnimationGroup(*self.show_width(d), run_time=0.4) for d in widths]
         self.beat(
             f"A wider stream keeps more: with {n.d_vocab} numbers, the two tables match.",
             FadeOut(self.under, run_time=0.4),
-            Succession(*steps, run_time=0.35 * n.d_vocab),
+            Succession(*steps, run_time=0.4 * len(widths)),
             hold=0.8,
         )
         assert np.allclose(self.model_table.values, n.true_probs.T)
