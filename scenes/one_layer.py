@@ -439,7 +439,8 @@ class OneLayer(ClipScene):
         assert weight[src] > 0.99
         self.row_frame = block_frame(self.patterns[0], rows=slice(n.last, n.last + 1))
         self.beat(
-            f"L0H0's attention: from '{PROMPT[n.last]}', it looks almost only at '{PROMPT[src]}'.",
+            f"L0H0's attention: from '{PROMPT[n.last]}', almost only at '{PROMPT[src]}' "
+            f"(slashes: no looking ahead).",
             FadeIn(self.patterns[0]),
             Create(self.row_frame),
             run_time=1.2,

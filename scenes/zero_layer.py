@@ -227,7 +227,11 @@ class ZeroLayer(ClipScene):
         self.w_u_label = MathTex(
             rf"W_U\ ({n.d_vocab} \times {n.d_model})", r"\text{: unembed}", font_size=MATH_SIZE_LABEL
         ).next_to(self.w_u, UP, buff=0.15)
-        self.x_label = MathTex(r"x = W_E\,t", font_size=MATH_SIZE_LABEL).next_to(self.x_col, DOWN, buff=0.15)
+        self.x_label = VGroup(
+            MathTex(r"x = W_E\,t", font_size=MATH_SIZE_LABEL),
+            words_label(f"{n.d_model} numbers", color=MUTED_TEXT_COLOR),
+        ).arrange(DOWN, buff=0.08)
+        self.x_label.next_to(self.x_col, DOWN, buff=0.15)
         self.logit_label = MathTex(r"W_U\,x\text{: logits}", font_size=MATH_SIZE_LABEL)
         self.logit_label.next_to(self.logit_col.column, DOWN, buff=0.15)
         self.of_frame = block_frame(self.w_e, cols=slice(n.word_id, n.word_id + 1))
