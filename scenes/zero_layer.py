@@ -218,7 +218,7 @@ class ZeroLayer(ClipScene):
             n.logits_example, n.words, side=RIGHT, cell_height=ROW, cell_width=ROW, font_size=LABEL_SIZE
         )
         parts = [self.t_col, self.w_e, self.x_col, self.w_u, self.logit_col]
-        VGroup(*parts).arrange(RIGHT, buff=0.55)
+        VGroup(*parts).arrange(RIGHT, buff=0.7)
         for part in parts[1:]:
             part.shift(UP * (self.t_col.cells.get_y() - part.cells.get_y()))
         self.w_e_label = MathTex(
