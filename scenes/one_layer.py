@@ -75,7 +75,7 @@ DIGITS = 3  # decimals of the logits on screen
 LABEL_SIZE = 24  # words a caption talks about: readable at 480p
 MOMENT_SIZE = 42  # the skip-trigram lines: the largest text on screen
 OPENING_SIZE = 52  # the path expansion while it is explained
-NOTE_SIZE = 34  # the notes under it
+NOTE_SIZE = 36  # the notes under it
 
 
 @dataclass(frozen=True)
@@ -232,9 +232,7 @@ class OneLayer(ClipScene):
         brace = Brace(part, DOWN, buff=0.15, color=MUTED_TEXT_COLOR)
         text = VGroup(*[MathTex(line, font_size=NOTE_SIZE) for line in lines])
         text.arrange(DOWN, buff=0.15, aligned_edge=LEFT).next_to(brace, DOWN, buff=0.2)
-        text[0].set_color(TEXT_COLOR)
-        for line in text[1:]:
-            line.set_color(MUTED_TEXT_COLOR)
+        text.set_color(TEXT_COLOR)
         return VGroup(brace, text)
 
     def pattern_map(self, head: int) -> AttentionPatternMap:
@@ -370,7 +368,8 @@ class OneLayer(ClipScene):
     def row_box(self, index: int) -> Rectangle:
         """A frame around one row of the logits (cell, name and printed value), inside its row's height."""
         row = self.logit_col.row(index)
-        return Rectangle(width=row.width + 0.2, height=OV_CELL - 0.02, color=TEXT_COLOR).move_to(row)
+        frame = Rectangle(width=row.width + 0.1, height=OV_CELL - 0.06, color=TEXT_COLOR)
+        return frame.move_to(row).align_to(self.logit_col.column.outline, LEFT)
 
     # --- beats -----------------------------------------------------------------
     def sum_of_paths(self) -> None:
@@ -498,8 +497,7 @@ class OneLayer(ClipScene):
         self.row_frame = block_frame(self.patterns[0], rows=slice(n.last, n.last + 1))
         self.col_frame = block_frame(self.tables[0], cols=slice(n.keep, n.keep + 1))
         self.beat(
-            f"But 'bay' gets {format_value(bay, DIGITS)} too: a bug. Where it looks and what it writes "
-            f"are separate.",
+            f"But 'bay' gets {format_value(bay, DIGITS)} too, a bug: looking and writing are separate.",
             FadeIn(self.trigrams[1], shift=0.2 * UP),
             Create(self.boxes[1]),
             Create(self.row_frame),
@@ -533,8 +531,8 @@ class OneLayer(ClipScene):
 
     def copying_eigenvalues(self) -> None:
         self.beat(
-            f"Its eigenvalues λ sum that up: all +{format_value(self.shown.eigenvalues.real.min(), 0)}, "
-            f"positive, so the head copies.",
+            f"Eigenvalues λ: how much it scales a word onto itself. All "
+            f"+{format_value(self.shown.eigenvalues.real.min(), 0)}: it copies.",
             FadeIn(self.copy_note[1], shift=0.2 * UP),
             run_time=0.8,
             hold=0.4,
@@ -563,7 +561,7 @@ class OneLayer(ClipScene):
         assert format_value(mind, DIGITS) == format_value(bay, DIGITS)
         self.boxes = [self.row_box(n.mind), self.row_box(n.bay)]
         self.beat(
-            f"Summed: 'mind' and 'bay' still tie at {format_value(mind, DIGITS)}.",
+            f"All paths summed: 'mind' and 'bay' still tie at {format_value(mind, DIGITS)}.",
             *[Create(box) for box in self.boxes],
             run_time=0.8,
             hold=0.4,

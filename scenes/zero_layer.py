@@ -33,6 +33,7 @@ from manim import (
     MathTex,
     ReplacementTransform,
     Succession,
+    SurroundingRectangle,
     Text,
     VGroup,
 )
@@ -54,7 +55,6 @@ from circuit_clips.kit import (
     VectorColumn,
     VocabColumn,
     block_frame,
-    read,
 )
 from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import (
@@ -322,6 +322,9 @@ class ZeroLayer(ClipScene):
     def one_word_in(self) -> None:
         equation = self.strip.tex(r"\mathrm{logits} = T\,t,\qquad T = W_U W_E")
         self.legend = EQUATION_LINE.place(ColorBar(), RIGHT)
+        self.pipe_chances = EQUATION_LINE.place(
+            ColorBar(ticks=CHANCE_TICKS, width=2.2, title="chance"), RIGHT
+        )
         self.beat(
             "No layers: a word goes in and comes straight back out.",
             self.strip.show(equation),
@@ -349,11 +352,20 @@ class ZeroLayer(ClipScene):
 
     def vector_to_guess(self) -> None:
         n = self.shown
+        assert np.allclose(n.x_example @ self.model.W_U, n.logits_example), "the logits are W_U x"
+        best = int(np.argmax(n.logits_example))
+        assert best == n.next_id
+        lit = SurroundingRectangle(self.w_u, buff=0.06, color=TEXT_COLOR)
+        top = SurroundingRectangle(self.logit_col.row(best), buff=0.05, color=TEXT_COLOR)
+        self.pipeline.add(top)
         self.beat(
-            "The unembedding gives each word a score, its logit.",
+            f"The unembedding scores each word (its logit): '{NEXT_WORD}' scores highest.",
             Succession(
-                read(self.x_col, self.w_u, self.logit_col.column, weight=self.model.W_U, run_time=1.4),
-                FadeIn(VGroup(self.logit_col.names, self.logit_label), run_time=0.4),
+                Create(lit, run_time=0.4),
+                FadeIn(
+                    VGroup(self.logit_col.column, self.logit_col.names, self.logit_label), shift=0.3 * RIGHT
+                ),
+                AnimationGroup(FadeOut(lit), Create(top), run_time=0.5),
             ),
             hold=0.4,
         )
@@ -362,16 +374,16 @@ class ZeroLayer(ClipScene):
         self.beat(
             f"Softmax turns scores into chances: '{NEXT_WORD}' gets {percent(n.p_example[n.next_id])}.",
             self.logit_col.animate_values(n.p_example, run_time=0.8),
-            FadeOut(self.logit_label, run_time=0.4),
-            FadeIn(VGroup(chances, self.guess), run_time=0.8),
+            FadeOut(VGroup(self.logit_label, self.legend), run_time=0.4),
+            FadeIn(VGroup(chances, self.guess, self.pipe_chances), run_time=0.8),
             hold=0.4,
         )
         self.pipeline.add(chances)
 
     def true_table(self) -> None:
         self.beat(
-            "So it can only learn which word follows which. The story's table:",
-            FadeOut(VGroup(self.pipeline, self.legend, self.strip.current)),
+            "All it can learn is which word follows which ('other': rarer words).",
+            FadeOut(VGroup(self.pipeline, self.pipe_chances, self.strip.current)),
             FadeIn(VGroup(self.story_table, self.chances), shift=0.2 * RIGHT),
             run_time=1.2,
             hold=0.4,
