@@ -14,9 +14,9 @@ orientation, ``W_U W_OV W_E``: column = source token, row = output token) and
 the eigenvalues are :func:`~circuit_clips.circuits.ov_eigenvalues`.
 
 Heads are named the TransformerLens way on screen (``L0H0`` = layer 0, head 0, as in
-``docs/notation.md``). Captions are paced to be read (``pace_to_captions``)
-and nothing is drawn in the caption band: the skip-trigram lines sit under the attention pattern,
-the eigenvalues under their table, the legend under the logits.
+``docs/notation.md``), said once in a caption. The skip-trigram, the clip's moment, is its
+largest text. Captions are paced to be read (``pace_to_captions``) and nothing is drawn in
+the caption band: every panel is placed on the stage as one group.
 """
 
 from dataclasses import dataclass
@@ -25,26 +25,30 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
+    ORIGIN,
     RIGHT,
     UP,
+    Brace,
     Create,
     FadeIn,
     FadeOut,
-    Indicate,
     LaggedStart,
+    Line,
     MathTex,
-    ReplacementTransform,
+    Rectangle,
     Succession,
+    Text,
+    TransformMatchingTex,
     VGroup,
 )
 
 from circuit_clips.circuits import full_qk_circuit, ov_eigenvalues, paper_full_ov_circuit, path_expansion
 from circuit_clips.kit import (
+    FONT_SIZE_MIN,
     LOGIT_COLOR,
     MATH_SIZE_BODY,
-    MATH_SIZE_LABEL,
     MUTED_TEXT_COLOR,
-    SAFE_FRAME,
+    STAGE,
     TEXT_COLOR,
     AttentionPatternMap,
     ClipScene,
@@ -60,16 +64,18 @@ from circuit_clips.kit import (
     merge,
     write,
 )
+from circuit_clips.kit.theme import value_text_color
 from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import skip_trigram_model
 
 PROMPT = ["keep", "it", "in"]
-OV_CELL = 0.38  # the OV tables, the head terms and the logits share this row height
+OV_CELL = 0.4  # the OV tables, the head terms and the logits share this row height
+PATTERN_CELL = 0.66
 DIGITS = 3  # decimals of the logits on screen
-PANEL_LEFT = -6.2  # left edge of the head panel
-PANEL_TOP = 0.85  # top of the grids in the head panel
-TERM_X, LOGIT_X = 2.6, 3.9  # the head's term and the logits
-TRIGRAM_Y = -1.45  # the first skip-trigram line (under the attention pattern)
+LABEL_SIZE = 24  # words a caption talks about: readable at 480p
+MOMENT_SIZE = 42  # the skip-trigram lines: the largest text on screen
+OPENING_SIZE = 52  # the path expansion while it is explained
+NOTE_SIZE = 36  # the notes under it
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,7 @@ class OneLayerNumbers:
     final: np.ndarray  # the logits after the last token
     mind: int
     bay: int
+    keep: int
 
 
 def numbers() -> OneLayerNumbers:
@@ -117,6 +124,7 @@ def numbers() -> OneLayerNumbers:
         final=final,
         mind=mind,
         bay=bay,
+        keep=vocab.index("keep"),
     )
 
 
@@ -135,347 +143,441 @@ def head_name(head: int) -> str:
     return rf"\mathrm{{L0H{head}}}"
 
 
+def cell_number(value: float) -> str:
+    """A table entry as printed on its cell: a whole number (the toy's tables hold 0, 5 and 10)."""
+    return format_value(value, 0)
+
+
+def trigram(out: str, *, bug: bool = False) -> MathTex:
+    """``keep ... in -> out`` in the clip's largest type; a bug says so."""
+    parts = [r"\text{keep}", r"\dots", r"\text{in}", r"\to", rf"\text{{{out}}}"]
+    if bug:
+        parts.append(r"\ \text{(bug)}")
+    return MathTex(*parts, font_size=MOMENT_SIZE, color=TEXT_COLOR)
+
+
+def words(text: str, *, color=TEXT_COLOR, size: float = LABEL_SIZE) -> Text:
+    """A short line of words at a size that reads at 480p."""
+    return Text(text, font_size=size, color=color)
+
+
 class OneLayer(ClipScene):
     title = "One-layer transformers"
-    description = (
-        r"A direct path plus one skip-trigram table per head: "
-        r"$\text{keep} \dots \text{in} \to \text{mind}$, and a bug."
-    )
+    description = "Each head is a table of skip-trigrams, bugs included."
 
     numbers = staticmethod(numbers)
     pace_to_captions = True  # every beat lasts at least its caption's reading time
 
+    def lay_out(self) -> None:
+        self.strip = EquationStrip(top_buff=0.3)
+        self.build_opening()
+        self.build_panels()
+
     def story(self) -> None:
-        # logits = direct path + sum over heads of A^h (x) W_U W_OV^h W_E
-        self.path_expansion_equation()
-        self.tensor_key()
-        self.direct_path()
-        # Head 0: QK says where to look, OV what to write
-        self.head_looks(0)
-        self.head_table(0)
-        self.head_term(0)
+        # logits = direct path + one term per head, built and named
+        self.sum_of_paths()
+        self.direct_path_named()
+        self.head_terms_named()
+        self.two_heads()
+        self.prompt_in()
+        # L0H0: where it looks, what it writes, its term in the logits
+        self.head_looks()
+        self.head_writes()
+        self.head0_term()
         # keep ... in -> mind, and the bug keep ... in -> bay
         self.skip_trigram()
         self.the_bug()
-        # Head 1 copies
+        # L0H1 copies
         self.copying_head()
-        self.eigenvalues_beat()
-        self.head_term(1)
-        self.sum_of_paths()
+        self.copying_eigenvalues()
+        self.head1_term()
+        self.paths_summed()
 
     def summary(self) -> None:
         self.end_on_summary(
-            "One layer: a table per head. The first maps keep, later in, to mind, and to bay by mistake. "
-            "The second copies.",
-            *self.summary_tables(),
-            run_time=1.6,
+            "One head: a skip-trigram with its bug. The other: a copier.",
+            *self.poster(),
+            run_time=1.4,
             hold=2.4,
         )
 
-    # --- pieces ----------------------------------------------------------------
-    def pattern_map(self, head: int) -> VGroup:
-        pattern = AttentionPatternMap(
-            self.shown.patterns[head], PROMPT, color=head_color(0, head), cell_size=0.6,
-            row_title="destination", col_title="source",
+    # --- building ----------------------------------------------------------------
+    def build_opening(self) -> None:
+        """The path expansion, large on the stage, with a note under each of its two parts."""
+        self.opening = MathTex(
+            "T", "=", r"\mathrm{Id}\otimes W_U W_E", "+", r"\sum_h A^h \otimes W_U W_{OV}^h W_E",
+            font_size=OPENING_SIZE,
         )  # fmt: skip
-        header = MathTex(f"A^{{{head_name(head)}}}", font_size=MATH_SIZE_BODY, color=head_color(0, head))
-        header.next_to(pattern.col_title, UP, buff=0.2).match_x(pattern.cells)
-        pattern.header = header
-        pattern.add(header)
+        STAGE.place(self.opening, UP, buff=0.5)
+        self.direct_note = self.note(
+            self.opening[2],
+            r"\text{direct path}",
+            r"W_E\text{: embed},\ W_U\text{: unembed}",
+            r"\mathrm{Id}\text{: each word alone}",
+        )
+        self.heads_note = self.note(
+            self.opening[4],
+            r"\text{one term per head } h",
+            r"A^h\text{: its attention}",
+            r"W_U W_{OV}^h W_E\text{: its table}",
+            r"\otimes\text{: mix positions by } A^h\text{,}",
+            r"\text{then map each word by the table}",
+        )
+        room = self.heads_note.get_left()[0] - 0.4 - self.direct_note.get_right()[0]
+        self.direct_note.shift(LEFT * max(0.0, -room))
+
+    @staticmethod
+    def note(part, *lines: str) -> VGroup:
+        """A brace under ``part`` of the opening equation and lines of explanation under it."""
+        brace = Brace(part, DOWN, buff=0.15, color=MUTED_TEXT_COLOR)
+        text = VGroup(*[MathTex(line, font_size=NOTE_SIZE) for line in lines])
+        text.arrange(DOWN, buff=0.15, aligned_edge=LEFT).next_to(brace, DOWN, buff=0.2)
+        text.set_color(TEXT_COLOR)
+        return VGroup(brace, text)
+
+    def pattern_map(self, head: int) -> AttentionPatternMap:
+        pattern = AttentionPatternMap(
+            self.shown.patterns[head], PROMPT, color=head_color(0, head), cell_size=PATTERN_CELL,
+            row_title="destination", col_title="source", font_size=LABEL_SIZE,
+        )  # fmt: skip
+        last = self.shown.last
+        pattern.entries = VGroup(
+            *[
+                words(format_value(w, 2), color=value_text_color(w), size=FONT_SIZE_MIN).move_to(
+                    pattern.cell(last, j)
+                )
+                for j, w in enumerate(self.shown.patterns[head][last])
+            ]
+        )  # the last row's weights: the ones the head's term uses
+        pattern.add(pattern.entries)
+        pattern.header = MathTex(
+            f"A^{{{head_name(head)}}}", font_size=MATH_SIZE_BODY, color=head_color(0, head)
+        )
+        pattern.header.next_to(pattern.col_title, UP, buff=0.15).match_x(pattern.cells)
+        pattern.add(pattern.header)
         return pattern
 
     def ov_map(self, head: int) -> HeatMap:
+        """Head ``head``'s table ``W_U W_OV W_E``, its non-zero entries printed on their cells."""
+        values = self.shown.ov_tables[head]
         table = HeatMap(
-            self.shown.ov_tables[head], cell_size=OV_CELL, row_labels=self.shown.vocab, col_labels=self.shown.vocab,
+            values, cell_size=OV_CELL, row_labels=self.shown.vocab, col_labels=self.shown.vocab,
             col_labels_rotated=True, row_title="output", col_title="source", outline_color=head_color(0, head),
+            font_size=LABEL_SIZE,
         )  # fmt: skip
         table.outline.set_stroke(width=3)
-        header = MathTex(
+        table.entries = VGroup(
+            *[
+                words(cell_number(values[o, s]), color=value_text_color(values[o, s])).move_to(
+                    table.cell(o, s)
+                )
+                for o, s in zip(*np.nonzero(np.round(values, 6)))
+            ]
+        )
+        table.add(table.entries)
+        table.header = MathTex(
             rf"W_U W_{{OV}}^{{{head_name(head)}}} W_E", font_size=MATH_SIZE_BODY, color=head_color(0, head)
         )
-        header.next_to(table.col_title, UP, buff=0.2).match_x(table.cells)
-        table.header = header
-        table.add(header)
+        table.header.next_to(table.col_title, UP, buff=0.15).match_x(table.cells)
+        table.add(table.header)
         return table
 
-    def place_left_panel(
-        self, left: VGroup, right: VGroup, *, gap: float = 0.45, left_edge: float = PANEL_LEFT
-    ) -> None:
-        """Two maps side by side in the left part of the frame, grid tops level."""
-        right.shift(UP * (PANEL_TOP - right.cells.get_top()[1]))
-        left.next_to(right, LEFT, buff=gap)
-        left.shift(UP * (right.cells.get_top()[1] - left.cells.get_top()[1]))
-        VGroup(left, right).shift(RIGHT * (left_edge - min(left.get_left()[0], right.get_left()[0])))
-
-    # --- beats -----------------------------------------------------------------
-    def path_expansion_equation(self) -> None:
-        self.strip = EquationStrip(top_buff=0.3, keep_centre=True)
-        equation = self.strip.tex(
-            r"T", "=", r"\mathrm{Id}\otimes W_U W_E", "+", r"\sum_h A^h \otimes W_U W_{OV}^h W_E"
+    def build_panels(self) -> None:
+        """Attention pattern (and the skip-trigrams under it), the head's table, its term, the logits."""
+        n = self.shown
+        self.patterns = [self.pattern_map(h) for h in range(n.model.n_heads)]
+        self.tables = [self.ov_map(h) for h in range(n.model.n_heads)]
+        self.trigrams = VGroup(trigram("mind"), trigram("bay", bug=True)).arrange(
+            DOWN, buff=0.3, aligned_edge=LEFT
         )
-        self.beat(
-            "One layer, attention only. Its logits, T, are a sum of paths: the direct path, plus one "
-            "term per head.",
-            self.strip.show(equation, shift=0.2 * DOWN),
-            run_time=1.2,
-            hold=1.0,
+        self.copy_note = VGroup(
+            MathTex(rf"\text{{each word}} \to \text{{itself: +{self.self_raise()}}}", font_size=MOMENT_SIZE),
+            self.eigen_line(),
+        ).arrange(DOWN, buff=0.3, aligned_edge=LEFT)
+        # the left column is as wide as its widest text (the poster shows them all there)
+        room = max(self.trigrams.width, self.copy_note.width)
+        spacer = Line(ORIGIN, room * RIGHT, stroke_opacity=0)
+        self.legend = ColorBar(ticks=(0, 0.1, 1, 10), width=2.4, title=None)  # every value shown is >= 0
+        left = VGroup(self.legend, self.patterns[0], self.trigrams).arrange(
+            DOWN, buff=0.35, aligned_edge=LEFT
         )
-
-    def tensor_key(self) -> None:
-        self.key = MathTex(
-            r"A \otimes W:\ ", r"\text{mix positions with the attention } A,\ \text{then map each word with } W",
-            font_size=MATH_SIZE_LABEL, color=MUTED_TEXT_COLOR,
-        )  # fmt: skip
-        self.key.next_to(self.strip.current, DOWN, buff=0.3)
-        self.beat(
-            "A head's term mixes the positions by its attention, then maps each word through its table.",
-            FadeIn(self.key, shift=0.1 * DOWN),
-            run_time=1.0,
-            hold=1.0,
-        )
-
-    def direct_path(self) -> None:
-        direct = self.shown.paths["direct"][self.shown.last]
-        assert np.allclose(direct, 0), "this model has no direct path"
+        left.add(spacer.move_to(left.get_left(), aligned_edge=LEFT))
         self.logit_col = VocabColumn(
-            direct, self.shown.vocab, side=RIGHT, digits=DIGITS, cell_height=OV_CELL, cell_width=0.4,
-            outline_color=LOGIT_COLOR,
+            n.paths["direct"][n.last], n.vocab, side=RIGHT, readout="all", digits=DIGITS, cell_height=OV_CELL,
+            cell_width=0.45,
+            outline_color=LOGIT_COLOR, font_size=LABEL_SIZE,
         )  # fmt: skip
-        grid_y = PANEL_TOP - len(self.shown.vocab) * OV_CELL / 2  # rows level with the OV tables' rows
-        self.logit_col.shift(
-            RIGHT * (LOGIT_X - self.logit_col.column.get_x()) + UP * (grid_y - self.logit_col.cells.get_y())
-        )
-        self.prompt = TokenRow([*PROMPT, "?"], font_size=28)
-        self.prompt.move_to([LOGIT_X + 0.6, 2.25, 0])
-        self.logit_title = MathTex(rf"\text{{logits after `{PROMPT[-1]}'}}", font_size=MATH_SIZE_LABEL)
-        self.logit_title.next_to(self.logit_col.column, UP, buff=0.25).set_x(self.logit_col.get_x())
-        # under the logits, above the caption band, clear of the head's term label
-        self.legend = ColorBar(width=1.6, title=None)
-        self.legend.to_edge(RIGHT, buff=0.35).set_y(SAFE_FRAME.bottom + 0.02 + self.legend.height / 2)
-        self.beat(
-            f"Prompt: '{' '.join(PROMPT)}'. The direct path, each word on its own (Id), is zero in this toy "
-            f"(real models keep a bigram table there): every logit comes from a head.",
-            FadeOut(self.key),
-            LaggedStart(*[FadeIn(t, shift=0.2 * DOWN) for t in self.prompt.tiles], lag_ratio=0.15),
-            FadeIn(self.logit_col),
-            FadeIn(self.logit_title),
-            FadeIn(self.legend),
-            Indicate(self.strip.current[2], color=TEXT_COLOR),
-            run_time=1.6,
-            hold=1.0,
-        )
+        self.term_slot = VectorColumn(np.zeros(len(n.vocab)), cell_height=OV_CELL, cell_width=0.45)
+        row = VGroup(left, self.tables[0], self.term_slot, self.logit_col).arrange(RIGHT, buff=0.35)
+        grid = self.tables[0].cells
+        left.shift(UP * (grid.get_top()[1] - self.patterns[0].cells.get_top()[1]))
+        for column in (self.term_slot, self.logit_col):
+            column.shift(UP * (grid.get_y() - column.cells.get_y()))
+        self.logit_title = words(f"logits after '{PROMPT[-1]}'").next_to(self.logit_col.column, UP, buff=0.2)
+        self.prompt = TokenRow([*PROMPT, "?"], font_size=28).next_to(self.logit_title, UP, buff=0.2)
+        for mob in (self.logit_title, self.prompt):
+            mob.match_x(VGroup(self.term_slot, self.logit_col))
+        readout_room = words(format_value(n.final.max(), DIGITS)).set_opacity(0)  # the widest printed logit
+        readout_room.next_to(self.logit_col.names, RIGHT, buff=0.2)
+        self.panels = VGroup(row, self.logit_title, self.prompt, readout_room)
+        STAGE.place(self.panels)
+        for new, old in ((self.patterns[1], self.patterns[0]), (self.tables[1], self.tables[0])):
+            new.shift(old.cells.get_center() - new.cells.get_center())
+        self.copy_note.move_to(self.trigrams, aligned_edge=UP + LEFT)
 
-    def head_looks(self, head: int) -> None:
-        pattern = self.pattern = self.pattern_map(head)
-        table = self.table = self.ov_map(head)
-        self.place_left_panel(pattern, table)
-        weight = self.shown.patterns[head][self.shown.last]
-        src = int(np.argmax(weight))
-        self.row_frame = block_frame(
-            pattern, rows=slice(self.shown.last, self.shown.last + 1), color=TEXT_COLOR
-        )
-        anims = []
-        if head == 0:
-            expanded = self.strip.tex(
-                r"T", "=", r"\mathrm{Id}\otimes W_U W_E", "+",
-                rf"A^{{{head_name(0)}}} \otimes W_U W_{{OV}}^{{{head_name(0)}}} W_E", "+",
-                rf"A^{{{head_name(1)}}} \otimes W_U W_{{OV}}^{{{head_name(1)}}} W_E",
-                colors={4: head_color(0, 0), 6: head_color(0, 1)},
-            )  # fmt: skip
-            anims = self.strip.change_to(expanded, "match")  # the direct path stays; the sum gives way
-            self.beat(
-                "Layer 0 has two heads, L0H0 and L0H1: the sum has one term for each.",
-                *anims,
-                run_time=1.2,
-                hold=1.0,
-            )
-        assert weight[src] > 0.99
-        self.beat(
-            f"Head L0H{head}'s QK circuit decides where to look: from '{PROMPT[self.shown.last]}', "
-            f"almost only at '{PROMPT[src]}'.",
-            FadeIn(pattern),
-            Create(self.row_frame),
-            run_time=1.6,
-            hold=1.0,
-        )
+    def self_raise(self) -> str:
+        """What the copying head's table adds to a word for attending to it (its diagonal, all equal)."""
+        diagonal = np.diagonal(self.shown.ov_tables[1])
+        assert np.allclose(diagonal, diagonal[0]) and diagonal[0] > 0
+        return cell_number(diagonal[0])
 
-    def head_table(self, head: int) -> None:
-        table = self.table
-        keep = self.shown.vocab.index("keep")
-        raised = np.nonzero(self.shown.ov_tables[head][:, keep] > 0)[0]
-        col_frame = self.col_frame = block_frame(table, cols=slice(keep, keep + 1), color=TEXT_COLOR)
-        words = " and ".join(f"'{self.shown.vocab[o]}'" for o in raised)
-        self.beat(
-            f"Its OV circuit, this table, decides what to write: attending to 'keep' raises {words}.",
-            FadeIn(table),
-            Create(col_frame),
-            run_time=1.6,
-            hold=1.0,
-        )
-
-    def head_term(self, head: int) -> None:
-        """The head's term for the last position: the table's source columns, weighted by attention, added."""
-        table, color = self.table, head_color(0, head)
-        weights = self.shown.patterns[head][self.shown.last]
-        term = self.shown.paths[f"L0H{head}"][self.shown.last]
-        sources = []
-        for tok in self.shown.ids:
-            src = VectorColumn(
-                self.shown.ov_tables[head][:, tok],
-                cell_height=OV_CELL,
-                cell_width=OV_CELL,
-                outline_color=color,
-            )
-            sources.append(src.move_to(table.column(int(tok))))
-        term_col = VectorColumn(term, cell_height=OV_CELL, cell_width=0.4, outline_color=color)
-        term_col.move_to([TERM_X, self.logit_col.cells.get_y(), 0])
-        term_label = MathTex(head_name(head), font_size=MATH_SIZE_LABEL, color=color)
-        term_label.next_to(term_col, DOWN, buff=0.2)
-        weight_text = "a third each" if np.allclose(weights, 1 / 3) else "by its attention"
-        fades = [FadeOut(m) for m in (self.row_frame, self.col_frame) if m in self.mobjects]
-        self.beat(
-            f"L0H{head}'s term for '{PROMPT[self.shown.last]}': the table's columns of the prompt's words, "
-            f"weighted {weight_text}, summed.",
-            merge(sources, weights, term_col, run_time=2.6),
-            FadeIn(term_label),
-            *fades,
-            hold=1.0,
-        )
-        before = self.logit_col.values.copy()
-        adding = write(term_col, self.logit_col.column, side=LEFT, gap=0.35, plus_color=color, run_time=2.2)
-        assert np.allclose(self.logit_col.values, before + term)
-        raised = [self.shown.vocab[i] for i in np.nonzero(term > 1e-9)[0]]
-        self.beat(
-            "It is added to the logits."
-            if head == 0
-            else f"It adds {format_value(term.max(), DIGITS)} to {', '.join(repr(w) for w in raised)}: "
-            f"the words already in the prompt.",
-            Succession(adding, self.logit_col.update_readouts("nonzero", run_time=0.6), run_time=2.8),
-            FadeOut(term_label, run_time=1.0),
-            hold=1.0,
-        )
-
-    def skip_trigram(self) -> None:
-        mind = self.logit_col.values[self.shown.mind]
-        self.trigram_mind = MathTex(
-            r"\text{keep}", r"\dots", r"\text{in}", r"\to", r"\text{mind}", font_size=MATH_SIZE_LABEL
-        )  # fmt: skip
-        self.trigram_mind.next_to(self.pattern.cells, DOWN, buff=0.4).set_y(TRIGRAM_Y)
-        self.trigram_mind.shift(RIGHT * (PANEL_LEFT - self.trigram_mind.get_left()[0]))
-        self.beat(
-            f"'mind' gets {format_value(mind, DIGITS)}: a skip-trigram. 'keep', then later 'in', "
-            f"predicts 'mind'.",
-            FadeIn(self.trigram_mind, shift=0.2 * UP),
-            Indicate(self.logit_col.row(self.shown.mind), color=TEXT_COLOR),
-            run_time=1.4,
-            hold=1.0,
-        )
-
-    def the_bug(self) -> None:
-        bay = self.logit_col.values[self.shown.bay]
-        self.trigram_bay = MathTex(
-            r"\text{keep}", r"\dots", r"\text{in}", r"\to", r"\text{bay}", r"\ \text{(bug)}",
-            font_size=MATH_SIZE_LABEL,
-        )  # fmt: skip
-        self.trigram_bay[5].set_color(MUTED_TEXT_COLOR)
-        self.trigram_bay.next_to(self.trigram_mind, DOWN, buff=0.25, aligned_edge=LEFT)
-        self.beat(
-            f"But 'bay' gets {format_value(bay, DIGITS)} too: a bug. 'keep', then 'in', also predicts 'bay'.",
-            FadeIn(self.trigram_bay, shift=0.2 * UP),
-            Indicate(self.logit_col.row(self.shown.bay), color=TEXT_COLOR),
-            run_time=1.4,
-            hold=1.0,
-        )
-        keep = self.shown.vocab.index("keep")
-        self.row_frame = block_frame(
-            self.pattern, rows=slice(self.shown.last, self.shown.last + 1), color=TEXT_COLOR
-        )
-        self.col_frame = block_frame(self.table, cols=slice(keep, keep + 1), color=TEXT_COLOR)
-        self.beat(
-            f"Where to look and what to write are chosen apart: the 'keep' column never sees "
-            f"'{PROMPT[self.shown.last]}'.",
-            Create(self.row_frame),
-            Create(self.col_frame),
-            run_time=1.2,
-            hold=1.0,
-        )
-
-    def copying_head(self) -> None:
-        self.head0_table = self.table
-        old_pattern = self.pattern
-        pattern = self.pattern = self.pattern_map(1)
-        table = self.table = self.ov_map(1)
-        self.place_left_panel(pattern, table)
+    def eigen_line(self) -> MathTex:
         eig = self.shown.eigenvalues
         assert np.allclose(eig.imag, 0) and np.all(eig.real > 0)
         if np.allclose(eig, eig[0]):
-            eig_text = rf"\lambda_1 = \dots = \lambda_{len(eig)} = {format_value(eig[0].real, 0)}"
+            text = rf"\lambda_1 = \dots = \lambda_{len(eig)} = {format_value(eig[0].real, 0)}"
         else:
-            eig_text = r"\lambda = " + r",\ ".join(format_value(v, 1) for v in eig.real)
-        self.eig_label = MathTex(eig_text, font_size=MATH_SIZE_LABEL, color=head_color(0, 1))
-        self.eig_label.next_to(table.cells, DOWN, buff=0.15).match_x(table.cells)
-        w = self.shown.patterns[1][self.shown.last]
+            text = r"\lambda = " + r",\ ".join(format_value(v, 1) for v in eig.real)
+        return MathTex(text, font_size=MOMENT_SIZE, color=head_color(0, 1))
+
+    def head_term(self, head: int) -> tuple[VectorColumn, VGroup, Succession]:
+        """Head ``head``'s term for the last position: its table's columns of the prompt's words (framed),
+        weighted by the head's attention and merged. Returns the term, the frames and the merge."""
+        n, table, color = self.shown, self.tables[head], head_color(0, head)
+        sources = [
+            VectorColumn(n.ov_tables[head][:, tok], cell_height=OV_CELL, cell_width=OV_CELL, outline_color=color)
+            .move_to(table.column(int(tok)))
+            for tok in n.ids
+        ]  # fmt: skip
+        term = VectorColumn(
+            n.paths[f"L0H{head}"][n.last], cell_height=OV_CELL, cell_width=0.45, outline_color=color
+        )
+        term.move_to(self.term_slot)
+        frames = VGroup(*[block_frame(table, cols=slice(int(t), int(t) + 1), color=color) for t in n.ids])
+        return term, frames, merge(sources, n.patterns[head][n.last], term, run_time=1.6)
+
+    def add_term(self, term: VectorColumn, head: int) -> Succession:
+        """The term is added to the logits, whose printed values then follow."""
+        before = self.logit_col.values.copy()
+        adding = write(
+            term, self.logit_col.column, side=LEFT, gap=0.3, plus_color=head_color(0, head), run_time=1.4
+        )
+        assert np.allclose(self.logit_col.values, before + term.values)
+        return Succession(adding, self.logit_col.update_readouts("all", run_time=0.3))
+
+    def row_box(self, index: int) -> Rectangle:
+        """A frame around one row of the logits (cell, name and printed value), inside its row's height."""
+        row = self.logit_col.row(index)
+        frame = Rectangle(width=row.width + 0.1, height=OV_CELL - 0.06, color=TEXT_COLOR)
+        return frame.move_to(row).align_to(self.logit_col.column.outline, LEFT)
+
+    # --- beats -----------------------------------------------------------------
+    def sum_of_paths(self) -> None:
+        self.beat(
+            "One layer, attention only: its logits T are a sum of paths.",
+            FadeIn(self.opening, shift=0.2 * DOWN),
+            run_time=1.2,
+            hold=0.4,
+        )
+
+    def direct_path_named(self) -> None:
+        self.show_note("The direct path: each word alone, embedded, then unembedded.", self.direct_note)
+
+    def head_terms_named(self) -> None:
+        self.show_note(
+            "Plus a term per head: attention mixes positions, its table maps words.", self.heads_note
+        )
+
+    def show_note(self, caption: str, note: VGroup) -> None:
+        self.beat(caption, FadeIn(note, shift=0.1 * DOWN), run_time=0.8, hold=0.4)
+
+    def two_heads(self) -> None:
+        expanded = self.strip.tex(
+            "T", "=", r"\mathrm{Id}\otimes W_U W_E", "+",
+            rf"A^{{{head_name(0)}}} \otimes W_U W_{{OV}}^{{{head_name(0)}}} W_E", "+",
+            rf"A^{{{head_name(1)}}} \otimes W_U W_{{OV}}^{{{head_name(1)}}} W_E",
+            colors={4: head_color(0, 0), 6: head_color(0, 1)},
+        )  # fmt: skip
+        self.strip.place(expanded)
+        self.strip.current = expanded
+        self.head_names = VGroup(
+            *[
+                MathTex(
+                    rf"{head_name(h)}:\ \text{{layer 0, head {h}}}",
+                    font_size=MOMENT_SIZE,
+                    color=head_color(0, h),
+                )
+                for h in range(self.shown.model.n_heads)
+            ]
+        ).arrange(DOWN, buff=0.4, aligned_edge=LEFT)
+        STAGE.place(self.head_names)
+        self.beat(
+            "Two heads here: L0H0 and L0H1, layer 0's heads 0 and 1.",
+            FadeOut(VGroup(self.direct_note, self.heads_note), run_time=0.5),
+            TransformMatchingTex(self.opening, expanded),
+            FadeIn(self.head_names, rate_func=lambda t: max(0.0, 2 * t - 1)),  # once the notes have gone
+            run_time=1.2,
+            hold=0.4,
+        )
+
+    def prompt_in(self) -> None:
+        assert np.allclose(self.logit_col.values, 0), "the caption says the direct path is zero"
+        self.beat(
+            f"Prompt: '{' '.join(PROMPT)}'. In this toy the direct path is zero.",
+            FadeOut(self.head_names, run_time=0.4),
+            LaggedStart(*[FadeIn(t, shift=0.2 * DOWN) for t in self.prompt.tiles], lag_ratio=0.15),
+            FadeIn(VGroup(self.logit_col, self.logit_title, self.legend)),
+            run_time=1.2,
+            hold=0.4,
+        )
+
+    def head_looks(self) -> None:
+        n = self.shown
+        weight = n.patterns[0][n.last]
+        src = int(np.argmax(weight))
+        assert weight[src] > 0.99
+        self.row_frame = block_frame(self.patterns[0], rows=slice(n.last, n.last + 1))
+        self.beat(
+            f"L0H0's attention: from '{PROMPT[n.last]}', almost only at '{PROMPT[src]}' "
+            f"(slashes: no looking ahead).",
+            FadeIn(self.patterns[0]),
+            Create(self.row_frame),
+            run_time=1.2,
+            hold=0.4,
+        )
+
+    def head_writes(self) -> None:
+        n = self.shown
+        raised = np.nonzero(n.ov_tables[0][:, n.keep] > 0)[0]
+        gains = {cell_number(n.ov_tables[0][o, n.keep]) for o in raised}
+        assert len(gains) == 1
+        self.col_frame = block_frame(self.tables[0], cols=slice(n.keep, n.keep + 1))
+        names = " and ".join(f"'{n.vocab[o]}'" for o in raised)
+        self.beat(
+            f"Its table: attending to 'keep' raises {names} by {gains.pop()}.",
+            FadeIn(self.tables[0]),
+            Create(self.col_frame),
+            run_time=1.2,
+            hold=0.4,
+        )
+
+    def head0_term(self) -> None:
+        term, frames, merging = self.head_term(0)
+        self.beat(
+            "Its term: the prompt words' columns, weighted by attention, added to the logits.",
+            FadeOut(VGroup(self.row_frame, self.col_frame), run_time=0.4),
+            Succession(
+                Create(frames, run_time=0.4),
+                merging,
+                FadeOut(frames, run_time=0.3),
+                self.add_term(term, 0),
+            ),
+            hold=0.4,
+        )
+
+    def skip_trigram(self) -> None:
+        n = self.shown
+        mind = self.logit_col.values[n.mind]
+        gain, weight = n.ov_tables[0][n.mind, n.keep], n.patterns[0][n.last][0]
+        assert np.isclose(mind, gain * weight) and PROMPT[0] == "keep"
+        self.boxes = [self.row_box(n.mind)]
+        self.beat(
+            f"A skip-trigram: 'keep', later 'in', gives 'mind' {format_value(mind, DIGITS)}: "
+            f"{cell_number(gain)} × its attention.",
+            FadeIn(self.trigrams[0], shift=0.2 * UP),
+            Create(self.boxes[0]),
+            run_time=1.2,
+            hold=0.6,
+        )
+
+    def the_bug(self) -> None:
+        n = self.shown
+        bay = self.logit_col.values[n.bay]
+        self.boxes.append(self.row_box(n.bay))
+        self.row_frame = block_frame(self.patterns[0], rows=slice(n.last, n.last + 1))
+        self.col_frame = block_frame(self.tables[0], cols=slice(n.keep, n.keep + 1))
+        self.beat(
+            f"But 'bay' gets {format_value(bay, DIGITS)} too, a bug: looking and writing are separate.",
+            FadeIn(self.trigrams[1], shift=0.2 * UP),
+            Create(self.boxes[1]),
+            Create(self.row_frame),
+            Create(self.col_frame),
+            run_time=1.2,
+            hold=0.6,
+        )
+
+    def copying_head(self) -> None:
+        n = self.shown
+        w = n.patterns[1][n.last]
         assert np.allclose(w, w[0])
         self.beat(
-            "Head L0H1 looks at every word evenly. Its table is diagonal: each word raises itself.",
-            FadeOut(old_pattern),
-            FadeOut(self.head0_table),
-            FadeOut(self.row_frame),
-            FadeOut(self.col_frame),
-            FadeIn(pattern),
-            FadeIn(table),
-            FadeOut(VGroup(self.trigram_mind, self.trigram_bay)),
-            run_time=1.6,
-            hold=1.0,
+            f"L0H1 looks at every word evenly; its table raises each word by {self.self_raise()}.",
+            FadeOut(
+                VGroup(
+                    self.patterns[0],
+                    self.tables[0],
+                    self.trigrams,
+                    self.row_frame,
+                    self.col_frame,
+                    *self.boxes,
+                ),
+                run_time=0.6,
+            ),
+            FadeIn(VGroup(self.patterns[1], self.tables[1])),
+            FadeIn(self.copy_note[0], shift=0.2 * UP),
+            run_time=1.2,
+            hold=0.4,
         )
 
-    def eigenvalues_beat(self) -> None:
-        eig = self.shown.eigenvalues
+    def copying_eigenvalues(self) -> None:
         self.beat(
-            "Its eigenvalues, the λ below its table, say how much it scales what it maps onto itself.",
-            FadeIn(self.eig_label, shift=0.2 * UP),
-            run_time=1.0,
-            hold=1.0,
-        )
-        self.beat(
-            f"All are positive (+{eig.real.min():.0f}): attending to a word raises that same word. "
-            f"A copying head.",
-            Indicate(self.eig_label, color=TEXT_COLOR),
-            run_time=1.0,
-            hold=1.0,
+            f"Eigenvalues λ: how much it scales a word onto itself. All "
+            f"+{format_value(self.shown.eigenvalues.real.min(), 0)}: it copies.",
+            FadeIn(self.copy_note[1], shift=0.2 * UP),
+            run_time=0.8,
+            hold=0.4,
         )
 
-    def sum_of_paths(self) -> None:
-        assert np.allclose(self.logit_col.values, self.shown.final)
-        mind, bay = self.shown.final[self.shown.mind], self.shown.final[self.shown.bay]
+    def head1_term(self) -> None:
+        n = self.shown
+        term, frames, merging = self.head_term(1)
+        assert np.allclose(n.patterns[1][n.last], 1 / len(PROMPT))
+        self.beat(
+            "Its term: a third of each prompt word's column.",
+            Succession(Create(frames, run_time=0.3), merging, FadeOut(frames, run_time=0.3)),
+            hold=0.4,
+        )
+        third = n.paths["L0H1"][n.last].max()
+        self.beat(
+            f"It adds {format_value(third, DIGITS)}, a third of {self.self_raise()}, to 'keep', 'it' and 'in'.",
+            self.add_term(term, 1),
+            hold=0.4,
+        )
+
+    def paths_summed(self) -> None:
+        n = self.shown
+        assert np.allclose(self.logit_col.values, n.final)
+        mind, bay = n.final[n.mind], n.final[n.bay]
         assert format_value(mind, DIGITS) == format_value(bay, DIGITS)
+        self.boxes = [self.row_box(n.mind), self.row_box(n.bay)]
         self.beat(
-            f"Direct path plus both heads: the model's logits. 'mind' and 'bay' are still tied at "
-            f"{format_value(mind, DIGITS)}.",
-            Indicate(self.logit_col.row(self.shown.mind), color=TEXT_COLOR),
-            Indicate(self.logit_col.row(self.shown.bay), color=TEXT_COLOR),
-            run_time=1.4,
-            hold=1.0,
+            f"All paths summed: 'mind' and 'bay' still tie at {format_value(mind, DIGITS)}.",
+            *[Create(box) for box in self.boxes],
+            run_time=0.8,
+            hold=0.4,
         )
 
-    def summary_tables(self) -> list:
-        """The poster: both heads' tables side by side, the two skip-trigrams under head 0's."""
-        head0 = self.ov_map(0)
-        head1 = self.table
-        target1 = head1.copy()
-        self.place_left_panel(head0, target1, gap=0.3, left_edge=-6.8)
-        # one line under head L0H0's table, above the caption band: keep ... in -> mind, bay (bug)
-        trigrams = MathTex(
-            r"\text{keep}", r"\dots", r"\text{in}", r"\to", r"\text{mind},\ ", r"\text{bay}",
-            r"\ \text{(bug)}", font_size=MATH_SIZE_LABEL,
-        )  # fmt: skip
-        trigrams[6].set_color(MUTED_TEXT_COLOR)
-        trigrams.next_to(head0.cells, DOWN, buff=0.15).match_x(head0.cells)
-        eig_target = self.eig_label.copy().next_to(target1.cells, DOWN, buff=0.15).match_x(target1.cells)
-        return [
-            FadeOut(self.pattern),
-            ReplacementTransform(head1, target1),
-            self.eig_label.animate.move_to(eig_target),
-            FadeIn(head0),
-            FadeIn(trigrams),
-        ]
+    def poster(self) -> list:
+        """The summary frame: the skip-trigrams and the copying note side by side under their heads' names."""
+        heads = VGroup(
+            VGroup(
+                MathTex(head_name(0), font_size=MATH_SIZE_BODY, color=head_color(0, 0)), self.trigrams.copy()
+            ),
+            VGroup(
+                MathTex(head_name(1), font_size=MATH_SIZE_BODY, color=head_color(0, 1)), self.copy_note.copy()
+            ),
+        )
+        for block in heads:
+            block.arrange(DOWN, buff=0.2, aligned_edge=LEFT)
+        heads.arrange(DOWN, buff=0.45, aligned_edge=LEFT).move_to(self.patterns[1], aligned_edge=UP + LEFT)
+        return [Succession(FadeOut(VGroup(self.patterns[1], self.copy_note)), FadeIn(heads))]

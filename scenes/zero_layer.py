@@ -5,18 +5,16 @@ bigram statistics, and only a rank-``d_model`` approximation of them. The true
 bigram table of the story shipped with the package is shown beside the model's.
 
 Every number comes from :func:`~circuit_clips.toy_models.bigram_log_probs` (the
-story's table) and :func:`~circuit_clips.toy_models.zero_layer_model` (its
-``W_E``, ``W_U`` and forward pass). Tables are drawn in the paper's
-orientation: column = current word, row = next word (``T = W_U W_E`` maps a
-one-hot column ``t`` to a column of logits). Log-probabilities are all negative
-(from about -7.5 for a pair the story never has to about 0), so both tables are
-drawn shifted by the same constant, ``ln d_vocab``: the log of how much likelier
-a word is than a blind 1-in-``d_vocab`` guess (0, grey, = as likely; about -4.9
-to +2.5 on the one value scale, whose legend sits beside the singular values).
+story's table, lightly smoothed), :func:`~circuit_clips.toy_models.bigram_counts` (the
+counts the captions quote) and :func:`~circuit_clips.toy_models.zero_layer_model` (its
+``W_E``, ``W_U`` and forward pass). Tables are drawn in the paper's orientation:
+column = current word, row = next word. They show chances (each column sums to 1):
+the story's ``P(next | current)`` and the model's ``softmax(T)``, on the one value
+scale with a legend ticked at 0, 0.1 and 1. The model's ``T`` is the best rank-``d_model``
+fit to the story's log-chances; the singular values shown are those of that log table.
 
 Captions are paced to be read (``pace_to_captions``); nothing is drawn in the
-caption band: the tables are lifted to the top once the equation has gone, and
-the singular values sit between them and the band.
+caption band.
 """
 
 from dataclasses import dataclass
@@ -32,18 +30,22 @@ from manim import (
     Create,
     FadeIn,
     FadeOut,
-    Indicate,
     MathTex,
+    ReplacementTransform,
     Succession,
-    Transform,
+    SurroundingRectangle,
+    Text,
     VGroup,
 )
 
 from circuit_clips.circuits import paper_weight, rank, softmax
 from circuit_clips.kit import (
+    EQUATION_LINE,
+    MATH_SIZE_BODY,
     MATH_SIZE_LABEL,
     MUTED_TEXT_COLOR,
     SAFE_FRAME,
+    STAGE,
     STREAM_COLOR,
     TEXT_COLOR,
     ClipScene,
@@ -53,7 +55,6 @@ from circuit_clips.kit import (
     VectorColumn,
     VocabColumn,
     block_frame,
-    read,
 )
 from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import (
@@ -66,10 +67,14 @@ from circuit_clips.toy_models import (
 
 #: The word sent through the model in the first beats.
 EXAMPLE_WORD = "of"
-CELL = 0.27  # cell size of the vectors and the factor matrices
-TABLE_CELL = 0.26  # cell width of the two d_vocab x d_vocab tables
-TABLE_ROW = 0.26  # their row height
-SIGMA_LEFT = -3.3  # left end of the row of singular values (the brace's label sits left of it)
+#: The word the story (and the model) most often puts after it.
+NEXT_WORD = "the"
+ROW = 0.34  # row height of the one-word pipeline (t, W_U and the logits share rows)
+COL = 0.3  # column width of W_E and W_U
+TABLE_CELL = 0.28  # cell side of the two d_vocab x d_vocab tables
+LABEL_SIZE = 24  # word labels a caption talks about: readable at 480p
+CHANCE_TICKS = (0.0, 0.1, 1.0)  # the tables' legend: chances
+SIGMA_SIZE = 34  # the singular values: readable at 480p, thirteen of them in a column
 
 
 @dataclass(frozen=True)
@@ -81,18 +86,26 @@ class ZeroLayerNumbers:
     d_vocab: int
     vocab: list[str]
     words: list[str]  # the vocabulary as printed ("other" for the catch-all token)
-    true_log: np.ndarray  # the story's bigram log-probabilities
-    true_probs: np.ndarray
+    true_log: np.ndarray  # the story's bigram log-probabilities (lightly smoothed)
+    true_probs: np.ndarray  # the story's table as drawn: exp(true_log)
     story_freq: np.ndarray  # count / row total: the story's own frequencies
     model_logits: np.ndarray  # W_E W_U: T, transposed
-    model_probs: np.ndarray
+    model_probs: np.ndarray  # softmax over the next word: the model's table as drawn
+    sweep_probs: tuple  # model_probs of a d_model = 1, 2, ..., d_vocab model
     model_rank: int
     true_rank: int
     singular_values: np.ndarray  # of true_log
-    chance_shift: float  # ln d_vocab: ln P - ln(1/d_vocab)
     word_id: int  # EXAMPLE_WORD
+    next_id: int  # NEXT_WORD
     x_example: np.ndarray  # the model's stream for EXAMPLE_WORD
+    logits_example: np.ndarray  # W_U x
     p_example: np.ndarray  # its guess for the next word
+
+
+def model_probs(d_model: int) -> np.ndarray:
+    """The chances ``softmax(W_E W_U)`` of a ``d_model``-wide zero-layer model, ``[current, next]``."""
+    wider = zero_layer_model(d_model=d_model)
+    return softmax(wider.W_E @ wider.W_U)
 
 
 def numbers() -> ZeroLayerNumbers:
@@ -115,26 +128,27 @@ def numbers() -> ZeroLayerNumbers:
         story_freq=bigram_frequencies(model.d_vocab - 1)[1],
         model_logits=model_logits,
         model_probs=softmax(model_logits),
+        sweep_probs=tuple(model_probs(d) for d in range(1, model.d_vocab + 1)),
         model_rank=rank(model_logits),
         true_rank=rank(true_log),
         singular_values=np.linalg.svd(true_log, compute_uv=False),
-        chance_shift=np.log(model.d_vocab),
         word_id=word_id,
+        next_id=vocab.index(NEXT_WORD),
         x_example=cache["hook_embed"][0],
+        logits_example=logits[0],
         p_example=softmax(logits[0]),
     )
-
-
-def table_error(d_model: int, true_log: np.ndarray) -> float:
-    """How far a ``d_model``-wide zero-layer model's table is from the story's (relative Frobenius norm)."""
-    wider = zero_layer_model(d_model=d_model)
-    return float(np.linalg.norm(wider.W_E @ wider.W_U - true_log) / np.linalg.norm(true_log))
 
 
 def sigma_text(s: float) -> str:
     """A singular value as shown: one decimal, or two significant digits below 1 (so the
     smallest, about 0.0013, shows as non-zero: rank 13 is visibly true)."""
     return f"{s:.1f}" if s >= 1 else f"{s:.2g}"
+
+
+def percent(p: float) -> str:
+    """A chance as the clip prints it: a whole percentage."""
+    return f"{p:.0%}"
 
 
 def story_count(shown: ZeroLayerNumbers, current: str, following: str) -> tuple[int, int]:
@@ -144,331 +158,324 @@ def story_count(shown: ZeroLayerNumbers, current: str, following: str) -> tuple[
     return int(counts[i, j]), int(counts[i].sum())
 
 
+def words_label(text: str, *, color=TEXT_COLOR, size: float = LABEL_SIZE) -> Text:
+    """A short line of words at a size that reads at 480p."""
+    return Text(text, font_size=size, color=color)
+
+
 class ZeroLayer(ClipScene):
     title = "Zero-layer transformers"
-    description = "With no layers, $T = W_U W_E$ learns only which word follows which, and only roughly."
+    description = "With no layers, $T = W_U W_E$ is a rough bigram table."
 
     numbers = staticmethod(numbers)
     pace_to_captions = True  # every beat lasts at least its caption's reading time
 
+    def lay_out(self) -> None:
+        self.strip = EquationStrip(top_buff=0.45, x=EQUATION_LINE.point(0.25)[0])  # the legend on its right
+        self.build_pipeline()
+        self.build_tables()
+
     def story(self) -> None:
         # A word goes in through W_E and straight out through W_U
         self.one_word_in()
-        self.the_words()
         self.word_to_vector()
         self.vector_to_guess()
-        # All it can learn is a bigram table: the story's true one...
+        # All it can learn is a bigram table: the story's true one, beside the model's
         self.true_table()
-        # ...beside the model's, W_U W_E, with one pair counted
         self.model_table_beat()
         self.example_pair()
-        # W_U W_E has rank d_model: the best it can do is a low-rank approximation
+        # W_U W_E has rank d_model: it keeps the story's d_model strongest directions
         self.rank_limit()
         self.singular_values_beat()
         self.keep_largest()
-        # A wider stream would hold more
+        # A wider stream keeps more
         self.wider_stream()
 
     def summary(self) -> None:
         n = self.shown
         self.end_on_summary(
-            f"No layers: only a bigram table, squeezed through a {n.d_model}-number stream: "
-            f"rank {n.model_rank}, not {n.true_rank}.",
-            *self.show_rank(n.d_model),
-            run_time=1.2,
+            f"No layers: a bigram table, squeezed through {n.d_model} numbers.",
+            AnimationGroup(*self.show_width(n.d_model), run_time=1.2),
+            FadeIn(self.under, run_time=1.2),
             hold=2.4,
         )
 
     # --- building blocks ---------------------------------------------------------
-    def table(self, log_table: np.ndarray, header: MathTex) -> HeatMap:
-        """A d_vocab x d_vocab table of log-probabilities ``[current, next]``, drawn next x current.
-
-        Shifted by ``ln d_vocab`` so that 0 (grey) is a blind guess.
-        """
-        heat = HeatMap(
-            log_table.T + self.shown.chance_shift,
-            cell_size=(TABLE_CELL, TABLE_ROW),
-            row_labels=self.shown.words,
-            col_labels=self.shown.words,
-            col_labels_rotated=True,
-            row_title="next word",
-            col_title="current word",
+    def build_pipeline(self) -> None:
+        """t -> W_E -> x -> W_U -> logits, left to right on the stage, their rows level."""
+        n, model = self.shown, self.model
+        self.t_col = VocabColumn(
+            np.eye(n.d_vocab)[n.word_id], n.words, side=LEFT, cell_height=ROW, cell_width=ROW,
+            outline_color=STREAM_COLOR, label="t", font_size=LABEL_SIZE,
+        )  # fmt: skip
+        self.w_e = HeatMap(
+            paper_weight(model, "W_E"), cell_size=(COL, ROW), col_labels=n.words, col_labels_rotated=True,
+            font_size=LABEL_SIZE,
+        )  # fmt: skip
+        self.x_col = VectorColumn(n.x_example, cell_height=ROW, cell_width=ROW)
+        self.w_u = HeatMap(paper_weight(model, "W_U"), cell_size=(COL, ROW))
+        self.logit_col = VocabColumn(
+            n.logits_example, n.words, side=RIGHT, cell_height=ROW, cell_width=ROW, font_size=LABEL_SIZE
         )
-        header.next_to(heat.col_title, UP, buff=0.15).match_x(heat.cells)
-        heat.header = header
-        heat.add(header)
+        parts = [self.t_col, self.w_e, self.x_col, self.w_u, self.logit_col]
+        VGroup(*parts).arrange(RIGHT, buff=0.7)
+        for part in parts[1:]:
+            part.shift(UP * (self.t_col.cells.get_y() - part.cells.get_y()))
+        self.w_e_label = MathTex(
+            rf"W_E\ ({n.d_model} \times {n.d_vocab})", r"\text{: embed}", font_size=MATH_SIZE_LABEL
+        ).next_to(self.w_e, UP, buff=0.15)
+        self.w_u_label = MathTex(
+            rf"W_U\ ({n.d_vocab} \times {n.d_model})", r"\text{: unembed}", font_size=MATH_SIZE_LABEL
+        ).next_to(self.w_u, UP, buff=0.15)
+        self.x_label = VGroup(
+            MathTex(r"x = W_E\,t", font_size=MATH_SIZE_LABEL),
+            words_label(f"{n.d_model} numbers", color=MUTED_TEXT_COLOR),
+        ).arrange(DOWN, buff=0.08)
+        self.x_label.next_to(self.x_col, DOWN, buff=0.15)
+        self.logit_label = MathTex(r"W_U\,x\text{: logits}", font_size=MATH_SIZE_LABEL)
+        self.logit_label.next_to(self.logit_col.column, DOWN, buff=0.15)
+        self.of_frame = block_frame(self.w_e, cols=slice(n.word_id, n.word_id + 1))
+        self.guess = MathTex(
+            percent(n.p_example[n.next_id]).replace("%", r"\%"), font_size=MATH_SIZE_BODY
+        ).next_to(self.logit_col.names[n.next_id], RIGHT, buff=0.3)
+        self.pipeline = VGroup(
+            *parts, self.w_e_label, self.w_u_label, self.x_label, self.logit_label, self.of_frame, self.guess
+        )
+        STAGE.place(self.pipeline)
+
+    def table(self, probs: np.ndarray, header: str, *, row_labels: bool = True) -> HeatMap:
+        """A d_vocab x d_vocab table of chances ``[current, next]``, drawn next x current.
+
+        Without ``row_labels`` the table is read against the one beside it (same rows, level).
+        """
+        words = self.shown.words
+        heat = HeatMap(
+            probs.T, cell_size=TABLE_CELL, row_labels=words if row_labels else None, col_labels=words,
+            col_labels_rotated=True, row_title="next word" if row_labels else None, col_title="current word",
+            font_size=LABEL_SIZE,
+        )  # fmt: skip
+        heat.header = words_label(header).next_to(heat.col_title, UP, buff=0.15).match_x(heat.cells)
+        heat.add(heat.header)
         return heat
 
-    def under_table(self, table: HeatMap, tex: str) -> MathTex:
-        """A short line of math centred under a table's grid."""
-        line = MathTex(tex, font_size=MATH_SIZE_LABEL)
-        return line.next_to(table.cells, DOWN, buff=0.2).match_x(table.cells)
+    def build_tables(self) -> None:
+        """The story's table and the model's side by side at the top left; the singular values right of them."""
+        n = self.shown
+        self.story_table = self.table(n.true_probs, "the story: how often")
+        self.model_table = self.table(n.model_probs, "the model: softmax(T)", row_labels=False)
+        tables = VGroup(self.story_table, self.model_table).arrange(RIGHT, buff=0.6)
+        self.model_table.shift(UP * (self.story_table.cells.get_y() - self.model_table.cells.get_y()))
+        SAFE_FRAME.place(tables, UP + LEFT, buff=0.05)
+        self.chances = ColorBar(ticks=CHANCE_TICKS, width=2.2, title=None)
+        chance_title = words_label("chance", color=MUTED_TEXT_COLOR)
+        self.chances.add(chance_title.next_to(self.chances.bar, UP, buff=0.1))
+        self.chances.next_to(tables, RIGHT, buff=0.35).align_to(tables, UP)
+        self.sigma_panel = self.sigma_column().next_to(self.chances, DOWN, buff=0.2, aligned_edge=LEFT)
+        assert SAFE_FRAME.contains(self.sigma_panel), "the singular values must end above the caption band"
+
+    def sigma_column(self) -> VGroup:
+        """The story's singular values, largest first, one a line, under a two-line title."""
+        title = VGroup(
+            MathTex(r"\sigma\text{: strengths}", font_size=MATH_SIZE_BODY),
+            words_label("story, in logs", color=MUTED_TEXT_COLOR),
+        ).arrange(DOWN, buff=0.08, aligned_edge=LEFT)
+        self.sigma_values = VGroup(
+            *[MathTex(sigma_text(s), font_size=SIGMA_SIZE) for s in self.shown.singular_values]
+        ).arrange(DOWN, buff=0.07, aligned_edge=LEFT)
+        return VGroup(title, self.sigma_values).arrange(DOWN, buff=0.1, aligned_edge=LEFT)
+
+    def under_table(self, table: HeatMap, mob) -> VGroup:
+        """A short line centred under a table's grid."""
+        return mob.next_to(table.cells, DOWN, buff=0.2).match_x(table.cells)
+
+    def kept_brace(self, k: int) -> VGroup:
+        """A brace right of the first ``k`` singular values, named by the stream width that keeps them."""
+        brace = Brace(VGroup(*self.sigma_values[:k]), RIGHT, buff=0.1, color=MUTED_TEXT_COLOR)
+        label = VGroup(
+            MathTex(rf"d_{{\mathrm{{model}}}} = {k}", font_size=MATH_SIZE_BODY),
+            words_label("kept", color=MUTED_TEXT_COLOR),
+        ).arrange(DOWN, buff=0.08)
+        label.next_to(brace, RIGHT, buff=0.1)
+        return VGroup(brace, label)
+
+    def keep_first(self, k: int) -> list:
+        """Animations showing the first ``k`` singular values as kept, the rest as dropped."""
+        return [
+            value.animate.set_color(TEXT_COLOR if i < k else MUTED_TEXT_COLOR).set_opacity(
+                1 if i < k else 0.4
+            )
+            for i, value in enumerate(self.sigma_values)
+        ]
+
+    def show_width(self, d: int) -> list:
+        """Animations turning the model's table into that of a ``d_model = d`` model."""
+        new = self.kept_brace(d)
+        old, self.brace = self.brace, new
+        return [
+            self.model_table.animate_values(self.shown.sweep_probs[d - 1].T),
+            FadeOut(old, run_time=0.01),
+            FadeIn(new, run_time=0.01),
+            *self.keep_first(d),
+        ]
 
     # --- beats -----------------------------------------------------------------
     def one_word_in(self) -> None:
-        model = self.model
-        onehot = np.eye(self.shown.d_vocab)[self.shown.word_id]
-        self.t_col = VocabColumn(
-            onehot,
-            self.shown.words,
-            side=LEFT,
-            cell_height=CELL,
-            cell_width=0.32,
-            outline_color=STREAM_COLOR,
-            label="t",
-        )
-        self.t_col.shift(RIGHT * (-5.4 - self.t_col.column.get_x()) + UP * (0.2 - self.t_col.cells.get_y()))
-        self.w_e = HeatMap(paper_weight(model, "W_E"), cell_size=CELL).move_to([-2.75, 0.2, 0])
-        self.w_u = HeatMap(paper_weight(model, "W_U"), cell_size=CELL).move_to([1.5, 0.2, 0])
-        self.w_e_label = MathTex(
-            rf"W_E\ ({self.shown.d_model} \times {self.shown.d_vocab})", r"\text{: embed}",
-            font_size=MATH_SIZE_LABEL,
-        )  # fmt: skip
-        self.w_e_label.next_to(self.w_e, UP, buff=0.2)
-        self.w_u_label = MathTex(
-            rf"W_U\ ({self.shown.d_vocab} \times {self.shown.d_model})", r"\text{: unembed}",
-            font_size=MATH_SIZE_LABEL,
-        )  # fmt: skip
-        self.w_u_label.next_to(self.w_u, UP, buff=0.2)
-        self.strip = EquationStrip(top_buff=0.45)
         equation = self.strip.tex(r"\mathrm{logits} = T\,t,\qquad T = W_U W_E")
-        # top right, clear of the equation and of the tables' headers later: the bottom row is the singular values'
-        self.legend = ColorBar(width=1.6, title=None)
-        self.legend.to_edge(RIGHT, buff=0.35).set_y(SAFE_FRAME.top - 0.02 - self.legend.height / 2)
-        self.beat(
-            "No layers: a word, t, goes in through the embedding and straight out through the unembedding, "
-            "as scores for the next word (logits).",
-            self.strip.show(equation),
-            FadeIn(self.t_col, shift=0.2 * RIGHT),
-            FadeIn(VGroup(self.w_e, self.w_e_label)),
-            FadeIn(VGroup(self.w_u, self.w_u_label)),
-            FadeIn(self.legend),
-            run_time=1.4,
-            hold=1.0,
+        self.legend = EQUATION_LINE.place(ColorBar(), RIGHT)
+        self.pipe_chances = EQUATION_LINE.place(
+            ColorBar(ticks=CHANCE_TICKS, width=2.2, title="chance"), RIGHT
         )
-
-    def the_words(self) -> None:
         self.beat(
-            f"The words: a short story's {self.shown.d_vocab - 1} commonest, plus 'other' for the rest.",
-            Indicate(self.t_col.names, color=TEXT_COLOR, scale_factor=1.1),
+            "No layers: a word goes in and comes straight back out.",
+            self.strip.show(equation),
+            FadeIn(VGroup(self.t_col, self.w_e, self.w_e_label, self.w_u, self.w_u_label)),
+            FadeIn(self.legend),
             run_time=1.2,
-            hold=1.0,
+            hold=0.4,
         )
 
     def word_to_vector(self) -> None:
-        # labels apart from the columns, so each column travels alone and its label fades in after
-        self.x_col = VectorColumn(self.shown.x_example, cell_height=CELL, cell_width=0.32)
-        self.x_col.shift(RIGHT * (-0.35 - self.x_col.get_x()) + UP * (0.2 - self.x_col.cells.get_y()))
-        self.x_label = MathTex(r"x = W_E\,t", font_size=MATH_SIZE_LABEL).next_to(self.x_col, DOWN, buff=0.15)
+        n = self.shown
+        column = self.w_e.column(n.word_id)
+        assert np.allclose(self.w_e.values[:, n.word_id], n.x_example), "x is the word's column of W_E"
         self.beat(
-            f"'{EXAMPLE_WORD}' becomes {self.shown.d_model} numbers, x: its column of the embedding.",
+            f"'{EXAMPLE_WORD}' picks its column of the embedding: {n.d_model} numbers, x.",
             Succession(
-                read(self.t_col.column, self.w_e, self.x_col, weight=self.model.W_E, run_time=2.0),
-                FadeIn(self.x_label, run_time=0.4),
-                run_time=2.4,
+                Create(self.of_frame, run_time=0.4),
+                AnimationGroup(
+                    ReplacementTransform(column.copy(), self.x_col, run_time=1.2),
+                    FadeIn(self.x_label, run_time=0.6),
+                ),
             ),
-            hold=1.0,
+            hold=0.4,
         )
 
     def vector_to_guess(self) -> None:
-        best = int(np.argmax(self.shown.p_example))
-        self.p_col = VocabColumn(
-            self.shown.p_example, self.shown.words, side=RIGHT, readout=[best], cell_height=CELL, cell_width=0.32,
-        )  # fmt: skip
-        self.p_col.shift(RIGHT * (3.6 - self.p_col.column.get_x()) + UP * (0.2 - self.p_col.cells.get_y()))
-        p_label = MathTex(r"\mathrm{softmax}(W_U\,x)", font_size=MATH_SIZE_LABEL)
-        p_label.next_to(self.p_col.column, DOWN, buff=0.15)
-        self.column_labels = VGroup(self.x_label, p_label)
+        n = self.shown
+        assert np.allclose(n.x_example @ self.model.W_U, n.logits_example), "the logits are W_U x"
+        best = int(np.argmax(n.logits_example))
+        assert best == n.next_id
+        lit = SurroundingRectangle(self.w_u, buff=0.06, color=TEXT_COLOR)
+        top = SurroundingRectangle(self.logit_col.row(best), buff=0.05, color=TEXT_COLOR)
+        self.pipeline.add(top)
         self.beat(
-            f"The unembedding turns them into scores; softmax makes those a guess: "
-            f"'{self.shown.vocab[best]}', {self.shown.p_example[best]:.0%}.",
+            f"The unembedding scores each word (its logit): '{NEXT_WORD}' scores highest.",
             Succession(
-                read(self.x_col, self.w_u, self.p_col.column, run_time=2.0),
-                FadeIn(VGroup(self.p_col.names, *self.p_col.readouts.values(), p_label), run_time=0.6),
-                run_time=2.6,
+                Create(lit, run_time=0.4),
+                FadeIn(
+                    VGroup(self.logit_col.column, self.logit_col.names, self.logit_label), shift=0.3 * RIGHT
+                ),
+                AnimationGroup(FadeOut(lit), Create(top), run_time=0.5),
             ),
-            hold=1.2,
+            hold=0.4,
         )
+        chances = MathTex(r"\mathrm{softmax}(W_U\,x)\text{: chances}", font_size=MATH_SIZE_LABEL)
+        chances.move_to(self.logit_label, aligned_edge=UP)
+        self.beat(
+            f"Softmax turns scores into chances: '{NEXT_WORD}' gets {percent(n.p_example[n.next_id])}.",
+            self.logit_col.animate_values(n.p_example, run_time=0.8),
+            FadeOut(VGroup(self.logit_label, self.legend), run_time=0.4),
+            FadeIn(VGroup(chances, self.guess, self.pipe_chances), run_time=0.8),
+            hold=0.4,
+        )
+        self.pipeline.add(chances)
 
     def true_table(self) -> None:
-        n = self.shown
-        self.true_table_mob = self.table(
-            n.true_log,
-            MathTex(rf"\text{{story: }}\ln\big({n.d_vocab}\,P(\text{{next}}\mid\text{{current}})\big)",
-                    font_size=MATH_SIZE_LABEL),
-        )  # fmt: skip
-        self.model_table = self.table(
-            n.model_logits,
-            MathTex(rf"\text{{model: }}T + \ln {n.d_vocab}", font_size=MATH_SIZE_LABEL),
-        )
-        # side by side, grids level (the headers differ in height)
-        self.model_table.next_to(self.true_table_mob, RIGHT, buff=1.1)
-        self.model_table.shift(UP * (self.true_table_mob.cells.get_y() - self.model_table.cells.get_y()))
-        self.pair = pair = VGroup(self.true_table_mob, self.model_table)
-        pair.shift(RIGHT * (-0.8 - pair.get_x()) + UP * (SAFE_FRAME.top - 0.05 - pair.get_top()[1]))
         self.beat(
-            "So all it can learn is which word follows which: a bigram table.",
-            FadeOut(
-                VGroup(
-                    self.t_col,
-                    self.x_col,
-                    self.w_e,
-                    self.w_u,
-                    self.w_e_label,
-                    self.w_u_label,
-                    self.p_col,
-                    self.column_labels,
-                    self.strip.current,
-                ),
-            ),  # fmt: skip
-            run_time=0.8,
-            hold=1.0,
-        )
-        self.beat(
-            f"Here is the story's, on a log scale: blue is likelier than a blind 1-in-{n.d_vocab} guess, "
-            f"red rarer.",
-            FadeIn(self.true_table_mob, shift=0.2 * RIGHT),
+            "All it can learn is which word follows which ('other': rarer words).",
+            FadeOut(VGroup(self.pipeline, self.pipe_chances, self.strip.current)),
+            FadeIn(VGroup(self.story_table, self.chances), shift=0.2 * RIGHT),
             run_time=1.2,
-            hold=1.0,
+            hold=0.4,
         )
 
     def model_table_beat(self) -> None:
         self.beat(
-            "Beside it, the model's own table, T: the same pattern, blurred.",
+            "Beside it, the model's table: the same pattern, blurred.",
             FadeIn(self.model_table, shift=0.2 * LEFT),
-            run_time=1.4,
-            hold=1.0,
+            run_time=1.0,
+            hold=0.4,
         )
 
     def example_pair(self) -> None:
         n = self.shown
-        i, j = n.vocab.index("the"), n.word_id
+        j, i = n.word_id, n.next_id
         self.cell_frames = VGroup(
-            *[block_frame(t, rows=slice(i, i + 1), cols=slice(j, j + 1), color=TEXT_COLOR)
-              for t in (self.true_table_mob, self.model_table)]
-        )  # fmt: skip
-        times, total = story_count(n, EXAMPLE_WORD, "the")
+            *[
+                block_frame(t, rows=slice(i, i + 1), cols=slice(j, j + 1))
+                for t in (self.story_table, self.model_table)
+            ]
+        )
+        times, total = story_count(n, EXAMPLE_WORD, NEXT_WORD)
+        pair = f"'{EXAMPLE_WORD}' → '{NEXT_WORD}'"
         self.under = VGroup(
             self.under_table(
-                self.true_table_mob,
-                rf"\text{{`{EXAMPLE_WORD}' then `the': {times} of {total}}} = {n.story_freq[j, i]:.0%}".replace(
-                    "%", r"\%"
-                ),
+                self.story_table, words_label(f"{pair}: {times} of {total} = {percent(n.story_freq[j, i])}")
             ),
-            self.under_table(
-                self.model_table,
-                rf"\text{{`{EXAMPLE_WORD}' then `the': }} {n.model_probs[j, i]:.0%}".replace("%", r"\%"),
-            ),
+            self.under_table(self.model_table, words_label(f"{pair}: {percent(n.model_probs[j, i])}")),
         )
         self.beat(
-            f"After '{EXAMPLE_WORD}', the story has 'the' {times} times in {total}, "
-            f"{n.story_freq[j, i]:.0%}; the model says {n.model_probs[j, i]:.0%}.",
+            f"After '{EXAMPLE_WORD}', the story has '{NEXT_WORD}' {times} times in {total}; "
+            f"the model says {percent(n.model_probs[j, i])}.",
             Create(self.cell_frames),
             FadeIn(self.under),
-            run_time=1.2,
-            hold=1.0,
+            run_time=1.0,
+            hold=0.4,
         )
 
     def rank_limit(self) -> None:
         n = self.shown
         ranks = VGroup(
-            self.under_table(self.true_table_mob, rf"\operatorname{{rank}} = {n.true_rank}"),
+            self.under_table(
+                self.story_table, MathTex(rf"\operatorname{{rank}}\ {n.true_rank}", font_size=MATH_SIZE_LABEL)
+            ),
             self.under_table(
                 self.model_table,
-                rf"({n.d_vocab}\times{n.d_model})\,({n.d_model}\times{n.d_vocab}):\ "
-                rf"\operatorname{{rank}} = {n.model_rank}",
+                MathTex(
+                    rf"T:\ ({n.d_vocab}\times{n.d_model})({n.d_model}\times{n.d_vocab}),\ "
+                    rf"\operatorname{{rank}}\ {n.model_rank}",
+                    font_size=MATH_SIZE_LABEL,
+                ),
             ),
         )
         old, self.under = self.under, ranks
         self.beat(
-            f"Why blurred? The model's table is {n.d_vocab}-by-{n.d_model} times {n.d_model}-by-{n.d_vocab}, "
-            f"so its rank is {n.model_rank}: it uses only {n.model_rank} directions.",
-            FadeOut(self.cell_frames),
-            FadeOut(old),
+            f"Why blurred? T is {n.d_vocab}×{n.d_model} times {n.d_model}×{n.d_vocab}: rank {n.model_rank}, "
+            f"only {n.model_rank} directions.",
+            FadeOut(VGroup(self.cell_frames, old), run_time=0.5),
             FadeIn(ranks),
             run_time=1.0,
-            hold=1.0,
+            hold=0.4,
         )
 
     def singular_values_beat(self) -> None:
         n = self.shown
-        sv = n.singular_values
-        parts = [r"\sigma:\ "]
-        for k, s in enumerate(sv):
-            parts.append(sigma_text(s))
-            if k < len(sv) - 1:
-                parts.append(r",\,")
-        self.sigma = MathTex(*parts, font_size=MATH_SIZE_LABEL)
-        self.sigma.next_to(self.pair, DOWN, buff=0.2)
-        self.sigma.shift(RIGHT * (SIGMA_LEFT - self.sigma.get_left()[0]))
-        self.sigma_values = [self.sigma[1 + 2 * k] for k in range(len(sv))]
         self.beat(
-            f"The singular values measure how much each direction carries: all {n.true_rank} of the "
-            f"story's are above zero.",
-            FadeOut(self.under),
-            FadeIn(self.sigma),
+            f"The story's table has {n.true_rank} directions; σ says how strong each is.",
+            FadeIn(self.sigma_panel),
             run_time=1.0,
-            hold=1.0,
+            hold=0.4,
         )
 
     def keep_largest(self) -> None:
         n = self.shown
         self.brace = self.kept_brace(n.d_model)
         self.beat(
-            f"The model's stream is {n.d_model} numbers wide: it keeps the {n.d_model} largest, drops the rest.",
+            f"A stream {n.d_model} numbers wide keeps the {n.d_model} strongest and drops the rest.",
             *self.keep_first(n.d_model),
             FadeIn(self.brace),
-            run_time=1.2,
-            hold=1.0,
+            run_time=1.0,
+            hold=0.4,
         )
-
-    def kept_brace(self, k: int) -> VGroup:
-        brace = Brace(VGroup(*self.sigma_values[:k]), DOWN, buff=0.06, color=MUTED_TEXT_COLOR)
-        error = table_error(k, self.shown.true_log)
-        label = MathTex(
-            rf"d_{{\mathrm{{model}}}} = {k}:\ \text{{off by }}{error:.0%}".replace("%", r"\%"),
-            font_size=MATH_SIZE_LABEL,
-        )
-        # at a fixed place left of the brace, under the row's "sigma:", so it never runs into the legend
-        label.next_to(self.sigma_values[0], LEFT, buff=0.15).match_y(brace).shift(0.06 * DOWN)
-        label.shift(RIGHT * (self.sigma_values[0].get_left()[0] - 0.15 - label.get_right()[0]))
-        return VGroup(brace, label)
-
-    def keep_first(self, k: int) -> list:
-        """Animations showing the first ``k`` singular values as kept, the rest as dropped."""
-        return [
-            value.animate.set_color(TEXT_COLOR if n < k else MUTED_TEXT_COLOR).set_opacity(
-                1 if n < k else 0.45
-            )
-            for n, value in enumerate(self.sigma_values)
-        ]
-
-    def move_brace(self, k: int) -> list:
-        """The brace slides to the first ``k`` values; its label switches at once (a morph of digits is unreadable)."""
-        new = self.kept_brace(k)
-        return [
-            Transform(self.brace[0], new[0]),
-            Transform(self.brace[1], new[1], rate_func=lambda t: float(t > 0)),
-        ]
-
-    def show_rank(self, d: int) -> list:
-        """Animations turning the model's table into that of a ``d_model = d`` model."""
-        wider = zero_layer_model(d_model=d)
-        return [
-            self.model_table.animate_values(
-                paper_weight(wider, "W_U") @ paper_weight(wider, "W_E") + self.shown.chance_shift
-            ),
-            *self.move_brace(d),
-            *self.keep_first(d),
-        ]
 
     def wider_stream(self) -> None:
         n = self.shown
-        steps = [AnimationGroup(*self.show_rank(d), run_time=0.4) for d in range(1, n.d_vocab + 1)]
+        widths = range(n.d_model + 1, n.d_vocab + 1)
+        steps = [AnimationGroup(*self.show_width(d), run_time=0.4) for d in widths]
         self.beat(
-            f"A wider stream keeps more: off by {table_error(1, n.true_log):.0%} with 1 number, "
-            f"{table_error(n.d_model, n.true_log):.0%} with {n.d_model}, exact with {n.d_vocab}.",
-            Succession(*steps, run_time=0.4 * n.d_vocab),
-            hold=1.4,
+            f"A wider stream keeps more: with {n.d_vocab} numbers, the two tables match.",
+            FadeOut(self.under, run_time=0.4),
+            Succession(*steps, run_time=0.4 * len(widths)),
+            hold=0.8,
         )
-        assert np.allclose(self.model_table.values, n.true_log.T + n.chance_shift)
+        assert np.allclose(self.model_table.values, n.true_probs.T)

@@ -91,3 +91,34 @@ def test_copying_head_raises_the_word_it_attends_to(shown):
     assert np.allclose(np.sort(np.linalg.eigvals(table).real), np.sort(shown.eigenvalues.real))
     assert f"+{shown.eigenvalues.real.min():.0f}" == "+5"
     assert format_value(5 / 3, 3) == "1.667"
+
+
+def test_table_entries_the_captions_cite(shown):
+    """'attending to keep raises mind and bay by 10' and 'raises each word by 5': the OV tables,
+    rebuilt from the weights (W_U^T W_O^T W_V^T W_E^T in the paper's orientation)."""
+    model, vocab = shown.model, shown.vocab
+    module = _scene_module()
+    for head in range(model.n_heads):
+        ov = model.W_V[0, head] @ model.W_O[0, head]  # [d_model, d_model], row vectors
+        table = (model.W_E @ ov @ model.W_U).T  # [out, source]
+        assert np.allclose(shown.ov_tables[head], table)
+    keep = vocab.index("keep")
+    raised = {
+        vocab[o]: module.cell_number(shown.ov_tables[0][o, keep])
+        for o in np.nonzero(shown.ov_tables[0][:, keep] > 0)[0]
+    }
+    assert raised == {"mind": "10", "bay": "10"}
+    assert np.allclose(np.diagonal(shown.ov_tables[1]), 5)
+    assert np.allclose(shown.ov_tables[1] - np.diag(np.diagonal(shown.ov_tables[1])), 0)
+    assert module.cell_number(5.0) == "5" and module.cell_number(10.0) == "10"
+
+
+def test_direct_path_is_zero_for_every_prompt(shown):
+    """'In this toy the direct path is zero': W_U W_E is zero, so no prompt gets a direct logit."""
+    model = shown.model
+    assert np.allclose(model.W_E @ model.W_U, 0)
+    rng = np.random.default_rng(0)
+    module = _scene_module()
+    for _ in range(20):
+        ids = rng.integers(0, len(shown.vocab), size=3)
+        assert np.allclose(module.path_expansion(model, ids)["direct"], 0)
