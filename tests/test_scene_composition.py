@@ -43,7 +43,7 @@ def test_the_clip_draws_the_model_with_a_start_token(scene_module, model):
 
 
 def test_scores_against_random_heads_and_the_ceiling_as_the_captions_state(scene_module, model):
-    """K 0.30 against random heads 0.16 and a ceiling of 0.34: "far above random and near the top"."""
+    """K 0.30 against random heads 0.16 and a ceiling of 0.34: "about twice random, near the most"."""
     shown = scene_module.numbers()
     rng = np.random.default_rng(12345)  # not the baseline's seed: an independent estimate
     n, h = model.d_model, model.d_head
@@ -69,7 +69,7 @@ def test_scores_against_random_heads_and_the_ceiling_as_the_captions_state(scene
             )
     k, base, top = shown.scores["K"], shown.baselines["K"], shown.ceilings["K"]
     assert (f"{k:.2f}", f"{base:.2f}", f"{top:.2f}") == ("0.30", "0.16", "0.34")
-    assert k > 1.5 * base and k > 0.85 * top and k <= top
+    assert 1.6 < k / base < 2.2 and k > 0.85 * top and k <= top
 
 
 @pytest.mark.parametrize("kind", ["Q", "K", "V"])
