@@ -10,8 +10,8 @@ All of it is the induction model's: its virtual weights and composition
 scores (:func:`~circuit_clips.circuits.virtual_weights`,
 :func:`~circuit_clips.circuits.composition_score`, shown against
 :func:`~circuit_clips.circuits.composition_baseline` and
-:func:`~circuit_clips.circuits.composition_ceiling`), its real attention
-patterns and OV matrices, and :func:`~circuit_clips.circuits.path_expansion`
+:func:`~circuit_clips.circuits.composition_ceiling`), its OV matrices
+(the virtual head's pattern is computed, not drawn), and :func:`~circuit_clips.circuits.path_expansion`
 on the running example. That model composes through the key only: its
 virtual head is exactly zero, and the clip says so on screen.
 """
@@ -313,7 +313,7 @@ class Composition(ClipScene):
             FadeIn(self.k_mark, scale=1.3),
             Indicate(self.score_txt[COMPOSITION_KINDS.index("K")], color=KEY_COLOR),
             run_time=1.2,
-            hold=1.0,
+            hold=2.6,  # the key moment: a breather after its caption
         )
 
     # --- V-composition: the virtual head ----------------------------------------------
@@ -393,7 +393,7 @@ class Composition(ClipScene):
             FadeIn(write_txt),
             FadeIn(zero, scale=1.3),
             run_time=1.4,
-            hold=1.0,
+            hold=3.6,
         )
 
     # --- the path expansion ------------------------------------------------------------
@@ -545,6 +545,7 @@ class Composition(ClipScene):
             Create(rows_box),
             FadeIn(VGroup(self.value_txt, self.value_label), shift=0.1 * UP),
             run_time=1.2,
+            hold=3.8,
         )
 
     def where_the_prediction_lives(self) -> None:

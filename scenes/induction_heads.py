@@ -409,6 +409,7 @@ class InductionHeads(ClipScene):
             ),
             Succession(Wait(1.4), FadeIn(VGroup(self.q_col.names, titles), run_time=0.6)),
             run_time=2.0,
+            hold=2.2,
         )
 
     def score_formula(self) -> VGroup:
@@ -447,7 +448,7 @@ class InductionHeads(ClipScene):
             Create(match),
             FadeIn(self.score_note, shift=0.1 * UP),
             run_time=1.2,
-            hold=1.0,
+            hold=2.2,  # the key moment: a breather after its caption
         )
         self.pair.add(match, self.score_note)
 
@@ -489,6 +490,7 @@ class InductionHeads(ClipScene):
             Succession(Wait(0.4), FadeIn(self.weight_txt, shift=0.15 * UP, run_time=0.6)),
             Succession(Wait(1.0), Create(self.ind_arc, run_time=0.8)),
             run_time=1.8,
+            hold=1.8,
         )
 
     def copy_urs(self) -> None:
