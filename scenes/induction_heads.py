@@ -30,7 +30,6 @@ from manim import (
     LaggedStart,
     MathTex,
     Mobject,
-    ReplacementTransform,
     Square,
     Succession,
     SurroundingRectangle,
@@ -182,7 +181,7 @@ class InductionHeads(ClipScene):
 
     def lay_out(self) -> None:
         n = self.shown
-        self.token_row = TokenRow(n.tokens + ["?"]).move_to(STAGE.center)
+        self.token_row = TokenRow(n.tokens + ["?"])
         self.token_row.tile(0).set_opacity(0.6)
         self.token_row.tile(len(n.tokens)).set_opacity(0.6)
         self.stream = ResidualStream(
@@ -194,6 +193,8 @@ class InductionHeads(ClipScene):
             spacing=0.85,
         )
         STREAM_AREA.place(self.stream, DOWN + LEFT, buff=0.1)
+        # the words sit on the line where they become the columns' labels: no chip under a column
+        self.token_row.align_to(self.stream.token_labels, DOWN).match_x(self.stream.columns)
         self.legend = LEGEND_AREA.place(ColorBar(width=2.2), RIGHT)
         self.blocks = {
             PREV_HEAD: self.head_block(PREV_HEAD, "previous-token head"),
@@ -244,10 +245,17 @@ class InductionHeads(ClipScene):
     def hop(self, src: int, dst: int, new_values: np.ndarray, color) -> Succession:
         """Column ``src``'s token cells travel into column ``dst``'s 'previous token' cells, which
         become ``new_values`` (the stream after the write: zeros plus the copy, added)."""
-        ghost = self.cells(src, "token").copy().set_stroke(color, width=2)
-        landing = ghost.copy().move_to(self.cells(dst, "previous token"))
+        cells = self.cells(src, "token").copy()
+        ghost = VGroup(cells, SurroundingRectangle(cells, buff=0.02, color=color, stroke_width=2))
+        target = self.cells(dst, "previous token")
+        gap_x = (self.stream.column(src).get_x() + self.stream.column(dst).get_x()) / 2  # between the columns
+        in_gap = ghost.copy().set_x(gap_x)
+        level = in_gap.copy().match_y(target)
+        landed = level.copy().move_to(target)
         return Succession(
-            Transform(ghost, landing, remover=True, run_time=1.4),
+            Transform(ghost, in_gap, run_time=0.35),
+            Transform(ghost, level, run_time=0.6),
+            Transform(ghost, landed, run_time=0.35, remover=True),
             self.stream.column(dst).animate_values(new_values, run_time=0.6),
         )
 
@@ -268,7 +276,7 @@ class InductionHeads(ClipScene):
             "Each becomes a stream column, after a start token.",
             *self.stream.enter_from(self.token_row, lag_ratio=0.08),
             FadeIn(self.legend),
-            run_time=2.0,
+            run_time=1.5,  # done before the cue's middle: no half-faded tiles
         )
 
     # --- layer 0 ---------------------------------------------------------------------
@@ -325,10 +333,10 @@ class InductionHeads(ClipScene):
         self.beat(
             f"{n.tokens[n.target]}'s column now says '{before} came before me'.",
             Create(self.block_box),
-            ReplacementTransform(block.copy(), zoom.column.cells),
-            FadeIn(VGroup(zoom.column.outline, zoom.names, title)),
+            FadeIn(VGroup(zoom.column.cells, zoom.column.outline, zoom.names, title), shift=0.3 * LEFT),
             Succession(Wait(1.2), Create(lit, run_time=0.6)),
             run_time=1.8,
+            hold=2.4,  # a key moment: a breather after its caption
         )
         self.zoom = VGroup(zoom.column.cells, zoom.column.outline, zoom.names, title, lit)
 
@@ -388,7 +396,10 @@ class InductionHeads(ClipScene):
         titles.next_to(VGroup(self.q_col, self.k_col), UP, buff=0.2).align_to(self.q_col.column, LEFT)
         self.score_note = self.score_formula().next_to(VGroup(self.q_col, self.k_col), DOWN, buff=0.3)
         self.pair = VGroup(titles, self.q_col, self.k_col)
-        CLOSE_UP.place(VGroup(self.pair, self.score_note), shrink=True)
+        start = len(self.model.vocab)  # the 'start' dimension (head_dim_names)
+        self.fallback = Text("fallback", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR)
+        self.fallback.next_to(self.k_col.cell(start), RIGHT, buff=0.2)
+        CLOSE_UP.place(VGroup(self.pair, self.score_note, self.fallback), shrink=True)
         self.score_note.match_x(self.pair)
         self.beat(
             f"The query says 'I am {last}'; {src}'s key says '{last} came before me'.",
@@ -426,7 +437,7 @@ class InductionHeads(ClipScene):
             rf"d_{{\mathrm{{head}}}} = {self.model.d_head}",
             r"\text{: the head's width}",
             font_size=MATH_SIZE_LABEL,
-        ).set_color(MUTED_TEXT_COLOR)
+        ).set_color(TEXT_COLOR)
         return VGroup(formula, width).arrange(DOWN, buff=0.2)
 
     def same_cell(self) -> None:
@@ -463,13 +474,41 @@ class InductionHeads(ClipScene):
                 for s, col in zip(n.scores, self.stream.columns)
             ]
         )
+        last = n.tokens[n.last]
+        self.row_name = Text(f"the last {last}'s\nscores", font_size=FONT_SIZE_LABEL, line_spacing=0.8)
+        self.row_name.set_color(QUERY_COLOR).next_to(self.score_txt[0], LEFT, buff=0.35)
+        self.d_box = SurroundingRectangle(self.stream.column(n.last), buff=0.06, color=QUERY_COLOR)
+        start = len(self.model.vocab)  # the query's 'start' dimension (head_dim_names)
+        start_row = SurroundingRectangle(
+            VGroup(self.q_col.names[start], self.q_col.column.cell(start), self.k_col.cell(start)),
+            buff=0.06,
+            color=MUTED_TEXT_COLOR,
+            stroke_width=3,
+        )
+        self.pair.add(start_row, self.fallback)
         self.beat(
             f"Scores: {format_value(n.scores[n.target], 0)} for {n.tokens[n.target]}, "
             f"{format_value(n.scores[0], 0)} for the start token, {format_value(np.abs(others).max(), 0)} elsewhere.",
-            FadeOut(self.pair, run_time=0.6),
-            Succession(Wait(0.6), FadeIn(self.legend, run_time=0.6)),
+            Create(self.d_box),
+            FadeIn(self.row_name),
             LaggedStart(*[FadeIn(t, shift=0.1 * UP) for t in self.score_txt], lag_ratio=0.1, run_time=1.4),
+            Succession(Wait(0.8), AnimationGroup(Create(start_row), FadeIn(self.fallback), run_time=0.6)),
         )
+
+    def softmax_formula(self) -> MathTex:
+        """``e^{20} / (e^{20} + e^{10} + 6 e^0) = 1.00``: why 20 takes everything and 10 nothing."""
+        n = self.shown
+        values, counts = np.unique(np.round(n.scores).astype(int), return_counts=True)
+        terms = [f"{c if c > 1 else ''}\\,e^{{{v}}}" for v, c in sorted(zip(values, counts), reverse=True)]
+        weight = self.shown.cache["blocks.1.attn.hook_pattern"][0][n.last, n.target]
+        tex = MathTex(
+            rf"\frac{{e^{{{round(n.scores[n.target])}}}}}{{{' + '.join(terms)}}}",
+            "=",
+            format_value(weight),
+            font_size=MATH_SIZE_BODY,
+        )
+        tex[2].set_color(head_color(*IND_HEAD))
+        return PANEL.place(tex, UP, buff=0.5, shrink=True)
 
     def softmax(self) -> None:
         """Scores become attention weights in place: every one rounds to 0 but urs's, 1.00."""
@@ -483,15 +522,25 @@ class InductionHeads(ClipScene):
             ]
         )
         self.weight_txt[n.target].set_color(color).scale(1.3)
+        weights_name = Text(
+            f"the last {n.tokens[n.last]}'s\nattention", font_size=FONT_SIZE_LABEL, line_spacing=0.8
+        )
+        weights_name.set_color(QUERY_COLOR).move_to(self.row_name, aligned_edge=RIGHT)
         self.ind_arc = self.arc(n.target, n.last, color, above=self.weight_txt)
+        formula = self.softmax_formula()
         self.beat(
             f"Softmax: {format_value(weights[n.target])} of the attention goes to {n.tokens[n.target]}.",
-            FadeOut(self.score_txt, shift=0.15 * UP, run_time=0.6),
-            Succession(Wait(0.4), FadeIn(self.weight_txt, shift=0.15 * UP, run_time=0.6)),
+            FadeOut(self.pair, run_time=0.5),
+            FadeOut(VGroup(self.score_txt, self.row_name), shift=0.15 * UP, run_time=0.6),
+            Succession(
+                Wait(0.4), FadeIn(VGroup(self.weight_txt, weights_name), shift=0.15 * UP, run_time=0.6)
+            ),
+            Succession(Wait(0.5), FadeIn(VGroup(formula, self.legend), run_time=0.6)),
             Succession(Wait(1.0), Create(self.ind_arc, run_time=0.8)),
             run_time=1.8,
             hold=1.8,
         )
+        self.attention = VGroup(self.weight_txt, weights_name, formula, self.ind_arc)
 
     def copy_urs(self) -> None:
         n, color = self.shown, head_color(*IND_HEAD)
@@ -502,10 +551,11 @@ class InductionHeads(ClipScene):
         self.out_label = Text(n.tokens[n.target], font_size=FONT_SIZE_BODY + 4, color=color)
         self.out_label.next_to(delta.cell(out), RIGHT, buff=0.2)
         column = self.stream.column(n.last)
+        self.src_box = SurroundingRectangle(self.stream.column(n.target), buff=0.06, color=color)
         self.beat(
             f"It copies {n.tokens[n.target]} into the last {n.tokens[n.last]}'s 'output' block.",
             Succession(
-                FadeOut(VGroup(self.weight_txt, self.ind_arc), run_time=0.5),
+                AnimationGroup(FadeOut(self.attention), Create(self.src_box), run_time=0.5),
                 read(
                     self.stream.column(n.target),
                     VGroup(block.w_v, block.w_o),
@@ -536,9 +586,10 @@ class InductionHeads(ClipScene):
             vocab,
             readout="all",
             digits=0,
-            cell_height=0.34,
-            cell_width=0.55,
+            cell_height=0.42,
+            cell_width=0.6,
             outline_color=LOGIT_COLOR,
+            font_size=FONT_SIZE_BODY - 4,
         )
         title = self.panel_title("logits: next-token scores", TEXT_COLOR)
         body = VGroup(VGroup(w_u, unembed), logit_col).arrange(RIGHT, buff=0.6)
@@ -549,7 +600,7 @@ class InductionHeads(ClipScene):
             f"The logits: {format_value(logits[best], 0)} for {vocab[best]}, 0 for the rest. "
             f"It predicts {vocab[best]}.",
             FadeIn(VGroup(w_u, unembed, title), run_time=0.6),
-            FadeOut(self.out_label, run_time=0.6),
+            FadeOut(VGroup(self.out_label, self.src_box, self.d_box), run_time=0.6),
             read(self.stream.column(n.last), w_u, logit_col.column, weight=self.model.W_U, run_time=2.0),
             Succession(
                 Wait(1.4),
@@ -579,7 +630,9 @@ class InductionHeads(ClipScene):
         self.head_title = VGroup(
             Text("L1H0, the induction head", font_size=FONT_SIZE_BODY, color=color),
             Text(
-                f"on {self.half} random words, twice", font_size=FONT_SIZE_LABEL + 2, color=MUTED_TEXT_COLOR
+                f"a new sequence: {self.half} words, twice",
+                font_size=FONT_SIZE_LABEL + 2,
+                color=MUTED_TEXT_COLOR,
             ),
         ).arrange(DOWN, buff=0.12, aligned_edge=LEFT)
         self.head_title.next_to(self.stripe_map, RIGHT, buff=0.6).align_to(self.stripe_map, UP)
@@ -637,9 +690,10 @@ class InductionHeads(ClipScene):
         box = SurroundingRectangle(VGroup(*[rows[i] for i in after]), buff=0.1, color=LOGIT_COLOR)
         self.beat(
             f"Its guesses: none before the repeat, then {right} of {len(after)} right.",
-            FadeOut(self.head_title[1], run_time=0.4),
-            FadeIn(heads),
-            LaggedStart(*[FadeIn(r) for r in rows], lag_ratio=0.08),
+            Succession(
+                FadeOut(self.head_title[1], run_time=0.4),
+                AnimationGroup(FadeIn(heads), LaggedStart(*[FadeIn(r) for r in rows], lag_ratio=0.08)),
+            ),
             Succession(Wait(1.6), Create(box, run_time=0.6)),
             run_time=2.2,
         )
