@@ -218,7 +218,7 @@ class Composition(ClipScene):
         for kind, title in zip(COMPOSITION_KINDS, self.kind_titles):
             heat = HeatMap(
                 self.shown.maps[kind],
-                cell_size=0.19,
+                cell_size=0.175,
                 outline_color=KIND_COLORS[kind],
                 row_title=f"{READER_NAME} reads",
                 col_title=f"{WRITER_NAME} writes",
@@ -229,6 +229,9 @@ class Composition(ClipScene):
             VGroup(tex, heat).arrange(DOWN, buff=0.12).next_to(title, DOWN, buff=0.2)
             if not self.shown.maps[kind].any():
                 heat.add(Text("all 0", font_size=FONT_SIZE_BODY, color=MUTED_TEXT_COLOR).move_to(heat.cells))
+            else:
+                via = Text("via 'previous token'", font_size=FONT_SIZE_LABEL + 2, color=KIND_COLORS[kind])
+                heat.add(via.next_to(heat.cells, DOWN, buff=0.15))
             self.maps.add(heat)
             self.map_tex.add(tex)
         self.vw_name = Text("virtual weights", font_size=FONT_SIZE_LABEL + 2, color=TEXT_COLOR)
@@ -250,18 +253,26 @@ class Composition(ClipScene):
                 color=KIND_COLORS[kind] if score > 0 else MUTED_TEXT_COLOR,
             )
             self.score_txt.add(text.next_to(heat, DOWN, buff=0.15))
+        lowest = min(self.score_txt, key=lambda t: t.get_bottom()[1])
+        for text in self.score_txt:
+            text.align_to(lowest, DOWN)
+        meaning = Text("score: how much, from 0 to 1", font_size=FONT_SIZE_LABEL)
+        meaning.set_color(TEXT_COLOR).move_to(self.vw_name)
         s = {kind: format_value(v) for kind, v in self.shown.scores.items()}
         self.beat(
-            f"A composition score measures each: Q {s['Q']}, K {s['K']}, V {s['V']}.",
+            f"A composition score says how much each reads: Q {s['Q']}, K {s['K']}, V {s['V']}.",
+            FadeOut(self.vw_name, run_time=0.4),
+            Succession(Wait(0.4), FadeIn(meaning, run_time=0.5)),
             LaggedStart(*[FadeIn(t, shift=0.1 * UP) for t in self.score_txt], lag_ratio=0.3),
             run_time=1.2,
         )
+        self.vw_name = meaning
 
     def random_and_most(self) -> None:
         """The K score's scale: what random heads score, and the most these two heads could."""
         k = COMPOSITION_KINDS.index("K")
         others = [i for i in range(len(COMPOSITION_KINDS)) if i != k]
-        self.k_part = VGroup(self.kind_titles[k], self.map_tex[k], self.maps[k], self.score_txt[k])
+        self.k_part = VGroup(self.kind_titles[k], self.map_tex[k], self.maps[k])
         self.line = NumberLine(
             x_range=[0, 0.5, 0.1],
             length=SCALE_AREA.width - 1.0,
@@ -276,20 +287,18 @@ class Composition(ClipScene):
         self.ceil_mark = self.mark(ceiling, TEXT_COLOR, "most possible", up=False)
         self.beat(
             f"Random heads score {format_value(base)}; these two could score at most {format_value(ceiling)}.",
-            FadeOut(
-                VGroup(
-                    *[
-                        VGroup(self.kind_titles[i], self.map_tex[i], self.maps[i], self.score_txt[i])
-                        for i in others
-                    ]
+            Succession(
+                FadeOut(
+                    VGroup(
+                        *[VGroup(self.kind_titles[i], self.map_tex[i], self.maps[i]) for i in others],
+                        self.score_txt,
+                    ),
+                    run_time=0.5,
                 ),
-                run_time=0.6,
+                self.k_part.animate(run_time=0.6).move_to(KIND_AREAS["Q"].center),
+                FadeIn(self.line, run_time=0.5),
+                FadeIn(VGroup(self.base_mark, self.ceil_mark), run_time=0.5),
             ),
-            FadeOut(self.vw_name, run_time=0.6),
-            self.k_part.animate(run_time=0.8).move_to(KIND_AREAS["Q"].center),
-            Succession(Wait(0.6), Create(self.line, run_time=0.8)),
-            Succession(Wait(1.2), FadeIn(VGroup(self.base_mark, self.ceil_mark), run_time=0.6)),
-            run_time=1.8,
         )
 
     def mark(self, value: float, color, text: str, *, up: bool, size: float = FONT_SIZE_BODY - 2) -> VGroup:
@@ -311,9 +320,8 @@ class Composition(ClipScene):
         self.beat(
             f"K scores {format_value(score)}: about twice random, near the most.",
             FadeIn(self.k_mark, scale=1.3),
-            Indicate(self.score_txt[COMPOSITION_KINDS.index("K")], color=KEY_COLOR),
             run_time=1.2,
-            hold=2.6,  # the key moment: a breather after its caption
+            hold=2.0,  # the key moment: a breather after its caption
         )
 
     # --- V-composition: the virtual head ----------------------------------------------
@@ -348,11 +356,11 @@ class Composition(ClipScene):
     def ov_row(self, c0, c1, c01) -> VGroup:
         """``W_OV^{L1H0} . W_OV^{L0H0} = product``: each d_model x d_model (the paper's orientation), framed."""
         ov = VGroup(
-            SparseHeatMap(paper_ov_matrix(self.model, *READER), cell_size=0.068, outline_color=c1),
+            SparseHeatMap(paper_ov_matrix(self.model, *READER), cell_size=0.078, outline_color=c1),
             MathTex(r"\cdot", font_size=MATH_SIZE_BODY),
-            SparseHeatMap(paper_ov_matrix(self.model, *WRITER), cell_size=0.068, outline_color=c0),
+            SparseHeatMap(paper_ov_matrix(self.model, *WRITER), cell_size=0.078, outline_color=c0),
             MathTex("=", font_size=MATH_SIZE_BODY),
-            SparseHeatMap(self.shown.virtual_ov, cell_size=0.068, outline_color=c01),
+            SparseHeatMap(self.shown.virtual_ov, cell_size=0.078, outline_color=c01),
         ).arrange(RIGHT, buff=0.35)
         names = VGroup(
             *[
@@ -393,7 +401,7 @@ class Composition(ClipScene):
             FadeIn(write_txt),
             FadeIn(zero, scale=1.3),
             run_time=1.4,
-            hold=3.6,
+            hold=3.0,
         )
 
     # --- the path expansion ------------------------------------------------------------
@@ -424,7 +432,7 @@ class Composition(ClipScene):
             r"W_{OV}^h = W_O^h W_V^h;\quad",
             r"W_E,\ W_U:\ \text{embed, unembed};\quad",
             r"\mathrm{Id}:\ \text{no mixing}",
-            font_size=MATH_SIZE_LABEL - 2,
+            font_size=MATH_SIZE_LABEL,
             color=TEXT_COLOR,
         ).next_to(self.term_labels, DOWN, buff=0.15)
         self.path_note.set_x(SAFE_FRAME.center[0])
@@ -498,13 +506,13 @@ class Composition(ClipScene):
         self.beat(
             "So the logits are a sum of paths: direct, one head, two heads.",
             Succession(
-                self.clear_stage(run_time=0.6),
+                self.clear_stage(run_time=0.5),
                 AnimationGroup(
                     self.strip.show(equation),
                     FadeIn(self.term_labels),
                     FadeIn(self.path_note),
                     FadeIn(table[2]),
-                    run_time=0.8,
+                    run_time=0.6,
                 ),
                 LaggedStart(
                     *[
@@ -519,10 +527,11 @@ class Composition(ClipScene):
                         for term, g in zip((2, 4, 6), groups)
                     ],
                     lag_ratio=0.8,
-                    run_time=2.4,
+                    run_time=1.2,
                 ),
-                FadeIn(VGroup(self.cols[4], self.col_names[4]), run_time=0.5),
+                FadeIn(VGroup(self.cols[4], self.col_names[4]), run_time=0.4),
             ),
+            hold=1.5,  # the whole sum on screen before the next cue
         )
 
     def logit_of_urs(self) -> None:
@@ -545,7 +554,7 @@ class Composition(ClipScene):
             Create(rows_box),
             FadeIn(VGroup(self.value_txt, self.value_label), shift=0.1 * UP),
             run_time=1.2,
-            hold=3.8,
+            hold=3.2,
         )
 
     def where_the_prediction_lives(self) -> None:
@@ -566,9 +575,10 @@ class Composition(ClipScene):
             f"That term needs layer 0: {READER_NAME}'s key reads {WRITER_NAME}.",
             Create(box),
             FadeOut(self.path_note, run_time=0.5),
-            Succession(Wait(0.4), FadeIn(self.needs, run_time=0.6)),
-            Succession(Wait(0.8), GrowArrow(arrow, run_time=0.6)),
-            run_time=1.4,
+            Succession(Wait(0.6), FadeIn(self.needs, run_time=0.6)),
+            Succession(Wait(1.0), GrowArrow(arrow, run_time=0.6)),
+            run_time=1.6,
+            hold=1.6,
         )
         self.arrow = arrow
 
