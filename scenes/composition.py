@@ -336,7 +336,11 @@ class Composition(ClipScene):
         )
         formula[0].set_color(c01)
         parts = VGroup(
-            Text("mix positions: two hops\nof attention A", font_size=FONT_SIZE_LABEL + 2, line_spacing=0.8),
+            Text(
+                f"mix positions: two hops of attention A\n(here {self.two_hops()})",
+                font_size=FONT_SIZE_LABEL + 2,
+                line_spacing=0.8,
+            ),
             Text(
                 "then map each vector:\nboth heads' OV maps", font_size=FONT_SIZE_LABEL + 2, line_spacing=0.8
             ),
@@ -352,6 +356,17 @@ class Composition(ClipScene):
                 AnimationGroup(FadeIn(self.formula), FadeIn(self.ov), run_time=1.0),
             ),
         )
+
+    def two_hops(self) -> str:
+        """Where the virtual head's pattern sends the last position: ``"last D → urs → D"``."""
+        a0 = self.shown.cache[f"blocks.{WRITER[0]}.attn.hook_pattern"][WRITER[1]]
+        a1 = self.shown.cache[f"blocks.{READER[0]}.attn.hook_pattern"][READER[1]]
+        last = len(self.shown.tokens) - 1
+        first = int(np.argmax(a1[last]))
+        second = int(np.argmax(a0[first]))
+        assert int(np.argmax(self.shown.virtual_pattern[last])) == second
+        words = self.shown.tokens
+        return f"last {words[last]} \u2192 {words[first]} \u2192 {words[second]}"
 
     def ov_row(self, c0, c1, c01) -> VGroup:
         """``W_OV^{L1H0} . W_OV^{L0H0} = product``: each d_model x d_model (the paper's orientation), framed."""
