@@ -543,17 +543,17 @@ class InductionHeads(ClipScene):
         self.attention = VGroup(self.weight_txt, weights_name, formula, self.ind_arc)
 
     def copy_urs(self) -> None:
+        """Two beats, so the written vector appears only when the read lands (a beat's animations
+        all enter the scene at its start)."""
         n, color = self.shown, head_color(*IND_HEAD)
         block = self.blocks[IND_HEAD]
         result = n.cache["blocks.1.attn.hook_result"][n.last, 0]
-        out = int(np.argmax(result))
         delta = self.stream.vector_at(n.last, result, color, cell_width=0.3, gap=0.5)
         self.out_label = Text(n.tokens[n.target], font_size=FONT_SIZE_BODY + 4, color=color)
-        self.out_label.next_to(delta.cell(out), RIGHT, buff=0.2)
-        column = self.stream.column(n.last)
+        self.out_label.next_to(delta.cell(int(np.argmax(result))), RIGHT, buff=0.2)
         self.src_box = SurroundingRectangle(self.stream.column(n.target), buff=0.06, color=color)
         self.beat(
-            f"It copies {n.tokens[n.target]} into the last {n.tokens[n.last]}'s 'output' block.",
+            f"It copies {n.tokens[n.target]}: its value and output maps read it ...",
             Succession(
                 AnimationGroup(FadeOut(self.attention), Create(self.src_box), run_time=0.5),
                 read(
@@ -563,11 +563,15 @@ class InductionHeads(ClipScene):
                     weight=ov_matrix(self.model, *IND_HEAD),
                     color=color,
                     atol=1e-3,
-                    run_time=1.6,
+                    run_time=1.8,
                 ),
-                AnimationGroup(FadeIn(self.out_label, scale=1.3), run_time=0.5),
-                write(delta, column, side=RIGHT, gap=0.15, run_time=1.6),
+                FadeIn(self.out_label, scale=1.3, run_time=0.5),
             ),
+        )
+        column = self.stream.column(n.last)
+        self.beat(
+            f"... and add it to the last {n.tokens[n.last]}'s 'output' block.",
+            write(delta, column, side=RIGHT, gap=0.15, run_time=1.8),
             *self.stream.light_subspace("output", color, run_time=1.0),
         )
         assert np.allclose(column.values, n.cache["hook_resid_final"][n.last])
