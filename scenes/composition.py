@@ -223,7 +223,9 @@ class Composition(ClipScene):
                 row_title=f"{READER_NAME} reads",
                 col_title=f"{WRITER_NAME} writes",
             )
-            tex = MathTex(f"W_{kind}^{{{READER_TEX}}}", f"W_O^{{{WRITER_TEX}}}", font_size=MATH_SIZE_LABEL)
+            tex = MathTex(
+                f"W_{kind}^{{{READER_TEX}}}", f"W_O^{{{WRITER_TEX}}}", font_size=MATH_SIZE_LABEL + 6
+            )
             tex[0].set_color(KIND_COLORS[kind])
             tex[1].set_color(writer_color)
             VGroup(tex, heat).arrange(DOWN, buff=0.12).next_to(title, DOWN, buff=0.2)
@@ -263,8 +265,7 @@ class Composition(ClipScene):
             f"A composition score says how much each reads: Q {s['Q']}, K {s['K']}, V {s['V']}.",
             FadeOut(self.vw_name, run_time=0.4),
             Succession(Wait(0.4), FadeIn(meaning, run_time=0.5)),
-            LaggedStart(*[FadeIn(t, shift=0.1 * UP) for t in self.score_txt], lag_ratio=0.3),
-            run_time=1.2,
+            LaggedStart(*[FadeIn(t, shift=0.1 * UP) for t in self.score_txt], lag_ratio=0.3, run_time=1.2),
         )
         self.vw_name = meaning
 
@@ -521,7 +522,7 @@ class Composition(ClipScene):
         self.beat(
             "So the logits are a sum of paths: direct, one head, two heads.",
             Succession(
-                self.clear_stage(run_time=0.5),
+                self.clear_stage(run_time=0.3),
                 AnimationGroup(
                     self.strip.show(equation),
                     FadeIn(self.term_labels),
@@ -588,11 +589,10 @@ class Composition(ClipScene):
         arrow = Arrow(self.needs.get_bottom(), box.get_top(), buff=0.08, color=KEY_COLOR, stroke_width=4)
         self.beat(
             f"That term needs layer 0: {READER_NAME}'s key reads {WRITER_NAME}.",
-            Create(box),
+            Create(box, run_time=1.0),
             FadeOut(self.path_note, run_time=0.5),
             Succession(Wait(0.6), FadeIn(self.needs, run_time=0.6)),
             Succession(Wait(1.0), GrowArrow(arrow, run_time=0.6)),
-            run_time=1.6,
             hold=1.6,
         )
         self.arrow = arrow
@@ -607,7 +607,5 @@ class Composition(ClipScene):
         ).move_to(self.needs)
         self.end_on_summary(
             "This model composes by key only: its virtual head is exactly zero.",
-            FadeOut(VGroup(self.needs, self.arrow)),
-            FadeIn(line),
-            run_time=1.0,
+            Succession(FadeOut(VGroup(self.needs, self.arrow), run_time=0.4), FadeIn(line, run_time=0.6)),
         )

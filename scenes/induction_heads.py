@@ -352,11 +352,9 @@ class InductionHeads(ClipScene):
         last = self.shown.tokens[self.shown.last]
         self.beat(
             f"Layer 1's head, L1H0: its query reads the token, {last}.",
-            FadeOut(VGroup(self.blocks[PREV_HEAD], self.zoom, self.block_box), run_time=0.6),
-            FadeIn(self.blocks[IND_HEAD], run_time=1.0),
-            Create(self.q_box),
-            FadeIn(self.notes[0]),
-            run_time=1.6,
+            FadeOut(VGroup(self.blocks[PREV_HEAD], self.zoom, self.block_box), run_time=0.4),
+            Succession(Wait(0.3), FadeIn(self.blocks[IND_HEAD], run_time=0.6)),
+            Succession(Wait(0.4), AnimationGroup(Create(self.q_box), FadeIn(self.notes[0]), run_time=0.8)),
         )
 
     def key_reads_previous_token(self) -> None:
@@ -403,7 +401,7 @@ class InductionHeads(ClipScene):
         self.score_note.match_x(self.pair)
         self.beat(
             f"The query says 'I am {last}'; {src}'s key says '{last} came before me'.",
-            FadeOut(VGroup(self.notes, self.q_box, self.k_boxes, self.legend), run_time=0.5),
+            FadeOut(VGroup(self.notes, self.q_box, self.k_boxes, self.legend), run_time=0.3),
             read(
                 self.stream.column(n.last),
                 block.w_q,
@@ -419,7 +417,6 @@ class InductionHeads(ClipScene):
                 color=KEY_COLOR,
             ),
             Succession(Wait(1.4), FadeIn(VGroup(self.q_col.names, titles), run_time=0.6)),
-            run_time=2.0,
             hold=2.2,
         )
 
@@ -530,14 +527,13 @@ class InductionHeads(ClipScene):
         formula = self.softmax_formula()
         self.beat(
             f"Softmax: {format_value(weights[n.target])} of the attention goes to {n.tokens[n.target]}.",
-            FadeOut(self.pair, run_time=0.5),
-            FadeOut(VGroup(self.score_txt, self.row_name), shift=0.15 * UP, run_time=0.6),
+            FadeOut(self.pair, run_time=0.4),
+            FadeOut(VGroup(self.score_txt, self.row_name), shift=0.15 * UP, run_time=0.4),
             Succession(
                 Wait(0.4), FadeIn(VGroup(self.weight_txt, weights_name), shift=0.15 * UP, run_time=0.6)
             ),
             Succession(Wait(0.5), FadeIn(VGroup(formula, self.legend), run_time=0.6)),
             Succession(Wait(1.0), Create(self.ind_arc, run_time=0.8)),
-            run_time=1.8,
             hold=1.8,
         )
         self.attention = VGroup(self.weight_txt, weights_name, formula, self.ind_arc)
@@ -555,7 +551,7 @@ class InductionHeads(ClipScene):
         self.beat(
             f"It copies {n.tokens[n.target]}: its value and output maps read it ...",
             Succession(
-                AnimationGroup(FadeOut(self.attention), Create(self.src_box), run_time=0.5),
+                AnimationGroup(FadeOut(self.attention), Create(self.src_box), run_time=0.4),
                 read(
                     self.stream.column(n.target),
                     VGroup(block.w_v, block.w_o),
@@ -572,6 +568,12 @@ class InductionHeads(ClipScene):
         self.beat(
             f"... and add it to the last {n.tokens[n.last]}'s 'output' block.",
             write(delta, column, side=RIGHT, gap=0.15, run_time=1.8),
+            Succession(
+                Wait(1.0),
+                self.out_label.animate(run_time=0.8)
+                .next_to(column.outline, RIGHT, buff=0.2)
+                .match_y(column.cell(int(np.argmax(result)))),
+            ),
             *self.stream.light_subspace("output", color, run_time=1.0),
         )
         assert np.allclose(column.values, n.cache["hook_resid_final"][n.last])
@@ -618,7 +620,12 @@ class InductionHeads(ClipScene):
         n, color = self.shown, head_color(*IND_HEAD)
         self.half = (len(n.rand_tokens) - 1) // 2
         self.stripe_map = AttentionPatternMap(
-            n.rand_pattern, n.rand_str, color=color, cell_size=0.4, col_labels_rotated=True
+            n.rand_pattern,
+            n.rand_str,
+            color=color,
+            cell_size=0.4,
+            col_labels_rotated=True,
+            font_size=FONT_SIZE_BODY - 4,
         )
         STAGE.place(self.stripe_map, LEFT, buff=0.3, shrink=True)
         cells = [(i, i - self.half + 1) for i in range(1 + self.half, len(n.rand_tokens))]
@@ -715,7 +722,5 @@ class InductionHeads(ClipScene):
         card.align_to(self.head_title[0], LEFT)
         self.end_on_summary(
             "A previous-token head, then an induction head whose key reads it.",
-            FadeOut(self.table),
-            FadeIn(card),
-            run_time=1.0,
+            Succession(FadeOut(self.table, run_time=0.4), FadeIn(card, run_time=0.6)),
         )
