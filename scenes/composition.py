@@ -10,8 +10,8 @@ All of it is the induction model's: its virtual weights and composition
 scores (:func:`~circuit_clips.circuits.virtual_weights`,
 :func:`~circuit_clips.circuits.composition_score`, shown against
 :func:`~circuit_clips.circuits.composition_baseline` and
-:func:`~circuit_clips.circuits.composition_ceiling`), its real attention
-patterns and OV matrices, and :func:`~circuit_clips.circuits.path_expansion`
+:func:`~circuit_clips.circuits.composition_ceiling`), its OV matrices
+(the virtual head's pattern is computed, not drawn), and :func:`~circuit_clips.circuits.path_expansion`
 on the running example. That model composes through the key only: its
 virtual head is exactly zero, and the clip says so on screen.
 """
@@ -30,6 +30,7 @@ from manim import (
     Dot,
     FadeIn,
     FadeOut,
+    GrowArrow,
     Indicate,
     LaggedStart,
     Line,
@@ -62,18 +63,19 @@ from circuit_clips.kit import (
     MATH_SIZE_LABEL,
     MUTED_TEXT_COLOR,
     QUERY_COLOR,
+    SAFE_FRAME,
+    STAGE,
     STREAM_COLOR,
     TEXT_COLOR,
     VALUE_COLOR,
     AttentionHeadBlock,
     ClipScene,
-    ColorBar,
     EquationStrip,
     HeatMap,
+    Region,
     SparseHeatMap,
     VectorColumn,
     block_frame,
-    flash_around,
     format_value,
     head_color,
 )
@@ -149,9 +151,18 @@ def numbers() -> CompositionNumbers:
     )
 
 
+HEADS_BAND = Region("heads", SAFE_FRAME.left, SAFE_FRAME.right, SAFE_FRAME.top - 1.45, SAFE_FRAME.top)
+"""The two heads, side by side along the top, joined by the stream."""
+BELOW_HEADS = Region("below the heads", SAFE_FRAME.left, SAFE_FRAME.right, STAGE.bottom, HEADS_BAND.bottom)
+KIND_AREAS = dict(zip(COMPOSITION_KINDS, BELOW_HEADS.split_columns(*COMPOSITION_KINDS)))
+"""One column per way of reading: Q, K, V."""
+SCALE_AREA = Region("number line", KIND_AREAS["K"].left, SAFE_FRAME.right, STAGE.bottom, HEADS_BAND.bottom)
+"""Right of the K column: the score against random heads and the most possible."""
+
+
 class Composition(ClipScene):
     title = "Composition"
-    description = "A layer-1 head can read what a layer-0 head wrote through its query, its key or its value."
+    description = "Three ways a layer-1 head reads a layer-0 head: by query, key or value."
     pace_to_captions = True  # every beat lasts at least its caption's reading time
 
     numbers = staticmethod(numbers)
@@ -161,208 +172,213 @@ class Composition(ClipScene):
         self.three_ways()
         self.virtual_weight_maps()
         self.composition_scores()
-        self.against_random_heads()
+        self.random_and_most()
+        self.k_score()
         # V-composition: a virtual attention head (zero in this model)
         self.virtual_head()
         self.virtual_head_is_zero()
         # The two-layer path expansion
-        self.path_equation()
         self.path_terms()
+        self.logit_of_urs()
         self.where_the_prediction_lives()
 
     # --- three ways ------------------------------------------------------------
     def three_ways(self) -> None:
         self.writer = AttentionHeadBlock(*WRITER, name=f"{WRITER_NAME}: previous-token head", tile_width=0.7)
         self.reader = AttentionHeadBlock(*READER, name=f"{READER_NAME}: induction head", tile_width=0.7)
-        self.writer.move_to([-3.75, 2.95, 0])
-        self.reader.move_to([3.75, 2.95, 0])
+        HEADS_BAND.place(self.writer, LEFT)
+        HEADS_BAND.place(self.reader, RIGHT)
         link = Arrow(
             self.writer.get_right(), self.reader.get_left(), buff=0.1, color=STREAM_COLOR, stroke_width=4
         )
         via = Text("stream", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR).next_to(link, UP, buff=0.08)
-        self.columns_x = [-4.5, 0.0, 4.5]
         self.kind_titles = VGroup()
-        for kind, x in zip(COMPOSITION_KINDS, self.columns_x):
+        for kind in COMPOSITION_KINDS:
             name = Text(f"{kind}-composition", font_size=FONT_SIZE_BODY, color=KIND_COLORS[kind])
-            what = Text(f"its {KIND_INPUT[kind]} reads it", font_size=FONT_SIZE_LABEL, color=TEXT_COLOR)
-            self.kind_titles.add(VGroup(name, what).arrange(DOWN, buff=0.1).move_to([x, 1.35, 0]))
+            what = Text(f"its {KIND_INPUT[kind]} reads it", font_size=FONT_SIZE_LABEL + 2, color=TEXT_COLOR)
+            title = VGroup(name, what).arrange(DOWN, buff=0.1)
+            self.kind_titles.add(KIND_AREAS[kind].place(title, UP, buff=0.1))
         self.beat(
-            f"Layer 1's head {READER_NAME} can read what layer 0's {WRITER_NAME} wrote with its query, key or value.",
-            FadeIn(self.writer, run_time=1.0),
-            FadeIn(self.reader, run_time=1.0),
-            Create(link, run_time=1.0),
-            FadeIn(via, run_time=1.0),
+            f"{READER_NAME} in layer 1 can read {WRITER_NAME}'s output with its query, key or value.",
+            FadeIn(VGroup(self.writer, self.reader), run_time=0.8),
+            Create(link, run_time=0.8),
+            FadeIn(via, run_time=0.8),
             Succession(
                 Wait(0.8),
                 LaggedStart(
-                    *[
-                        AnimationGroup(
-                            FadeIn(title, shift=0.2 * DOWN),
-                            flash_around(self.reader.matrix(kind), KIND_COLORS[kind]),
-                        )
-                        for kind, title in zip(COMPOSITION_KINDS, self.kind_titles)
-                    ],
-                    lag_ratio=0.4,
-                    run_time=2.4,
+                    *[FadeIn(t, shift=0.2 * DOWN) for t in self.kind_titles], lag_ratio=0.4, run_time=1.8
                 ),
             ),
-            hold=0.8,
         )
         self.link = VGroup(link, via)
 
     def virtual_weight_maps(self) -> None:
         self.maps, self.map_tex = VGroup(), VGroup()
         writer_color = head_color(*WRITER)
-        for kind, x in zip(COMPOSITION_KINDS, self.columns_x):
-            heat = HeatMap(self.shown.maps[kind], cell_size=0.17, outline_color=KIND_COLORS[kind])
-            heat.move_to([x, -0.85, 0])
-            tex = MathTex(f"W_{kind}^{{{READER_TEX}}}", f"W_O^{{{WRITER_TEX}}}", font_size=MATH_SIZE_LABEL)
+        for kind, title in zip(COMPOSITION_KINDS, self.kind_titles):
+            heat = HeatMap(
+                self.shown.maps[kind],
+                cell_size=0.175,
+                outline_color=KIND_COLORS[kind],
+                row_title=f"{READER_NAME} reads",
+                col_title=f"{WRITER_NAME} writes",
+            )
+            tex = MathTex(
+                f"W_{kind}^{{{READER_TEX}}}", f"W_O^{{{WRITER_TEX}}}", font_size=MATH_SIZE_LABEL + 6
+            )
             tex[0].set_color(KIND_COLORS[kind])
             tex[1].set_color(writer_color)
-            tex.next_to(heat, UP, buff=0.15)
+            VGroup(tex, heat).arrange(DOWN, buff=0.12).next_to(title, DOWN, buff=0.2)
+            if not self.shown.maps[kind].any():
+                heat.add(Text("all 0", font_size=FONT_SIZE_BODY, color=MUTED_TEXT_COLOR).move_to(heat.cells))
+            else:
+                via = Text("via 'previous token'", font_size=FONT_SIZE_LABEL + 2, color=KIND_COLORS[kind])
+                heat.add(via.next_to(heat.cells, DOWN, buff=0.15))
             self.maps.add(heat)
             self.map_tex.add(tex)
-        self.legend = ColorBar(width=2.2).move_to([0, 2.3, 0])
+        self.vw_name = Text("virtual weights", font_size=FONT_SIZE_LABEL + 2, color=TEXT_COLOR)
+        self.vw_name.next_to(self.link[0], DOWN, buff=0.1)
         self.beat(
-            "The stream only adds, so each way is one matrix product: the virtual weights. "
-            "Only the key's is not all zero.",
+            "Each way is one product, its virtual weights. Only the key's is not 0.",
+            FadeIn(self.vw_name),
             LaggedStart(*[FadeIn(VGroup(t, m)) for t, m in zip(self.map_tex, self.maps)], lag_ratio=0.3),
-            FadeIn(self.legend),
-            run_time=2.0,
-            hold=0.8,
+            run_time=1.8,
         )
 
     def composition_scores(self) -> None:
         self.score_txt = VGroup()
         for kind, heat in zip(COMPOSITION_KINDS, self.maps):
-            score = Text(
-                f"score {format_value(self.shown.scores[kind])}",
-                font_size=FONT_SIZE_LABEL,
-                color=TEXT_COLOR if self.shown.scores[kind] > 0 else MUTED_TEXT_COLOR,
+            score = self.shown.scores[kind]
+            text = Text(
+                f"score {format_value(score)}",
+                font_size=FONT_SIZE_BODY - 2,
+                color=KIND_COLORS[kind] if score > 0 else MUTED_TEXT_COLOR,
             )
-            self.score_txt.add(score.next_to(heat, DOWN, buff=0.15))
+            self.score_txt.add(text.next_to(heat, DOWN, buff=0.15))
+        lowest = min(self.score_txt, key=lambda t: t.get_bottom()[1])
+        for text in self.score_txt:
+            text.align_to(lowest, DOWN)
+        meaning = Text("score: how much, from 0 to 1", font_size=FONT_SIZE_LABEL)
+        meaning.set_color(TEXT_COLOR).move_to(self.vw_name)
         s = {kind: format_value(v) for kind, v in self.shown.scores.items()}
         self.beat(
-            f"A composition score: how much one head reads of what the other wrote. Q {s['Q']}, K {s['K']}, V {s['V']}.",
-            LaggedStart(*[FadeIn(t, shift=0.1 * UP) for t in self.score_txt], lag_ratio=0.3),
-            run_time=1.4,
-            hold=0.8,
+            f"A composition score says how much each reads: Q {s['Q']}, K {s['K']}, V {s['V']}.",
+            FadeOut(self.vw_name, run_time=0.4),
+            Succession(Wait(0.4), FadeIn(meaning, run_time=0.5)),
+            LaggedStart(*[FadeIn(t, shift=0.1 * UP) for t in self.score_txt], lag_ratio=0.3, run_time=1.2),
         )
+        self.vw_name = meaning
 
-    def against_random_heads(self) -> None:
-        """The key moment: the K score on a scale, beside what random heads score and the ceiling."""
+    def random_and_most(self) -> None:
+        """The K score's scale: what random heads score, and the most these two heads could."""
         k = COMPOSITION_KINDS.index("K")
-        score, base, ceiling = (self.shown.scores["K"], self.shown.baselines["K"], self.shown.ceilings["K"])
-        others = VGroup(
-            *[
-                VGroup(self.kind_titles[i], self.map_tex[i], self.maps[i], self.score_txt[i])
-                for i in range(len(COMPOSITION_KINDS))
-                if i != k
-            ]
-        )
-        k_part = VGroup(self.kind_titles[k], self.map_tex[k], self.maps[k], self.score_txt[k])
-        self.play(
-            FadeOut(others),
-            FadeOut(self.legend),
-            k_part.animate.move_to([-4.6, 0.2, 0]),
-            run_time=0.8,
-        )
-        line = NumberLine(
+        others = [i for i in range(len(COMPOSITION_KINDS)) if i != k]
+        self.k_part = VGroup(self.kind_titles[k], self.map_tex[k], self.maps[k])
+        self.line = NumberLine(
             x_range=[0, 0.5, 0.1],
-            length=7.5,
+            length=SCALE_AREA.width - 1.0,
             color=TEXT_COLOR,
             include_numbers=True,
-            font_size=FONT_SIZE_LABEL,
+            font_size=FONT_SIZE_BODY + 8,
             decimal_number_config={"num_decimal_places": 1},
-        ).move_to([2.6, -0.2, 0])
-
-        def mark(value, color, text, up, shift=0.0, size=FONT_SIZE_LABEL):
-            dot = Dot(line.n2p(value), radius=0.11, color=color)
-            label = Text(f"{text} {format_value(value)}", font_size=size, color=color)
-            label.next_to(dot, UP if up else DOWN, buff=0.55 if not up else 0.3).shift(RIGHT * shift)
-            tick = Line(
-                dot.get_center(), label.get_edge_center(DOWN if up else UP), color=color, stroke_width=2
-            )
-            return VGroup(tick, dot, label)
-
-        self.k_mark = mark(score, KEY_COLOR, "K-composition", True, size=FONT_SIZE_BODY)
-        self.k_mark[1].scale(1.5)
-        base_mark = mark(base, MUTED_TEXT_COLOR, "random heads", False, shift=-0.5)
-        ceil_mark = mark(ceiling, TEXT_COLOR, "most possible", False, shift=0.6)
-        title = Text("composition score, K", font_size=FONT_SIZE_BODY, color=TEXT_COLOR).move_to(
-            [2.6, 2.1, 0]
         )
+        self.line.move_to(SCALE_AREA.center)
+        base, ceiling = self.shown.baselines["K"], self.shown.ceilings["K"]
+        self.base_mark = self.mark(base, MUTED_TEXT_COLOR, "random heads", up=False)
+        self.ceil_mark = self.mark(ceiling, TEXT_COLOR, "most possible", up=False)
         self.beat(
-            f"Against what random heads of these shapes score, {format_value(base)}, "
-            f"and the most possible for these ranks, {format_value(ceiling)}:",
-            FadeIn(title),
-            Create(line),
-            FadeIn(base_mark),
-            FadeIn(ceil_mark),
-            run_time=1.6,
-            hold=0.8,
+            f"Random heads score {format_value(base)}; these two could score at most {format_value(ceiling)}.",
+            Succession(
+                FadeOut(
+                    VGroup(
+                        *[VGroup(self.kind_titles[i], self.map_tex[i], self.maps[i]) for i in others],
+                        self.score_txt,
+                    ),
+                    run_time=0.5,
+                ),
+                self.k_part.animate(run_time=0.6).move_to(KIND_AREAS["Q"].center),
+                FadeIn(self.line, run_time=0.5),
+                FadeIn(VGroup(self.base_mark, self.ceil_mark), run_time=0.5),
+            ),
         )
+
+    def mark(self, value: float, color, text: str, *, up: bool, size: float = FONT_SIZE_BODY - 2) -> VGroup:
+        """A dot on the number line at ``value``, with its name and number above or below it."""
+        dot = Dot(self.line.n2p(value), radius=0.1, color=color)
+        label = Text(f"{text}\n{format_value(value)}", font_size=size, color=color, line_spacing=0.8)
+        side = UP if up else DOWN
+        label.next_to(dot, side, buff=0.7)
+        tick = Line(dot.get_center(), label.get_edge_center(-side), color=color, stroke_width=2)
+        return VGroup(tick, dot, label)
+
+    def k_score(self) -> None:
+        """The key moment: the K score, the boldest mark of the line, about twice random, near the most."""
+        score, base = self.shown.scores["K"], self.shown.baselines["K"]
+        self.k_mark = self.mark(score, KEY_COLOR, "K-composition", up=True, size=FONT_SIZE_BODY + 8)
+        self.k_mark[1].scale(1.8)
+        self.k_mark[0].set_stroke(width=4)
+        assert 1.6 < score / base < 2.2, "the caption says 'about twice random'"
         self.beat(
-            f"K-composition at {format_value(score)} is far above random and near the top.",
-            FadeIn(self.k_mark, scale=1.2),
-            Indicate(self.k_mark[1], color=KEY_COLOR, scale_factor=1.4),
-            run_time=1.4,
-            hold=1.2,
+            f"K scores {format_value(score)}: about twice random, near the most.",
+            FadeIn(self.k_mark, scale=1.3),
+            run_time=1.2,
+            hold=2.0,  # the key moment: a breather after its caption
         )
 
     # --- V-composition: the virtual head ----------------------------------------------
     def virtual_head(self) -> None:
-        a_prod, ov_prod = self.shown.virtual_pattern, self.shown.virtual_ov
-        self.ov_prod = ov_prod
-        a0 = self.shown.cache["blocks.0.attn.hook_pattern"][0]
-        a1 = self.shown.cache["blocks.1.attn.hook_pattern"][0]
         c0, c1 = head_color(*WRITER), head_color(*READER)
         c01 = interpolate_color(c0, c1, 0.5)  # a virtual head is both heads at once
         formula = MathTex(
             rf"\big(A^{{{READER_TEX}}} A^{{{WRITER_TEX}}}\big)",
             r"\otimes",
             rf"\big(W_{{OV}}^{{{READER_TEX}}}\, W_{{OV}}^{{{WRITER_TEX}}}\big)",
-            font_size=MATH_SIZE_BODY,
-        ).move_to([0, 3.3, 0])
+            font_size=MATH_SIZE_BODY + 4,
+        )
         formula[0].set_color(c01)
-        otimes = Text(
-            "\u2297: mix positions with the first, then map each vector with the second",
-            font_size=FONT_SIZE_LABEL,
-            color=MUTED_TEXT_COLOR,
-        ).next_to(formula, DOWN, buff=0.12)
-        # attention row: A^{L1H0} . A^{L0H0} = their product (real patterns of the running example)
-        att = VGroup(
-            HeatMap(a1, cell_size=0.2, outline_color=c1),
-            MathTex(r"\cdot", font_size=MATH_SIZE_BODY),
-            HeatMap(a0, cell_size=0.2, outline_color=c0),
-            MathTex("=", font_size=MATH_SIZE_BODY),
-            HeatMap(a_prod, cell_size=0.2, outline_color=c01),
-        ).arrange(RIGHT, buff=0.3)
-        att.move_to([1.5, 1.2, 0])
-        att_names = VGroup(
-            *[
-                MathTex(t, font_size=MATH_SIZE_LABEL).next_to(att[i], UP, buff=0.12)
-                for t, i in ((rf"A^{{{READER_TEX}}}", 0), (rf"A^{{{WRITER_TEX}}}", 2), (r"\text{product}", 4))
-            ]
+        parts = VGroup(
+            Text(
+                f"mix positions: two hops of attention A\n(here {self.two_hops()})",
+                font_size=FONT_SIZE_LABEL + 2,
+                line_spacing=0.8,
+            ),
+            Text(
+                "then map each vector:\nboth heads' OV maps", font_size=FONT_SIZE_LABEL + 2, line_spacing=0.8
+            ),
+        ).set_color(MUTED_TEXT_COLOR)
+        parts.arrange(RIGHT, buff=1.0).next_to(formula, DOWN, buff=0.25)
+        self.formula = VGroup(formula, parts)
+        SAFE_FRAME.place(self.formula, UP, buff=0.05)
+        self.ov = self.ov_row(c0, c1, c01)
+        self.beat(
+            "Through the value, two heads act as one: a virtual head.",
+            Succession(
+                self.clear_stage(run_time=0.6),
+                AnimationGroup(FadeIn(self.formula), FadeIn(self.ov), run_time=1.0),
+            ),
         )
-        att_note = Text(
-            "where it looks:\ntwo hops of attention",
-            font_size=FONT_SIZE_LABEL,
-            color=MUTED_TEXT_COLOR,
-            line_spacing=0.8,
-        )
-        att_note.to_edge(LEFT, buff=0.4).match_y(att)
-        # OV row: W_OV^{L1H0} . W_OV^{L0H0} = product (d_model x d_model, the paper's column convention;
-        # mostly zero, so drawn as SparseHeatMaps: the same picture in a few mobjects)
+
+    def two_hops(self) -> str:
+        """Where the virtual head's pattern sends the last position: ``"last D → urs → D"``."""
+        a0 = self.shown.cache[f"blocks.{WRITER[0]}.attn.hook_pattern"][WRITER[1]]
+        a1 = self.shown.cache[f"blocks.{READER[0]}.attn.hook_pattern"][READER[1]]
+        last = len(self.shown.tokens) - 1
+        first = int(np.argmax(a1[last]))
+        second = int(np.argmax(a0[first]))
+        assert int(np.argmax(self.shown.virtual_pattern[last])) == second
+        words = self.shown.tokens
+        return f"last {words[last]} \u2192 {words[first]} \u2192 {words[second]}"
+
+    def ov_row(self, c0, c1, c01) -> VGroup:
+        """``W_OV^{L1H0} . W_OV^{L0H0} = product``: each d_model x d_model (the paper's orientation), framed."""
         ov = VGroup(
-            SparseHeatMap(paper_ov_matrix(self.model, *READER), cell_size=0.042, outline_color=c1),
+            SparseHeatMap(paper_ov_matrix(self.model, *READER), cell_size=0.078, outline_color=c1),
             MathTex(r"\cdot", font_size=MATH_SIZE_BODY),
-            SparseHeatMap(paper_ov_matrix(self.model, *WRITER), cell_size=0.042, outline_color=c0),
+            SparseHeatMap(paper_ov_matrix(self.model, *WRITER), cell_size=0.078, outline_color=c0),
             MathTex("=", font_size=MATH_SIZE_BODY),
-            SparseHeatMap(ov_prod, cell_size=0.042, outline_color=c01),
-        ).arrange(RIGHT, buff=0.3)
-        ov.move_to([1.5, -1.05, 0])
-        ov_names = VGroup(
+            SparseHeatMap(self.shown.virtual_ov, cell_size=0.078, outline_color=c01),
+        ).arrange(RIGHT, buff=0.35)
+        names = VGroup(
             *[
                 MathTex(t, font_size=MATH_SIZE_LABEL).next_to(ov[i], UP, buff=0.12)
                 for t, i in (
@@ -372,53 +388,42 @@ class Composition(ClipScene):
                 )
             ]
         )
-        ov_note = Text(
-            "what it moves:\nboth heads' value-\nthen-output maps",
-            font_size=FONT_SIZE_LABEL,
-            color=MUTED_TEXT_COLOR,
-            line_spacing=0.8,
-        )
-        ov_note.to_edge(LEFT, buff=0.4).match_y(ov)
-        self.play(self.clear_stage(), run_time=0.8)
-        self.beat(
-            "V-composition makes a virtual attention head: two hops of attention, two heads' value maps in a row.",
-            FadeIn(formula),
-            FadeIn(otimes),
-            FadeIn(VGroup(att, att_names, att_note)),
-            FadeIn(VGroup(ov, ov_names, ov_note)),
-            run_time=1.6,
-            hold=1.2,
-        )
-        self.ov = ov
+        row = VGroup(ov, names).next_to(self.formula, DOWN, buff=0.35)
+        return row.set_x(SAFE_FRAME.center[0])
 
     def virtual_head_is_zero(self) -> None:
         subspaces = self.model.subspaces
-        w1, w0 = self.ov[0], self.ov[2]
+        ov = self.ov[0]
+        w1, w0 = ov[0], ov[2]
         # W_OV^{L1H0} reads (its nonzero columns) 'token'; W_OV^{L0H0} writes (its nonzero rows) 'previous token'
         reads = block_frame(w1, cols=subspaces["token"], color=VALUE_COLOR)
         writes = block_frame(w0, rows=subspaces["previous token"], color=head_color(*WRITER))
-        read_txt = Text("reads\n'token'", font_size=FONT_SIZE_LABEL, color=VALUE_COLOR, line_spacing=0.8)
+        read_txt = Text("reads 'token'", font_size=FONT_SIZE_LABEL + 2, color=VALUE_COLOR)
         write_txt = Text(
-            "writes\n'previous token'", font_size=FONT_SIZE_LABEL, color=head_color(*WRITER), line_spacing=0.8
+            "writes\n'previous token'",
+            font_size=FONT_SIZE_LABEL + 2,
+            color=head_color(*WRITER),
+            line_spacing=0.8,
         )
         read_txt.next_to(w1, DOWN, buff=0.15)
         write_txt.next_to(w0, DOWN, buff=0.15)
-        zero = MathTex("= 0", font_size=MATH_SIZE_BODY, color=TEXT_COLOR).next_to(self.ov[4], DOWN, buff=0.15)
-        assert not self.ov_prod.any(), "the induction model's virtual head should be exactly zero"
+        zero = MathTex("= 0", font_size=MATH_SIZE_BODY + 6, color=TEXT_COLOR).next_to(ov[4], DOWN, buff=0.15)
+        assert not self.shown.virtual_ov.any(), "the induction model's virtual head should be exactly zero"
         self.beat(
-            "Here it is exactly 0: layer 0 writes 'previous token', and layer 1's value reads only 'token'.",
+            f"Here it moves nothing: {WRITER_NAME} writes where {READER_NAME}'s value never reads.",
             Create(reads),
             Create(writes),
             FadeIn(read_txt),
             FadeIn(write_txt),
-            FadeIn(zero),
+            FadeIn(zero, scale=1.3),
             run_time=1.4,
-            hold=1.2,
+            hold=3.0,
         )
 
     # --- the path expansion ------------------------------------------------------------
-    def path_equation(self) -> None:
-        self.strip = EquationStrip(center=[0, 3.35, 0], font_size=MATH_SIZE_LABEL)
+    def path_equation(self) -> MathTex:
+        """The two-layer path expansion on the equation line, with a name under each term."""
+        self.strip = EquationStrip(font_size=MATH_SIZE_LABEL + 2)
         equation = self.strip.place(
             self.strip.tex(
                 r"\mathrm{logits}",
@@ -432,40 +437,27 @@ class Composition(ClipScene):
         )
         self.term_labels = VGroup(
             *[
-                Text(t, font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR).next_to(
-                    equation[i], DOWN, buff=0.15
-                )
-                for t, i in (
-                    ("direct (Id: no mixing)", 2),
-                    ("one head", 4),
-                    ("two heads: virtual heads", 6),
-                )
+                Text(t, font_size=FONT_SIZE_LABEL + 2, color=TEXT_COLOR).next_to(equation[i], DOWN, buff=0.15)
+                for t, i in (("direct", 2), ("one head", 4), ("two heads: virtual heads", 6))
             ]
         )
         for label in self.term_labels:
             label.align_to(equation.get_bottom() + DOWN * 0.15, UP)
         self.path_note = MathTex(
-            r"A^h:\ \text{head } h\text{'s pattern};\quad",
-            r"W_{OV}^h = W_O^h W_V^h:\ \text{what it moves};\quad",
-            r"W_E,\ W_U:\ \text{embed, unembed}",
-            font_size=MATH_SIZE_LABEL - 2,
-            color=MUTED_TEXT_COLOR,
-        ).next_to(self.term_labels, DOWN, buff=0.2)
-        self.path_note.set_x(0)
-        self.play(self.clear_stage(), run_time=0.8)
-        self.beat(
-            "With the attention patterns fixed, the logits are a sum of paths: direct, through one head, through two.",
-            self.strip.show(equation),
-            FadeIn(self.term_labels),
-            Succession(Wait(1.0), FadeIn(self.path_note, run_time=0.6)),
-            run_time=1.4,
-            hold=0.8,
-        )
+            r"A^h:\ \text{head } h\text{'s attention};\quad",
+            r"W_{OV}^h = W_O^h W_V^h;\quad",
+            r"W_E,\ W_U:\ \text{embed, unembed};\quad",
+            r"\mathrm{Id}:\ \text{no mixing}",
+            font_size=MATH_SIZE_LABEL,
+            color=TEXT_COLOR,
+        ).next_to(self.term_labels, DOWN, buff=0.15)
+        self.path_note.set_x(SAFE_FRAME.center[0])
+        return equation
 
-    def path_terms(self) -> None:
-        total = self.shown.total
+    def path_columns(self) -> VGroup:
+        """One column of logits per path, then their sum, with the vocabulary beside the first."""
         c0, c1 = head_color(*WRITER), head_color(*READER)
-        colors = {
+        self.path_colors = {
             "direct": STREAM_COLOR,
             WRITER_NAME: c0,
             READER_NAME: c1,
@@ -477,87 +469,143 @@ class Composition(ClipScene):
             READER_NAME: READER_TEX,
             VIRTUAL: rf"{WRITER_TEX}\!\to\!{READER_TEX}",
         }
-        cols = VGroup(
+        values = [*self.shown.terms.values(), self.shown.total]
+        colors = [*self.path_colors.values(), LOGIT_COLOR]
+        texs = [*[names[n] for n in self.shown.terms], r"\text{model's logits}"]
+        self.cols = VGroup(
             *[
-                VectorColumn(self.shown.terms[n], cell_height=0.34, cell_width=0.45, outline_color=colors[n])
-                for n in self.shown.terms
+                VectorColumn(v, cell_height=0.32, cell_width=0.45, outline_color=c)
+                for v, c in zip(values, colors)
             ]
         )
-        cols.add(VectorColumn(total, cell_height=0.34, cell_width=0.45, outline_color=LOGIT_COLOR))
-        signs = [MathTex(s, font_size=MATH_SIZE_BODY) for s in ("+", "+", "+", "=")]
-        row = VGroup(cols[0], signs[0], cols[1], signs[1], cols[2], signs[2], cols[3], signs[3], cols[4])
-        row.arrange(RIGHT, buff=0.7).move_to([0.5, -0.25, 0])
+        self.signs = VGroup(*[MathTex(s, font_size=MATH_SIZE_BODY) for s in ("+", "+", "+", "=")])
+        row = VGroup(*[m for pair in zip(self.cols, [*self.signs, VGroup()]) for m in pair])
+        row.arrange(RIGHT, buff=0.6)
+        self.col_names = VGroup(
+            *[
+                MathTex(t, font_size=MATH_SIZE_LABEL, color=c).next_to(col, UP, buff=0.15)
+                for t, c, col in zip(texs, colors, self.cols)
+            ]
+        )
         vocab = VGroup(
             *[
                 Text(tok, font_size=FONT_SIZE_LABEL, color=TEXT_COLOR).next_to(cell, LEFT, buff=0.2)
-                for tok, cell in zip(self.model.vocab, cols[0].cells)
+                for tok, cell in zip(self.model.vocab, self.cols[0].cells)
             ]
         )
-        col_names = VGroup(
-            *[MathTex(names[n], font_size=MATH_SIZE_LABEL, color=colors[n]) for n in self.shown.terms]
-        )
-        col_names.add(MathTex(r"\text{logits}", font_size=MATH_SIZE_LABEL, color=LOGIT_COLOR))
-        for tex, col in zip(col_names, cols):
-            tex.next_to(col, UP, buff=0.2)
-        predicted = int(np.argmax(total))
-        word = self.model.vocab[predicted]
-        values = VGroup(
+        self.predicted = int(np.argmax(self.shown.total))
+        self.value_txt = VGroup(
             *[
-                MathTex(format_value(v[predicted]), font_size=MATH_SIZE_LABEL, color=TEXT_COLOR).move_to(
-                    [col.get_x(), cols[0].get_bottom()[1] - 0.3, 0]
-                )
-                for v, col in zip([*self.shown.terms.values(), total], cols)
+                Text(format_value(v[self.predicted], 0), font_size=FONT_SIZE_BODY, color=TEXT_COLOR)
+                .next_to(self.cols[0], DOWN, buff=0.2)
+                .match_x(col)
+                for v, col in zip(values, self.cols)
             ]
         )
-        value_label = Text(f"logit of {word}:", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR)
-        value_label.next_to(values[0], LEFT, buff=0.35)
+        self.value_label = Text(
+            f"logit of {self.model.vocab[self.predicted]}:", font_size=FONT_SIZE_LABEL + 2, color=TEXT_COLOR
+        ).next_to(self.value_txt[0], LEFT, buff=0.4)
+        return VGroup(row, self.col_names, vocab, self.value_txt, self.value_label)
+
+    def path_terms(self) -> None:
+        equation = self.path_equation()
+        table = self.path_columns()
+        below = Region(
+            "below the equation",
+            SAFE_FRAME.left,
+            SAFE_FRAME.right,
+            STAGE.bottom + 0.2,
+            self.path_note.get_bottom()[1] - 0.2,
+        )
+        below.place(table, shrink=True)
+        groups = [[0], [1, 2], [3]]  # columns of the direct path, the one-head paths, the virtual head
+        self.beat(
+            "So the logits are a sum of paths: direct, one head, two heads.",
+            Succession(
+                self.clear_stage(run_time=0.3),
+                AnimationGroup(
+                    self.strip.show(equation),
+                    FadeIn(self.term_labels),
+                    FadeIn(self.path_note),
+                    FadeIn(table[2]),
+                    run_time=0.6,
+                ),
+                LaggedStart(
+                    *[
+                        AnimationGroup(
+                            Indicate(
+                                equation[term],
+                                color=self.path_colors[list(self.shown.terms)[g[0]]],
+                                scale_factor=1.08,
+                            ),
+                            *[FadeIn(VGroup(self.cols[i], self.col_names[i], self.signs[i])) for i in g],
+                        )
+                        for term, g in zip((2, 4, 6), groups)
+                    ],
+                    lag_ratio=0.8,
+                    run_time=1.2,
+                ),
+                FadeIn(VGroup(self.cols[4], self.col_names[4]), run_time=0.4),
+            ),
+            hold=1.5,  # the whole sum on screen before the next cue
+        )
+
+    def logit_of_urs(self) -> None:
+        """Each path's logit for the predicted word, row by row: all of it from the layer-1 head."""
+        predicted = self.predicted
+        word = self.model.vocab[predicted]
         rows_box = VGroup(
             *[
-                SurroundingRectangle(col.cell(predicted), buff=0.02, color=TEXT_COLOR, stroke_width=2)
-                for col in cols
+                SurroundingRectangle(col.cell(predicted), buff=0.02, color=TEXT_COLOR, stroke_width=3)
+                for col in self.cols
             ]
         )
-        parts = [format_value(v[predicted]) for v in self.shown.terms.values()]
+        l1 = list(self.shown.terms).index(READER_NAME)
+        self.value_txt[l1].set_color(head_color(*READER)).scale(1.2)
+        parts = {name: format_value(v[predicted], 0) for name, v in self.shown.terms.items()}
+        others = {v for name, v in parts.items() if name != READER_NAME}
+        assert others == {"0"}
         self.beat(
-            f"At the last D, the logit of '{word}': {' + '.join(parts)} = {format_value(total[predicted])}, "
-            "the model's own.",
-            LaggedStart(
-                *[FadeIn(VGroup(c, n)) for c, n in zip(cols, col_names)], lag_ratio=0.2, run_time=2.0
-            ),
-            FadeIn(VGroup(*signs), run_time=1.0),
-            FadeIn(vocab, run_time=1.0),
-            Succession(
-                Wait(2.0), AnimationGroup(FadeIn(values), FadeIn(value_label), Create(rows_box), run_time=1.0)
-            ),
-            hold=1.0,
+            f"At the last D, {word}'s logit: {parts[READER_NAME]} from {READER_NAME}, 0 from every other path.",
+            Create(rows_box),
+            FadeIn(VGroup(self.value_txt, self.value_label), shift=0.1 * UP),
+            run_time=1.2,
+            hold=3.2,
         )
-        self.cols, self.col_names = cols, col_names
 
     def where_the_prediction_lives(self) -> None:
         l1 = list(self.shown.terms).index(READER_NAME)
         box = SurroundingRectangle(
-            VGroup(self.cols[l1], self.col_names[l1]), buff=0.15, color=head_color(*READER), corner_radius=0.1
+            VGroup(self.cols[l1], self.col_names[l1], self.value_txt[l1]),
+            buff=0.15,
+            color=head_color(*READER),
+            corner_radius=0.1,
         )
+        self.needs = Text(
+            f"{READER_NAME}'s key reads {WRITER_NAME}: K-composition",
+            font_size=FONT_SIZE_BODY - 2,
+            color=KEY_COLOR,
+        ).move_to(self.path_note)
+        arrow = Arrow(self.needs.get_bottom(), box.get_top(), buff=0.08, color=KEY_COLOR, stroke_width=4)
         self.beat(
-            f"It is all in {READER_NAME}'s term, yet that term needs layer 0: "
-            "K-composition shaped where it looks.",
-            Create(box),
-            run_time=1.2,
-            hold=1.2,
+            f"That term needs layer 0: {READER_NAME}'s key reads {WRITER_NAME}.",
+            Create(box, run_time=1.0),
+            FadeOut(self.path_note, run_time=0.5),
+            Succession(Wait(0.6), FadeIn(self.needs, run_time=0.6)),
+            Succession(Wait(1.0), GrowArrow(arrow, run_time=0.6)),
+            hold=1.6,
         )
+        self.arrow = arrow
 
     def summary(self) -> None:
         s = {kind: format_value(v) for kind, v in self.shown.scores.items()}
         base = format_value(self.shown.baselines["K"])
         line = Text(
             f"composition scores   Q {s['Q']}   K {s['K']}   V {s['V']}   (random heads {base})",
-            font_size=FONT_SIZE_LABEL,
+            font_size=FONT_SIZE_BODY - 4,
             color=TEXT_COLOR,
-        )
-        line.move_to(self.path_note)
+        ).move_to(self.needs)
         self.end_on_summary(
-            "This model uses K-composition, not V-composition: its virtual head is exactly zero.",
-            FadeOut(self.path_note),
-            FadeIn(line),
-            run_time=1.0,
+            "This model composes by key only: its virtual head is exactly zero.",
+            Succession(FadeOut(VGroup(self.needs, self.arrow), run_time=0.4), FadeIn(line, run_time=0.6)),
         )

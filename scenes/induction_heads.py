@@ -25,22 +25,24 @@ from manim import (
     AnimationGroup,
     Create,
     CurvedArrow,
-    DashedLine,
     FadeIn,
     FadeOut,
-    Indicate,
     LaggedStart,
     MathTex,
+    Mobject,
     Square,
     Succession,
     SurroundingRectangle,
     Text,
+    Transform,
     VGroup,
     Wait,
 )
 
 from circuit_clips.circuits import head_name, ov_matrix, softmax
 from circuit_clips.kit import (
+    CENTRE_PANEL,
+    EQUATION_LINE,
     FONT_SIZE_BODY,
     FONT_SIZE_LABEL,
     KEY_COLOR,
@@ -49,18 +51,21 @@ from circuit_clips.kit import (
     MATH_SIZE_LABEL,
     MUTED_TEXT_COLOR,
     QUERY_COLOR,
+    RIGHT_PANEL,
     SAFE_FRAME,
+    STAGE,
     TEXT_COLOR,
     AttentionHeadBlock,
     AttentionPatternMap,
     ClipScene,
     ColorBar,
-    EquationStrip,
     MatrixTile,
+    Region,
     ResidualStream,
     TokenRow,
     VectorColumn,
     VocabColumn,
+    flash_around,
     format_value,
     head_color,
     read,
@@ -71,7 +76,6 @@ from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
 
 PREV_HEAD = (0, 0)  # layer 0 head 0: the previous-token head
 IND_HEAD = (1, 0)  # layer 1 head 0: the induction head
-PANEL_X = 4.5  # centre of the right-hand panel (patterns, logits)
 SEED = 0  # the random repeated sequence's
 NO_GUESS = -1  # next_token_report's "predicts no particular token"
 GUESS_LOGIT = 1.0  # a top logit below this is no guess (a copied token scores LOGIT_GAIN = 10)
@@ -145,583 +149,566 @@ def numbers(seed: int = SEED) -> InductionHeadsNumbers:
     )
 
 
+STREAM_AREA = Region("stream area", SAFE_FRAME.left, CENTRE_PANEL.right, STAGE.bottom, SAFE_FRAME.top)
+"""The stream, with the head block above it: the left two thirds of the frame, full height."""
+LEGEND_AREA = Region("legend", RIGHT_PANEL.left, RIGHT_PANEL.right, EQUATION_LINE.bottom, SAFE_FRAME.top)
+PANEL = Region("panel", RIGHT_PANEL.left, RIGHT_PANEL.right, STAGE.bottom, EQUATION_LINE.bottom)
+"""Right of the stream, under the legend: a close-up of a block, the notes, the logits."""
+CLOSE_UP = Region("close-up", RIGHT_PANEL.left, RIGHT_PANEL.right, STAGE.bottom, SAFE_FRAME.top)
+"""The right third, full height (the legend steps aside): the query and the key, large."""
+
+
+def head_dim_names(model: AttnOnlyTransformer) -> list[str]:
+    """What each of the induction head's query/key dimensions stands for.
+
+    Dimension ``j < d_vocab`` matches token ``j`` (the query's current token against the key's
+    previous token), the next one the start token (every query asks a little for it, only the
+    start token's key answers); any others are unused.
+    """
+    n_vocab = len(model.vocab)
+    start_key = model.W_E[model.vocab.index(model.bos_token)] @ model.W_K[IND_HEAD]
+    assert np.flatnonzero(start_key).tolist() == [n_vocab], "dimension d_vocab should be the start token's"
+    return [*model.vocab, "start", *["\u00b7"] * (model.d_head - n_vocab - 1)]
+
+
 class InductionHeads(ClipScene):
     title = "Induction heads"
-    description = r"Two heads in two layers continue repeated text: $[A]\,[B] \dots [A] \to [B]$."
+    description = r"Two heads continue repeated text: $[A]\,[B] \dots [A] \to [B]$."
     pace_to_captions = True  # every beat lasts at least its caption's reading time
 
     numbers = staticmethod(numbers)
     seed = SEED
 
+    def lay_out(self) -> None:
+        n = self.shown
+        self.token_row = TokenRow(n.tokens + ["?"])
+        self.token_row.tile(0).set_opacity(0.6)
+        self.token_row.tile(len(n.tokens)).set_opacity(0.6)
+        self.stream = ResidualStream(
+            n.cache["blocks.0.hook_resid_pre"],
+            n.tokens,
+            subspaces=self.model.subspaces,
+            cell_height=0.072,
+            cell_width=0.3,
+            spacing=0.85,
+        )
+        STREAM_AREA.place(self.stream, DOWN + LEFT, buff=0.1)
+        # the words sit on the line where they become the columns' labels: no chip under a column
+        self.token_row.align_to(self.stream.token_labels, DOWN).match_x(self.stream.columns)
+        self.legend = LEGEND_AREA.place(ColorBar(width=2.2), RIGHT)
+        self.blocks = {
+            PREV_HEAD: self.head_block(PREV_HEAD, "previous-token head"),
+            IND_HEAD: self.head_block(IND_HEAD, "induction head"),
+        }
+
     def story(self) -> None:
         # The running example, with its start token
         self.ask()
         self.embed()
-        self.start_token()
         # Layer 0: the previous-token head
-        self.previous_token_pattern()
+        self.previous_token_head()
         self.previous_token_write()
+        self.urs_remembers_d()
         # Layer 1: the induction head, whose key reads what layer 0 wrote (K-composition)
         self.query_reads_token()
         self.key_reads_previous_token()
         self.query_meets_key()
-        self.attend_to_urs()
-        self.rest_on_start_token()
+        self.same_cell()
+        self.scores()
+        self.softmax()
         self.copy_urs()
         self.predict()
-        # Any repeated sequence: the stripe, and the predictions
-        self.repeat_random_tokens()
-        self.show_stripe()
-        self.show_predictions()
+        # Any repeated sequence: the stripe, and the guesses
+        self.stripe()
+        self.rest_on_start_token()
+        self.guesses()
 
     # --- helpers -----------------------------------------------------------------
-    def above(self, pos: int, values: np.ndarray, color) -> VectorColumn:
-        """A small (d_head) vector in the band between the stream and the head block."""
-        return self.stream.vector_at(pos, values, color, y=self.band_y, cell_height=0.1, cell_width=0.28)
+    def head_block(self, head: tuple[int, int], role: str) -> AttentionHeadBlock:
+        """The head's block at the top of the stream area, centred over the columns."""
+        block = AttentionHeadBlock(*head, name=f"{head_name(*head)}: {role}", tile_width=0.7)
+        STREAM_AREA.place(block, UP, buff=0.05)
+        return block.match_x(self.stream.columns)
 
-    def stream_equation(self, new: str, old: str, head: str, color) -> MathTex:
-        """``X_new = X_old + h^head(X_old)``, the head's output in its colour."""
-        return self.strip.tex(
-            f"X_{new}", "=", f"X_{old}", "+", rf"h^{{\mathrm{{{head}}}}}(X_{old})", colors={4: color}
-        )
-
-    def strip_note(self, *lines: str) -> VGroup:
-        """Muted lines under the running equation, at the right edge, saying what its symbols are."""
-        self.eq_note = VGroup(
-            *[MathTex(line, font_size=MATH_SIZE_LABEL - 2, color=MUTED_TEXT_COLOR) for line in lines]
-        )
-        self.eq_note.arrange(DOWN, aligned_edge=RIGHT, buff=0.1).next_to(self.strip.current, DOWN, buff=0.15)
-        return self.eq_note.shift(RIGHT * (SAFE_FRAME.right - 0.1 - self.eq_note.get_right()[0]))
-
-    def block_cells(self, pos: int, name: str) -> VGroup:
+    def cells(self, pos: int, name: str) -> VGroup:
+        """The cells of subspace ``name`` in column ``pos``."""
         return self.stream.column(pos).cells_of(self.model.subspaces[name])
 
-    def arc(self, src: int, dst: int, color) -> CurvedArrow:
-        """An arrow over the columns, under the head block: information moves from ``src`` to ``dst``."""
-        y = self.stream.columns.get_top()[1] + 0.1
+    def arc(self, src: int, dst: int, color, *, above: Mobject | None = None) -> CurvedArrow:
+        """An arrow over the columns (or over ``above``): information moves from ``src`` to ``dst``."""
+        y = (above if above is not None else self.stream.columns).get_top()[1] + 0.15
         xs, xd = self.stream.column(src).get_x(), self.stream.column(dst).get_x()
         angle = -PI / 2 if dst - src == 1 else -PI / 4
         arrow = CurvedArrow([xs + 0.08, y, 0], [xd - 0.08, y, 0], angle=angle, color=color, tip_length=0.14)
         return arrow.set_stroke(width=3)
 
-    def head_block(self, head: tuple[int, int], role: str) -> AttentionHeadBlock:
-        block = AttentionHeadBlock(*head, name=f"{head_name(*head)}: {role}", tile_width=0.7)
-        return block.move_to([self.stream.columns.get_x(), 3.0, 0])
-
-    def pattern_panel(self, pattern: np.ndarray, color) -> AttentionPatternMap:
-        grid = AttentionPatternMap(
-            pattern, self.shown.tokens, color=color, cell_size=0.36, col_labels_rotated=True
+    def hop(self, src: int, dst: int, new_values: np.ndarray, color) -> Succession:
+        """Column ``src``'s token cells travel into column ``dst``'s 'previous token' cells, which
+        become ``new_values`` (the stream after the write: zeros plus the copy, added)."""
+        cells = self.cells(src, "token").copy()
+        ghost = VGroup(cells, SurroundingRectangle(cells, buff=0.02, color=color, stroke_width=2))
+        target = self.cells(dst, "previous token")
+        gap_x = (self.stream.column(src).get_x() + self.stream.column(dst).get_x()) / 2  # between the columns
+        in_gap = ghost.copy().set_x(gap_x)
+        level = in_gap.copy().match_y(target)
+        landed = level.copy().move_to(target)
+        return Succession(
+            Transform(ghost, in_gap, run_time=0.35),
+            Transform(ghost, level, run_time=0.6),
+            Transform(ghost, landed, run_time=0.35, remover=True),
+            self.stream.column(dst).animate_values(new_values, run_time=0.6),
         )
-        return grid.move_to([PANEL_X, -0.45, 0])
+
+    def panel_title(self, text: str, color) -> Text:
+        return Text(text, font_size=FONT_SIZE_BODY - 4, color=color)
 
     # --- the running example --------------------------------------------------------
     def ask(self) -> None:
-        self.token_row = TokenRow(self.shown.tokens + ["?"]).move_to(UP * 1.0)
-        self.token_row.tile(0).set_opacity(0.6)
-        self.token_row.tile(len(self.shown.tokens)).set_opacity(0.6)
         words = " ".join(self.shown.tokens[1:])
         self.beat(
-            f"Two layers, one head each. What follows '{words}'?",
+            f"What comes after '{words}'?",
             LaggedStart(*[FadeIn(tile, shift=0.2 * DOWN) for tile in self.token_row.tiles], lag_ratio=0.12),
             run_time=1.6,
-            hold=1.0,
         )
 
     def embed(self) -> None:
-        x0 = self.shown.cache["blocks.0.hook_resid_pre"]
-        self.stream = ResidualStream(
-            x0,
-            self.shown.tokens,
-            subspaces=self.model.subspaces,
-            cell_height=0.072,
-            cell_width=0.3,
-            spacing=0.88,
-        )
-        self.stream.to_edge(LEFT, buff=0.3)
-        self.stream.shift(UP * (0.95 - self.stream.columns[0].outline.get_top()[1]))
-        self.band_y = 1.75  # the band between the stream and the head block
-        self.legend = ColorBar(width=2.2).to_corner(UP + LEFT, buff=0.3)
-        self.strip = EquationStrip(center=[PANEL_X, 3.4, 0])
         self.beat(
-            "Token plus position: one column of the residual stream, which every layer reads and adds to.",
+            "Each becomes a stream column, after a start token.",
             *self.stream.enter_from(self.token_row, lag_ratio=0.08),
             FadeIn(self.legend),
-            self.strip.show(self.strip.tex(r"x_i = W_E\,t_i + W_{\mathrm{pos}}\,p_i")),
-            Succession(
-                Wait(1.2),
-                FadeIn(
-                    self.strip_note(
-                        r"t_i,\ p_i:\ \text{the token, its position}",
-                        r"W_E,\ W_{\mathrm{pos}}:\ \text{embeddings}",
-                    ),
-                    run_time=0.6,
-                ),
-            ),
-            run_time=2.2,
-            hold=1.0,
+            run_time=1.5,  # done before the cue's middle: no half-faded tiles
         )
-
-    def start_token(self) -> None:
-        box = SurroundingRectangle(self.stream.column(0), buff=0.06, color=TEXT_COLOR)
-        self.beat(
-            "Column 0 is a start token, where a head with nothing to find rests.",
-            Create(box),
-            run_time=0.8,
-            hold=0.8,
-        )
-        self.play(FadeOut(box), run_time=0.4)
 
     # --- layer 0 ---------------------------------------------------------------------
-    def previous_token_pattern(self) -> None:
+    def previous_token_head(self) -> None:
         color = head_color(*PREV_HEAD)
-        self.block = self.head_block(PREV_HEAD, "layer 0's head")
         pattern = self.shown.cache["blocks.0.attn.hook_pattern"][0]
-        self.pattern_map = self.pattern_panel(pattern, color)
-        self.arcs = VGroup(*[self.arc(i - 1, i, color) for i in range(2, len(self.shown.tokens))])
-        steps_back = [i - int(np.argmax(pattern[i])) for i in range(1, len(self.shown.tokens))]
-        assert set(steps_back) == {1}, "layer 0 should attend exactly one step back"
-        self.play(self.strip.hide(), FadeOut(self.eq_note), run_time=0.4)
+        self.sources = [int(np.argmax(pattern[i])) for i in range(self.stream.n_pos)]
+        assert self.sources[1:] == list(range(self.stream.n_pos - 1)), "layer 0 attends one step back"
+        self.arcs = VGroup(*[self.arc(self.sources[i], i, color) for i in range(1, self.stream.n_pos)])
         self.beat(
-            "Layer 0's head L0H0 is a previous-token head: each token attends to the one before.",
-            FadeIn(self.block),
-            FadeIn(self.pattern_map),
+            "Layer 0's head, L0H0, looks at the token before.",
+            FadeIn(self.blocks[PREV_HEAD]),
             LaggedStart(*[Create(a) for a in self.arcs], lag_ratio=0.15),
             run_time=2.0,
-            hold=1.0,
         )
 
     def previous_token_write(self) -> None:
         color = head_color(*PREV_HEAD)
-        pattern = self.shown.cache["blocks.0.attn.hook_pattern"][0]
-        result = self.shown.cache["blocks.0.attn.hook_result"][:, 0]
-        ov = ov_matrix(self.model, *PREV_HEAD)
-        deltas = [self.stream.vector_at(p, result[p], color) for p in range(self.stream.n_pos)]
-        self.play(FadeOut(self.arcs), run_time=0.4)
-        # each output is the attended column read through W_O W_V (attention ~1: tolerance 1e-3)
+        block = self.blocks[PREV_HEAD]
+        after = self.shown.cache["blocks.0.hook_resid_post"]
         self.beat(
-            "It copies that token into the 'previous token' block ...",
-            *[
-                read(
-                    self.stream.column(int(np.argmax(pattern[p]))),
-                    VGroup(self.block.w_v, self.block.w_o),
-                    deltas[p],
-                    weight=ov,
-                    color=color,
-                    atol=1e-3,
-                )
-                for p in range(self.stream.n_pos)
-            ],
-            run_time=2.4,
-            hold=0.6,
-        )
-        urs_box = SurroundingRectangle(
-            self.block_cells(self.shown.target, "previous token"), buff=0.04, color=color
-        )
-        before = self.shown.tokens[self.shown.target - 1]
-        new_eq = self.stream_equation("1", "0", head_name(*PREV_HEAD), color)
-        self.beat(
-            f"... adding, not replacing. Now {self.shown.tokens[self.shown.target]}'s column "
-            f"says '{before} came before me'.",
-            *[
-                write(d, self.stream.column(p), side=RIGHT, gap=0.15, run_time=2.4)
-                for p, d in enumerate(deltas)
-            ],
+            "It adds that token to the 'previous token' block.",
+            FadeOut(self.arcs, run_time=0.5),
+            flash_around(VGroup(block.w_v, block.w_o), color, run_time=1.0),
+            *[self.hop(self.sources[p], p, after[p], color) for p in range(1, self.stream.n_pos)],
             *self.stream.light_subspace("previous token", color, run_time=1.0),
-            Succession(Wait(2.4), Create(urs_box, run_time=0.6)),
-            self.strip.show(new_eq, run_time=1.0),
-            Succession(
-                Wait(1.0),
-                FadeIn(
-                    self.strip_note(
-                        r"X_1:\ \text{the stream after layer 0}",
-                        r"h(X):\ \text{what head } h \text{ adds}",
-                    ),
-                    run_time=0.6,
-                ),
+        )
+        assert np.allclose(self.stream.values, after)
+
+    def urs_remembers_d(self) -> None:
+        n, color = self.shown, head_color(*PREV_HEAD)
+        before = n.tokens[n.target - 1]
+        block = self.cells(n.target, "previous token")
+        self.block_box = SurroundingRectangle(block, buff=0.04, color=color)
+        zoom = VocabColumn(
+            self.stream.column(n.target).values[self.model.subspaces["previous token"]],
+            self.model.vocab,
+            side=LEFT,
+            cell_height=0.36,
+            cell_width=0.6,
+            outline_color=color,
+            font_size=FONT_SIZE_BODY - 4,
+        )
+        title = self.panel_title(f"{n.tokens[n.target]}'s 'previous token'", color)
+        PANEL.place(VGroup(title, zoom).arrange(DOWN, buff=0.3), shrink=True)
+        lit = SurroundingRectangle(
+            VGroup(
+                zoom.names[self.model.vocab.index(before)], zoom.column.cell(self.model.vocab.index(before))
             ),
-            hold=1.2,
+            buff=0.06,
+            color=TEXT_COLOR,
+            stroke_width=4,
         )
-        assert np.allclose(self.stream.values, self.shown.cache["blocks.0.hook_resid_post"])
-        self.play(
-            FadeOut(urs_box),
-            FadeOut(self.block),
-            FadeOut(self.pattern_map),
-            run_time=0.6,
+        self.beat(
+            f"{n.tokens[n.target]}'s column now says '{before} came before me'.",
+            Create(self.block_box),
+            FadeIn(VGroup(zoom.column.cells, zoom.column.outline, zoom.names, title), shift=0.3 * LEFT),
+            Succession(Wait(1.2), Create(lit, run_time=0.6)),
+            run_time=1.8,
+            hold=2.4,  # a key moment: a breather after its caption
         )
+        self.zoom = VGroup(zoom.column.cells, zoom.column.outline, zoom.names, title, lit)
 
     # --- layer 1 ---------------------------------------------------------------------
     def query_reads_token(self) -> None:
-        self.block = self.head_block(IND_HEAD, "layer 1's head")
-        self.q_box = SurroundingRectangle(
-            self.block_cells(self.shown.last, "token"), buff=0.04, color=QUERY_COLOR
-        )
-        q_eq = MathTex(r"q_i = W_Q\,x_i", font_size=MATH_SIZE_LABEL, color=QUERY_COLOR)
-        q_txt = Text("query: what it looks for", font_size=FONT_SIZE_LABEL, color=TEXT_COLOR)
-        self.q_note = VGroup(q_eq, q_txt).arrange(DOWN, buff=0.12).move_to([PANEL_X, 1.2, 0])
+        self.q_box = SurroundingRectangle(self.cells(self.shown.last, "token"), buff=0.04, color=QUERY_COLOR)
+        self.notes = VGroup(
+            self.panel_title("query: what it looks for", QUERY_COLOR),
+            self.panel_title("key: what it offers", KEY_COLOR),
+            Text("K-composition", font_size=FONT_SIZE_BODY + 4, color=KEY_COLOR),
+        ).arrange(DOWN, buff=0.45)
+        PANEL.place(self.notes, UP, buff=0.3)
+        last = self.shown.tokens[self.shown.last]
         self.beat(
-            "Layer 1's head L1H0 is an induction head. Its query reads the current token, D.",
-            FadeIn(self.block),
-            Create(self.q_box),
-            FadeIn(self.q_note),
-            FadeOut(self.eq_note),
-            run_time=1.6,
-            hold=1.0,
+            f"Layer 1's head, L1H0: its query reads the token, {last}.",
+            FadeOut(VGroup(self.blocks[PREV_HEAD], self.zoom, self.block_box), run_time=0.4),
+            Succession(Wait(0.3), FadeIn(self.blocks[IND_HEAD], run_time=0.6)),
+            Succession(Wait(0.4), AnimationGroup(Create(self.q_box), FadeIn(self.notes[0]), run_time=0.8)),
         )
 
     def key_reads_previous_token(self) -> None:
         self.k_boxes = VGroup(
             *[
-                SurroundingRectangle(self.block_cells(p, "previous token"), buff=0.04, color=KEY_COLOR)
+                SurroundingRectangle(self.cells(p, "previous token"), buff=0.04, color=KEY_COLOR)
                 for p in range(self.stream.n_pos)
             ]
         )
-        k_eq = MathTex(r"k_j = W_K\,x_j", font_size=MATH_SIZE_LABEL, color=KEY_COLOR)
-        k_txt = Text("key: what it offers", font_size=FONT_SIZE_LABEL, color=TEXT_COLOR)
-        self.k_note = VGroup(k_eq, k_txt).arrange(DOWN, buff=0.12).next_to(self.q_note, DOWN, buff=0.4)
-        self.k_comp = Text("K-composition", font_size=FONT_SIZE_BODY, color=KEY_COLOR)
-        self.k_comp.next_to(self.k_note, DOWN, buff=0.4)
         self.beat(
-            "Its key reads what layer 0 wrote. That is K-composition.",
+            "Its key reads what layer 0 wrote: K-composition.",
             LaggedStart(*[Create(b) for b in self.k_boxes], lag_ratio=0.1),
-            FadeIn(self.k_note),
-            FadeIn(self.k_comp, shift=0.2 * UP),
+            FadeIn(self.notes[1]),
+            FadeIn(self.notes[2], shift=0.2 * UP),
             run_time=2.0,
-            hold=1.0,
         )
 
     def query_meets_key(self) -> None:
-        q = self.shown.cache["blocks.1.attn.hook_q"][:, 0]
-        k = self.shown.cache["blocks.1.attn.hook_k"][:, 0]
-        scores = self.shown.scores
-        q_vec = self.above(self.shown.last, q[self.shown.last], QUERY_COLOR).shift(RIGHT * 0.7)
-        k_vecs = [self.above(p, k[p], KEY_COLOR) for p in range(self.stream.n_pos)]
-        q_label = MathTex("q", font_size=MATH_SIZE_LABEL, color=QUERY_COLOR).next_to(q_vec, RIGHT, buff=0.12)
-        k_label = MathTex("k_j", font_size=MATH_SIZE_LABEL, color=KEY_COLOR)
-        k_label.move_to([self.stream.subspace_labels.get_x(), self.band_y, 0])
-        self.play(
-            FadeOut(VGroup(self.q_note, self.k_note)),
-            self.k_comp.animate.move_to([PANEL_X, 2.3, 0]),
-            run_time=0.5,
+        """The key moment, first half: the last D's query and urs's key, large, side by side."""
+        n, block = self.shown, self.blocks[IND_HEAD]
+        q, k = n.cache["blocks.1.attn.hook_q"][:, 0], n.cache["blocks.1.attn.hook_k"][:, 0]
+        self.q_col = VocabColumn(
+            q[n.last],
+            head_dim_names(self.model),
+            side=LEFT,
+            cell_height=0.36,
+            cell_width=0.7,
+            outline_color=QUERY_COLOR,
+            font_size=FONT_SIZE_BODY - 4,
         )
+        self.k_col = VectorColumn(k[n.target], cell_height=0.36, cell_width=0.7, outline_color=KEY_COLOR)
+        self.k_col.next_to(self.q_col.column, RIGHT, buff=0.3)
+        last, src = n.tokens[n.last], n.tokens[n.target]
+        titles = VGroup(
+            self.panel_title(f"{last}'s query", QUERY_COLOR), self.panel_title(f"{src}'s key", KEY_COLOR)
+        ).arrange(RIGHT, buff=0.3)
+        titles.next_to(VGroup(self.q_col, self.k_col), UP, buff=0.2).align_to(self.q_col.column, LEFT)
+        self.score_note = self.score_formula().next_to(VGroup(self.q_col, self.k_col), DOWN, buff=0.3)
+        self.pair = VGroup(titles, self.q_col, self.k_col)
+        start = len(self.model.vocab)  # the 'start' dimension (head_dim_names)
+        self.fallback = Text("fallback", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR)
+        self.fallback.next_to(self.k_col.cell(start), RIGHT, buff=0.2)
+        CLOSE_UP.place(VGroup(self.pair, self.score_note, self.fallback), shrink=True)
+        self.score_note.match_x(self.pair)
         self.beat(
-            "A key for every column, and a query for the last D.",
+            f"The query says 'I am {last}'; {src}'s key says '{last} came before me'.",
+            FadeOut(VGroup(self.notes, self.q_box, self.k_boxes, self.legend), run_time=0.3),
             read(
-                self.stream.column(self.shown.last),
-                self.block.w_q,
-                q_vec,
-                weight=self.model.W_Q[1, 0],
+                self.stream.column(n.last),
+                block.w_q,
+                self.q_col.column,
+                weight=self.model.W_Q[IND_HEAD],
                 color=QUERY_COLOR,
             ),
-            *[
-                read(
-                    self.stream.column(p),
-                    self.block.w_k,
-                    k_vecs[p],
-                    weight=self.model.W_K[1, 0],
-                    color=KEY_COLOR,
-                )
-                for p in range(self.stream.n_pos)
-            ],
-            FadeOut(self.q_box),
-            FadeOut(self.k_boxes),
-            FadeIn(q_label),
-            FadeIn(k_label),
-            run_time=2.4,
-            hold=0.6,
+            read(
+                self.stream.column(n.target),
+                block.w_k,
+                self.k_col,
+                weight=self.model.W_K[IND_HEAD],
+                color=KEY_COLOR,
+            ),
+            Succession(Wait(1.4), FadeIn(VGroup(self.q_col.names, titles), run_time=0.6)),
+            hold=2.2,
         )
-        # the query's brightest cell, and the key that lights the same cell
-        dim = int(np.argmax(np.abs(q[self.shown.last])))
-        match = int(np.argmax(k[:, dim]))
-        assert match == self.shown.target
-        y = q_vec.cell(dim).get_y()
-        line = DashedLine(
-            [k_vecs[0].get_left()[0] - 0.1, y, 0], [q_vec.get_right()[0] + 0.05, y, 0], dash_length=0.08
+
+    def score_formula(self) -> VGroup:
+        """``score = q.k / sqrt(d_head) = 20`` (the number large, in the head's colour) and what d_head is."""
+        score = self.shown.scores[self.shown.target]
+        formula = MathTex(
+            r"\mathrm{score} = \frac{q \cdot k}{\sqrt{d_{\mathrm{head}}}}",
+            "=",
+            format_value(score, 0),
+            font_size=MATH_SIZE_BODY,
         )
-        line.set_stroke(QUERY_COLOR, width=2, opacity=0.8)
-        hits = VGroup(
-            SurroundingRectangle(q_vec.cell(dim), buff=0.03, color=QUERY_COLOR, stroke_width=3),
-            SurroundingRectangle(k_vecs[match].cell(dim), buff=0.03, color=KEY_COLOR, stroke_width=3),
-        )
-        last = self.shown.tokens[self.shown.last]
-        self.beat(
-            f"{self.shown.tokens[match]}'s key, '{last} came before me', lights the query's brightest cell, "
-            f"'I am {last}'.",
-            Create(line),
-            Create(hits),
-            run_time=1.2,
-            hold=1.0,
-        )
-        assert np.allclose(
-            q_vec.values @ np.stack([v.values for v in k_vecs]).T / self.model.attn_scale, scores
-        )
-        score_txt = VGroup(
-            *[
-                Text(format_value(s, 0), font_size=FONT_SIZE_BODY, color=TEXT_COLOR).move_to(
-                    [vec.get_x(), self.band_y, 0]
-                )
-                for s, vec in zip(scores, k_vecs)
-            ]
-        )
-        score_eq = MathTex(
-            r"\mathrm{score}_j = \frac{q \cdot k_j}{\sqrt{d_{\mathrm{head}}}}", font_size=MATH_SIZE_LABEL
-        )
-        score_eq.move_to([PANEL_X, 1.35, 0])
-        d_note = MathTex(
+        formula[2].set_color(head_color(*IND_HEAD)).scale(1.4, about_edge=LEFT)
+        width = MathTex(
             rf"d_{{\mathrm{{head}}}} = {self.model.d_head}",
             r"\text{: the head's width}",
             font_size=MATH_SIZE_LABEL,
-            color=MUTED_TEXT_COLOR,
-        ).next_to(score_eq, DOWN, buff=0.2)
-        others = np.delete(scores, [0, self.shown.target])
-        self.beat(
-            f"Scores: {format_value(scores[self.shown.target], 0)} for {self.shown.tokens[self.shown.target]}, "
-            f"{format_value(scores[0], 0)} for the start token, {format_value(np.abs(others).max(), 0)} elsewhere.",
-            *[FadeOut(vec) for vec in k_vecs],
-            *[FadeIn(txt) for txt in score_txt],
-            FadeOut(q_vec),
-            FadeOut(VGroup(q_label, k_label, line, hits)),
-            FadeIn(score_eq),
-            FadeIn(d_note),
-            run_time=1.4,
-            hold=1.0,
-        )
-        self.score_txt, self.score_eq, self.d_note = score_txt, score_eq, d_note
+        ).set_color(TEXT_COLOR)
+        return VGroup(formula, width).arrange(DOWN, buff=0.2)
 
-    def attend_to_urs(self) -> None:
-        color = head_color(*IND_HEAD)
-        pattern = self.shown.cache["blocks.1.attn.hook_pattern"][0]
-        self.play(FadeOut(self.k_comp), FadeOut(self.d_note), FadeOut(self.score_eq), run_time=0.5)
-        self.pattern_map = self.pattern_panel(pattern, color)
-        self.pattern_map.set_y(0.45)
-        row_box = SurroundingRectangle(
-            self.pattern_map.cell(self.shown.last, self.shown.target),
-            buff=0.03,
+    def same_cell(self) -> None:
+        """The key moment, second half: one shared cell, and the score it gives."""
+        n = self.shown
+        d = self.model.vocab.index(n.tokens[n.last])
+        q, k = self.q_col.values, self.k_col.values
+        assert np.flatnonzero(q * k).tolist() == [d], "the query and the key should meet on one cell"
+        score = n.scores[n.target]
+        assert np.isclose(q @ k / self.model.attn_scale, score)
+        match = SurroundingRectangle(
+            VGroup(self.q_col.names[d], self.q_col.column.cell(d), self.k_col.cell(d)),
+            buff=0.06,
             color=TEXT_COLOR,
             stroke_width=4,
         )
-        self.ind_arc = self.arc(self.shown.target, self.shown.last, color)
-        weight = pattern[self.shown.last, self.shown.target]
         self.beat(
-            f"After the softmax, the last D puts {weight:.2f} of its attention on {self.shown.tokens[self.shown.target]}.",
-            FadeIn(self.pattern_map),
-            Create(self.ind_arc),
-            Succession(Wait(1.0), Create(row_box, run_time=0.6)),
-            run_time=1.6,
-            hold=1.0,
+            f"They meet on one cell, {n.tokens[n.last]}: a score of {format_value(score, 0)}.",
+            Create(match),
+            FadeIn(self.score_note, shift=0.1 * UP),
+            run_time=1.2,
+            hold=2.2,  # the key moment: a breather after its caption
         )
-        self.row_box = row_box
+        self.pair.add(match, self.score_note)
 
-    def rest_on_start_token(self) -> None:
-        pattern = self.shown.cache["blocks.1.attn.hook_pattern"][0]
-        tokens = self.shown.tokens
-        resting = [i for i in range(self.stream.n_pos) if tokens[i] not in tokens[1:i]]  # no earlier copy
-        assert all(pattern[i, 0] > 0.99 for i in resting)
-        rest_box = SurroundingRectangle(
-            VGroup(*[self.pattern_map.cell(i, 0) for i in resting]),
-            buff=0.03,
+    def scores(self) -> None:
+        n = self.shown
+        others = np.delete(n.scores, [0, n.target])
+        self.score_txt = VGroup(
+            *[
+                Text(format_value(s, 0), font_size=FONT_SIZE_BODY, color=TEXT_COLOR).next_to(
+                    col, UP, buff=0.15
+                )
+                for s, col in zip(n.scores, self.stream.columns)
+            ]
+        )
+        last = n.tokens[n.last]
+        self.row_name = Text(f"the last {last}'s\nscores", font_size=FONT_SIZE_LABEL, line_spacing=0.8)
+        self.row_name.set_color(QUERY_COLOR).next_to(self.score_txt[0], LEFT, buff=0.35)
+        self.d_box = SurroundingRectangle(self.stream.column(n.last), buff=0.06, color=QUERY_COLOR)
+        start = len(self.model.vocab)  # the query's 'start' dimension (head_dim_names)
+        start_row = SurroundingRectangle(
+            VGroup(self.q_col.names[start], self.q_col.column.cell(start), self.k_col.cell(start)),
+            buff=0.06,
             color=MUTED_TEXT_COLOR,
-            stroke_width=4,
+            stroke_width=3,
         )
+        self.pair.add(start_row, self.fallback)
         self.beat(
-            "Tokens with no earlier copy rest on the start token, which passes on nothing: they add nothing.",
-            Create(rest_box),
-            FadeOut(self.score_txt),
-            run_time=1.0,
-            hold=1.2,
+            f"Scores: {format_value(n.scores[n.target], 0)} for {n.tokens[n.target]}, "
+            f"{format_value(n.scores[0], 0)} for the start token, {format_value(np.abs(others).max(), 0)} elsewhere.",
+            Create(self.d_box),
+            FadeIn(self.row_name),
+            LaggedStart(*[FadeIn(t, shift=0.1 * UP) for t in self.score_txt], lag_ratio=0.1, run_time=1.4),
+            Succession(Wait(0.8), AnimationGroup(Create(start_row), FadeIn(self.fallback), run_time=0.6)),
         )
-        self.play(FadeOut(self.pattern_map), FadeOut(self.row_box), FadeOut(rest_box), run_time=0.5)
+
+    def softmax_formula(self) -> MathTex:
+        """``e^{20} / (e^{20} + e^{10} + 6 e^0) = 1.00``: why 20 takes everything and 10 nothing."""
+        n = self.shown
+        values, counts = np.unique(np.round(n.scores).astype(int), return_counts=True)
+        terms = [f"{c if c > 1 else ''}\\,e^{{{v}}}" for v, c in sorted(zip(values, counts), reverse=True)]
+        weight = self.shown.cache["blocks.1.attn.hook_pattern"][0][n.last, n.target]
+        tex = MathTex(
+            rf"\frac{{e^{{{round(n.scores[n.target])}}}}}{{{' + '.join(terms)}}}",
+            "=",
+            format_value(weight),
+            font_size=MATH_SIZE_BODY,
+        )
+        tex[2].set_color(head_color(*IND_HEAD))
+        return PANEL.place(tex, UP, buff=0.5, shrink=True)
+
+    def softmax(self) -> None:
+        """Scores become attention weights in place: every one rounds to 0 but urs's, 1.00."""
+        n, color = self.shown, head_color(*IND_HEAD)
+        weights = self.shown.cache["blocks.1.attn.hook_pattern"][0][n.last]
+        digits = [2 if j == n.target else 0 for j in range(len(weights))]
+        self.weight_txt = VGroup(
+            *[
+                Text(format_value(w, d), font_size=FONT_SIZE_BODY, color=MUTED_TEXT_COLOR).move_to(s)
+                for w, d, s in zip(weights, digits, self.score_txt)
+            ]
+        )
+        self.weight_txt[n.target].set_color(color).scale(1.3)
+        weights_name = Text(
+            f"the last {n.tokens[n.last]}'s\nattention", font_size=FONT_SIZE_LABEL, line_spacing=0.8
+        )
+        weights_name.set_color(QUERY_COLOR).move_to(self.row_name, aligned_edge=RIGHT)
+        self.ind_arc = self.arc(n.target, n.last, color, above=self.weight_txt)
+        formula = self.softmax_formula()
+        self.beat(
+            f"Softmax: {format_value(weights[n.target])} of the attention goes to {n.tokens[n.target]}.",
+            FadeOut(self.pair, run_time=0.4),
+            FadeOut(VGroup(self.score_txt, self.row_name), shift=0.15 * UP, run_time=0.4),
+            Succession(
+                Wait(0.4), FadeIn(VGroup(self.weight_txt, weights_name), shift=0.15 * UP, run_time=0.6)
+            ),
+            Succession(Wait(0.5), FadeIn(VGroup(formula, self.legend), run_time=0.6)),
+            Succession(Wait(1.0), Create(self.ind_arc, run_time=0.8)),
+            hold=1.8,
+        )
+        self.attention = VGroup(self.weight_txt, weights_name, formula, self.ind_arc)
 
     def copy_urs(self) -> None:
-        color = head_color(*IND_HEAD)
-        result = self.shown.cache["blocks.1.attn.hook_result"][self.shown.last, 0]
-        delta = self.stream.vector_at(self.shown.last, result, color, gap=0.12)
+        """Two beats, so the written vector appears only when the read lands (a beat's animations
+        all enter the scene at its start)."""
+        n, color = self.shown, head_color(*IND_HEAD)
+        block = self.blocks[IND_HEAD]
+        result = n.cache["blocks.1.attn.hook_result"][n.last, 0]
+        delta = self.stream.vector_at(n.last, result, color, cell_width=0.3, gap=0.5)
+        self.out_label = Text(n.tokens[n.target], font_size=FONT_SIZE_BODY + 4, color=color)
+        self.out_label.next_to(delta.cell(int(np.argmax(result))), RIGHT, buff=0.2)
+        self.src_box = SurroundingRectangle(self.stream.column(n.target), buff=0.06, color=color)
         self.beat(
-            f"It copies the token it attends to, {self.shown.tokens[self.shown.target]} ...",
-            read(
-                self.stream.column(self.shown.target),
-                VGroup(self.block.w_v, self.block.w_o),
-                delta,
-                weight=ov_matrix(self.model, *IND_HEAD),
-                color=color,
-                atol=1e-3,
-            ),
-            run_time=2.2,
-            hold=0.4,
-        )
-        new_eq = self.stream_equation("2", "1", head_name(*IND_HEAD), color)
-        self.beat(
-            "... and adds it to the last column's 'output' block.",
-            write(delta, self.stream.column(self.shown.last), side=RIGHT, gap=0.12, run_time=2.0),
-            *self.strip.change_to(new_eq, "match", run_time=1.2),
+            f"It copies {n.tokens[n.target]}: its value and output maps read it ...",
             Succession(
-                Wait(1.2), FadeIn(self.strip_note(r"X_2:\ \text{the stream after layer 1}"), run_time=0.6)
+                AnimationGroup(FadeOut(self.attention), Create(self.src_box), run_time=0.4),
+                read(
+                    self.stream.column(n.target),
+                    VGroup(block.w_v, block.w_o),
+                    delta,
+                    weight=ov_matrix(self.model, *IND_HEAD),
+                    color=color,
+                    atol=1e-3,
+                    run_time=1.8,
+                ),
+                FadeIn(self.out_label, scale=1.3, run_time=0.5),
+            ),
+        )
+        column = self.stream.column(n.last)
+        self.beat(
+            f"... and add it to the last {n.tokens[n.last]}'s 'output' block.",
+            write(delta, column, side=RIGHT, gap=0.15, run_time=1.8),
+            Succession(
+                Wait(1.0),
+                self.out_label.animate(run_time=0.8)
+                .next_to(column.outline, RIGHT, buff=0.2)
+                .match_y(column.cell(int(np.argmax(result)))),
             ),
             *self.stream.light_subspace("output", color, run_time=1.0),
-            FadeOut(self.ind_arc),
-            hold=0.6,
         )
-        assert np.allclose(
-            self.stream.column(self.shown.last).values, self.shown.cache["hook_resid_final"][self.shown.last]
-        )
+        assert np.allclose(column.values, n.cache["hook_resid_final"][n.last])
 
     def predict(self) -> None:
-        logits = self.shown.logits[self.shown.last]
+        n = self.shown
+        logits = n.logits[n.last]
         best = int(np.argmax(logits))
-        other = np.delete(logits, best)
         vocab = self.model.vocab
-        self.w_u = MatrixTile("W_U", LOGIT_COLOR).move_to([2.3, -0.3, 0])
-        logit_col = VocabColumn(
-            logits, vocab, readout=[best], cell_height=0.46, cell_width=0.55, outline_color=LOGIT_COLOR
+        w_u = MatrixTile("W_U", LOGIT_COLOR, width=0.9, height=0.7)
+        unembed = Text("unembed", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR).next_to(
+            w_u, DOWN, buff=0.12
         )
-        logit_col.move_to([4.6, -0.3, 0])
-        title = Text("logits: next-token scores", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR)
-        title.next_to(logit_col, UP, buff=0.25)
-        box = SurroundingRectangle(logit_col.row(best), buff=0.04, color=LOGIT_COLOR, stroke_width=4)
-        logits_eq = self.strip.tex(r"\mathrm{logits} = W_U\,X_2")
-        assert np.abs(other).max() < 0.005
+        logit_col = VocabColumn(
+            logits,
+            vocab,
+            readout="all",
+            digits=0,
+            cell_height=0.42,
+            cell_width=0.6,
+            outline_color=LOGIT_COLOR,
+            font_size=FONT_SIZE_BODY - 4,
+        )
+        title = self.panel_title("logits: next-token scores", TEXT_COLOR)
+        body = VGroup(VGroup(w_u, unembed), logit_col).arrange(RIGHT, buff=0.6)
+        PANEL.place(VGroup(title, body).arrange(DOWN, buff=0.3), shrink=True)
+        box = SurroundingRectangle(logit_col.row(best), buff=0.05, color=LOGIT_COLOR, stroke_width=4)
+        assert np.abs(np.delete(logits, best)).max() < 0.5
         self.beat(
-            f"Unembedding the 'output' block gives logits: {vocab[best]} "
-            f"{format_value(logits[best], 0)}, others {format_value(np.abs(other).max(), 0)}. It predicts {vocab[best]}.",
-            FadeIn(self.w_u, run_time=0.6),
-            *self.strip.change_to(logits_eq, "cross_fade", run_time=1.0),
-            FadeOut(self.eq_note, run_time=0.6),
-            read(
-                self.stream.column(self.shown.last),
-                self.w_u,
-                logit_col.column,
-                weight=self.model.W_U,
-                run_time=2.0,
-            ),
-            FadeIn(logit_col.names, run_time=1.4),
-            FadeIn(title, run_time=1.4),
+            f"The logits: {format_value(logits[best], 0)} for {vocab[best]}, 0 for the rest. "
+            f"It predicts {vocab[best]}.",
+            FadeIn(VGroup(w_u, unembed, title), run_time=0.6),
+            FadeOut(VGroup(self.out_label, self.src_box, self.d_box), run_time=0.6),
+            read(self.stream.column(n.last), w_u, logit_col.column, weight=self.model.W_U, run_time=2.0),
             Succession(
-                Wait(2.0), AnimationGroup(FadeIn(logit_col.readouts[best]), Create(box), run_time=0.8)
+                Wait(1.4),
+                AnimationGroup(FadeIn(logit_col.names), *[FadeIn(r) for r in logit_col.readouts.values()]),
+                Create(box, run_time=0.6),
             ),
-            hold=1.0,
         )
 
     # --- any repeated sequence ---------------------------------------------------------
-    def repeat_random_tokens(self) -> None:
-        half = (len(self.shown.rand_tokens) - 1) // 2
-        row = TokenRow(self.shown.rand_str, font_size=FONT_SIZE_LABEL + 2, min_width=0.55).move_to(UP * 0.6)
-        row.tile(0).set_opacity(0.6)
-        for tile in row.tiles[1 + half :]:
-            tile[0].set_stroke(head_color(*IND_HEAD)).set_fill(head_color(*IND_HEAD), opacity=0.12)
-        first = Text(f"{half} random words", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR)
-        first.next_to(VGroup(*row.tiles[1 : 1 + half]), DOWN, buff=0.25)
-        again = Text("the same again", font_size=FONT_SIZE_LABEL, color=head_color(*IND_HEAD))
-        again.next_to(VGroup(*row.tiles[1 + half :]), DOWN, buff=0.25)
-        self.rand_row = VGroup(row, first, again)
-        self.play(self.clear_stage(), run_time=0.8)
-        self.strip.current = None
-        self.beat(
-            f"Any words? A start token, {half} random words, then the same {half} again.",
-            LaggedStart(*[FadeIn(tile, shift=0.2 * DOWN) for tile in row.tiles], lag_ratio=0.08),
-            FadeIn(first),
-            FadeIn(again),
-            run_time=1.8,
-            hold=0.8,
-        )
-
-    def show_stripe(self) -> None:
-        color = head_color(*IND_HEAD)
-        pattern = self.shown.rand_pattern
-        n = len(self.shown.rand_tokens)
-        half = (n - 1) // 2
+    def stripe(self) -> None:
+        n, color = self.shown, head_color(*IND_HEAD)
+        self.half = (len(n.rand_tokens) - 1) // 2
         self.stripe_map = AttentionPatternMap(
-            pattern, self.shown.rand_str, color=color, cell_size=0.42, col_labels_rotated=True
+            n.rand_pattern,
+            n.rand_str,
+            color=color,
+            cell_size=0.4,
+            col_labels_rotated=True,
+            font_size=FONT_SIZE_BODY - 4,
         )
-        self.stripe_map.move_to([-1.2, 0.45, 0])
-        stripe_cells = [(i, i - half + 1) for i in range(1 + half, n)]
-        assert all(pattern[i, j] > 0.99 for i, j in stripe_cells)
-        self.stripe = VGroup(
+        STAGE.place(self.stripe_map, LEFT, buff=0.3, shrink=True)
+        cells = [(i, i - self.half + 1) for i in range(1 + self.half, len(n.rand_tokens))]
+        assert all(n.rand_pattern[i, j] > 0.99 for i, j in cells)
+        stripe = VGroup(
             *[
-                Square(side_length=0.42).set_stroke(TEXT_COLOR, width=4).move_to(self.stripe_map.cell(i, j))
-                for i, j in stripe_cells
+                Square(self.stripe_map.cell(i, j).width)
+                .set_stroke(TEXT_COLOR, width=4)
+                .move_to(self.stripe_map.cell(i, j))
+                for i, j in cells
             ]
         )
-        self.head_title = Text("L1H0, the induction head", font_size=FONT_SIZE_LABEL, color=color)
-        self.head_title.next_to(self.stripe_map.outline, RIGHT, buff=0.3).align_to(
-            self.stripe_map.outline, UP
-        )
-        self.beat(
-            "After the repeat, each word attends just after its earlier copy: a diagonal stripe.",
-            FadeOut(self.rand_row, run_time=0.8),
-            FadeIn(self.stripe_map, run_time=1.2),
-            FadeIn(self.head_title, run_time=1.2),
-            Succession(
-                Wait(1.4), LaggedStart(*[Create(s) for s in self.stripe], lag_ratio=0.25, run_time=1.8)
+        self.head_title = VGroup(
+            Text("L1H0, the induction head", font_size=FONT_SIZE_BODY, color=color),
+            Text(
+                f"a new sequence: {self.half} words, twice",
+                font_size=FONT_SIZE_LABEL + 2,
+                color=MUTED_TEXT_COLOR,
             ),
-            hold=1.4,
+        ).arrange(DOWN, buff=0.12, aligned_edge=LEFT)
+        self.head_title.next_to(self.stripe_map, RIGHT, buff=0.6).align_to(self.stripe_map, UP)
+        self.beat(
+            "Any repeat works: each word attends just after its earlier copy.",
+            Succession(
+                self.clear_stage(run_time=0.6),
+                AnimationGroup(FadeIn(self.stripe_map), FadeIn(self.head_title), run_time=0.9),
+                LaggedStart(*[Create(s) for s in stripe], lag_ratio=0.25, run_time=1.4),
+            ),
         )
-        resting = list(range(1 + half))
-        assert all(pattern[i, 0] > 0.99 for i in resting)
-        self.rest = SurroundingRectangle(
+        self.stripe_map.add(stripe)
+
+    def rest_on_start_token(self) -> None:
+        resting = list(range(1 + self.half))
+        assert all(self.shown.rand_pattern[i, 0] > 0.99 for i in resting)
+        rest = SurroundingRectangle(
             VGroup(*[self.stripe_map.cell(i, 0) for i in resting]),
             buff=0.03,
             color=MUTED_TEXT_COLOR,
             stroke_width=4,
         )
-        self.beat(
-            "Before the repeat nothing matches: those rows rest on the start token.",
-            Create(self.rest),
-            run_time=1.0,
-            hold=1.0,
-        )
-        self.beat(
-            "Trained models show this stripe too, less sharp.",
-            Indicate(self.stripe, color=color, scale_factor=1.0),
-            run_time=1.2,
-            hold=1.0,
-        )
+        self.beat("Before the repeat, rows rest on the start token.", Create(rest), run_time=1.0)
+        self.stripe_map.add(rest)
 
-    def show_predictions(self) -> None:
-        report = self.shown.report
-        n = len(self.shown.rand_tokens)
-        half = (n - 1) // 2
-        vocab = self.model.vocab
-        grid = self.stripe_map
-        self.play(
-            VGroup(grid, self.stripe, self.rest).animate.shift(LEFT * 2.3),
-            FadeOut(self.head_title),
-            run_time=0.8,
-        )
-        x_next, x_guess = 1.4, 3.4
+    def guesses(self) -> None:
+        n, report = self.shown, self.shown.report
         rows = VGroup()
-        for i in range(n - 1):
-            y = grid.cell(i, 0).get_y()
-            guess_id = int(report["predicted"][i])
+        for i in range(len(n.rand_tokens) - 1):
+            guess = int(report["predicted"][i])
+            right = bool(report["correct"][i])
             rows.add(
                 VGroup(
-                    Text(self.shown.rand_str[i + 1], font_size=FONT_SIZE_LABEL, color=TEXT_COLOR),
+                    Text(n.rand_str[i + 1], font_size=FONT_SIZE_LABEL, color=TEXT_COLOR),
                     Text(
-                        "none" if guess_id == NO_GUESS else vocab[guess_id],
+                        "none" if guess == NO_GUESS else self.model.vocab[guess],
                         font_size=FONT_SIZE_LABEL,
-                        color=TEXT_COLOR if report["correct"][i] else MUTED_TEXT_COLOR,
+                        color=TEXT_COLOR if right else MUTED_TEXT_COLOR,
                     ),
                 )
             )
-            rows[-1][0].move_to([x_next, y, 0])
-            rows[-1][1].move_to([x_guess, y, 0])
         heads = VGroup(
-            Text("next word", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR).move_to([x_next, 0, 0]),
-            Text("its guess", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR).move_to([x_guess, 0, 0]),
+            Text("next word", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR),
+            Text("its guess", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR),
+        ).arrange(RIGHT, buff=0.6)
+        heads.next_to(self.stripe_map.cells, RIGHT, buff=1.2).align_to(self.stripe_map.cells, UP).shift(
+            0.45 * UP
         )
-        for head in heads:
-            head.align_to(grid.cells.get_top() + 0.2 * UP, DOWN)
-        after = range(1 + half, n - 1)  # positions whose next word repeats an earlier one
-        assert (report["predicted"][: 1 + half] == NO_GUESS).all()
-        after_right = int(report["correct"][after].sum())
-        after_box = SurroundingRectangle(VGroup(*[rows[i] for i in after]), buff=0.1, color=LOGIT_COLOR)
+        for i, row in enumerate(rows):
+            for text, head in zip(row, heads):
+                text.match_x(head).match_y(self.stripe_map.cell(i, 0))
+        after = range(1 + self.half, len(n.rand_tokens) - 1)  # positions whose next word repeats
+        assert (report["predicted"][: 1 + self.half] == NO_GUESS).all()
+        right = int(report["correct"][after].sum())
+        box = SurroundingRectangle(VGroup(*[rows[i] for i in after]), buff=0.1, color=LOGIT_COLOR)
         self.beat(
-            f"Before the repeat it guesses nothing. After it, {after_right} of {len(after)} guesses are right.",
-            FadeIn(heads),
-            LaggedStart(*[FadeIn(r) for r in rows], lag_ratio=0.08),
-            Succession(Wait(1.8), Create(after_box, run_time=0.6)),
-            run_time=2.4,
-            hold=1.2,
+            f"Its guesses: none before the repeat, then {right} of {len(after)} right.",
+            Succession(
+                FadeOut(self.head_title[1], run_time=0.4),
+                AnimationGroup(FadeIn(heads), LaggedStart(*[FadeIn(r) for r in rows], lag_ratio=0.08)),
+            ),
+            Succession(Wait(1.6), Create(box, run_time=0.6)),
+            run_time=2.2,
         )
-        self.table = VGroup(heads, rows, after_box)
+        self.table = VGroup(heads, rows, box)
 
     def summary(self) -> None:
         rule = MathTex(r"[A]\,[B]\,\dots\,[A] \;\to\; [B]", font_size=MATH_SIZE_BODY, color=TEXT_COLOR)
@@ -731,11 +718,9 @@ class InductionHeads(ClipScene):
             color=MUTED_TEXT_COLOR,
             line_spacing=0.8,
         )
-        card = VGroup(rule, chain).arrange(DOWN, buff=0.25).move_to([3.3, 0.45, 0])
+        card = VGroup(rule, chain).arrange(DOWN, buff=0.25).next_to(self.head_title[0], DOWN, buff=0.6)
+        card.align_to(self.head_title[0], LEFT)
         self.end_on_summary(
-            "A previous-token head, then an induction head reading it with its key: repeats continue.",
-            FadeOut(self.table),
-            FadeIn(card),
-            FadeIn(self.head_title.next_to(card, UP, buff=0.5)),
-            run_time=1.2,
+            "A previous-token head, then an induction head whose key reads it.",
+            Succession(FadeOut(self.table, run_time=0.4), FadeIn(card, run_time=0.6)),
         )

@@ -128,3 +128,31 @@ def test_numbers_pattern_and_report_are_of_their_sequence(scene_module, model):
     direct = scene_module.next_token_report(model, shown.rand_tokens)
     for key in ("predicted", "p_next", "correct"):
         assert np.array_equal(shown.report[key], direct[key])
+
+
+def test_query_and_key_meet_on_the_one_cell_of_the_shared_token(scene_module, model):
+    """ "They meet on one cell, D: a score of 20": on many random sequences, a query and the key of
+    the position after an earlier copy of its token share exactly one non-zero dimension, the one
+    the clip names after that token, and score (q.k)/sqrt(d_head) = 20 through it alone."""
+    names = scene_module.head_dim_names(model)
+    assert len(names) == model.d_head and names[: len(model.vocab)] == model.vocab
+    words = [w for w in model.vocab if w != BOS_TOKEN]
+    rng = np.random.default_rng(7)
+    checked = 0
+    for _ in range(30):
+        ids = model.to_tokens(list(rng.choice(words, size=model.n_ctx - 1)))
+        x = model.W_E[ids] + model.W_pos[: len(ids)]
+        x = x + np.eye(len(ids), k=-1) @ x @ model.W_V[0, 0] @ model.W_O[0, 0]  # the previous-token write
+        q, k = x @ model.W_Q[1, 0], x @ model.W_K[1, 0]
+        for i in range(2, len(ids)):
+            for j in range(2, i + 1):
+                shared = np.flatnonzero(np.abs(q[i] * k[j]) > 1e-9)
+                if ids[j - 1] == ids[i]:
+                    assert [names[d] for d in shared] == [model.vocab[ids[i]]]
+                    assert q[i] @ k[j] / np.sqrt(model.d_head) == pytest.approx(20)
+                    checked += 1
+                else:
+                    assert shared.size == 0
+    assert checked > 30
+    shown = scene_module.numbers()
+    assert names[np.argmax(shown.cache["blocks.1.attn.hook_k"][0, 0])] == "start"  # the start token's key
