@@ -102,7 +102,7 @@ def test_copying_eigenvalues():
 
 
 def test_bad_head_arguments():
-    model = induction_model()
+    model = induction_model(bos=False)
     with pytest.raises(ValueError, match="layer 2 does not exist.*2 layer"):
         qk_matrix(model, 2, 0)
     with pytest.raises(ValueError, match="head 1 does not exist.*1 head"):
@@ -253,11 +253,11 @@ def test_induction_model_composes_through_k_only_and_above_random(bos):
 
 def test_composition_baseline_bad_arguments():
     with pytest.raises(ValueError, match="kind must be one of"):
-        composition_baseline(induction_model(), "X")
+        composition_baseline(induction_model(bos=False), "X")
     with pytest.raises(ValueError, match="composition needs two"):
         composition_baseline(skip_trigram_model())
     with pytest.raises(ValueError, match="draws must be a positive integer"):
-        composition_baseline(induction_model(), draws=0)
+        composition_baseline(induction_model(bos=False), draws=0)
 
 
 # ------------------------------------------------------- path expansion
@@ -285,7 +285,7 @@ def test_composition_baseline_bad_arguments():
             [1, 2, 3],
             ["direct", "L0H0", "L1H0", "L2H0", "L0H0->L1H0", "L0H0->L2H0", "L1H0->L2H0", "L0H0->L1H0->L2H0"],
         ),
-        (induction_model(), RUNNING_EXAMPLE, ["direct", "L0H0", "L1H0", "L0H0->L1H0"]),
+        (induction_model(bos=False), RUNNING_EXAMPLE, ["direct", "L0H0", "L1H0", "L0H0->L1H0"]),
         (skip_trigram_model(), "keep it in", ["direct", "L0H0", "L0H1"]),
         (zero_layer_model(), "the keeper of the", ["direct"]),
     ],
@@ -329,7 +329,7 @@ def test_induction_prediction_is_layer_1_acting_on_the_embeddings():
     The induction head's value reads only ``token`` (no V-composition), so
     the virtual head L0H0->L1H0 is zero and the prediction is the L1H0 term.
     """
-    model = induction_model()
+    model = induction_model(bos=False)
     tokens = model.to_tokens(RUNNING_EXAMPLE)
     terms = path_expansion(model, tokens)
     urs = model.vocab.index("urs")
@@ -404,7 +404,7 @@ def test_softmax_is_the_models_attention_softmax():
         assert np.allclose(p.sum(axis=-1), 1)
         assert np.allclose(p, np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True))
         assert np.allclose(softmax(logits + 100.0), p)
-    model = induction_model()
+    model = induction_model(bos=False)
     _, cache = model.run_with_cache(model.to_tokens(list(RUNNING_EXAMPLE)))
     scores = cache["blocks.1.attn.hook_attn_scores"]
     assert np.allclose(softmax(scores), cache["blocks.1.attn.hook_pattern"])

@@ -1,6 +1,7 @@
 """Every clip of the explainer: it has a make target, keeps the layout rules and the caption band
 clear after every animation, renders (at the lowest quality) to a web-ready MP4 of the expected
-length, and its published captions keep the readers' pace.
+length, and its published captions keep the readers' pace; together they stay under the full
+video's 11 minutes.
 
 A clip that must break a rule for a while can be marked ``xfail(strict=True)`` below, with the
 reason: once it is fixed, its test turns red until the mark is removed.
@@ -22,6 +23,7 @@ from circuit_clips.pipeline.manifest import scene_text
 from circuit_clips.pipeline.mp4 import probe
 from circuit_clips.pipeline.project import QUALITIES, Project, class_name
 from circuit_clips.pipeline.render import build_clip
+from circuit_clips.readers import MAX_FULL_VIDEO_SECONDS
 
 from .conftest import ROOT
 
@@ -132,3 +134,15 @@ def test_clip_captions_keep_the_readers_pace(clip, rendered):
     title, description = scene_text(Project(ROOT, ROOT / "media").scene_file(clip), class_name(clip))
     problems = title_card_problems(vtt, title or clip, description) + pace_problems(vtt)
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
+
+
+@pytest.mark.render
+def test_the_full_video_stays_under_11_minutes(rendered):
+    # the full video is every clip joined end to end: its length is theirs, summed
+    seconds = {clip: probe(rendered(clip)).duration for clip in CLIPS}
+    total = sum(seconds.values())
+    longest = sorted(seconds.items(), key=lambda item: -item[1])[:4]
+    assert total <= MAX_FULL_VIDEO_SECONDS, (
+        f"the clips run {total:.1f} s together, over {MAX_FULL_VIDEO_SECONDS} s; longest: "
+        + ", ".join(f"{clip} {s:.1f} s" for clip, s in longest)
+    )

@@ -112,3 +112,31 @@ def test_title_card_typesets_math_and_is_held_to_read_its_title_and_sentence(tmp
     held = (first.end - first.start).total_seconds()
     assert held >= len(plain) / 15 - 1e-6
     assert held <= len(plain) / 15 + 2 / 15
+
+
+@pytest.mark.parametrize("rate", [15.0, 12.0])
+def test_a_clip_can_pace_its_beats_slower_than_the_readers_limit(tmp_path, rate):
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Numbers:
+        model: object
+
+    caption = "x" * 60  # 4 s at 15 characters a second, 5 s at 12
+
+    class Clip(ClipScene):
+        title = "t"
+        pace_to_captions = True
+        reading_rate = rate
+        numbers = staticmethod(lambda: Numbers(model=None))
+
+        def story(self):
+            self.beat(caption, hold=0.0)
+
+        def summary(self):
+            self.end_on_summary("the end", hold=2.0)
+
+    scene = render_skipped(Clip, tmp_path)
+    cue = next(c for c in scene.renderer.file_writer.subcaptions if c.content == caption)
+    held = (cue.end - cue.start).total_seconds()
+    assert 60 / rate - 1e-6 <= held <= 60 / rate + 2 / 15

@@ -78,7 +78,7 @@ def test_transformerlens_layout_loads_and_runs_like_a_reference_forward_pass(see
 
 @pytest.mark.parametrize(
     "model",
-    [random_model(0), random_model(1, n_layers=1, n_heads=1), induction_model(), zero_layer_model()],
+    [random_model(0), random_model(1, n_layers=1, n_heads=1), induction_model(bos=False), zero_layer_model()],
     ids=["random", "one-head", "induction", "zero-layer"],
 )
 def test_round_trip_through_dict_and_npz(model, tmp_path):

@@ -37,7 +37,7 @@ def repeated_sequences(model, count=200, seed=0):
 
 
 def test_induction_model_shape_and_subspaces():
-    model = induction_model()
+    model = induction_model(bos=False)
     assert (model.n_layers, model.n_heads) == (2, 1)
     assert list(model.subspaces) == ["token", "position", "previous token", "output"]
     sizes = [s.stop - s.start for s in model.subspaces.values()]
@@ -49,7 +49,7 @@ def test_induction_model_shape_and_subspaces():
 
 
 def test_induction_running_example_predicts_urs():
-    model = induction_model()
+    model = induction_model(bos=False)
     logits, cache = model.run_with_cache(model.to_tokens(RUNNING_EXAMPLE))
     assert model.vocab[int(logits[-1].argmax())] == "urs"
     # ... because the induction head at the last "D" attends to "urs" (position 2).
@@ -57,7 +57,7 @@ def test_induction_running_example_predicts_urs():
 
 
 def test_previous_token_head_attends_to_previous_position():
-    model = induction_model()
+    model = induction_model(bos=False)
     for tokens in repeated_sequences(model, seed=1):
         pattern = model.run_with_cache(tokens)[1]["blocks.0.attn.hook_pattern"][0]
         n = len(tokens)
@@ -65,7 +65,7 @@ def test_previous_token_head_attends_to_previous_position():
 
 
 def test_previous_token_head_writes_previous_token():
-    model = induction_model()
+    model = induction_model(bos=False)
     prev = model.subspaces["previous token"]
     tokens = model.to_tokens(RUNNING_EXAMPLE)
     written = model.run_with_cache(tokens)[1]["blocks.0.attn.hook_result"][:, 0, prev]
@@ -78,7 +78,7 @@ def test_previous_token_head_writes_previous_token():
 
 
 def test_induction_head_attends_after_earlier_occurrence_and_predicts():
-    model = induction_model()
+    model = induction_model(bos=False)
     correct = total = 0
     for tokens in repeated_sequences(model, seed=2):
         logits, cache = model.run_with_cache(tokens)
@@ -96,7 +96,7 @@ def test_induction_head_attends_after_earlier_occurrence_and_predicts():
 
 def test_induction_key_reads_previous_token_not_token():
     """K-composition: the only thing layer 1's key reads from layer 0 is what it wrote."""
-    model = induction_model()
+    model = induction_model(bos=False)
     W_K = model.W_K[1, 0]
     assert np.all(W_K[model.subspaces["token"]] == 0)
     assert np.all(W_K[model.subspaces["output"]] == 0)
@@ -161,8 +161,9 @@ def test_bos_model_vocabulary_and_tokens():
     model = induction_model(bos=True)
     assert model.vocab == [BOS_TOKEN, *INDUCTION_VOCAB] and model.bos_token == BOS_TOKEN
     assert model.to_str_tokens(model.to_tokens(RUNNING_EXAMPLE)) == [BOS_TOKEN, *RUNNING_EXAMPLE]
-    assert induction_model().bos_token is None  # the default is still the first edition's
-    assert BOS_TOKEN not in induction_model().vocab
+    assert induction_model().bos_token == BOS_TOKEN, "the paper's model, with a start token, is the default"
+    assert induction_model(bos=False).bos_token is None
+    assert BOS_TOKEN not in induction_model(bos=False).vocab
     # BOS carries no value in either head.
     bos_row = model.W_E[0]
     for layer in range(2):

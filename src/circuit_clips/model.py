@@ -128,29 +128,8 @@ class AttnOnlyTransformer:
         self.W_U = _frozen(W_U, "W_U", ndim=2)
         _check_shape(self.W_U, "W_U", (self.d_model, self.d_vocab), "[d_model, d_vocab]")
 
-        layer_weights = (W_Q, W_K, W_V, W_O)
-        if all(w is None for w in layer_weights):
-            self.n_layers, self.n_heads, self.d_head = 0, 0, 0
-            empty = np.zeros((0, 0, self.d_model, 0))
-            W_Q = W_K = W_V = empty
-            W_O = np.zeros((0, 0, 0, self.d_model))
-        elif any(w is None for w in layer_weights):
-            raise ValueError("give all of W_Q, W_K, W_V and W_O, or none of them (a zero-layer model)")
-        self.W_Q = _frozen(W_Q, "W_Q", ndim=4)
+        self.W_Q, self.W_K, self.W_V, self.W_O = _layer_weights(W_Q, W_K, W_V, W_O, self.d_model)
         self.n_layers, self.n_heads, _, self.d_head = self.W_Q.shape
-        qkv_shape = (self.n_layers, self.n_heads, self.d_model, self.d_head)
-        _check_shape(self.W_Q, "W_Q", qkv_shape, "[n_layers, n_heads, d_model, d_head]")
-        self.W_K = _frozen(W_K, "W_K", ndim=4)
-        _check_shape(self.W_K, "W_K", qkv_shape, "[n_layers, n_heads, d_model, d_head]")
-        self.W_V = _frozen(W_V, "W_V", ndim=4)
-        _check_shape(self.W_V, "W_V", qkv_shape, "[n_layers, n_heads, d_model, d_head]")
-        self.W_O = _frozen(W_O, "W_O", ndim=4)
-        _check_shape(
-            self.W_O,
-            "W_O",
-            (self.n_layers, self.n_heads, self.d_head, self.d_model),
-            "[n_layers, n_heads, d_head, d_model]",
-        )
 
         if attn_scale is None:
             attn_scale = math.sqrt(self.d_head) if self.d_head > 0 else 1.0
@@ -234,44 +213,7 @@ class AttnOnlyTransformer:
         """
         if isinstance(state, (str, os.PathLike)):
             state = _load_npz(state)
-        arrays = {str(key): np.asarray(value) for key, value in state.items()}
-        weights: dict[str, np.ndarray] = {}
-        layers: dict[int, dict[str, np.ndarray]] = {}
-        for key, value in arrays.items():
-            match = _BLOCK_KEY.fullmatch(key)
-            if key in _GLOBAL_KEYS:
-                weights[key] = value
-            elif match and match["part"] == "attn" and match["name"] in _ATTN_NAMES:
-                layers.setdefault(int(match["layer"]), {})[match["name"]] = value
-            elif _is_layernorm_key(key, match):
-                raise ValueError(
-                    f"state dict key {key!r} is a LayerNorm weight, but this model has no "
-                    "LayerNorm; export a model built with normalization_type=None"
-                )
-            elif match and match["part"] == "mlp":
-                raise ValueError(
-                    f"state dict key {key!r} is an MLP weight, but this model is attention-only; "
-                    "export a model built with attn_only=True"
-                )
-            else:
-                raise ValueError(
-                    f"state dict key {key!r} is not a weight of an attention-only transformer; "
-                    f"expected {', '.join(_GLOBAL_KEYS)} and blocks.{{l}}.attn.{{{','.join(_ATTN_NAMES)}}}"
-                )
-        for key in ("embed.W_E", "pos_embed.W_pos", "unembed.W_U"):
-            if key not in weights:
-                raise ValueError(f"state dict is missing the key {key!r}")
-        if sorted(layers) != list(range(len(layers))):
-            missing = min(set(range(max(layers) + 1)) - set(layers))
-            raise ValueError(
-                f"state dict is missing the key 'blocks.{missing}.attn.W_Q' "
-                f"(it has weights for layers {sorted(layers)}; layers are numbered from 0)"
-            )
-        for layer, block in sorted(layers.items()):
-            for part in ("W_Q", "W_K", "W_V", "W_O"):
-                if part not in block:
-                    raise ValueError(f"state dict is missing the key 'blocks.{layer}.attn.{part}'")
-
+        weights, layers = _sorted_state(state)
         W_E = _keyed(weights, "embed.W_E", ndim=2, axes="[d_vocab, d_model]")
         d_vocab, d_model = W_E.shape
         W_pos = _keyed(weights, "pos_embed.W_pos", ndim=2, axes="[n_ctx, d_model]")
@@ -284,41 +226,11 @@ class AttnOnlyTransformer:
         if not layers:
             return cls(W_E, W_pos, W_U, vocab=vocab, attn_scale=attn_scale, name=name, subspaces=subspaces)
 
-        first = _keyed(layers[0], "W_Q", ndim=3, axes="[n_heads, d_model, d_head]", key="blocks.0.attn.W_Q")
-        n_heads, d_head = first.shape[0], first.shape[2]
-        shapes = {
-            "W_Q": ((n_heads, d_model, d_head), "[n_heads, d_model, d_head]"),
-            "W_K": ((n_heads, d_model, d_head), "[n_heads, d_model, d_head]"),
-            "W_V": ((n_heads, d_model, d_head), "[n_heads, d_model, d_head]"),
-            "W_O": ((n_heads, d_head, d_model), "[n_heads, d_head, d_model]"),
-            "b_Q": ((n_heads, d_head), "[n_heads, d_head]"),
-            "b_K": ((n_heads, d_head), "[n_heads, d_head]"),
-            "b_V": ((n_heads, d_head), "[n_heads, d_head]"),
-            "b_O": ((d_model,), "[d_model]"),
-        }
-        stacked: dict[str, list[np.ndarray]] = {part: [] for part in ("W_Q", "W_K", "W_V", "W_O")}
-        for layer, block in sorted(layers.items()):
-            for part, value in block.items():
-                key = f"blocks.{layer}.attn.{part}"
-                if part in stacked:
-                    shape, axes = shapes[part]
-                    array = _keyed(block, part, ndim=len(shape), axes=axes, key=key)
-                    _check_keyed(array, key, shape, axes)
-                    stacked[part].append(array)
-                elif part in shapes:
-                    _check_zero_bias(block, part, *shapes[part], key=key)
-                elif part == "mask":
-                    causal = np.tril(np.ones((n_ctx, n_ctx), dtype=bool))
-                    if value.shape != causal.shape or not np.array_equal(value.astype(bool), causal):
-                        raise ValueError(
-                            f"state dict key {key!r} is not the causal mask of n_ctx={n_ctx} "
-                            "(lower triangle of ones); this model only attends causally"
-                        )
         return cls(
             W_E,
             W_pos,
             W_U,
-            *(np.stack(stacked[part]) for part in ("W_Q", "W_K", "W_V", "W_O")),
+            *_stacked_layers(layers, d_model, n_ctx),
             vocab=vocab,
             attn_scale=attn_scale,
             name=name,
@@ -521,6 +433,114 @@ def _check_zero_bias(
             f"state dict key {key!r} holds nonzero biases (largest |b| = {np.abs(bias).max():.3g}), "
             "but this model has no biases; train the model with its biases fixed at zero"
         )
+
+
+def _layer_weights(
+    W_Q: ArrayLike | None, W_K: ArrayLike | None, W_V: ArrayLike | None, W_O: ArrayLike | None, d_model: int
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """The attention weights as read-only float64 arrays, their shapes checked against each
+    other and ``d_model``; all four ``None`` is a zero-layer model (empty arrays)."""
+    layer_weights = (W_Q, W_K, W_V, W_O)
+    if all(w is None for w in layer_weights):
+        W_Q = W_K = W_V = np.zeros((0, 0, d_model, 0))
+        W_O = np.zeros((0, 0, 0, d_model))
+    elif any(w is None for w in layer_weights):
+        raise ValueError("give all of W_Q, W_K, W_V and W_O, or none of them (a zero-layer model)")
+    W_Q = _frozen(W_Q, "W_Q", ndim=4)
+    n_layers, n_heads, _, d_head = W_Q.shape
+    qkv_shape = (n_layers, n_heads, d_model, d_head)
+    _check_shape(W_Q, "W_Q", qkv_shape, "[n_layers, n_heads, d_model, d_head]")
+    W_K = _frozen(W_K, "W_K", ndim=4)
+    _check_shape(W_K, "W_K", qkv_shape, "[n_layers, n_heads, d_model, d_head]")
+    W_V = _frozen(W_V, "W_V", ndim=4)
+    _check_shape(W_V, "W_V", qkv_shape, "[n_layers, n_heads, d_model, d_head]")
+    W_O = _frozen(W_O, "W_O", ndim=4)
+    _check_shape(W_O, "W_O", (n_layers, n_heads, d_head, d_model), "[n_layers, n_heads, d_head, d_model]")
+    return W_Q, W_K, W_V, W_O
+
+
+def _sorted_state(
+    state: Mapping[str, ArrayLike],
+) -> tuple[dict[str, np.ndarray], dict[int, dict[str, np.ndarray]]]:
+    """A state dict's global weights and its attention weights by layer, every key checked to
+    belong to an attention-only model and every needed key present (one error naming the key)."""
+    arrays = {str(key): np.asarray(value) for key, value in state.items()}
+    weights: dict[str, np.ndarray] = {}
+    layers: dict[int, dict[str, np.ndarray]] = {}
+    for key, value in arrays.items():
+        match = _BLOCK_KEY.fullmatch(key)
+        if key in _GLOBAL_KEYS:
+            weights[key] = value
+        elif match and match["part"] == "attn" and match["name"] in _ATTN_NAMES:
+            layers.setdefault(int(match["layer"]), {})[match["name"]] = value
+        elif _is_layernorm_key(key, match):
+            raise ValueError(
+                f"state dict key {key!r} is a LayerNorm weight, but this model has no "
+                "LayerNorm; export a model built with normalization_type=None"
+            )
+        elif match and match["part"] == "mlp":
+            raise ValueError(
+                f"state dict key {key!r} is an MLP weight, but this model is attention-only; "
+                "export a model built with attn_only=True"
+            )
+        else:
+            raise ValueError(
+                f"state dict key {key!r} is not a weight of an attention-only transformer; "
+                f"expected {', '.join(_GLOBAL_KEYS)} and blocks.{{l}}.attn.{{{','.join(_ATTN_NAMES)}}}"
+            )
+    for key in ("embed.W_E", "pos_embed.W_pos", "unembed.W_U"):
+        if key not in weights:
+            raise ValueError(f"state dict is missing the key {key!r}")
+    if sorted(layers) != list(range(len(layers))):
+        missing = min(set(range(max(layers) + 1)) - set(layers))
+        raise ValueError(
+            f"state dict is missing the key 'blocks.{missing}.attn.W_Q' "
+            f"(it has weights for layers {sorted(layers)}; layers are numbered from 0)"
+        )
+    for layer, block in sorted(layers.items()):
+        for part in ("W_Q", "W_K", "W_V", "W_O"):
+            if part not in block:
+                raise ValueError(f"state dict is missing the key 'blocks.{layer}.attn.{part}'")
+
+    return weights, layers
+
+
+def _stacked_layers(
+    layers: dict[int, dict[str, np.ndarray]], d_model: int, n_ctx: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``W_Q, W_K, W_V, W_O`` stacked over layers, each layer's shapes, zero biases and causal
+    mask checked (one error naming the key)."""
+    first = _keyed(layers[0], "W_Q", ndim=3, axes="[n_heads, d_model, d_head]", key="blocks.0.attn.W_Q")
+    n_heads, d_head = first.shape[0], first.shape[2]
+    shapes = {
+        "W_Q": ((n_heads, d_model, d_head), "[n_heads, d_model, d_head]"),
+        "W_K": ((n_heads, d_model, d_head), "[n_heads, d_model, d_head]"),
+        "W_V": ((n_heads, d_model, d_head), "[n_heads, d_model, d_head]"),
+        "W_O": ((n_heads, d_head, d_model), "[n_heads, d_head, d_model]"),
+        "b_Q": ((n_heads, d_head), "[n_heads, d_head]"),
+        "b_K": ((n_heads, d_head), "[n_heads, d_head]"),
+        "b_V": ((n_heads, d_head), "[n_heads, d_head]"),
+        "b_O": ((d_model,), "[d_model]"),
+    }
+    stacked: dict[str, list[np.ndarray]] = {part: [] for part in ("W_Q", "W_K", "W_V", "W_O")}
+    for layer, block in sorted(layers.items()):
+        for part, value in block.items():
+            key = f"blocks.{layer}.attn.{part}"
+            if part in stacked:
+                shape, axes = shapes[part]
+                array = _keyed(block, part, ndim=len(shape), axes=axes, key=key)
+                _check_keyed(array, key, shape, axes)
+                stacked[part].append(array)
+            elif part in shapes:
+                _check_zero_bias(block, part, *shapes[part], key=key)
+            elif part == "mask":
+                causal = np.tril(np.ones((n_ctx, n_ctx), dtype=bool))
+                if value.shape != causal.shape or not np.array_equal(value.astype(bool), causal):
+                    raise ValueError(
+                        f"state dict key {key!r} is not the causal mask of n_ctx={n_ctx} "
+                        "(lower triangle of ones); this model only attends causally"
+                    )
+    return tuple(np.stack(stacked[part]) for part in ("W_Q", "W_K", "W_V", "W_O"))
 
 
 def _softmax(scores: FloatArray) -> FloatArray:

@@ -76,11 +76,12 @@ def _qk_factor(d_head: int) -> float:
 
 
 # ---------------------------------------------------------------- induction
-def induction_model(n_ctx: int = 12, bos: bool = False) -> AttnOnlyTransformer:
+def induction_model(n_ctx: int = 12, bos: bool = True) -> AttnOnlyTransformer:
     """Two layers, one head each: a previous-token head, then an induction head.
 
-    The default ``bos=False`` is the first edition's model, which today's
-    clips draw; the second-edition clips switch to ``bos=True``.
+    With ``bos`` (the default, the paper's and every clip's model) position 0
+    holds a beginning-of-sequence token where a head with nothing to find
+    rests; ``bos=False`` is the first edition's model without it.
 
     The residual stream (``d_model = 3 * d_vocab + n_ctx``: 36 by default,
     39 with ``bos``, whose ``d_vocab`` is 9) is split into labelled
@@ -135,7 +136,7 @@ def induction_model(n_ctx: int = 12, bos: bool = False) -> AttnOnlyTransformer:
         Context length (and size of the ``position`` subspace), at least 2
         (a previous token needs a position before it); BOS takes position 0.
     bos : bool
-        Add the beginning-of-sequence token (default ``False`` for now).
+        Add the beginning-of-sequence token (default ``True``).
 
     Returns
     -------
@@ -171,28 +172,9 @@ def induction_model(n_ctx: int = 12, bos: bool = False) -> AttnOnlyTransformer:
 
     W_Q, W_K, W_V = (np.zeros((2, 1, d_model, d_head)) for _ in range(3))
     W_O = np.zeros((2, 1, d_head, d_model))
-    # Layer 0: position i (i >= 1) queries along head dim i-1; position j keys along dim j.
-    for i in range(1, n_ctx):
-        W_Q[0, 0, pos.start + i, i - 1] = g
-        W_K[0, 0, pos.start + i - 1, i - 1] = g
-    W_V[0, 0, tok, :n_vocab] = value
-    W_O[0, 0, :n_vocab, prev] = eye
-    # Layer 1: query = current token, key = previous token.
-    if bos:
-        # A match scores 2 * ATTN_GAIN on the token dims; head dim n_vocab gives
-        # the BOS key ATTN_GAIN (the query's 1 there comes from its position
-        # one-hot, which every position has; the key's from the BOS token).
-        W_Q[1, 0, tok, :n_vocab] = 2 * g * value
-        W_K[1, 0, prev, :n_vocab] = g * eye
-        W_Q[1, 0, pos, n_vocab] = g
-        W_K[1, 0, tok.start, n_vocab] = g
-    else:
-        # Minus a flag at position 0.
-        W_Q[1, 0, tok, :n_vocab] = g * eye
-        W_K[1, 0, prev, :n_vocab] = g * eye
-        W_K[1, 0, pos.start, :n_vocab] = -g
-    W_V[1, 0, tok, :n_vocab] = value
-    W_O[1, 0, :n_vocab, out] = eye
+    blocks = (tok, pos, prev, out)
+    _previous_token_head(W_Q[0, 0], W_K[0, 0], W_V[0, 0], W_O[0, 0], blocks, value, g)
+    _induction_head(W_Q[1, 0], W_K[1, 0], W_V[1, 0], W_O[1, 0], blocks, value, g, bos=bos)
 
     return AttnOnlyTransformer(
         W_E,
@@ -207,6 +189,42 @@ def induction_model(n_ctx: int = 12, bos: bool = False) -> AttnOnlyTransformer:
         subspaces=subspaces,
         bos_token=BOS_TOKEN if bos else None,
     )
+
+
+def _previous_token_head(W_Q, W_K, W_V, W_O, blocks, value, g) -> None:
+    """Fill one head's weights (views into the layer arrays) as the previous-token head:
+    position ``i`` (``i >= 1``) queries along head dim ``i - 1``, position ``j`` keys along dim
+    ``j``; OV copies ``token`` (times ``value``: BOS carries none) into ``previous token``."""
+    tok, pos, prev, _ = blocks
+    n_ctx, n_vocab = pos.stop - pos.start, tok.stop - tok.start
+    for i in range(1, n_ctx):
+        W_Q[pos.start + i, i - 1] = g
+        W_K[pos.start + i - 1, i - 1] = g
+    W_V[tok, :n_vocab] = value
+    W_O[:n_vocab, prev] = np.eye(n_vocab)
+
+
+def _induction_head(W_Q, W_K, W_V, W_O, blocks, value, g, *, bos: bool) -> None:
+    """Fill one head's weights as the induction head: the query reads the current ``token``,
+    the key the ``previous token`` (K-composition); OV copies ``token`` into ``output``."""
+    tok, pos, prev, out = blocks
+    n_vocab = tok.stop - tok.start
+    eye = np.eye(n_vocab)
+    if bos:
+        # A match scores 2 * ATTN_GAIN on the token dims; head dim n_vocab gives
+        # the BOS key ATTN_GAIN (the query's 1 there comes from its position
+        # one-hot, which every position has; the key's from the BOS token).
+        W_Q[tok, :n_vocab] = 2 * g * value
+        W_K[prev, :n_vocab] = g * eye
+        W_Q[pos, n_vocab] = g
+        W_K[tok.start, n_vocab] = g
+    else:
+        # Minus a flag at position 0.
+        W_Q[tok, :n_vocab] = g * eye
+        W_K[prev, :n_vocab] = g * eye
+        W_K[pos.start, :n_vocab] = -g
+    W_V[tok, :n_vocab] = value
+    W_O[:n_vocab, out] = eye
 
 
 # ------------------------------------------------------------- skip-trigram

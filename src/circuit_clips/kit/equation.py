@@ -18,6 +18,8 @@ from manim import (
     MathTex,
     ReplacementTransform,
     TransformMatchingTex,
+    smooth,
+    squish_rate_func,
 )
 
 from .theme import MATH_SIZE_BODY, MATH_SIZE_LABEL, MUTED_TEXT_COLOR, TEXT_COLOR
@@ -27,7 +29,8 @@ __all__ = ["EquationStrip", "TRANSITIONS", "shape_tex"]
 TRANSITIONS = ("cross_fade", "slide", "match", "morph")
 """How one equation gives way to the next (:meth:`EquationStrip.change_to`):
 
-* ``"cross_fade"``: the old one fades out while the new one fades in, in place;
+* ``"cross_fade"``: the old one fades out in the first half of the time, then the new one fades
+  in, in place (never both at once: two equations overlapping read as scrambled glyphs);
 * ``"slide"``: the same, both drifting up a little;
 * ``"match"``: parts with the same TeX move to their new place, the rest fade
   (:class:`~manim.TransformMatchingTex`); for equations that share parts;
@@ -129,7 +132,11 @@ class EquationStrip:
         if transition == "match":
             return [TransformMatchingTex(old, equation, **kwargs)]
         shift = {"shift": 0.25 * UP} if transition == "slide" else {}
-        return [FadeOut(old, **shift, **kwargs), FadeIn(equation, **shift, **kwargs)]
+        rate = kwargs.pop("rate_func", smooth)
+        return [
+            FadeOut(old, **shift, rate_func=squish_rate_func(rate, 0.0, 0.5), **kwargs),
+            FadeIn(equation, **shift, rate_func=squish_rate_func(rate, 0.5, 1.0), **kwargs),
+        ]
 
     def hide(self, **fade_kwargs) -> Animation:
         """Fade the current equation out; the strip is empty afterwards."""

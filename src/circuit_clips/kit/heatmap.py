@@ -95,15 +95,8 @@ class HeatMap(VGroup):
         self.values = mat.copy()
         cw, ch = (cell_size, cell_size) if np.isscalar(cell_size) else cell_size
         self.cell_width, self.cell_height = float(cw), float(ch)
-        n_rows, n_cols = mat.shape
 
-        self.cells = VGroup()
-        stroke = 0.6 if min(cw, ch) < 0.15 else 1.0
-        for (i, j), color in zip(np.ndindex(n_rows, n_cols), VALUE_SCALE.colors(mat)):
-            cell = Rectangle(width=cw, height=ch)
-            cell.set_stroke(CELL_STROKE_COLOR, width=stroke).set_fill(color, opacity=1)
-            cell.move_to(RIGHT * (j + 0.5) * cw + DOWN * (i + 0.5) * ch)
-            self.cells.add(cell)
+        self.cells = self._grid(mat)
         self.add(self.cells)
 
         self.masks = VGroup()
@@ -116,37 +109,11 @@ class HeatMap(VGroup):
         self.outline = SurroundingRectangle(self.cells, buff=0.03, color=outline_color, stroke_width=2)
         self.add(self.outline)
 
-        self.row_labels = VGroup()
+        self.row_labels = self._row_labels(row_labels, font_size)
         if row_labels is not None:
-            if len(row_labels) != n_rows:
-                raise ValueError(f"{len(row_labels)} row labels for {n_rows} rows")
-            for i, name in enumerate(row_labels):
-                lab = Text(str(name), font_size=font_size, color=TEXT_COLOR)
-                lab.next_to(self.cells[i * n_cols], LEFT, buff=0.12)
-                self.row_labels.add(lab)
             self.add(self.row_labels)
-
-        self.col_labels = VGroup()
+        self.col_labels = self._col_labels(col_labels, font_size, rotated=col_labels_rotated)
         if col_labels is not None:
-            if len(col_labels) != n_cols:
-                raise ValueError(f"{len(col_labels)} column labels for {n_cols} columns")
-            for j, name in enumerate(col_labels):
-                lab = Text(str(name), font_size=font_size, color=TEXT_COLOR)
-                if col_labels_rotated:
-                    lab.rotate(PI / 2)
-                lab.next_to(self.cells[j], UP, buff=0.12)
-                self.col_labels.add(lab)
-            # one baseline: align bottoms (rotated) or baselines (horizontal)
-            if not col_labels_rotated:
-                align_baselines(self.col_labels)
-                low = min(lab.get_bottom()[1] for lab in self.col_labels)
-                floor = self.cells.get_top()[1] + 0.1
-                for lab in self.col_labels:
-                    lab.shift(UP * max(0.0, floor - low))
-            else:
-                bottom = max(lab.get_bottom()[1] for lab in self.col_labels)
-                for lab in self.col_labels:
-                    lab.shift(UP * (bottom - lab.get_bottom()[1]))
             self.add(self.col_labels)
 
         self.row_title = None
@@ -162,6 +129,59 @@ class HeatMap(VGroup):
             above = self.col_labels if len(self.col_labels) else self.outline
             self.col_title.next_to(above, UP, buff=0.15).match_x(self.cells)
             self.add(self.col_title)
+
+    def _grid(self, mat: np.ndarray) -> VGroup:
+        """One filled cell per entry, row by row, the top-left cell's corner at the origin."""
+        cw, ch = self.cell_width, self.cell_height
+        stroke = 0.6 if min(cw, ch) < 0.15 else 1.0
+        cells = VGroup()
+        for (i, j), color in zip(np.ndindex(*mat.shape), VALUE_SCALE.colors(mat)):
+            cell = Rectangle(width=cw, height=ch)
+            cell.set_stroke(CELL_STROKE_COLOR, width=stroke).set_fill(color, opacity=1)
+            cell.move_to(RIGHT * (j + 0.5) * cw + DOWN * (i + 0.5) * ch)
+            cells.add(cell)
+        return cells
+
+    def _row_labels(self, names: Sequence[str] | None, font_size: float) -> VGroup:
+        """The row labels, each left of its row's first cell (empty without ``names``)."""
+        labels = VGroup()
+        if names is None:
+            return labels
+        n_rows, n_cols = self.values.shape
+        if len(names) != n_rows:
+            raise ValueError(f"{len(names)} row labels for {n_rows} rows")
+        for i, name in enumerate(names):
+            lab = Text(str(name), font_size=font_size, color=TEXT_COLOR)
+            lab.next_to(self.cells[i * n_cols], LEFT, buff=0.12)
+            labels.add(lab)
+        return labels
+
+    def _col_labels(self, names: Sequence[str] | None, font_size: float, *, rotated: bool) -> VGroup:
+        """The column labels above the grid on one line (empty without ``names``): baselines
+        aligned, or bottoms when ``rotated`` to read upwards."""
+        labels = VGroup()
+        if names is None:
+            return labels
+        n_cols = self.values.shape[1]
+        if len(names) != n_cols:
+            raise ValueError(f"{len(names)} column labels for {n_cols} columns")
+        for j, name in enumerate(names):
+            lab = Text(str(name), font_size=font_size, color=TEXT_COLOR)
+            if rotated:
+                lab.rotate(PI / 2)
+            lab.next_to(self.cells[j], UP, buff=0.12)
+            labels.add(lab)
+        if not rotated:
+            align_baselines(labels)
+            low = min(lab.get_bottom()[1] for lab in labels)
+            floor = self.cells.get_top()[1] + 0.1
+            for lab in labels:
+                lab.shift(UP * max(0.0, floor - low))
+        else:
+            bottom = max(lab.get_bottom()[1] for lab in labels)
+            for lab in labels:
+                lab.shift(UP * (bottom - lab.get_bottom()[1]))
+        return labels
 
     def _mark_masked(self) -> VGroup:
         """Add a diagonal stroke to every non-finite cell not yet marked; returns the new strokes."""

@@ -103,17 +103,7 @@ class ResidualStream(VGroup):
             self.columns.add(col)
         self.add(self.columns)
 
-        self.token_labels = VGroup()
-        for col, tok in zip(self.columns, self.tokens):
-            lab = Text(tok, font_size=font_size, color=TEXT_COLOR)
-            lab.next_to(col.outline, DOWN, buff=0.15)
-            self.token_labels.add(lab)
-        # one baseline for every token, below the lowest label
-        align_baselines(self.token_labels)
-        top = max(lab.get_top()[1] for lab in self.token_labels)
-        limit = self.columns[0].outline.get_bottom()[1] - 0.12
-        for lab in self.token_labels:
-            lab.shift(DOWN * max(0.0, top - limit))
+        self.token_labels = self._token_labels(font_size)
         self.add(self.token_labels)
 
         self.boundaries = VGroup()
@@ -124,21 +114,41 @@ class ResidualStream(VGroup):
                 anchor, self.subspaces, side=subspace_side, font_size=font_size
             )
             self.add(self.subspace_labels)
-            left = self.columns[0].outline.get_left()[0]
-            right = self.columns[-1].outline.get_right()[0]
-            first = anchor.cells[0].get_top()[1]
-            for part in list(self.subspaces.values()):
-                start = range(res.shape[1])[part].start
-                if start == 0:
-                    continue
-                y = anchor.cells[start].get_top()[1]
-                if np.isclose(y, first):
-                    continue
-                line = DashedLine([left, y, 0], [right, y, 0], dash_length=0.06, stroke_width=1)
-                line.set_stroke(MUTED_TEXT_COLOR, opacity=0.5)
-                self.boundaries.add(line)
+            self.boundaries = self._subspace_boundaries(anchor, res.shape[1])
             # behind the columns: seen between them, hidden under the (opaque) cells
             self.add_to_back(self.boundaries)
+
+    def _token_labels(self, font_size: float) -> VGroup:
+        """Each column's token under it, every token on one baseline below the lowest column."""
+        labels = VGroup()
+        for col, tok in zip(self.columns, self.tokens):
+            lab = Text(tok, font_size=font_size, color=TEXT_COLOR)
+            lab.next_to(col.outline, DOWN, buff=0.15)
+            labels.add(lab)
+        align_baselines(labels)
+        top = max(lab.get_top()[1] for lab in labels)
+        limit = self.columns[0].outline.get_bottom()[1] - 0.12
+        for lab in labels:
+            lab.shift(DOWN * max(0.0, top - limit))
+        return labels
+
+    def _subspace_boundaries(self, anchor: VGroup, d_model: int) -> VGroup:
+        """A faint dashed line across the stream where each subspace but the first begins."""
+        left = self.columns[0].outline.get_left()[0]
+        right = self.columns[-1].outline.get_right()[0]
+        first = anchor.cells[0].get_top()[1]
+        lines = VGroup()
+        for part in list(self.subspaces.values()):
+            start = range(d_model)[part].start
+            if start == 0:
+                continue
+            y = anchor.cells[start].get_top()[1]
+            if np.isclose(y, first):
+                continue
+            line = DashedLine([left, y, 0], [right, y, 0], dash_length=0.06, stroke_width=1)
+            line.set_stroke(MUTED_TEXT_COLOR, opacity=0.5)
+            lines.add(line)
+        return lines
 
     @property
     def values(self) -> np.ndarray:

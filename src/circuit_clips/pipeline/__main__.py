@@ -109,6 +109,39 @@ def _web(project: Project, args: argparse.Namespace) -> int:
     return 0
 
 
+def _sheet(project: Project, args: argparse.Namespace) -> Path:
+    """The ``sheet`` command: a published clip's contact sheet."""
+    quality = project.quality(args.quality)
+    project.scene_file(args.clip)
+    video = project.output_dir(quality) / f"{args.clip}.mp4"
+    if not video.is_file():
+        raise UnknownClipError(f"{video} does not exist yet: run `make {args.clip}` first")
+    name = f"{args.clip}-cues" if args.per_cue else args.clip
+    out = project.media / "sheets" / quality.name / f"{name}.png"
+    try:
+        return contact_sheet(video, out, per_cue=args.per_cue)
+    except FileNotFoundError as err:
+        raise UnknownClipError(str(err)) from err
+
+
+def _readers(project: Project, args: argparse.Namespace) -> int:
+    """The ``readers`` command: the published clips' lengths and paces, the total against the
+    full video's budget when every clip is reported."""
+    from ..readers import MAX_FULL_VIDEO_SECONDS
+    from .readers_report import readers_report
+
+    for clip in args.clips:
+        project.scene_file(clip)
+    names = args.clips or project.clips()
+    budget = None if args.clips else MAX_FULL_VIDEO_SECONDS
+    try:
+        text, ok = readers_report(names, project.output_dir(project.quality(args.quality)), budget=budget)
+    except FileNotFoundError as err:
+        raise UnknownClipError(str(err)) from err
+    print(text)
+    return 0 if ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     project = Project.here()
@@ -122,17 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             require_render_dependencies()
             print(build_clip(project, args.clip, quality))
         elif args.command == "sheet":
-            quality = project.quality(args.quality)
-            project.scene_file(args.clip)
-            video = project.output_dir(quality) / f"{args.clip}.mp4"
-            if not video.is_file():
-                raise UnknownClipError(f"{video} does not exist yet: run `make {args.clip}` first")
-            name = f"{args.clip}-cues" if args.per_cue else args.clip
-            out = project.media / "sheets" / quality.name / f"{name}.png"
-            try:
-                print(contact_sheet(video, out, per_cue=args.per_cue))
-            except FileNotFoundError as err:
-                raise UnknownClipError(str(err)) from err
+            print(_sheet(project, args))
         elif args.command == "build":
             from .build import build
 
@@ -142,21 +165,7 @@ def main(argv: list[str] | None = None) -> int:
 
             print("\n".join(render_order(project, project.quality(args.quality), project.clips())))
         elif args.command == "readers":
-            from ..readers import MAX_FULL_VIDEO_SECONDS
-            from .readers_report import readers_report
-
-            for clip in args.clips:
-                project.scene_file(clip)
-            names = args.clips or project.clips()
-            try:
-                budget = None if args.clips else MAX_FULL_VIDEO_SECONDS
-                text, ok = readers_report(
-                    names, project.output_dir(project.quality(args.quality)), budget=budget
-                )
-            except FileNotFoundError as err:
-                raise UnknownClipError(str(err)) from err
-            print(text)
-            return 0 if ok else 1
+            return _readers(project, args)
         elif args.command == "probe":
             print(probe(args.file))
         elif args.command == "doctor":

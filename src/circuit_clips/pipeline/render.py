@@ -134,19 +134,8 @@ def render_clip(project: Project, clip: str, quality: Quality, *, manim_args: li
     """
     scene_file = project.scene_file(clip)
     cls = check_scene_class(project, clip)
-    work = project.build_dir(clip, quality)
+    work, out = _working_folder(project, clip, quality)
     unfinished = work / ".unfinished"
-    if unfinished.exists():
-        shutil.rmtree(work)
-    out = work / "out" / f"{clip}.mp4"
-    shutil.rmtree(out.parent, ignore_errors=True)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    unfinished.touch()
-    store = typeset_store(project)
-    try:  # (after marking the folder unfinished: a copy cut short is wiped with it)
-        typeset_cache.seed(store, work)
-    except OSError as err:  # only this render's speed depends on it
-        print(f"{clip}: could not reuse the typeset text in {store}: {err.strerror or err}", file=sys.stderr)
     cmd = [
         sys.executable, "-m", "circuit_clips.pipeline.manim_runner", "render",
         "-q", quality.flag,
@@ -183,16 +172,44 @@ def render_clip(project: Project, clip: str, quality: Quality, *, manim_args: li
     if not out.is_file():
         raise RenderError(f"manim finished {clip} but wrote no video at {out}")
     unfinished.unlink()
-    plays, frames = read_count(progress) or (0, 0)
+    _keep_for_later(project, clip, quality, work, read_count(progress) or (0, 0), time.monotonic() - started)
+    return out
+
+
+def _working_folder(project: Project, clip: str, quality: Quality) -> tuple[Path, Path]:
+    """``clip``'s working folder, emptied if its last render did not finish, marked unfinished
+    and seeded with the shared typeset text; and the path Manim writes the video to."""
+    work = project.build_dir(clip, quality)
+    unfinished = work / ".unfinished"
+    if unfinished.exists():
+        shutil.rmtree(work)
+    out = work / "out" / f"{clip}.mp4"
+    shutil.rmtree(out.parent, ignore_errors=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    unfinished.touch()
+    store = typeset_store(project)
+    try:  # (after marking the folder unfinished: a copy cut short is wiped with it)
+        typeset_cache.seed(store, work)
+    except OSError as err:  # only this render's speed depends on it
+        print(f"{clip}: could not reuse the typeset text in {store}: {err.strerror or err}", file=sys.stderr)
+    return work, out
+
+
+def _keep_for_later(
+    project: Project, clip: str, quality: Quality, work: Path, count: tuple[int, int], seconds: float
+) -> None:
+    """After a render: record its size and time (the next render's estimate) and share its
+    typeset text with later renders; neither is needed for this render, so failures only warn."""
+    plays, frames = count
     try:
-        save_record(project, clip, quality, Record(plays, frames, round(time.monotonic() - started, 2)))
-    except OSError as err:  # only the next render's estimate depends on it
+        save_record(project, clip, quality, Record(plays, frames, round(seconds, 2)))
+    except OSError as err:
         print(f"{clip}: could not record its render time: {err.strerror or err}", file=sys.stderr)
+    store = typeset_store(project)
     try:
         typeset_cache.collect(work, store)
-    except OSError as err:  # only a later render's speed depends on it
+    except OSError as err:
         print(f"{clip}: could not share its typeset text in {store}: {err.strerror or err}", file=sys.stderr)
-    return out
 
 
 def _say(clip: str, state: str) -> None:
