@@ -335,7 +335,7 @@ class TrainedModel(ClipScene):
         again = label("the same again", repeat_color).next_to(rows[1], DOWN, buff=0.15).align_to(rows, LEFT)
         DATA.place(VGroup(rows, first, again), UP, buff=0.2, shrink=True)
         self.beat(
-            "It learned from random tokens in which chunks repeat.",
+            "Its data: random tokens in which chunks repeat.",
             FadeIn(self.model_card, shift=0.2 * DOWN),
             LaggedStart(FadeIn(rows[0]), FadeIn(first), FadeIn(rows[1]), FadeIn(again), lag_ratio=0.4),
             run_time=2.0,
@@ -473,7 +473,7 @@ class TrainedModel(ClipScene):
         job = label("previous-token head:\nlooks one token back", head_color(*s.prev_head))
         job.next_to(heat.cells, DOWN, buff=0.2)
         self.beat(
-            "Layer 0's head now looks one token back.",
+            "Layer 0's head now looks one token back, mostly.",
             LaggedStart(*[Create(m) for m in marks], lag_ratio=0.05, run_time=2.0),
             FadeIn(job, run_time=1.0),
             hold=0.8,
@@ -743,7 +743,7 @@ class TrainedModel(ClipScene):
             f"its key reads it:\n{self.fig['k_pair']} (random: {self.fig['baseline']})", KEY_COLOR
         ).next_to(arrow, UP, buff=0.15)
         result = label(
-            f"the repeat guessed: {self.fig['accuracy_repeated']} (chance {self.fig['chance']})", TEXT_COLOR
+            f"the repeat guessed:\n{self.fig['accuracy_repeated']} (chance {self.fig['chance']})", TEXT_COLOR
         ).next_to(arrow, DOWN, buff=0.3)
         self.end_on_summary(
             "Training found the circuits we built by hand.",
