@@ -30,7 +30,6 @@ from manim import (
     FadeIn,
     FadeOut,
     GrowArrow,
-    GrowFromEdge,
     LaggedStart,
     Line,
     MathTex,
@@ -321,7 +320,7 @@ class TrainedModel(ClipScene):
             name = label(f"layer {layer}")
             boxes.add(VGroup(name, row).arrange(RIGHT, buff=0.35))
         boxes.arrange(DOWN, buff=0.3, aligned_edge=RIGHT)
-        note = label("attention only: no MLPs\nheads counted from 0: L1H0 = layer 1, head 0")
+        note = label("attention layers only\nheads counted from 0: L1H0 = layer 1, head 0")
         self.model_card = MODEL_CARD.place(VGroup(boxes, note).arrange(DOWN, buff=0.3), DOWN, buff=0.1)
         half = len(s.tokens) // 2
         repeat_color = head_color(*s.ind_head)
@@ -332,7 +331,12 @@ class TrainedModel(ClipScene):
             ),
         ).arrange(DOWN, buff=0.2)
         first = label(f"{half} random tokens").next_to(rows[0], UP, buff=0.15).align_to(rows, LEFT)
-        again = label("the same again", repeat_color).next_to(rows[1], DOWN, buff=0.15).align_to(rows, LEFT)
+        again = label(
+            f"the same again (in training: chunks of {s.config['min_chunk']} to {s.config['max_chunk']}"
+            " tokens, repeated anywhere)",
+            repeat_color,
+        )
+        again.next_to(rows[1], DOWN, buff=0.15).align_to(rows, LEFT)
         DATA.place(VGroup(rows, first, again), UP, buff=0.2, shrink=True)
         self.beat(
             "Its data: random tokens in which chunks repeat.",
@@ -399,7 +403,6 @@ class TrainedModel(ClipScene):
             Succession(Wait(0.5), Create(self.rep_line, run_time=2.2)),
             Succession(Wait(0.5), Create(self.other_line, run_time=2.2)),
             Succession(Wait(2.7), AnimationGroup(Create(line), FadeIn(phase), FadeIn(dot, scale=2.0))),
-            run_time=3.6,
             hold=0.6,
         )
         self.words = VGroup(*self.frame_parts[1:], rep_name, other_name, phase)
@@ -448,10 +451,11 @@ class TrainedModel(ClipScene):
         s = self.shown
         caption = "Watch them as the loss falls."
         start = self.time
-        # geometric in time: the patterns change fastest during the drop, then settle
-        indices = np.unique(np.geomspace(s.before + 1, s.after, 14).round().astype(int))
-        per_step = 4.0 / len(indices)
-        for i in indices:
+        # slowly through the drop (to two and a half times its step), where the patterns form;
+        # then on to the end in three quick steps, where they only settle
+        drop = [i for i in range(s.before + 1, s.after) if s.snapshot_steps[i] <= 2.5 * s.phase_step]
+        rest = np.linspace(drop[-1], s.after, 4).round().astype(int)[1:]
+        for i, per_step in [(i, 2.8 / len(drop)) for i in drop] + [(i, 0.3) for i in rest]:
             step = int(s.snapshot_steps[i])
             new_text = Text(f"step {step:,}", font_size=FONT_SIZE_BODY).move_to(self.step_text)
             self.play(
@@ -486,11 +490,8 @@ class TrainedModel(ClipScene):
         n, half = len(s.tokens), len(s.tokens) // 2
         group = self.pattern_groups[1]
         target = MAPS.place(group.copy().scale_to_fit_height(MAPS.height - 0.1), LEFT, buff=0.1)
-        self.play(
-            FadeOut(VGroup(self.pattern_groups[0], self.prev_marks)),
-            group.animate.move_to(target).scale_to_fit_height(target.height),
-            run_time=1.0,
-        )
+        self.play(FadeOut(VGroup(self.pattern_groups[0], self.prev_marks)), run_time=0.4)
+        self.play(group.animate.move_to(target).scale_to_fit_height(target.height), run_time=0.7)
         heat = self.maps[s.ind_head]
         stripe = self.cell_marks(heat, [(i, i - half + 1) for i in range(half, n)])
         job = label(
@@ -498,10 +499,17 @@ class TrainedModel(ClipScene):
             head_color(*s.ind_head),
         )
         job.next_to(heat.cells, RIGHT, buff=0.35).align_to(heat.cells, DOWN)
+        edge = heat.cell(half, 0).get_top()[1]
+        repeat_line = DashedLine(
+            heat.cell(half, 0).get_corner(UP + LEFT), heat.cell(half, n - 1).get_corner(UP + RIGHT)
+        )
+        repeat_line.set_stroke(TEXT_COLOR, width=2)
+        repeat = label("rows below the line:\nthe repeat", TEXT_COLOR)
+        repeat.next_to(heat.cells, RIGHT, buff=0.35).set_y(edge).align_to(job, LEFT)
         self.beat(
             "Layer 1's head draws the stripe: just after the earlier copy.",
             LaggedStart(*[Create(m) for m in stripe], lag_ratio=0.15, run_time=2.6),
-            FadeIn(job, run_time=1.0),
+            FadeIn(VGroup(job, repeat_line, repeat), run_time=1.0),
             hold=1.4,
         )
         self.play(self.clear_stage(), run_time=0.6)
@@ -535,7 +543,7 @@ class TrainedModel(ClipScene):
 
     def composition_scores(self) -> None:
         s = self.shown
-        self.strip = EquationStrip(font_size=MATH_SIZE_LABEL)
+        self.strip = EquationStrip(font_size=MATH_SIZE_BODY)
         formula = self.strip.tex(
             r"\text{K-composition} = ",
             r"\frac{\lVert W_{QK}^{h'}\, W_{OV}^{h} \rVert_F}{\lVert W_{QK}^{h'} \rVert_F\, \lVert W_{OV}^{h} \rVert_F}",
@@ -547,15 +555,10 @@ class TrainedModel(ClipScene):
                 rf"W_{{QK}}^{{h'}}:\ \text{{where {ind} looks}}\qquad "
                 r"\lVert\cdot\rVert_F:\ \text{a matrix's size}",
                 font_size=MATH_SIZE_LABEL,
-                color=MUTED_TEXT_COLOR,
+                color=TEXT_COLOR,
             ),
-            MathTex(
-                rf"\text{{query, value bars: }} W_{{QK}}^{{h'\,T}},\ W_{{OV}}^{{h'}} "
-                rf"\text{{ of {ind} in place of }} W_{{QK}}^{{h'}}",
-                font_size=MATH_SIZE_LABEL,
-                color=MUTED_TEXT_COLOR,
-            ),
-        ).arrange(DOWN, buff=0.1)
+            label(f"the query and value bars: the same score, for {ind}'s query and value", TEXT_COLOR),
+        ).arrange(DOWN, buff=0.12)
         where.next_to(self.strip.place(formula), DOWN, buff=0.15)
         chart = self.composition_chart()
         STAGE.place(chart, DOWN, buff=0.15)
@@ -563,9 +566,8 @@ class TrainedModel(ClipScene):
         x_left, x_right = self.bar_axes.c2p(0, 0)[0], self.bar_axes.c2p(self.bar_axes.x_range[1], 0)[0]
         base_line = DashedLine([x_left, y_base, 0], [x_right, y_base, 0], dash_length=0.12)
         base_line.set_stroke(TEXT_COLOR, width=2)
-        base_label = label(f"random heads:\n{self.fig['baseline']}", TEXT_COLOR).next_to(
-            base_line, RIGHT, 0.15
-        )
+        base_label = label(f"random heads:\n{self.fig['baseline']}", TEXT_COLOR)
+        self.base_label = base_label.next_to(base_line, RIGHT, 0.15)
         self.beat(
             f"How much does layer 1's key read layer 0? Random heads: {self.fig['baseline']}.",
             self.strip.show(formula),
@@ -596,6 +598,12 @@ class TrainedModel(ClipScene):
                 if bar is not k_bar
             ]
         )
+        below = label("query, value:\nbelow random", TEXT_COLOR).next_to(self.base_label, DOWN, buff=0.25)
+        ceiling_label.become(
+            label(
+                f"most possible: {self.fig['ceiling']}\n(its directions' strengths\nallow no more)", KEY_COLOR
+            )
+        ).next_to(ceiling, RIGHT, buff=0.15)
         k_value = Text(self.fig["k_pair"], font_size=FONT_SIZE_BODY, color=KEY_COLOR)
         k_value.next_to(ceiling, LEFT, buff=0.15).align_to(k_bar, UP)
         self.beat(
@@ -606,6 +614,7 @@ class TrainedModel(ClipScene):
             flash_around(k_bar, KEY_COLOR, run_time=1.2),
             Create(ceiling),
             FadeIn(ceiling_label),
+            FadeIn(below),
             run_time=1.6,
             hold=1.2,
         )
@@ -638,7 +647,7 @@ class TrainedModel(ClipScene):
             Succession(Wait(1.0), FadeIn(self.off_diagonal_veil(heat), run_time=1.2)),
             hold=1.0,
         )
-        self.ov_words = VGroup(legend, meaning)
+        self.ov_meaning = meaning
 
     @staticmethod
     def off_diagonal_veil(heat: HeatMap) -> VGroup:
@@ -667,21 +676,24 @@ class TrainedModel(ClipScene):
         color = head_color(*s.ind_head)
         eig = np.sort(s.eigenvalues.real)[::-1]
         step = next(t for t in (1.0, 2.0, 5.0, 10.0, 20.0, 50.0) if eig.max() / t <= 6)
-        chart = value_axes(float(np.ceil(eig.max() / step) * step), step, 3.8, 3.6, len(eig))
+        chart = value_axes(float(np.ceil(eig.max() / step) * step), step, 3.5, 3.4, len(eig))
         axes = chart[0]
-        bars = VGroup(*[bar_on(axes, k + 0.5, v, 0.8 * 3.8 / len(eig), color) for k, v in enumerate(eig)])
+        bars = VGroup(*[bar_on(axes, k + 0.5, v, 0.8 * 3.5 / len(eig), color) for k, v in enumerate(eig)])
         title = label(
-            f"its {self.fig['n_eigenvalues']} eigenvalues λ, largest first:\n"
-            "how much attending to a token\nraises that same token",
+            "eigenvalues λ, largest first:\nhow much attending to a token\nraises that same token\n"
+            f"({self.fig['n_eigenvalues']}: the head is {self.fig['n_eigenvalues']} numbers wide)",
             TEXT_COLOR,
         )
         panel = VGroup(title, VGroup(chart, bars)).arrange(DOWN, buff=0.3)
         RIGHT_PANEL.place(panel, UP, buff=0.2, shrink=True)
         self.beat(
             f"All {self.fig['n_positive']} of its eigenvalues are positive: it copies.",
-            FadeOut(self.ov_words, run_time=0.6),
-            FadeIn(VGroup(panel[0], chart), run_time=0.8),
-            LaggedStart(*[GrowFromEdge(b, DOWN) for b in bars], lag_ratio=0.1, run_time=2.0),
+            FadeOut(self.ov_meaning, run_time=0.5),
+            Succession(Wait(0.5), FadeIn(VGroup(panel[0], chart), run_time=0.6)),
+            Succession(
+                Wait(0.8),
+                LaggedStart(*[FadeIn(b, shift=0.3 * UP) for b in bars], lag_ratio=0.1, run_time=1.2),
+            ),
             hold=1.0,
         )
         self.play(self.clear_stage(), run_time=0.6)
@@ -751,4 +763,5 @@ class TrainedModel(ClipScene):
             GrowArrow(arrow),
             FadeIn(VGroup(reads, result)),
             run_time=1.2,
+            hold=2.0,
         )
