@@ -387,7 +387,9 @@ class TrainedModel(ClipScene):
         end = self.axes.c2p(s.steps[-1], s.loss_repeated[-1])
         rep_name = label("on the repeat", self.rep_color).next_to(end, UP, buff=0.2).align_to(end, RIGHT)
         other_end = self.axes.c2p(s.steps[-1], s.loss_other[-1])
-        other_name = label("elsewhere: random tokens,\nnothing to learn").next_to(other_end, DOWN, buff=0.2)
+        other_name = label(
+            "elsewhere: random tokens,\nnothing to learn (it rises\na little: the model also\ncopies after chance repeats)"
+        ).next_to(other_end, DOWN, buff=0.2)
         other_name.align_to(other_end, RIGHT)
         x = s.phase_step
         y_lo, y_hi = self.axes.y_range[0], self.axes.y_range[1]
