@@ -1,11 +1,11 @@
 """trained_model: the same circuits, found by gradient descent in a model trained here.
 
-Storyboard (clip 11): a two-layer attention-only model trained on random tokens in which a
-chunk repeats. Its loss on the copied part drops suddenly (the phase change); before the drop
-its heads attend vaguely, after it a layer-0 head attends to the previous token and a layer-1
-head shows the induction stripe. Its composition scores single out the key (against what
-random heads score, and the most those heads could score), its induction head's OV circuit
-copies (positive eigenvalues), and it now predicts the repeated half.
+Storyboard (clip 11): a two-layer attention-only model (one head a layer) trained on random
+tokens in which chunks repeat. Its loss on the copies plunges (the phase change); before the
+drop its heads attend vaguely, after it the layer-0 head attends to the previous token and the
+layer-1 head shows the induction stripe. The composition scores single out the key (twice what
+random heads score, near the most those heads could score), the induction head's OV circuit
+copies (a bright diagonal, positive eigenvalues), and it now predicts the repeated half.
 
 Every number is the trained model's (:func:`circuit_clips.training.load_or_train`): the
 training log and pattern snapshots of the cached run, the held-out figures measured when it
@@ -18,18 +18,22 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
+    ORIGIN,
     RIGHT,
     UP,
     AnimationGroup,
+    Arrow,
     Axes,
     Create,
     DashedLine,
     Dot,
     FadeIn,
     FadeOut,
+    GrowArrow,
     LaggedStart,
     Line,
     MathTex,
+    Polygon,
     Rectangle,
     RoundedRectangle,
     Square,
@@ -50,6 +54,7 @@ from circuit_clips.circuits import (
     paper_ov_matrix,
 )
 from circuit_clips.kit import (
+    BACKGROUND_COLOR,
     CENTRE_PANEL,
     FONT_SIZE_BODY,
     FONT_SIZE_LABEL,
@@ -67,6 +72,7 @@ from circuit_clips.kit import (
     ColorBar,
     EquationStrip,
     HeatMap,
+    Region,
     TokenRow,
     flash_around,
     format_value,
@@ -202,15 +208,50 @@ def figures(shown: TrainedModelNumbers) -> dict[str, str]:
 
 
 # --- the clip ---------------------------------------------------------------------
-def bar_on(x: float, base_y: float, height: float, width: float, color) -> Rectangle:
-    """A bar of a bar chart standing on ``base_y``, centred on ``x`` (a hairline when ``height`` ~ 0)."""
-    bar = Rectangle(width=width, height=max(height, 0.02)).set_stroke(width=0).set_fill(color, opacity=0.85)
-    return bar.move_to([x, base_y, 0], aligned_edge=DOWN)
+#: Where the pattern maps go: the centre and right panels together (the left one holds the
+#: loss plot and the legend).
+MAPS = Region("pattern maps", CENTRE_PANEL.left, RIGHT_PANEL.right, STAGE.bottom, STAGE.top)
+MODEL_CARD, DATA = STAGE.split_rows("model card", "data")
+OV_PANEL = Region("full OV circuit", LEFT_PANEL.left, CENTRE_PANEL.right, STAGE.bottom, STAGE.top)
+
+
+def label(text: str, color=MUTED_TEXT_COLOR, size: float = FONT_SIZE_LABEL) -> Text:
+    """A plain label (several lines: ``\\n``)."""
+    return Text(text, font_size=size, color=color, line_spacing=0.8)
+
+
+def bar_on(axes: Axes, x: float, value: float, width: float, color) -> Rectangle:
+    """A bar of ``axes`` from 0 up to ``value``, centred on ``x`` (a hairline when ``value`` ~ 0)."""
+    base, top = axes.c2p(x, 0), axes.c2p(x, value)
+    bar = Rectangle(width=width, height=max(top[1] - base[1], 0.02)).set_stroke(width=0)
+    return bar.set_fill(color, opacity=0.9).move_to(base, aligned_edge=DOWN)
+
+
+def value_axes(y_max: float, y_step: float, x_length: float, y_length: float, n_slots: int) -> VGroup:
+    """Axes for a bar chart (``n_slots`` bars from x = 0.5), with the y ticks' values typeset."""
+    axes = Axes(
+        x_range=[0, n_slots, 1],
+        y_range=[0, y_max, y_step],
+        x_length=x_length,
+        y_length=y_length,
+        tips=False,
+        axis_config={"color": MUTED_TEXT_COLOR, "stroke_width": 2},
+        x_axis_config={"include_ticks": False},
+    )
+    ticks = VGroup(
+        *[
+            label(format_value(y, 0 if y_step >= 1 else 1 if y_step >= 0.1 else 2)).next_to(
+                axes.c2p(0, y), LEFT, buff=0.12
+            )
+            for y in np.arange(0, y_max + 1e-9, y_step)
+        ]
+    )
+    return VGroup(axes, ticks)
 
 
 class TrainedModel(ClipScene):
     title = "A trained model"
-    description = "A model trained here finds the same circuits by itself."
+    description = "Nobody wrote its circuits: training found them."
     pace_to_captions = True  # every beat lasts at least its caption's reading time
 
     numbers = staticmethod(numbers)
@@ -221,23 +262,24 @@ class TrainedModel(ClipScene):
         self.meet_the_model()
         # The training log: the phase change
         self.loss_curve()
-        self.phase_change()
         # Its heads before and after the drop: the stripe appears
         self.patterns_before()
         self.patterns_during()
-        self.show_stripe()
+        self.previous_token_head()
+        self.induction_stripe()
         # What it learned: K-composition, copying, guesses
         self.composition_scores()
-        self.composition_honestly()
-        self.copying()
+        self.composition_against_random()
+        self.copying_diagonal()
+        self.copying_eigenvalues()
         self.guesses()
-        self.messier_than_the_toy()
 
     # --- helpers -----------------------------------------------------------------
-    def head_label(self, layer: int, head: int, extra: str = "") -> Text:
-        return Text(
-            f"{head_name(layer, head)}{extra}", font_size=FONT_SIZE_BODY, color=head_color(layer, head)
-        )
+    def head_box(self, layer: int, head: int) -> VGroup:
+        color = head_color(layer, head)
+        box = RoundedRectangle(corner_radius=0.08, width=1.3, height=0.6)
+        box.set_stroke(color, width=3).set_fill(color, opacity=0.12)
+        return VGroup(box, Text(head_name(layer, head), font_size=FONT_SIZE_LABEL, color=color))
 
     def pattern_map(self, layer: int, head: int, index: int, cell: float) -> HeatMap:
         """The head's pattern on the held-out sequence at snapshot ``index`` (masked above the diagonal)."""
@@ -255,57 +297,50 @@ class TrainedModel(ClipScene):
         shown[np.triu_indices_from(shown, k=1)] = -np.inf
         return shown
 
+    def plot_point(self, step: float) -> np.ndarray:
+        return self.axes.c2p(step, np.interp(step, self.shown.steps, self.shown.loss_repeated))
+
+    def cell_marks(self, heat: HeatMap, cells, color=TEXT_COLOR, width: float = 2.5) -> VGroup:
+        """White squares around the given ``(row, col)`` cells of ``heat``."""
+        return VGroup(
+            *[
+                Square(side_length=heat.cell_width).set_stroke(color, width=width).move_to(heat.cell(i, j))
+                for i, j in cells
+            ]
+        )
+
     # --- the model and its task ---------------------------------------------------------
     def meet_the_model(self) -> None:
-        m = self.model
+        s = self.shown
         boxes = VGroup()
         for layer in (1, 0):  # layer 1 drawn above layer 0
-            row = VGroup(
-                *[
-                    VGroup(
-                        RoundedRectangle(corner_radius=0.08, width=1.3, height=0.6)
-                        .set_stroke(head_color(layer, h), width=3)
-                        .set_fill(head_color(layer, h), opacity=0.12),
-                        Text(head_name(layer, h), font_size=FONT_SIZE_LABEL, color=head_color(layer, h)),
-                    )
-                    for h in range(m.n_heads)
-                ]
-            ).arrange(RIGHT, buff=0.3)
-            name = Text(f"layer {layer}", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR)
+            row = VGroup(*[self.head_box(layer, h) for h in range(self.model.n_heads)]).arrange(
+                RIGHT, buff=0.3
+            )
+            name = label(f"layer {layer}")
             boxes.add(VGroup(name, row).arrange(RIGHT, buff=0.35))
-        boxes.arrange(DOWN, buff=0.35, aligned_edge=RIGHT)
-        note = Text(
-            "attention only: no MLPs\nheads counted from 0: L1H0 = layer 1, head 0",
-            font_size=FONT_SIZE_LABEL,
-            color=MUTED_TEXT_COLOR,
-            line_spacing=0.8,
-        )
-        model_card = VGroup(boxes, note).arrange(DOWN, buff=0.3).move_to([0, 1.75, 0])
-        half = len(self.shown.tokens) // 2
+        boxes.arrange(DOWN, buff=0.3, aligned_edge=RIGHT)
+        note = label("attention layers only\nheads counted from 0: L1H0 = layer 1, head 0")
+        self.model_card = MODEL_CARD.place(VGroup(boxes, note).arrange(DOWN, buff=0.3), DOWN, buff=0.1)
+        half = len(s.tokens) // 2
+        repeat_color = head_color(*s.ind_head)
         rows = VGroup(
-            TokenRow(self.shown.tokens[:half], font_size=FONT_SIZE_LABEL, min_width=0.5, buff=0.08),
+            TokenRow(s.tokens[:half], font_size=FONT_SIZE_LABEL, min_width=0.5, buff=0.08),
             TokenRow(
-                self.shown.tokens[half:],
-                font_size=FONT_SIZE_LABEL,
-                min_width=0.5,
-                buff=0.08,
-                color=head_color(*self.shown.ind_head),
+                s.tokens[half:], font_size=FONT_SIZE_LABEL, min_width=0.5, buff=0.08, color=repeat_color
             ),
         ).arrange(DOWN, buff=0.2)
-        first = Text(f"{half} random tokens", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR)
-        again = Text("the same again", font_size=FONT_SIZE_LABEL, color=head_color(*self.shown.ind_head))
-        first.next_to(rows[0], UP, buff=0.15).align_to(rows, LEFT)
-        again.next_to(rows[1], DOWN, buff=0.15).align_to(rows, LEFT)
-        data = VGroup(rows, first, again)
-        data.move_to([0, -1.5, 0])
-        self.beat(
-            "Nobody wrote this model: it was trained here.",
-            FadeIn(model_card, shift=0.2 * DOWN),
-            run_time=1.2,
-            hold=0.8,
+        first = label(f"{half} random tokens").next_to(rows[0], UP, buff=0.15).align_to(rows, LEFT)
+        again = label(
+            f"the same again (in training: chunks of {s.config['min_chunk']} to {s.config['max_chunk']}"
+            " tokens, repeated anywhere)",
+            repeat_color,
         )
+        again.next_to(rows[1], DOWN, buff=0.15).align_to(rows, LEFT)
+        DATA.place(VGroup(rows, first, again), UP, buff=0.2, shrink=True)
         self.beat(
-            "Its data: random tokens, with a chunk repeated.",
+            "Its data: random tokens in which chunks repeat.",
+            FadeIn(self.model_card, shift=0.2 * DOWN),
             LaggedStart(FadeIn(rows[0]), FadeIn(first), FadeIn(rows[1]), FadeIn(again), lag_ratio=0.4),
             run_time=2.0,
             hold=0.8,
@@ -313,42 +348,35 @@ class TrainedModel(ClipScene):
         self.play(self.clear_stage(), run_time=0.6)
 
     # --- the training log ----------------------------------------------------------------
-    def loss_curve(self) -> None:
+    def loss_axes(self) -> VGroup:
+        """The loss plot's axes, ticks and titles, placed in the stage."""
         s = self.shown
         top = float(np.ceil(max(s.loss_repeated.max(), s.loss_other.max()) * 2) / 2)
         self.axes = Axes(
             x_range=[0, float(s.steps[-1]), 500],
-            y_range=[1.0, top, 0.5],
-            x_length=8.6,
-            y_length=4.0,
+            y_range=[0.0, top, 0.5],
+            x_length=8.4,
+            y_length=3.9,
             tips=False,
             axis_config={"color": MUTED_TEXT_COLOR, "stroke_width": 2},
-        ).move_to([0.6, 0.15, 0])
+        )
+        STAGE.place(self.axes, UP + RIGHT, buff=0.5)
         x_ticks = VGroup(
             *[
-                Text(f"{int(x):,}", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR).next_to(
-                    self.axes.c2p(x, 1.0), DOWN, buff=0.15
-                )
+                label(f"{int(x):,}").next_to(self.axes.c2p(x, 0), DOWN, buff=0.15)
                 for x in np.arange(0, s.steps[-1] + 1, 1000)
             ]
         )
         y_ticks = VGroup(
-            *[
-                Text(f"{y:.0f}", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR).next_to(
-                    self.axes.c2p(0, y), LEFT, buff=0.15
-                )
-                for y in np.arange(1.0, top + 1e-9, 1.0)
-            ]
+            *[label(f"{y:.0f}").next_to(self.axes.c2p(0, y), LEFT, buff=0.15) for y in np.arange(0, top, 1.0)]
         )
-        x_title = Text("training step", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR)
-        x_title.next_to(x_ticks, DOWN, buff=0.12)
-        y_title = Text(
-            "loss\n(lower = better\nguesses)",
-            font_size=FONT_SIZE_LABEL,
-            color=MUTED_TEXT_COLOR,
-            line_spacing=0.8,
-        )
-        y_title.next_to(y_ticks, LEFT, buff=0.3)
+        x_title = label("training step").next_to(x_ticks, DOWN, buff=0.12)
+        y_title = label("loss:\nhow badly\nit guesses\nthe next\ntoken").next_to(y_ticks, LEFT, buff=0.3)
+        return VGroup(self.axes, x_ticks, y_ticks, x_title, y_title)
+
+    def loss_curve(self) -> None:
+        s = self.shown
+        self.frame_parts = self.loss_axes()
         self.rep_color = head_color(*s.ind_head)
         self.rep_line = self.axes.plot_line_graph(
             s.steps, s.loss_repeated, line_color=self.rep_color, add_vertex_dots=False, stroke_width=5
@@ -357,124 +385,81 @@ class TrainedModel(ClipScene):
             s.steps, s.loss_other, line_color=MUTED_TEXT_COLOR, add_vertex_dots=False, stroke_width=4
         )
         end = self.axes.c2p(s.steps[-1], s.loss_repeated[-1])
-        self.rep_name = Text("on the repeat", font_size=FONT_SIZE_LABEL, color=self.rep_color)
-        self.rep_name.next_to(end, UP, buff=0.2).align_to(end, RIGHT)
+        rep_name = label("on the repeat", self.rep_color).next_to(end, UP, buff=0.2).align_to(end, RIGHT)
         other_end = self.axes.c2p(s.steps[-1], s.loss_other[-1])
-        self.other_name = Text("elsewhere", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR)
-        self.other_name.next_to(other_end, DOWN, buff=0.2).align_to(other_end, RIGHT)
-        self.frame_parts = VGroup(self.axes, x_ticks, y_ticks, x_title, y_title)
-        self.beat(
-            "Loss: how badly it guesses the next token.",
-            FadeIn(self.frame_parts),
-            run_time=1.2,
-            hold=0.6,
-        )
-        self.beat(
-            "On the repeat it falls; elsewhere it cannot.",
-            Create(self.rep_line, run_time=4.0),
-            Create(self.other_line, run_time=4.0),
-            Succession(
-                Wait(3.0), AnimationGroup(FadeIn(self.rep_name), FadeIn(self.other_name), run_time=1.0)
-            ),
-            hold=0.8,
-        )
-
-    def phase_change(self) -> None:
-        s = self.shown
+        other_name = label(
+            "elsewhere: random tokens,\nnothing to learn (it rises\na little: the model also\ncopies after chance repeats)"
+        ).next_to(other_end, DOWN, buff=0.2)
+        other_name.align_to(other_end, RIGHT)
         x = s.phase_step
         y_lo, y_hi = self.axes.y_range[0], self.axes.y_range[1]
         line = DashedLine(self.axes.c2p(x, y_lo), self.axes.c2p(x, y_hi), dash_length=0.12)
         line.set_stroke(TEXT_COLOR, width=3)
-        label = Text(
-            f"phase change\nstep {self.fig['phase_step']}",
-            font_size=FONT_SIZE_BODY,
-            color=TEXT_COLOR,
-            line_spacing=0.8,
-        )
-        label.next_to(self.axes.c2p(x, (y_lo + y_hi) / 2 + 0.3), RIGHT, buff=0.25)
-        dot = Dot(self.axes.c2p(x, np.interp(x, s.steps, s.loss_repeated)), radius=0.11, color=self.rep_color)
+        phase = label(f"phase change\nstep {self.fig['phase_step']}", TEXT_COLOR, FONT_SIZE_BODY)
+        phase.next_to(self.axes.c2p(x, (y_lo + y_hi) / 2), RIGHT, buff=0.25)
+        dot = Dot(self.plot_point(x), radius=0.11, color=self.rep_color)
         self.beat(
-            f"A sudden drop near step {self.fig['phase_step']}: a phase change.",
-            Create(line),
-            FadeIn(label),
-            FadeIn(dot, scale=2.0),
-            self.other_line.animate.set_stroke(opacity=0.4),
-            run_time=2.0,
-            hold=1.6,
+            f"On the repeat, its loss plunges near step {self.fig['phase_step']}: a phase change.",
+            FadeIn(self.frame_parts, run_time=0.8),
+            FadeIn(VGroup(rep_name, other_name), run_time=0.8),
+            Succession(Wait(0.5), Create(self.rep_line, run_time=2.2)),
+            Succession(Wait(0.5), Create(self.other_line, run_time=2.2)),
+            Succession(Wait(2.7), AnimationGroup(Create(line), FadeIn(phase), FadeIn(dot, scale=2.0))),
+            hold=0.6,
         )
-        self.phase_marks = VGroup(line, label, dot)
+        self.words = VGroup(*self.frame_parts[1:], rep_name, other_name, phase)
+        self.phase_marks = VGroup(line, dot)
 
     # --- the patterns ------------------------------------------------------------------------
     def patterns_before(self) -> None:
         s = self.shown
-        cell = 0.1
-        self.maps = {}
+        columns = MAPS.split_columns("previous-token map", "induction map")
+        self.maps, self.map_titles = {}, {}
         groups = VGroup()
-        for head, job in ((s.prev_head, ""), (s.ind_head, "")):
-            heat = self.pattern_map(*head, s.before, cell)
-            title = self.head_label(*head, job).next_to(heat, UP, buff=0.15)
-            self.maps[head] = heat
-            groups.add(VGroup(heat, title))
-        groups.arrange(RIGHT, buff=0.7, aligned_edge=UP)
-        groups.move_to([CENTRE_PANEL.right + 0.35, 0, 0]).align_to([0, STAGE.top - 0.1, 0], UP)
+        for head, region in zip((s.prev_head, s.ind_head), columns):
+            heat = self.pattern_map(*head, s.before, 0.12)
+            title = Text(head_name(*head), font_size=FONT_SIZE_BODY, color=head_color(*head))
+            title.next_to(heat, UP, buff=0.12)
+            groups.add(region.place(VGroup(heat, title), UP, buff=0.05, shrink=True))
+            self.maps[head], self.map_titles[head] = heat, title
         # the loss plot shrinks into the left panel without its words (too small to read there),
         # with a marker at the snapshot's step
-        words = VGroup(*self.frame_parts[1:], self.rep_name, self.other_name, self.phase_marks[1])
-        self.play(FadeOut(words), run_time=0.4)
-        plot = VGroup(self.axes, self.rep_line, self.other_line, self.phase_marks[0], self.phase_marks[2])
-        target = plot.copy().scale(0.45)
-        target.move_to([LEFT_PANEL.center[0], 0, 0]).align_to([0, STAGE.top - 0.35, 0], UP)
-        plot_name = Text("loss on the repeat", font_size=FONT_SIZE_LABEL, color=self.rep_color)
-        plot_name.next_to(target, UP, buff=0.15)
-        self.step_text = Text(
-            f"step {int(s.snapshot_steps[s.before]):,}", font_size=FONT_SIZE_BODY, color=TEXT_COLOR
-        )
-        self.step_text.move_to([LEFT_PANEL.center[0], 0, 0]).next_to(
-            target, DOWN, buff=0.3, coor_mask=[0, 1, 0]
-        )
-        self.plot = VGroup(plot, plot_name)
-        key = Text(
-            "row: a token\ncells: where it looks\n(earlier tokens only)",
-            font_size=FONT_SIZE_LABEL,
-            color=MUTED_TEXT_COLOR,
-            line_spacing=0.8,
-        )
-        self.legend = ColorBar(width=2.6, ticks=[0.0, 0.1, 1.0], title="attention").next_to(
-            self.step_text, DOWN, buff=0.35
-        )
-        self.legend.set_x(LEFT_PANEL.center[0])
-        key.next_to(self.legend, DOWN, buff=0.35).set_x(LEFT_PANEL.center[0])
-        self.key = key
+        self.play(FadeOut(self.words), run_time=0.4)
+        plot = VGroup(self.axes, self.rep_line, self.other_line, self.phase_marks)
+        target = LEFT_PANEL.place(plot.copy().scale(0.45), UP, buff=0.35)
+        plot_name = label("loss on the repeat", self.rep_color).next_to(target, UP, buff=0.12)
+        self.step_text = Text(f"step {int(s.snapshot_steps[s.before]):,}", font_size=FONT_SIZE_BODY)
+        self.step_text.next_to(target, DOWN, buff=0.3)
+        self.legend = ColorBar(width=2.6, ticks=[0.0, 0.1, 1.0], title="attention")
+        self.legend.next_to(self.step_text, DOWN, buff=0.4)
+        key = label("row: a token\ncells: where it looks\n(earlier tokens only)")
+        key.next_to(self.legend, DOWN, buff=0.3)
         self.beat(
-            "Before the drop, its heads' attention is vague.",
+            "Before the drop, its heads' attention is spread out.",
             plot.animate.scale(0.45).move_to(target),
             FadeIn(plot_name),
             FadeIn(groups),
-            FadeIn(self.step_text),
-            FadeIn(key),
-            FadeIn(self.legend),
+            FadeIn(VGroup(self.step_text, key, self.legend)),
             run_time=1.6,
-            hold=1.2,
+            hold=0.8,
         )
         self.marker = Dot(self.plot_point(s.snapshot_steps[s.before]), radius=0.08, color=TEXT_COLOR)
         self.add(self.marker)
+        self.plot = VGroup(plot, plot_name, self.marker)
         self.pattern_groups = groups
-
-    def plot_point(self, step: float) -> np.ndarray:
-        return self.axes.c2p(step, np.interp(step, self.shown.steps, self.shown.loss_repeated))
 
     def patterns_during(self) -> None:
         """Step through the snapshots from before the drop to the end: the patterns sharpen."""
         s = self.shown
-        caption = "Watch them as the loss drops."
+        caption = "Watch them as the loss falls."
         start = self.time
-        indices = list(range(s.before + 1, s.after + 1))
-        per_step = 6.0 / len(indices)
-        for i in indices:
+        # slowly through the drop (to two and a half times its step), where the patterns form;
+        # then on to the end in three quick steps, where they only settle
+        drop = [i for i in range(s.before + 1, s.after) if s.snapshot_steps[i] <= 2.5 * s.phase_step]
+        rest = np.linspace(drop[-1], s.after, 4).round().astype(int)[1:]
+        for i, per_step in [(i, 2.8 / len(drop)) for i in drop] + [(i, 0.3) for i in rest]:
             step = int(s.snapshot_steps[i])
-            new_text = Text(f"step {step:,}", font_size=FONT_SIZE_BODY, color=TEXT_COLOR).move_to(
-                self.step_text
-            )
+            new_text = Text(f"step {step:,}", font_size=FONT_SIZE_BODY).move_to(self.step_text)
             self.play(
                 *[self.maps[h].animate_values(self.masked(s.snapshots[i, h[0], h[1]])) for h in self.maps],
                 self.marker.animate.move_to(self.plot_point(step)),
@@ -483,212 +468,165 @@ class TrainedModel(ClipScene):
                 run_time=per_step,
             )
             self.step_text = new_text
-        hold = hold_to_read(caption, self.time - start, minimum=0.8, frame_rate=self.camera.frame_rate)
+        hold = hold_to_read(caption, self.time - start, minimum=0.6, frame_rate=self.camera.frame_rate)
         self.wait(hold)
         self.add_subcaption(caption, duration=self.time - start, offset=-(self.time - start))
 
-    def show_stripe(self) -> None:
+    def previous_token_head(self) -> None:
         s = self.shown
-        half = len(s.tokens) // 2
-        prev_map, ind_map = self.maps[s.prev_head], self.maps[s.ind_head]
-        n = len(s.tokens)
-        diag_marks = VGroup(
-            *[
-                Square(side_length=prev_map.cell_width)
-                .set_stroke(TEXT_COLOR, width=1.5)
-                .move_to(prev_map.cell(i, i - 1))
-                for i in range(1, n)
-            ]
-        )
-        prev_job = Text(
-            "previous-token head:\nlooks one token back",
-            font_size=FONT_SIZE_LABEL,
-            color=head_color(*s.prev_head),
-            line_spacing=0.8,
-        )
-        prev_job.next_to(prev_map.cells, DOWN, buff=0.25)
+        heat = self.maps[s.prev_head]
+        marks = self.cell_marks(heat, [(i, i - 1) for i in range(1, len(s.tokens))], width=1.5)
+        job = label("previous-token head:\nlooks one token back", head_color(*s.prev_head))
+        job.next_to(heat.cells, DOWN, buff=0.2)
         self.beat(
-            "Layer 0's head now looks one token back.",
-            LaggedStart(*[Create(m) for m in diag_marks], lag_ratio=0.05, run_time=2.0),
-            FadeIn(prev_job, run_time=1.0),
-            hold=1.0,
+            "Layer 0's head now looks one token back, mostly.",
+            LaggedStart(*[Create(m) for m in marks], lag_ratio=0.05, run_time=2.0),
+            FadeIn(job, run_time=1.0),
+            hold=0.8,
         )
-        # the induction head's pattern alone, large: the moment the clip exists for
-        ind_group = self.pattern_groups[1]
-        target = ind_group.copy().scale(1.35)
-        target.move_to([0.6, 0, 0]).align_to([0, STAGE.top - 0.05, 0], UP)
-        self.play(
-            FadeOut(VGroup(self.plot, self.marker, self.pattern_groups[0], diag_marks, prev_job)),
-            ind_group.animate.scale(1.35).move_to(target),
-            run_time=1.0,
-        )
-        stripe = VGroup(
-            *[
-                Square(side_length=ind_map.cell_width * 1.35)
-                .set_stroke(TEXT_COLOR, width=2.5)
-                .move_to(ind_map.cell(i, i - half + 1))
-                for i in range(half, n)
-            ]
-        )
-        ind_job = Text(
+        self.prev_marks = VGroup(marks, job)
+
+    def induction_stripe(self) -> None:
+        """The induction head's pattern alone and large: the moment the clip exists for."""
+        s = self.shown
+        n, half = len(s.tokens), len(s.tokens) // 2
+        group = self.pattern_groups[1]
+        target = MAPS.place(group.copy().scale_to_fit_height(MAPS.height - 0.1), LEFT, buff=0.1)
+        self.play(FadeOut(VGroup(self.pattern_groups[0], self.prev_marks)), run_time=0.4)
+        self.play(group.animate.move_to(target).scale_to_fit_height(target.height), run_time=0.7)
+        heat = self.maps[s.ind_head]
+        stripe = self.cell_marks(heat, [(i, i - half + 1) for i in range(half, n)])
+        job = label(
             "induction head:\nin the repeat, each\ntoken looks just after\nits earlier copy",
-            font_size=FONT_SIZE_LABEL,
-            color=head_color(*s.ind_head),
-            line_spacing=0.8,
+            head_color(*s.ind_head),
         )
-        ind_job.next_to(ind_map.cells, RIGHT, buff=0.35).align_to(ind_map.cells, DOWN)
-        self.beat(
-            "Layer 1's head draws the stripe: each repeat looks just after its earlier copy.",
-            LaggedStart(*[Create(m) for m in stripe], lag_ratio=0.15, run_time=3.0),
-            FadeIn(ind_job, run_time=1.0),
-            hold=1.6,
+        job.next_to(heat.cells, RIGHT, buff=0.35).align_to(heat.cells, DOWN)
+        edge = heat.cell(half, 0).get_top()[1]
+        repeat_line = DashedLine(
+            heat.cell(half, 0).get_corner(UP + LEFT), heat.cell(half, n - 1).get_corner(UP + RIGHT)
         )
+        repeat_line.set_stroke(TEXT_COLOR, width=2)
+        repeat = label("rows below the line:\nthe repeat", TEXT_COLOR)
+        repeat.next_to(heat.cells, RIGHT, buff=0.35).set_y(edge).align_to(job, LEFT)
         self.beat(
-            "An induction head, found by training.",
-            FadeOut(stripe, run_time=0.8),
-            run_time=0.8,
-            hold=1.0,
+            "Layer 1's head draws the stripe: just after the earlier copy.",
+            LaggedStart(*[Create(m) for m in stripe], lag_ratio=0.15, run_time=2.6),
+            FadeIn(VGroup(job, repeat_line, repeat), run_time=1.0),
+            hold=1.4,
         )
         self.play(self.clear_stage(), run_time=0.6)
 
     # --- composition -----------------------------------------------------------------------
+    def composition_chart(self) -> VGroup:
+        """Bars of every layer-0/layer-1 pair's Q-, K- and V-composition, on valued axes."""
+        s = self.shown
+        pairs = [(a, b) for a in range(self.model.n_heads) for b in range(self.model.n_heads)]
+        top = max(float(np.ceil(s.ceiling.max() * 10) / 10), 0.4)
+        slots = 4 * len(pairs) - 1  # three bars and a gap per pair
+        chart = value_axes(top, 0.1, min(2.0 * slots, 9.0), 3.4, slots)
+        self.bar_axes = chart[0]
+        self.k_bars, bars, names = {}, VGroup(), VGroup()
+        for p, (a, b) in enumerate(pairs):
+            for k, kind in enumerate(COMPOSITION_KINDS):
+                bar = bar_on(self.bar_axes, 4 * p + k + 0.5, s.scores[kind][a, b], 0.55, KIND_COLORS[kind])
+                word = label(KIND_WORDS[kind], KIND_COLORS[kind]).next_to(bar, DOWN, buff=0.12)
+                word.set_y(self.bar_axes.c2p(0, 0)[1] - 0.25)
+                bars.add(bar)
+                names.add(word)
+                if kind == "K":
+                    self.k_bars[(a, b)] = bar
+            if len(pairs) > 1:
+                pair = MathTex(
+                    rf"\mathrm{{L0H{a}}}\!\to\!\mathrm{{L1H{b}}}", font_size=MATH_SIZE_LABEL, color=TEXT_COLOR
+                )
+                names.add(pair.next_to(VGroup(*names[-3:]), DOWN, buff=0.12))
+        self.bars = bars
+        return VGroup(chart, bars, names)
+
     def composition_scores(self) -> None:
         s = self.shown
-        self.strip = EquationStrip(font_size=MATH_SIZE_LABEL)
+        self.strip = EquationStrip(font_size=MATH_SIZE_BODY)
         formula = self.strip.tex(
             r"\text{K-composition} = ",
             r"\frac{\lVert W_{QK}^{h'}\, W_{OV}^{h} \rVert_F}{\lVert W_{QK}^{h'} \rVert_F\, \lVert W_{OV}^{h} \rVert_F}",
         )
+        prev, ind = (head_name(*h) for h in (s.prev_head, s.ind_head))
         where = VGroup(
             MathTex(
-                r"h,\ h':\ \text{a layer-0 and a layer-1 head}\qquad "
+                rf"W_{{OV}}^{{h}}:\ \text{{what {prev} writes}}\qquad "
+                rf"W_{{QK}}^{{h'}}:\ \text{{where {ind} looks}}\qquad "
                 r"\lVert\cdot\rVert_F:\ \text{a matrix's size}",
                 font_size=MATH_SIZE_LABEL,
-                color=MUTED_TEXT_COLOR,
+                color=TEXT_COLOR,
             ),
-            MathTex(
-                r"W_{OV}^{h}:\ \text{what } h \text{ writes}\qquad "
-                r"W_{QK}^{h'}:\ \text{where } h' \text{ looks}",
-                font_size=MATH_SIZE_LABEL,
-                color=MUTED_TEXT_COLOR,
-            ),
+            label(f"the query and value bars: the same score, for {ind}'s query and value", TEXT_COLOR),
         ).arrange(DOWN, buff=0.12)
-        # grouped bars: for each (layer-0 head, layer-1 head) pair, Q, K and V
-        pairs = [(a, b) for a in range(self.model.n_heads) for b in range(self.model.n_heads)]
-        scale = 8.0  # units per score
-        bar_w = 0.42
-        base_y = -2.1
-        bars = VGroup()
-        pair_labels = VGroup()
-        self.k_bars = {}
-        x0 = -4.2
-        for p, (a, b) in enumerate(pairs):
-            group = VGroup()
-            for k, kind in enumerate(COMPOSITION_KINDS):
-                value = s.scores[kind][a, b]
-                bar = bar_on(
-                    x0 + p * (3 * bar_w + 1.1) + k * bar_w, base_y, value * scale, bar_w, KIND_COLORS[kind]
-                )
-                group.add(bar)
-                if kind == "K":
-                    self.k_bars[(a, b)] = bar
-            bars.add(group)
-            name = MathTex(
-                rf"\mathrm{{L0H{a}}}\!\to\!\mathrm{{L1H{b}}}", font_size=MATH_SIZE_LABEL, color=TEXT_COLOR
-            ).next_to(group, DOWN, buff=0.15)
-            pair_labels.add(name)
-        axis = Line([x0 - 0.5, base_y, 0], [x0 + 3 * (3 * bar_w + 1.1) + 3 * bar_w + 0.2, base_y, 0])
-        axis.set_stroke(MUTED_TEXT_COLOR, width=2)
-        key = VGroup(
-            *[
-                VGroup(
-                    Square(side_length=0.22).set_stroke(width=0).set_fill(KIND_COLORS[kind], opacity=0.85),
-                    Text(f"{KIND_WORDS[kind]} reads it", font_size=FONT_SIZE_LABEL, color=TEXT_COLOR),
-                ).arrange(RIGHT, buff=0.12)
-                for kind in COMPOSITION_KINDS
-            ]
-        ).arrange(DOWN, buff=0.15, aligned_edge=LEFT)
-        key.move_to([RIGHT_PANEL.right - key.width / 2 - 0.1, 0.9, 0])
         where.next_to(self.strip.place(formula), DOWN, buff=0.15)
-        self.bar_base = base_y
-        self.bar_scale = scale
-        self.bars, self.bar_axis = bars, axis
+        chart = self.composition_chart()
+        STAGE.place(chart, DOWN, buff=0.15)
+        y_base = self.bar_axes.c2p(0, s.baseline["K"])[1]
+        x_left, x_right = self.bar_axes.c2p(0, 0)[0], self.bar_axes.c2p(self.bar_axes.x_range[1], 0)[0]
+        base_line = DashedLine([x_left, y_base, 0], [x_right, y_base, 0], dash_length=0.12)
+        base_line.set_stroke(TEXT_COLOR, width=2)
+        base_label = label(f"random heads:\n{self.fig['baseline']}", TEXT_COLOR)
+        self.base_label = base_label.next_to(base_line, RIGHT, 0.15)
         self.beat(
-            "Does layer 1 read layer 0? Composition scores.",
+            f"How much does layer 1's key read layer 0? Random heads: {self.fig['baseline']}.",
             self.strip.show(formula),
             FadeIn(where),
-            Create(axis),
-            LaggedStart(*[FadeIn(g, shift=0.2 * UP) for g in bars], lag_ratio=0.2),
-            FadeIn(pair_labels),
-            FadeIn(key),
+            FadeIn(chart[0]),
+            LaggedStart(*[FadeIn(b, shift=0.2 * UP) for b in chart[1:]], lag_ratio=0.3),
+            Succession(Wait(1.2), AnimationGroup(Create(base_line), FadeIn(base_label))),
             run_time=2.4,
-            hold=1.2,
+            hold=1.0,
         )
 
-    def composition_honestly(self) -> None:
+    def composition_against_random(self) -> None:
         s = self.shown
-        prev, ind = s.prev_head, s.ind_head
-        y_base = self.bar_base + s.baseline["K"] * self.bar_scale
-        left = self.bar_axis.get_left()[0]
-        right = self.bar_axis.get_right()[0]
-        base_line = DashedLine([left, y_base, 0], [right, y_base, 0], dash_length=0.12).set_stroke(
-            TEXT_COLOR, width=2
+        pair = (s.prev_head[1], s.ind_head[1])
+        k_bar = self.k_bars[pair]
+        y = self.bar_axes.c2p(0, s.ceiling[pair])[1]
+        ceiling = Line([k_bar.get_left()[0] - 0.1, y, 0], [k_bar.get_right()[0] + 0.1, y, 0])
+        ceiling.set_stroke(KEY_COLOR, width=4)
+        ceiling_label = label(f"most possible: {self.fig['ceiling']}", KEY_COLOR).next_to(
+            ceiling, RIGHT, buff=0.15
         )
-        base_label = Text(
-            f"random\nheads: {self.fig['baseline']}",
-            font_size=FONT_SIZE_LABEL,
-            color=TEXT_COLOR,
-            line_spacing=0.8,
-        )
-        base_label.next_to(base_line, LEFT, buff=0.15)
-        ceilings = VGroup()
-        for (a, b), bar in self.k_bars.items():
-            y = self.bar_base + s.ceiling[a, b] * self.bar_scale
-            ceilings.add(
-                Line([bar.get_left()[0] - 0.05, y, 0], [bar.get_right()[0] + 0.05, y, 0]).set_stroke(
-                    KEY_COLOR, width=3
-                )
-            )
-        ceiling_label = Text(
-            f"most possible: {self.fig['ceiling']}", font_size=FONT_SIZE_LABEL, color=KEY_COLOR
-        )
-        top_bar = self.k_bars[(prev[1], ind[1])]
-        top_tick = ceilings[list(self.k_bars).index((prev[1], ind[1]))]
-        ceiling_label.next_to(top_tick, UP, buff=0.12)
-        value = Text(self.fig["k_pair"], font_size=FONT_SIZE_BODY, color=KEY_COLOR).next_to(
-            top_bar, UP, buff=0.12
-        )
-        value.set_x(top_bar.get_x())
-        self.beat(
-            f"Random heads score {self.fig['baseline']}. The best key score is {self.fig['k_pair']}: "
-            f"only {self.fig['k_ratio']} times that.",
-            Create(base_line),
-            FadeIn(base_label),
-            FadeIn(value),
-            flash_around(top_bar, KEY_COLOR, run_time=1.2),
-            run_time=1.6,
-            hold=1.4,
-        )
-        self.beat(
-            "Modest, yet keys stand out: queries and values score below random.",
-            Create(ceilings),
-            FadeIn(ceiling_label),
+        values = VGroup(
             *[
-                flash_around(g[k], KIND_COLORS[kind], run_time=1.2)
-                for g in self.bars
-                for k, kind in ((0, "Q"), (2, "V"))
-            ],
-            run_time=1.4,
-            hold=1.4,
+                label(format_value(value), TEXT_COLOR).next_to(bar, UP, buff=0.1)
+                for bar, value in zip(
+                    self.bars, [s.scores[k][a, b] for a, b in self.k_bars for k in COMPOSITION_KINDS]
+                )
+                if bar is not k_bar
+            ]
+        )
+        below = label("query, value:\nbelow random", TEXT_COLOR).next_to(self.base_label, DOWN, buff=0.25)
+        ceiling_label.become(
+            label(
+                f"most possible: {self.fig['ceiling']}\n(its directions' strengths\nallow no more)", KEY_COLOR
+            )
+        ).next_to(ceiling, RIGHT, buff=0.15)
+        k_value = Text(self.fig["k_pair"], font_size=FONT_SIZE_BODY, color=KEY_COLOR)
+        k_value.next_to(ceiling, LEFT, buff=0.15).align_to(k_bar, UP)
+        self.beat(
+            f"Its key: {self.fig['k_pair']}, {self.fig['k_ratio']} times that. "
+            f"The most it could reach: {self.fig['ceiling']}.",
+            FadeIn(values),
+            FadeIn(k_value, scale=1.3),
+            flash_around(k_bar, KEY_COLOR, run_time=1.2),
+            Create(ceiling),
+            FadeIn(ceiling_label),
+            FadeIn(below),
+            run_time=1.6,
+            hold=1.2,
         )
         formula = self.strip.current
         self.play(self.strip.hide(), self.clear_stage(formula), run_time=0.6)
 
     # --- copying ------------------------------------------------------------------------------
-    def copying(self) -> None:
+    def copying_diagonal(self) -> None:
         s = self.shown
-        ind = s.ind_head
-        color = head_color(*ind)
+        color = head_color(*s.ind_head)
         heat = HeatMap(
             s.full_ov,
             cell_size=0.13,
@@ -696,163 +634,136 @@ class TrainedModel(ClipScene):
             col_title="attended token",
             outline_color=color,
         )
-        heat.move_to([LEFT_PANEL.center[0] + 0.35, 0, 0]).align_to([0, STAGE.top - 0.75, 0], UP)
         name = MathTex(
-            r"W_U\, W_{OV}^{\mathrm{" + head_name(*ind) + r"}}\, W_E", font_size=MATH_SIZE_BODY, color=color
-        )
-        name.next_to(heat.col_title, UP, buff=0.2)
-        legend = ColorBar(width=2.8, title=None).next_to(heat, RIGHT, buff=0.4).align_to(heat.cells, DOWN)
-        meaning = VGroup(
-            MathTex(
-                r"W_E:\ \text{token in},\quad W_U:\ \text{scores out}",
-                font_size=MATH_SIZE_LABEL,
-                color=MUTED_TEXT_COLOR,
-            ),
-            Text(
-                "attending to a token (column)\nraises these outputs (rows)",
-                font_size=FONT_SIZE_LABEL,
-                color=MUTED_TEXT_COLOR,
-                line_spacing=0.8,
-            ),
-        ).arrange(DOWN, buff=0.2, aligned_edge=LEFT)
-        meaning.next_to(legend, UP, buff=0.3).align_to(legend, LEFT)
-        n = s.full_ov.shape[0]
-        diagonal = VGroup(
-            *[
-                Square(side_length=heat.cell_width).set_stroke(TEXT_COLOR, width=1.5).move_to(heat.cell(i, i))
-                for i in range(n)
-            ]
-        )
+            r"W_U\, W_{OV}^{\mathrm{" + head_name(*s.ind_head) + r"}}\, W_E",
+            font_size=MATH_SIZE_BODY,
+            color=color,
+        ).next_to(heat.col_title, UP, buff=0.15)
+        self.ov_group = OV_PANEL.place(VGroup(heat, name), UP + LEFT, buff=0.1, shrink=True)
+        meaning = label("column: the token it attends to\nrow: how much each output rises")
+        meaning.next_to(heat, RIGHT, buff=0.3).align_to(heat.cells, UP)
+        legend = ColorBar(width=2.6, title=None).next_to(meaning, DOWN, buff=0.4).align_to(meaning, LEFT)
         self.beat(
-            "The induction head's OV circuit: strongest on its diagonal.",
-            FadeIn(VGroup(heat, name), run_time=1.2),
-            FadeIn(legend, run_time=1.2),
-            FadeIn(meaning, run_time=1.2),
-            Succession(Wait(1.2), LaggedStart(*[Create(q) for q in diagonal], lag_ratio=0.05, run_time=1.6)),
+            "Its OV circuit: attending to a token raises that same token.",
+            FadeIn(VGroup(self.ov_group, legend, meaning), run_time=1.0),
+            Succession(Wait(1.0), FadeIn(self.off_diagonal_veil(heat), run_time=1.2)),
             hold=1.0,
         )
-        # the eigenvalues on a number line
-        eig = s.eigenvalues
-        lim = float(np.ceil(np.abs(eig.real).max()))
-        line_left, line_right = 1.2, 6.4
-        y = 1.3
-        to_x = lambda v: line_left + (v + lim) / (2 * lim) * (line_right - line_left)  # noqa: E731
-        number_line = Line([line_left, y, 0], [line_right, y, 0]).set_stroke(MUTED_TEXT_COLOR, width=2)
-        ticks = VGroup(
+        self.ov_meaning = meaning
+
+    @staticmethod
+    def off_diagonal_veil(heat: HeatMap) -> VGroup:
+        """Two staircase shades over the cells off the diagonal, so the diagonal stands out."""
+        n = heat.shape[0]
+        corner = heat.cell(0, 0).get_corner(UP + LEFT)
+        w = heat.cell_width
+
+        def at(col: float, row: float) -> np.ndarray:
+            return corner + np.array([col * w, -row * w, 0.0])
+
+        upper = [at(1, 0), at(n, 0), at(n, n - 1)]
+        lower = [at(0, 1), at(0, n), at(n - 1, n)]
+        for k in range(n - 1, 0, -1):
+            upper += [at(k, k), at(k, k - 1)]
+            lower += [at(k, k), at(k - 1, k)]
+        return VGroup(
             *[
-                VGroup(
-                    Line([to_x(v), y - 0.08, 0], [to_x(v), y + 0.08, 0]).set_stroke(
-                        MUTED_TEXT_COLOR, width=2
-                    ),
-                    Text(format_value(v, 0), font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR).next_to(
-                        [to_x(v), y - 0.08, 0], DOWN, buff=0.1
-                    ),
-                )
-                for v in (-lim, 0.0, lim)
+                Polygon(*points).set_stroke(width=0).set_fill(BACKGROUND_COLOR, opacity=0.72)
+                for points in (upper, lower)
             ]
         )
-        dots = VGroup(
-            *[
-                Dot([to_x(e.real), y + 0.22 + 0.16 * (k % 3), 0], radius=0.09, color=color)
-                for k, e in enumerate(eig)
-            ]
+
+    def copying_eigenvalues(self) -> None:
+        s = self.shown
+        color = head_color(*s.ind_head)
+        eig = np.sort(s.eigenvalues.real)[::-1]
+        step = next(t for t in (1.0, 2.0, 5.0, 10.0, 20.0, 50.0) if eig.max() / t <= 6)
+        chart = value_axes(float(np.ceil(eig.max() / step) * step), step, 3.5, 3.4, len(eig))
+        axes = chart[0]
+        bars = VGroup(*[bar_on(axes, k + 0.5, v, 0.8 * 3.5 / len(eig), color) for k, v in enumerate(eig)])
+        title = label(
+            "eigenvalues λ, largest first:\nhow much attending to a token\nraises that same token\n"
+            f"({self.fig['n_eigenvalues']}: the head is {self.fig['n_eigenvalues']} numbers wide)",
+            TEXT_COLOR,
         )
-        lam = MathTex(r"\lambda", font_size=MATH_SIZE_BODY, color=color).next_to(number_line, LEFT, buff=0.2)
-        lam_note = Text("eigenvalues: positive = it copies", font_size=FONT_SIZE_LABEL, color=TEXT_COLOR)
-        lam_note.next_to(number_line, UP, buff=0.65).set_x((line_left + line_right) / 2)
+        panel = VGroup(title, VGroup(chart, bars)).arrange(DOWN, buff=0.3)
+        RIGHT_PANEL.place(panel, UP, buff=0.2, shrink=True)
         self.beat(
-            f"Its {self.fig['n_eigenvalues']} nonzero eigenvalues sit on the plus side: it copies.",
-            FadeOut(diagonal),
-            Create(number_line),
-            FadeIn(ticks),
-            FadeIn(lam),
-            FadeIn(lam_note),
-            LaggedStart(*[FadeIn(d, scale=2.0) for d in dots], lag_ratio=0.1, run_time=2.0),
-            run_time=2.0,
-            hold=1.4,
+            f"All {self.fig['n_positive']} of its eigenvalues are positive: it copies.",
+            FadeOut(self.ov_meaning, run_time=0.5),
+            Succession(Wait(0.5), FadeIn(VGroup(panel[0], chart), run_time=0.6)),
+            Succession(
+                Wait(0.8),
+                LaggedStart(*[FadeIn(b, shift=0.3 * UP) for b in bars], lag_ratio=0.1, run_time=1.2),
+            ),
+            hold=1.0,
         )
         self.play(self.clear_stage(), run_time=0.6)
 
     # --- guesses ---------------------------------------------------------------------------------
     def guesses(self) -> None:
         s = self.shown
-        scale = 4.0  # units for 100%
-        base_y = -2.0
+        chart = value_axes(1.0, 0.5, 5.0, 3.4, 2)
+        axes = chart[0]
+        chart[1].become(
+            VGroup(*[label(f"{100 * y:.0f}%").next_to(axes.c2p(0, y), LEFT, 0.12) for y in (0, 0.5, 1)])
+        )
         items = [
             ("first half", s.accuracy_first, MUTED_TEXT_COLOR),
             ("repeated half", s.accuracy_repeated, head_color(*s.ind_head)),
         ]
         bars = VGroup()
         for k, (name, value, color) in enumerate(items):
-            bar = bar_on(-1.4 + 2.8 * k, base_y, value * scale, 1.4, color)
-            pct = Text(f"{100 * value:.0f}%", font_size=FONT_SIZE_BODY, color=TEXT_COLOR).next_to(
-                bar, UP, buff=0.12
-            )
-            label = Text(name, font_size=FONT_SIZE_LABEL, color=TEXT_COLOR).next_to(
-                [bar.get_x(), base_y, 0], DOWN, buff=0.15
-            )
-            bars.add(VGroup(bar, pct, label))
-        axis = Line([-2.8, base_y, 0], [2.8, base_y, 0]).set_stroke(MUTED_TEXT_COLOR, width=2)
-        y_chance = base_y + s.chance * scale
-        chance = DashedLine([-2.8, y_chance, 0], [2.8, y_chance, 0], dash_length=0.1).set_stroke(
-            TEXT_COLOR, width=2
-        )
-        chance_label = Text(f"chance: {self.fig['chance']}", font_size=FONT_SIZE_LABEL, color=TEXT_COLOR)
-        chance_label.next_to(chance, RIGHT, buff=0.15)
-        title = Text(
-            f"right guesses of the next token, {s.n_sequences} new repeated sequences",
-            font_size=FONT_SIZE_LABEL,
-            color=MUTED_TEXT_COLOR,
-        ).move_to([0, 2.75, 0])
+            bar = bar_on(axes, k + 0.5, value, 1.4, color)
+            pct = Text(f"{100 * value:.0f}%", font_size=FONT_SIZE_BODY).next_to(bar, UP, buff=0.12)
+            bars.add(VGroup(bar, pct, label(name, TEXT_COLOR).next_to(axes.c2p(k + 0.5, 0), DOWN, 0.15)))
+        y_chance = axes.c2p(0, s.chance)[1]
+        x_left, x_right = axes.c2p(0, 0)[0], axes.c2p(2, 0)[0]
+        chance = DashedLine([x_left, y_chance, 0], [x_right, y_chance, 0], dash_length=0.1)
+        chance.set_stroke(TEXT_COLOR, width=2)
+        chance_label = label(f"chance: {self.fig['chance']}", TEXT_COLOR).next_to(chance, RIGHT, buff=0.15)
+        title = label(f"right guesses of the next token, {s.n_sequences} new repeated sequences")
+        STAGE.place(VGroup(title, VGroup(chart, bars, chance, chance_label)).arrange(DOWN, buff=0.4), ORIGIN)
         self.beat(
-            f"It now guesses {self.fig['accuracy_repeated']} of the repeated half; chance is {self.fig['chance']}.",
-            FadeIn(title),
-            Create(axis),
+            f"It now guesses {self.fig['accuracy_repeated']} of the repeat; chance is {self.fig['chance']}.",
+            FadeIn(VGroup(title, chart)),
             LaggedStart(*[FadeIn(b, shift=0.2 * UP) for b in bars], lag_ratio=0.5),
             Create(chance),
             FadeIn(chance_label),
             run_time=2.0,
-            hold=1.4,
+            hold=1.0,
         )
         self.play(self.clear_stage(), run_time=0.6)
 
-    def messier_than_the_toy(self) -> None:
-        s = self.shown
-        other = [h for h in range(self.model.n_heads) if h != s.ind_head[1]][0]
-        lines = (
-            VGroup(
-                Text("Messier than the hand-built model:", font_size=FONT_SIZE_BODY, color=TEXT_COLOR),
-                Text(
-                    f"both layer-1 heads learned induction ({head_name(1, other)} too),\n"
-                    "the previous-token head also spreads its attention,\n"
-                    "and the heads carry weights the task does not use.",
-                    font_size=FONT_SIZE_LABEL,
-                    color=MUTED_TEXT_COLOR,
-                    line_spacing=0.9,
-                ),
-            )
-            .arrange(DOWN, buff=0.3, aligned_edge=LEFT)
-            .move_to([0, 0.6, 0])
-        )
-        self.messy = lines
-        self.beat(
-            "Messier than hand-built: two heads share each job.",
-            FadeIn(lines, shift=0.2 * UP),
-            run_time=1.2,
-            hold=1.2,
-        )
-
+    # --- the summary: the two heads it found, and how they connect ---------------------------------
     def summary(self) -> None:
         s = self.shown
-        card = Text(
-            f"previous-token head ({head_name(*s.prev_head)})  +  induction head ({head_name(*s.ind_head)})\n"
-            "read through the key: found by training",
-            font_size=FONT_SIZE_BODY,
-            color=TEXT_COLOR,
-            line_spacing=0.9,
-        ).next_to(self.messy, DOWN, buff=0.6)
+        left, middle, right = STAGE.split_columns("previous-token head", "key", "induction head")
+        thumbs = VGroup()
+        for head, region, job in (
+            (s.prev_head, left, "previous-token head"),
+            (s.ind_head, right, "induction head"),
+        ):
+            heat = HeatMap(
+                self.masked(s.snapshots[s.after, head[0], head[1]]),
+                cell_size=0.1,
+                outline_color=head_color(*head),
+            )
+            title = label(f"{head_name(*head)}\n{job}", head_color(*head), FONT_SIZE_BODY)
+            thumbs.add(region.place(VGroup(title, heat).arrange(DOWN, buff=0.2), UP, buff=0.2))
+        arrow = Arrow(thumbs[0].get_right(), thumbs[1].get_left(), buff=0.3, color=KEY_COLOR)
+        arrow.match_y(thumbs[0][1])
+        reads = label(
+            f"its key reads it:\n{self.fig['k_pair']} (random: {self.fig['baseline']})", KEY_COLOR
+        ).next_to(arrow, UP, buff=0.15)
+        result = label(
+            f"the repeat guessed:\n{self.fig['accuracy_repeated']} (chance {self.fig['chance']})", TEXT_COLOR
+        ).next_to(arrow, DOWN, buff=0.3)
         self.end_on_summary(
             "Training found the circuits we built by hand.",
-            FadeIn(card),
-            run_time=1.0,
+            FadeIn(thumbs),
+            GrowArrow(arrow),
+            FadeIn(VGroup(reads, result)),
+            run_time=1.2,
+            hold=2.0,
         )

@@ -17,7 +17,7 @@ from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import induction_model
 from circuit_clips.training import cache as cache_module
 from circuit_clips.training.core import PARAM_NAMES, Adam, forward, loss_and_grads, next_token_loss
-from circuit_clips.training.data import copied_chunk_batch, repeated_halves_batch
+from circuit_clips.training.data import copied_chunks_batch, repeated_halves_batch
 from circuit_clips.training.measure import measure, phase_change_step
 from circuit_clips.training.train import (
     TrainConfig,
@@ -29,6 +29,7 @@ from circuit_clips.training.train import (
 
 #: A few steps of a tiny model, for the tests of the machinery (trains in a fraction of a second).
 TINY = TrainConfig(
+    n_heads=2,
     d_model=8,
     d_head=4,
     d_vocab=8,
@@ -141,22 +142,35 @@ def test_gradients_match_central_finite_differences(shape, weighted):
 def test_adam_follows_its_update_rule():
     """Against the paper's update written out for scalars, with decoupled weight decay."""
     rng = np.random.default_rng(3)
-    params = {name: rng.normal(size=(2, 3)) for name in PARAM_NAMES}
+    params = {name: rng.normal(size=(2, 3, 2)) for name in PARAM_NAMES}
     start = {name: w.copy() for name, w in params.items()}
-    adam = Adam(params, lr=0.01, betas=(0.8, 0.95), eps=1e-7, weight_decay=0.5, decay=("W_Q",))
-    grads_seq = [{name: rng.normal(size=(2, 3)) for name in PARAM_NAMES} for _ in range(4)]
+    # W_Q decays in full, W_K in layer 1 only (per-layer factors), the rest not at all
+    decay = {"W_Q": 1.0, "W_K": np.array([0.0, 0.4])}
+    adam = Adam(params, lr=0.01, betas=(0.8, 0.95), eps=1e-7, weight_decay=0.5, decay=decay)
+    grads_seq = [{name: rng.normal(size=(2, 3, 2)) for name in PARAM_NAMES} for _ in range(4)]
     for grads in grads_seq:
         adam.step(grads)
     for name in PARAM_NAMES:
-        for index in np.ndindex(2, 3):
+        for index in np.ndindex(2, 3, 2):
+            factor = {"W_Q": 1.0, "W_K": [0.0, 0.4][index[0]]}.get(name, 0.0)
             w, m, v = start[name][index], 0.0, 0.0
             for t, grads in enumerate(grads_seq, start=1):
                 g = grads[name][index]
                 m, v = 0.8 * m + 0.2 * g, 0.95 * v + 0.05 * g * g
-                if name == "W_Q":
-                    w -= 0.01 * 0.5 * w
+                w -= 0.01 * 0.5 * factor * w
                 w -= 0.01 * (m / (1 - 0.8**t)) / (math.sqrt(v / (1 - 0.95**t)) + 1e-7)
             assert params[name][index] == pytest.approx(w, rel=1e-12)
+    assert not np.array_equal(params["W_K"][0], params["W_K"][1])
+
+
+def test_layer_0s_queries_and_keys_are_spared_the_weight_decay_unless_asked():
+    from circuit_clips.training.train import decayed
+
+    config = TrainConfig(n_layers=3)
+    assert sorted(decayed(config)) == ["W_K", "W_O", "W_Q", "W_V"]
+    assert decayed(config)["W_Q"].tolist() == [0, 1, 1] == decayed(config)["W_K"].tolist()
+    assert decayed(config)["W_V"].tolist() == [1, 1, 1] == decayed(config)["W_O"].tolist()
+    assert decayed(replace(config, decay_layer0_qk=True))["W_Q"].tolist() == [1, 1, 1]
 
 
 def test_learning_rate_warms_up_then_decays_to_its_final_fraction():
@@ -168,33 +182,52 @@ def test_learning_rate_warms_up_then_decays_to_its_final_fraction():
 
 
 # ------------------------------------------------------------------------------- data
+def runs(mask):
+    """The maximal runs of 1s in a 0/1 vector, as (start, length)."""
+    edges = np.diff(np.concatenate([[0], mask, [0]]))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return list(zip(starts, stops - starts))
+
+
 @pytest.mark.parametrize("seed", range(3))
-def test_each_sequence_copies_one_chunk_of_random_length_to_a_random_later_place(seed):
+def test_copies_of_earlier_chunks_land_everywhere_at_every_distance(seed):
+    """Each run of the mask is a chunk (one token longer than the run) whose tokens an earlier
+    place holds; copies land early and late, come from near and far, of every length; the
+    tokens outside copies are uniform (nothing there to predict)."""
     rng = np.random.default_rng(seed)
-    tokens, repeated = copied_chunk_batch(rng, 300, 20, 50, 3, 10)
-    lengths, starts = [], []
+    n_ctx, d_vocab = 32, 50
+    tokens, repeated = copied_chunks_batch(rng, 400, n_ctx, d_vocab, 3, 10)
+    lengths, dests, distances, keys = [], [], [], set()
     for seq, mask in zip(tokens, repeated):
-        where = np.flatnonzero(mask)
-        dest, length = where[0], len(where) + 1
-        assert np.array_equal(where, np.arange(dest, dest + length - 1))  # one contiguous run
-        assert 3 <= length <= 10
-        # An earlier, non-overlapping place holds the same chunk.
-        assert any(
-            np.array_equal(seq[src : src + length], seq[dest : dest + length])
-            for src in range(dest - length + 1)
-        )
-        lengths.append(length)
-        starts.append(dest)
+        for dest, run in runs(mask):
+            length = run + 1
+            sources = [
+                src
+                for src in range(dest - length + 1)
+                if np.array_equal(seq[src : src + length], seq[dest : dest + length])
+            ]
+            assert sources, "a copy of an earlier chunk"
+            assert 3 <= length <= 10
+            lengths.append(length)
+            dests.append(dest)
+            distances.append(dest - sources[-1])
+            keys.update(range(sources[-1] + 1, sources[-1] + length))  # where an induction head looks
     assert set(lengths) == set(range(3, 11))
-    assert len(set(starts)) >= 12
+    assert min(dests) <= 6 and max(dests) >= n_ctx - 4
+    assert min(distances) <= 4 and max(distances) >= 24
+    assert set(range(1, n_ctx - 3)) <= keys  # every position but the last few is a source
+    counts = np.bincount(tokens[:, 0], minlength=d_vocab)  # position 0 is never a copy
+    assert counts.min() > 0 and counts.max() < 3 * counts.mean()
 
 
 def test_repeated_halves_and_bad_chunk_sizes():
     tokens, repeated = repeated_halves_batch(np.random.default_rng(0), 5, 12, 9)
     assert np.array_equal(tokens[:, :6], tokens[:, 6:])
     assert np.array_equal(repeated[0], [0] * 6 + [1] * 5)
-    with pytest.raises(ValueError, match="max_chunk"):
-        copied_chunk_batch(np.random.default_rng(0), 2, 10, 5, 3, 6)
+    with pytest.raises(ValueError, match="min_chunk"):
+        copied_chunks_batch(np.random.default_rng(0), 2, 10, 5, 6, 6)
+    with pytest.raises(ValueError, match="min_chunk"):
+        copied_chunks_batch(np.random.default_rng(0), 2, 10, 5, 4, 3)
 
 
 # ------------------------------------------------------------------------ determinism
@@ -212,10 +245,11 @@ def test_same_seed_same_weights_bit_for_bit_and_another_seed_differs():
 
 
 def test_training_lowers_the_loss_it_logs():
-    result = train(replace(TINY, steps=200, log_every=50, d_vocab=4))
-    model = model_from_params(result.params, TINY)
-    tokens, repeated = copied_chunk_batch(held_out_rng(TINY), 8, 8, 4, 3, 4)
-    assert result.log[-1]["loss"] < result.log[0]["loss"] - 0.05
+    config = replace(TINY, steps=200, log_every=50, d_vocab=4, n_ctx=12)
+    result = train(config)
+    model = model_from_params(result.params, config)
+    tokens, _ = copied_chunks_batch(held_out_rng(config), 8, 12, 4, 3, 4)
+    assert result.log[-1]["loss"] < result.log[0]["loss"] - 0.1
     # The logged figure is the model's own loss on the fixed held-out batch.
     logits = np.stack([model.run(seq) for seq in tokens])
     assert result.log[-1]["loss"] == pytest.approx(next_token_loss(logits, tokens), abs=1e-5)
@@ -354,7 +388,7 @@ def test_random_composition_baseline(d_model, d_head, kind):
 
 
 # ------------------------------------------- what the clips' trained model learned
-# The model the clips show, from its cache (trained here on first use: about a minute on two
+# The model the clips show, from its cache (trained here on first use: a few minutes on two
 # free cores); every figure is measured again on held-out sequences drawn for this test.
 @pytest.fixture(scope="module")
 def trained():
@@ -372,7 +406,7 @@ def test_trained_model_has_a_previous_token_head(trained):
     run, found = trained
     n = run.model.n_ctx
     uniform = np.mean([1 / (p + 1) for p in range(1, n)])  # causal attention spread evenly
-    assert max(found["prev_token_attention"]) > 3 * uniform
+    assert max(found["prev_token_attention"]) > max(0.6, 5 * uniform)
 
 
 def test_trained_model_has_an_induction_head(trained):
@@ -389,13 +423,21 @@ def test_trained_model_predicts_the_repeated_half_far_above_chance(trained):
     assert found["accuracy_first_half"] < 2 * found["chance"]  # nothing to copy there yet
 
 
-def test_trained_model_k_composes_above_random_heads(trained):
+def test_trained_model_k_composes_well_above_random_heads(trained):
+    """The pair's K-composition is twice what random heads of these shapes score, and the
+    largest of every layer-0 -> layer-1 Q-, K- and V-composition score."""
     run, found = trained
     prev, ind = int(found["prev_token_head"][-1]), int(found["induction_head"][-1])
     k = found["k_composition"]
-    assert k > 1.25 * found["composition_random_baseline"]["K"]
-    # The pair composes through K, not through Q or V.
-    assert k > 2 * found["composition"]["Q"][prev][ind] and k > 2 * found["composition"]["V"][prev][ind]
+    assert k > 2 * found["composition_random_baseline"]["K"]
+    others = [
+        score
+        for kind, grid in found["composition"].items()
+        for a, row in enumerate(grid)
+        for b, score in enumerate(row)
+        if (kind, a, b) != ("K", prev, ind)
+    ]
+    assert k > max(others)
 
 
 def test_trained_model_induction_head_copies(trained):

@@ -7,7 +7,7 @@ the training loop (:mod:`.train`); held-out measurements of the circuits (:mod:`
 and the trained model as a cached build product (:mod:`.cache`)::
 
     from circuit_clips.training import trained_induction_model
-    model = trained_induction_model()   # trains on first use (about a minute), then cached
+    model = trained_induction_model()   # trains on first use (a few minutes), then cached
 
 ``python -m circuit_clips.training`` trains (if needed) and prints the held-out figures.
 See ``docs/training.md``.
@@ -22,7 +22,7 @@ from circuit_clips.training.cache import (
     trained_induction_model,
 )
 from circuit_clips.training.core import Adam, forward, loss_and_grads, next_token_loss
-from circuit_clips.training.data import copied_chunk_batch, repeated_halves_batch
+from circuit_clips.training.data import copied_chunks_batch, repeated_halves_batch
 from circuit_clips.training.measure import measure, phase_change_step
 from circuit_clips.training.train import TrainConfig, TrainResult, model_from_params, train
 
@@ -33,7 +33,7 @@ __all__ = [
     "TrainResult",
     "TrainedRun",
     "cache_key",
-    "copied_chunk_batch",
+    "copied_chunks_batch",
     "default_cache_dir",
     "forward",
     "load_or_train",

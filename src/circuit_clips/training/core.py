@@ -171,7 +171,10 @@ def loss_and_grads(
 class Adam:
     """Adam (Kingma & Ba), optionally with decoupled weight decay (AdamW) on chosen parameters.
 
-    Updates the arrays of ``params`` in place; deterministic (no randomness, fixed order).
+    ``decay`` names the parameters decayed by ``weight_decay``: a tuple of names, or a dict
+    from a name to per-layer factors (``[n_layers]``, multiplying ``weight_decay`` for each
+    layer's slice ``w[layer]``; 0 spares a layer). Updates the arrays of ``params`` in place;
+    deterministic (no randomness, fixed order).
     """
 
     def __init__(
@@ -181,11 +184,16 @@ class Adam:
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.0,
-        decay: tuple[str, ...] = (),
+        decay: tuple[str, ...] | dict[str, FloatArray] = (),
     ) -> None:
         self.params = params
         self.lr, (self.beta1, self.beta2), self.eps = lr, betas, eps
-        self.weight_decay, self.decay = weight_decay, set(decay)
+        self.weight_decay = weight_decay
+        factors = decay if isinstance(decay, dict) else dict.fromkeys(decay, 1.0)
+        self.decay = {  # name -> a factor, or per-layer factors shaped to broadcast over w
+            name: f if np.ndim(f) == 0 else np.reshape(f, (-1,) + (1,) * (params[name].ndim - 1))
+            for name, f in factors.items()
+        }
         self.m = {name: np.zeros_like(w) for name, w in params.items()}
         self.v = {name: np.zeros_like(w) for name, w in params.items()}
         self.t = 0
@@ -202,5 +210,5 @@ class Adam:
             v *= self.beta2
             v += (1.0 - self.beta2) * g * g
             if name in self.decay and self.weight_decay:
-                w -= lr * self.weight_decay * w
+                w -= lr * self.weight_decay * self.decay[name] * w
             w -= lr * (m / fix1) / (np.sqrt(v / fix2) + self.eps)

@@ -21,7 +21,7 @@ from circuit_clips.circuits import (
 )
 from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.training.core import forward
-from circuit_clips.training.data import copied_chunk_batch, repeated_halves_batch
+from circuit_clips.training.data import copied_chunks_batch, repeated_halves_batch
 
 __all__ = ["measure", "phase_change_step"]
 
@@ -59,7 +59,7 @@ def measure(
     first = np.zeros_like(repeated)
     first[:, : half - 1] = 1.0  # predictions of tokens 1 .. half-1: nothing to copy yet
 
-    chunk_tokens, chunk_repeated = copied_chunk_batch(
+    chunk_tokens, chunk_repeated = copied_chunks_batch(
         rng, n_sequences, model.n_ctx, model.d_vocab, min_chunk, max_chunk or half
     )
     chunk_correct = (

@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.training.core import PARAM_NAMES, Adam, forward, loss_and_grads, next_token_loss
-from circuit_clips.training.data import copied_chunk_batch, repeated_halves_batch
+from circuit_clips.training.data import copied_chunks_batch, repeated_halves_batch
 
 __all__ = ["TrainConfig", "TrainResult", "init_params", "model_from_params", "train"]
 
@@ -21,19 +21,20 @@ class TrainConfig:
     """Every setting of a training run; the cache key hashes all of them."""
 
     n_layers: int = 2
-    n_heads: int = 2
-    d_model: int = 32
+    n_heads: int = 1
+    d_model: int = 64
     d_head: int = 16
     d_vocab: int = 32
     n_ctx: int = 32
     min_chunk: int = 3
     max_chunk: int = 16
     batch: int = 64
-    steps: int = 3000
+    steps: int = 6000
     lr: float = 3e-3
     warmup: int = 100
     lr_final: float = 0.1  # the learning rate decays (cosine) to this fraction of lr
-    weight_decay: float = 0.1  # decoupled (AdamW), on W_Q, W_K, W_V, W_O only
+    weight_decay: float = 0.3  # decoupled (AdamW), on W_Q, W_K, W_V, W_O only
+    decay_layer0_qk: bool = False  # whether layer 0's W_Q, W_K decay too
     init_std: float = 0.0  # 0 means 1 / sqrt(d_model)
     seed: int = 0
     log_every: int = 25
@@ -99,6 +100,17 @@ def _split_losses(params, config: TrainConfig, tokens, repeated) -> dict[str, fl
     }
 
 
+def decayed(config: TrainConfig) -> dict[str, NDArray[np.float64]]:
+    """The weight decay's per-layer factors: every head's W_Q, W_K, W_V, W_O, except layer 0's
+    W_Q and W_K unless ``decay_layer0_qk`` (a previous-token head looks sharply one back only
+    with large positional scores, which decay would shrink; the decay elsewhere prunes what
+    the circuit does not use, so the induction head's key reads little but what layer 0 writes)."""
+    factors = {name: np.ones(config.n_layers) for name in ("W_Q", "W_K", "W_V", "W_O")}
+    if not config.decay_layer0_qk:
+        factors["W_Q"][0] = factors["W_K"][0] = 0.0
+    return factors
+
+
 def learning_rate(config: TrainConfig, step: int) -> float:
     """Linear warm-up over ``warmup`` steps, then a cosine decay to ``lr_final * lr``."""
     if step < config.warmup:
@@ -117,12 +129,13 @@ def train(config: TrainConfig, progress=None) -> TrainResult:
     """
     init_rng, data_rng, held_rng = _rngs(config)
     params = init_params(config, init_rng)
-    eval_tokens, eval_repeated = copied_chunk_batch(
+    eval_tokens, eval_repeated = copied_chunks_batch(
         held_rng, config.eval_batch, config.n_ctx, config.d_vocab, config.min_chunk, config.max_chunk
     )
     snapshot_tokens = repeated_halves_batch(held_rng, 1, config.n_ctx, config.d_vocab)[0]
-    decay = ("W_Q", "W_K", "W_V", "W_O") if config.weight_decay else ()
-    adam = Adam(params, lr=config.lr, betas=(0.9, 0.98), weight_decay=config.weight_decay, decay=decay)
+    adam = Adam(
+        params, lr=config.lr, betas=(0.9, 0.98), weight_decay=config.weight_decay, decay=decayed(config)
+    )
     log, snapshot_steps, snapshots = [], [], []
     start = time.perf_counter()
     for step in range(config.steps + 1):
@@ -137,7 +150,7 @@ def train(config: TrainConfig, progress=None) -> TrainResult:
             snapshots.append(np.stack([p[0] for p in patterns]))
         if step == config.steps:
             break
-        tokens, _ = copied_chunk_batch(
+        tokens, _ = copied_chunks_batch(
             data_rng, config.batch, config.n_ctx, config.d_vocab, config.min_chunk, config.max_chunk
         )
         _, grads, _ = loss_and_grads(params, tokens, config.attn_scale)
