@@ -114,7 +114,7 @@ TEST_JOBS ?= auto
 test: $(TEST_SETUP)
 	$(PY) -m pytest -n $(TEST_JOBS) --dist worksteal
 
-# The trained two-layer model (clip trained_model): trained on first use (about a minute), then
+# The trained two-layer model (clip trained_model): trained on first use (about 2 minutes), then
 # cached under media/build/trained/ by a hash of the training code and settings. One BLAS
 # thread: the matrices are small and the cores shared.
 TRAINED := media/build/trained/latest.json
