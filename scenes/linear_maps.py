@@ -185,7 +185,7 @@ class LinearMaps(ClipScene):
         self.out_col = VectorColumn(s.out, cell_height=CELL, cell_width=VEC_WIDTH, outline_color=HEAD)
         chain = [self.out_col, self.w_o_map, self.v_col, self.w_v_map, self.x_col]
         line_up(chain)
-        space_out(chain, [0.8, 0.45, 0.45, 0.45])  # out|W_O, W_O|v, v|W_V, W_V|x
+        space_out(chain, [0.8, 0.7, 0.45, 0.45])  # out|W_O, W_O|v, v|W_V, W_V|x
         # the written column's block names, apart from it: read() lands on the cells alone
         self.out_names = subspace_guides(self.out_col, s.sub, side=LEFT, font_size=TEXT_SIZE)
         self.lay_out_labels()
