@@ -49,19 +49,17 @@ from circuit_clips.kit import (
     matrix_guides,
     read,
     shape_tex,
-    subspace_guides,
 )
 from circuit_clips.kit.chain import frame_of, line_up, space_out
 from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
 
-CELL = 0.09  # one cell of every matrix and of the two 39-number vectors
+CELL = 0.1  # one cell of every matrix and of the two 39-number vectors
 V_CELL = 0.16  # one cell of the 12-number v: the head's width, large enough to see
 VEC_WIDTH = 0.4
 TEXT_SIZE = 24  # every label a caption talks about reads at 480p
 HEAD = head_color(0, 0)
 SMALL_MATH = 34  # a size with a subscript (d_head) that still reads at 480p
-PRODUCT_SCALE = 1.1  # the product, alone for its rank, grows a little
 
 
 def lit_block(mass: np.ndarray, subspaces) -> str:
@@ -186,11 +184,9 @@ class LinearMaps(ClipScene):
         chain = [self.out_col, self.w_o_map, self.v_col, self.w_v_map, self.x_col]
         line_up(chain)
         space_out(chain, [0.8, 0.7, 0.45, 0.45])  # out|W_O, W_O|v, v|W_V, W_V|x
-        # the written column's block names, apart from it: read() lands on the cells alone
-        self.out_names = subspace_guides(self.out_col, s.sub, side=LEFT, font_size=TEXT_SIZE)
         self.lay_out_labels()
         picture = VGroup(*chain, self.x_word, self.x_label, self.w_v_label, self.v_label, self.d_head_label,
-                         self.w_o_label, self.out_label, self.out_names, self.w_v_tag, self.w_o_tag, self.w_v_frame,
+                         self.w_o_label, self.out_label, self.w_v_tag, self.w_o_tag, self.w_v_frame,
                          self.w_o_frame)  # fmt: skip
         STAGE.place(picture)
         self.legend = EQUATION_LINE.place(ColorBar(width=2.6), UP + LEFT, buff=0.1)
@@ -293,9 +289,7 @@ class LinearMaps(ClipScene):
             FadeIn(self.w_o_tag, run_time=0.6),
             Succession(
                 read(self.v_col, self.w_o_map, self.out_col, weight=s.w_o.T, color=HEAD, run_time=1.4),
-                AnimationGroup(
-                    Create(out_frame), FadeIn(self.out_names), FadeIn(self.out_label), run_time=0.5
-                ),
+                AnimationGroup(Create(out_frame), FadeIn(self.out_label), run_time=0.5),
             ),
             *self.strip.change_to(new_equation, "cross_fade", run_time=1.0),
         )
@@ -321,7 +315,7 @@ class LinearMaps(ClipScene):
         )
         STAGE.place(picture)
         gone = [self.x_alone, self.x_frame, self.v_col, self.v_label, self.d_head_label, self.out_col,
-                self.out_label, self.out_names, self.out_frame, self.w_o_tag, self.w_v_tag, self.w_o_label[1], self.w_v_label[1]]  # fmt: skip
+                self.out_label, self.out_frame, self.w_o_tag, self.w_v_tag, self.w_o_label[1], self.w_v_label[1]]  # fmt: skip
         self.beat(
             f"Two maps in a row are one: their product, a {s.d_model} × {s.d_model} matrix.",
             Succession(
@@ -346,9 +340,9 @@ class LinearMaps(ClipScene):
         self.factors = VGroup(w_o_group, w_v_group, self.w_o_label[0], self.w_v_label[0], self.equals)
 
     def show_rank(self) -> None:
-        """The product alone, a little larger, its blocks named; its lit cells counted: the rank."""
+        """The product alone, its blocks named; its lit cells counted: the rank."""
         s = self.shown
-        target = VGroup(self.w_ov_map.copy(), self.w_ov_label.copy()).scale(PRODUCT_SCALE)
+        target = VGroup(self.w_ov_map.copy(), self.w_ov_label.copy())
         row_names = matrix_guides(target[0], s.sub, side=RIGHT, font_size=TEXT_SIZE)
         col_names = matrix_guides(target[0], s.sub, side=UP, font_size=TEXT_SIZE)
         for guide in col_names[1::2]:  # every other name a line higher: long names never touch
