@@ -51,6 +51,7 @@ from circuit_clips.kit import (
     shape_tex,
 )
 from circuit_clips.kit.chain import frame_of, line_up, space_out
+from circuit_clips.kit.slack import Unhurried
 from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
 
@@ -133,12 +134,13 @@ def math(tex: str, font_size: float = MATH_SIZE_BODY) -> MathTex:
     return MathTex(tex, font_size=font_size, color=TEXT_COLOR)
 
 
-class LinearMaps(ClipScene):
+class LinearMaps(Unhurried, ClipScene):
     title = "Linear maps"
-    description = "Wide matrices read, tall ones write, and the two make one map."
+    description = "Wide matrices read, tall ones write; together, one map."
 
     numbers = staticmethod(numbers)
-    pace_to_captions = True  # every beat lasts at least its caption's reading time
+    pace_to_captions = True  # every beat lasts at least its caption's reading time ...
+    reading_rate = 14.5  # ... and a little more: slack to look at the picture
 
     def story(self) -> None:
         # A vector: one column of numbers
@@ -220,7 +222,7 @@ class LinearMaps(ClipScene):
         # the head's width above v, and above the reader's tag
         self.d_head_label.next_to(frame_of(self.v_col), UP, buff=0.15)
         self.d_head_label.shift(
-            UP * max(0.0, self.w_v_tag.get_top()[1] + 0.2 - self.d_head_label.get_bottom()[1])
+            UP * max(0.0, self.w_v_tag.get_top()[1] + 0.3 - self.d_head_label.get_bottom()[1])
         )
         self.w_o_frame = block_frame(self.w_o_map, rows=s.sub[s.write_block])
         self.w_o_tag = words(f"writes {s.write_block}").next_to(self.w_o_map, UP, buff=0.15)
@@ -251,7 +253,7 @@ class LinearMaps(ClipScene):
         self.x_frame = SurroundingRectangle(self.x_col.cells_of(self.shown.sub[self.shown.read_block]), buff=0.03,
                                             color=TEXT_COLOR, stroke_width=3)  # fmt: skip
         self.beat(
-            f"Only its {self.shown.read_block} columns are lit: they pick out one block, a subspace.",
+            f"Only its {self.shown.read_block} columns are lit: they pick one block, a subspace.",
             Create(self.w_v_frame),
             Create(self.x_frame),
             FadeIn(self.w_v_tag),
@@ -272,7 +274,7 @@ class LinearMaps(ClipScene):
     def show_writer(self) -> None:
         rows, cols = self.shown.w_o.shape
         self.beat(
-            f"Its output matrix writes back: a tall one, {cols} numbers in, {rows} out.",
+            f"Its output matrix writes back, tall: {cols} numbers in, {rows} out.",
             FadeIn(self.w_o_map),
             FadeIn(self.w_o_label),
             run_time=1.2,
@@ -284,7 +286,7 @@ class LinearMaps(ClipScene):
                                          color=TEXT_COLOR, stroke_width=3)  # fmt: skip
         new_equation = self.strip.tex(rf"W_O^h\,v_{{{s.source}}}", "=", rf"W_O^h W_V^h\,x_{{{s.source}}}")
         self.beat(
-            f"Only its '{s.write_block}' rows are lit: it writes into that block.",
+            f"Only its '{s.write_block}' rows are lit: it writes that block.",
             Create(self.w_o_frame, run_time=0.6),
             FadeIn(self.w_o_tag, run_time=0.6),
             Succession(

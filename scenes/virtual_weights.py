@@ -63,6 +63,7 @@ from circuit_clips.kit import (
     write,
 )
 from circuit_clips.kit.chain import frame_of, line_up, space_out
+from circuit_clips.kit.slack import Unhurried
 from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
 
@@ -212,12 +213,13 @@ WRITER_WORDS = {"W_E": "embedding", r"W_{\mathrm{pos}}": "position embedding"}
 """What the stream's first two writers are called; the heads' writes are named by their head."""
 
 
-class VirtualWeights(ClipScene):
+class VirtualWeights(Unhurried, ClipScene):
     title = "Virtual weights"
     description = "Layer 1 reading what layer 0 wrote is one matrix product."
 
     numbers = staticmethod(numbers)
-    pace_to_captions = True  # every beat lasts at least its caption's reading time
+    pace_to_captions = True  # every beat lasts at least its caption's reading time ...
+    reading_rate = 14.0  # ... and a little more: slack to look at the picture
 
     def story(self) -> None:
         # Layer 0 writes into a subspace ...
