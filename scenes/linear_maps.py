@@ -158,11 +158,7 @@ class LinearMaps(Unhurried, ClipScene):
         self.blocks_apart()
 
     def summary(self) -> None:
-        s = self.shown
-        x = rf"x_{{{s.source}}}"
-        summary_tex = self.strip.tex(
-            rf"W_O^h\,(W_V^h\,{x})", "=", rf"(W_O^h W_V^h)\,{x}", "=", rf"W_{{OV}}^h\,{x}"
-        )
+        summary_tex = self.strip.tex(r"W_O^h\,(W_V^h\,x)", "=", r"(W_O^h W_V^h)\,x", "=", r"W_{OV}^h\,x")
         # in the strip, clear of the legend in the top-left corner
         self.strip.place(summary_tex)
         summary_tex.shift(RIGHT * max(0.0, self.legend.get_right()[0] + 0.4 - summary_tex.get_left()[0]))
@@ -185,7 +181,7 @@ class LinearMaps(Unhurried, ClipScene):
         self.out_col = VectorColumn(s.out, cell_height=CELL, cell_width=VEC_WIDTH, outline_color=HEAD)
         chain = [self.out_col, self.w_o_map, self.v_col, self.w_v_map, self.x_col]
         line_up(chain)
-        space_out(chain, [0.8, 0.7, 0.45, 0.45])  # out|W_O, W_O|v, v|W_V, W_V|x
+        space_out(chain, [1.1, 0.7, 0.45, 0.45])  # out|W_O, W_O|v, v|W_V, W_V|x
         self.lay_out_labels()
         picture = VGroup(*chain, self.x_word, self.x_label, self.w_v_label, self.v_label, self.d_head_label,
                          self.w_o_label, self.out_label, self.w_v_tag, self.w_o_tag, self.w_v_frame,
@@ -202,7 +198,7 @@ class LinearMaps(Unhurried, ClipScene):
         """Each thing's name: under it (its symbol first), its token above x, what a map reads or
         writes above the map."""
         s = self.shown
-        x, v = rf"x_{{{s.source}}}", rf"v_{{{s.source}}}"
+        x, v = "x", "v"  # a vector, not yet a position's: the subscripts come with the stream
         self.x_word = Text(s.tokens[s.source], font_size=TEXT_SIZE + 4, color=TEXT_COLOR)
         self.x_word.next_to(frame_of(self.x_col), UP, buff=0.15)
         self.x_label = self.under(
@@ -267,7 +263,7 @@ class LinearMaps(Unhurried, ClipScene):
             read(self.x_col, self.w_v_map, self.v_col, weight=s.w_v.T, color=VALUE_COLOR),
             FadeIn(self.v_label),
             FadeIn(self.d_head_label),
-            self.strip.show(self.strip.tex(rf"v_{{{s.source}}}", "=", rf"W_V^h\,x_{{{s.source}}}")),
+            self.strip.show(self.strip.tex("v", "=", r"W_V^h\,x")),
             run_time=2.2,
         )
 
@@ -284,7 +280,7 @@ class LinearMaps(Unhurried, ClipScene):
         s = self.shown
         out_frame = SurroundingRectangle(self.out_col.cells_of(s.sub[s.write_block]), buff=0.03,
                                          color=TEXT_COLOR, stroke_width=3)  # fmt: skip
-        new_equation = self.strip.tex(rf"W_O^h\,v_{{{s.source}}}", "=", rf"W_O^h W_V^h\,x_{{{s.source}}}")
+        new_equation = self.strip.tex(r"W_O^h\,v", "=", r"W_O^h W_V^h\,x")
         self.beat(
             f"Only its '{s.write_block}' rows are lit: it writes that block.",
             Create(self.w_o_frame, run_time=0.6),
