@@ -15,6 +15,7 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
+    PI,
     RIGHT,
     UP,
     AnimationGroup,
@@ -22,11 +23,13 @@ from manim import (
     FadeIn,
     FadeOut,
     LaggedStart,
+    Line,
     MathTex,
     Succession,
     SurroundingRectangle,
     Text,
     Transform,
+    TransformFromCopy,
     VGroup,
     there_and_back,
 )
@@ -35,6 +38,7 @@ from circuit_clips.circuits import paper_ov_matrix, paper_weight, rank
 from circuit_clips.kit import (
     EQUATION_LINE,
     MATH_SIZE_BODY,
+    MUTED_TEXT_COLOR,
     STAGE,
     STREAM_COLOR,
     TEXT_COLOR,
@@ -136,7 +140,7 @@ def math(tex: str, font_size: float = MATH_SIZE_BODY) -> MathTex:
 
 class LinearMaps(Unhurried, ClipScene):
     title = "Linear maps"
-    description = "Wide matrices read, tall ones write; together, one map."
+    description = "Wide matrices read, tall ones write."
 
     numbers = staticmethod(numbers)
     pace_to_captions = True  # every beat lasts at least its caption's reading time ...
@@ -164,7 +168,7 @@ class LinearMaps(Unhurried, ClipScene):
         summary_tex.shift(RIGHT * max(0.0, self.legend.get_right()[0] + 0.4 - summary_tex.get_left()[0]))
         self.end_on_summary(
             "Wide matrices read, tall ones write: together, one low-rank map.",
-            *self.strip.change_to(summary_tex, "cross_fade"),
+            Succession(*self.strip.change_to(summary_tex, "cross_fade")),
             run_time=1.0,
             hold=3.0,
         )
@@ -185,7 +189,7 @@ class LinearMaps(Unhurried, ClipScene):
         self.lay_out_labels()
         picture = VGroup(*chain, self.x_word, self.x_label, self.w_v_label, self.v_label, self.d_head_label,
                          self.w_o_label, self.out_label, self.w_v_tag, self.w_o_tag, self.w_v_frame,
-                         self.w_o_frame)  # fmt: skip
+                         self.w_o_frame, self.x_lying, self.lying_frame)  # fmt: skip
         STAGE.place(picture)
         self.legend = EQUATION_LINE.place(ColorBar(width=2.6), UP + LEFT, buff=0.1)
         self.strip = EquationStrip(top_buff=0.4, keep_centre=True)
@@ -204,9 +208,15 @@ class LinearMaps(Unhurried, ClipScene):
         self.x_label = self.under(
             self.x_col, math(x), math(rf"d_{{\mathrm{{model}}}} = {s.d_model}", SMALL_MATH)
         )
+        # x laid along W_V's columns, just under it: entry j of x meets column j
+        self.x_lying = self.x_col.body.copy().rotate(PI / 2)
+        self.x_lying.next_to(self.w_v_map.outline, DOWN, buff=0.08)
+        self.x_lying.shift(RIGHT * (self.w_v_map.cells.get_left()[0] - self.x_lying[0].get_left()[0]))
+        self.lying_frame = SurroundingRectangle(self.x_lying[0][s.sub[s.read_block]], buff=0.03, color=TEXT_COLOR,
+                                                stroke_width=3)  # fmt: skip
         self.w_v_label = self.under(
-            self.w_v_map, shape_tex("W_V^h", *s.w_v.shape), words("value matrix of head h")
-        )
+            self.x_lying, shape_tex("W_V^h", *s.w_v.shape), words("value matrix of head h")
+        ).match_x(self.w_v_map)
         self.v_label = self.under(self.v_col, math(v))
         self.d_head_label = math(
             rf"d_{{\mathrm{{head}}}} = {s.d_head}", SMALL_MATH
@@ -250,16 +260,23 @@ class LinearMaps(Unhurried, ClipScene):
                                             color=TEXT_COLOR, stroke_width=3)  # fmt: skip
         self.beat(
             f"Only its {self.shown.read_block} columns are lit: they pick one block, a subspace.",
-            Create(self.w_v_frame),
-            Create(self.x_frame),
-            FadeIn(self.w_v_tag),
-            run_time=1.2,
+            Succession(
+                TransformFromCopy(self.x_col.body, self.x_lying, run_time=1.0),
+                AnimationGroup(
+                    Create(self.w_v_frame),
+                    Create(self.x_frame),
+                    Create(self.lying_frame),
+                    FadeIn(self.w_v_tag),
+                    run_time=0.8,
+                ),
+            ),
         )
 
     def read_subspace(self) -> None:
         s = self.shown
         self.beat(
             f"So v keeps '{s.tokens[s.source]}' and drops the rest: {s.d_head} numbers, the head's width.",
+            FadeOut(VGroup(self.x_lying, self.lying_frame), run_time=0.5),
             read(self.x_col, self.w_v_map, self.v_col, weight=s.w_v.T, color=VALUE_COLOR),
             FadeIn(self.v_label),
             FadeIn(self.d_head_label),
@@ -280,7 +297,7 @@ class LinearMaps(Unhurried, ClipScene):
         s = self.shown
         out_frame = SurroundingRectangle(self.out_col.cells_of(s.sub[s.write_block]), buff=0.03,
                                          color=TEXT_COLOR, stroke_width=3)  # fmt: skip
-        new_equation = self.strip.tex(r"W_O^h\,v", "=", r"W_O^h W_V^h\,x")
+        new_equation = self.strip.tex(r"W_O^h\,", "v", "=", r"W_O^h\,", r"W_V^h\,x")
         self.beat(
             f"Only its '{s.write_block}' rows are lit: it writes that block.",
             Create(self.w_o_frame, run_time=0.6),
@@ -289,7 +306,7 @@ class LinearMaps(Unhurried, ClipScene):
                 read(self.v_col, self.w_o_map, self.out_col, weight=s.w_o.T, color=HEAD, run_time=1.4),
                 AnimationGroup(Create(out_frame), FadeIn(self.out_label), run_time=0.5),
             ),
-            *self.strip.change_to(new_equation, "cross_fade", run_time=1.0),
+            *self.strip.change_to(new_equation, "match", run_time=1.0),
         )
         self.out_frame = out_frame
 
@@ -329,7 +346,9 @@ class LinearMaps(Unhurried, ClipScene):
                     FadeIn(self.equals),
                     FadeIn(self.w_ov_map, shift=0.3 * LEFT),
                     FadeIn(self.w_ov_label),
-                    *self.strip.change_to(self.strip.tex(r"W_{OV}^h", "=", r"W_O^h W_V^h"), "cross_fade"),
+                    Succession(
+                        *self.strip.change_to(self.strip.tex(r"W_{OV}^h", "=", r"W_O^h W_V^h"), "cross_fade")
+                    ),
                     run_time=0.8,
                 ),
             ),
@@ -343,8 +362,12 @@ class LinearMaps(Unhurried, ClipScene):
         target = VGroup(self.w_ov_map.copy(), self.w_ov_label.copy())
         row_names = matrix_guides(target[0], s.sub, side=RIGHT, font_size=TEXT_SIZE)
         col_names = matrix_guides(target[0], s.sub, side=UP, font_size=TEXT_SIZE)
-        for guide in col_names[1::2]:  # every other name a line higher: long names never touch
+        for guide in col_names[
+            1::2
+        ]:  # every other name a line higher, tied to its bracket: names never touch
             guide[1].shift(UP * guide[1].height * 1.6)
+            guide.add(Line(guide[0].get_top(), guide[1].get_bottom(), buff=0.05, stroke_width=1.5,
+                           color=MUTED_TEXT_COLOR))  # fmt: skip
         STAGE.place(VGroup(target, row_names, col_names), LEFT, buff=0.5)
         self.row_names, self.col_names = row_names, col_names
         frame = block_frame(target[0], rows=s.sub[s.write_block], cols=s.sub[s.read_block], stroke_width=4)
@@ -357,7 +380,7 @@ class LinearMaps(Unhurried, ClipScene):
         self.rank_tex.move_to(target[0]).set_x((row_names.get_right()[0] + STAGE.right) / 2)
         lit = [target[0].cell(i, j) for i, j in zip(*np.nonzero(s.w_ov))]
         self.beat(
-            f"Its rank, the directions it uses, is {s.rank}: one per lit cell.",
+            f"Its rank is {s.rank}: {s.rank} lit cells, {s.rank} directions, fewer than the head's {s.d_head}.",
             Succession(
                 AnimationGroup(
                     FadeOut(self.factors),
@@ -380,7 +403,7 @@ class LinearMaps(Unhurried, ClipScene):
         s = self.shown
         lit = [self.col_names.named(s.read_block), self.row_names.named(s.write_block)]
         self.beat(
-            "Real models share directions; this toy keeps its blocks apart.",
+            "Real models share directions; this toy keeps blocks apart.",
             *[g.animate.set_color(HEAD) for g in lit],
             run_time=1.0,
         )

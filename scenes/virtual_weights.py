@@ -28,7 +28,6 @@ from manim import (
     Create,
     FadeIn,
     FadeOut,
-    Indicate,
     LaggedStart,
     MathTex,
     Succession,
@@ -45,6 +44,7 @@ from circuit_clips.kit import (
     KEY_COLOR,
     MATH_SIZE_BODY,
     MATH_SIZE_LABEL,
+    MUTED_TEXT_COLOR,
     STAGE,
     STREAM_COLOR,
     TEXT_COLOR,
@@ -219,7 +219,7 @@ class VirtualWeights(Unhurried, ClipScene):
 
     numbers = staticmethod(numbers)
     pace_to_captions = True  # every beat lasts at least its caption's reading time ...
-    reading_rate = 14.0  # ... and a little more: slack to look at the picture
+    reading_rate = 14.3  # ... and a little more: slack to look at the picture
 
     def story(self) -> None:
         # Layer 0 writes into a subspace ...
@@ -238,11 +238,23 @@ class VirtualWeights(Unhurried, ClipScene):
         box = SurroundingRectangle(
             VGroup(reader, writer), buff=0.12, color=head_color(*READER), stroke_width=3
         )
+        summary_tex = self.strip.tex(VW_TEX, r"\text{: virtual weights}")
+        paper = MathTex(r"\text{the paper writes } W_K^{2}\,W_O^{1}\text{: it counts layers from 1}",
+                        font_size=MATH_SIZE_LABEL, color=TEXT_COLOR)  # fmt: skip
+        self.strip.place(summary_tex)
+        paper.next_to(summary_tex, DOWN, buff=0.12)
         self.end_on_summary(
             "Layers talk through blocks of the stream; virtual weights say how.",
-            Create(box),
-            self.strip.show(self.strip.tex(VW_TEX, r"\text{: virtual weights}")),
-            run_time=1.2,
+            Succession(
+                FadeOut(self.sketch, run_time=0.5),
+                AnimationGroup(
+                    self.toy.animate.set_opacity(1),
+                    Create(box),
+                    self.strip.show(summary_tex),
+                    FadeIn(paper),
+                    run_time=0.9,
+                ),
+            ),
             hold=3.0,
         )
 
@@ -307,7 +319,7 @@ class VirtualWeights(Unhurried, ClipScene):
     def show_writer(self) -> None:
         lab = self.labels
         self.beat(
-            f"At {SOURCE_TOKEN}, layer 0's head has fetched the word before it, {self.shown.prev_token}, as r.",
+            f"In 'Mr Dursley', at {SOURCE_TOKEN}, layer 0's head fetched the word before it, {self.shown.prev_token}, as r.",
             FadeIn(self.stream_group),
             FadeIn(lab["word"]),
             FadeIn(lab["x"]),
@@ -318,7 +330,7 @@ class VirtualWeights(Unhurried, ClipScene):
             FadeIn(lab["writer"]),
             FadeIn(self.w_o_map),
             FadeIn(lab["w_o"]),
-            run_time=1.6,
+            run_time=0.8,
         )
 
     def write_message(self) -> None:
@@ -361,7 +373,7 @@ class VirtualWeights(Unhurried, ClipScene):
         s = self.shown
         self.beat(
             f"So {SOURCE_TOKEN}'s key, what it offers to be found by, says {s.prev_token}: "
-            f"{format_value(s.k[s.r_top])}.",
+            f"{format_value(s.k[s.r_top])}, the rest 0.",
             Succession(
                 read(self.x_col, self.w_k_map, self.k_col, weight=s.w_k.T, color=KEY_COLOR, run_time=1.4),
                 AnimationGroup(FadeIn(self.labels["k"]), FadeIn(self.labels["k_word"]), run_time=0.5),
@@ -395,11 +407,6 @@ class VirtualWeights(Unhurried, ClipScene):
             words("virtual weights", head_color(*READER), TEXT_SIZE + 4),
         ).arrange(DOWN, buff=0.15)
         vw_label.next_to(self.vw_map, DOWN, buff=0.25)
-        paper = stacked(
-            MathTex(r"\text{the paper: } W_K^{2}\,W_O^{1}", font_size=MATH_SIZE_LABEL, color=TEXT_COLOR),
-            words("(it counts layers from 1)"),
-        ).next_to(self.vw_map, RIGHT, buff=0.3)
-        vw_label.add(paper)
         meet = words(f"both touch only '{s.block}'").next_to(VGroup(w_k_target, w_o_target), UP, buff=0.3)
         picture = VGroup(w_k_target, w_o_target, equals, self.vw_map, vw_label, meet)
         STAGE.place(picture)
@@ -408,7 +415,7 @@ class VirtualWeights(Unhurried, ClipScene):
                 self.labels["reader"], self.k_col, self.labels["k"], self.labels["k_word"], self.r_col,
                 self.labels["r"], self.labels["r_word"], self.labels["w_k"][1], self.labels["w_o"][1]]  # fmt: skip
         self.beat(
-            f"All linear, so the two matrices multiply into one {s.vw.shape[0]} × {s.vw.shape[1]}: the virtual weights.",
+            f"All linear, so the two matrices make one {s.vw.shape[0]} × {s.vw.shape[1]}: the virtual weights.",
             *self.strip.change_to(split, "match", run_time=1.0),
             Succession(
                 AnimationGroup(
@@ -447,6 +454,7 @@ class VirtualWeights(Unhurried, ClipScene):
         STAGE.place(VGroup(col, names, rows, total, reader, word))
         writer_row = next(row for row, (name, _, _) in zip(rows, s.writer_dims) if L0 in name)
         self.conversation = (reader, writer_row[:2])
+        self.toy = VGroup(rows, total)  # dimmed while the sketch of a real model shows
         self.beat(
             f"Each block has one writer, and together they fill all {s.d_model} numbers.",
             Succession(
@@ -456,10 +464,37 @@ class VirtualWeights(Unhurried, ClipScene):
                 run_time=2.4,
             ),
         )
+        self.sketch = self.real_model_sketch(col)
         self.beat(
             "Real models have far more writers than numbers, so their writes overlap.",
-            Indicate(total, color=TEXT_COLOR, scale_factor=1.15, run_time=1.2),
+            self.toy.animate(run_time=0.6).set_opacity(0.25),
+            Succession(
+                Wait(0.4), LaggedStart(*[Create(a) for a in self.sketch[0]], lag_ratio=0.05, run_time=1.4)
+            ),
+            FadeIn(self.sketch[1], run_time=0.8),
         )
+
+    def real_model_sketch(self, col) -> VGroup:
+        """A sketch, not data: many writers' arrows, from all over the right, landing on the stream's
+        numbers in a crossing tangle; and its caption in the equation line (empty now)."""
+        n = 4 * len(self.shown.writer_dims) * 3
+        lands = col.outline.get_bottom()[1] + self.rng.permutation(n) / (n - 1) * col.outline.height
+        arrows = VGroup(
+            *[
+                Arrow(
+                    STAGE.point(0.97, (k + 0.5) / n),
+                    [col.outline.get_right()[0], y, 0],
+                    buff=0.05,
+                    stroke_width=1.5,
+                    color=MUTED_TEXT_COLOR,
+                    tip_length=0.12,
+                )  # fmt: skip
+                for k, y in enumerate(lands)
+            ]
+        )
+        note = words("sketch of a real model: far more writers than numbers", MUTED_TEXT_COLOR)
+        note.next_to(self.legend, RIGHT, buff=0.5)
+        return VGroup(arrows, note)
 
     def writer_rows(self, col, names) -> tuple[VGroup, VGroup]:
         """Right of the stream, each writer's arrow into its block, its name, and how many numbers it

@@ -94,6 +94,9 @@ def test_the_key_at_urs_is_the_virtual_weights_times_r(shown, model):
     to_d = cache["blocks.0.attn.hook_pattern"][0, pos, pos - 1]
     assert shown.k.max() == pytest.approx(gain * to_d)
     assert f"{shown.k.max():.2f}" == "5.88" and shown.r_top == int(np.argmax(shown.k))
+    # '... the rest 0': every other entry of the key rounds to 0.00, as the clip prints numbers
+    others = np.delete(cache["blocks.1.attn.hook_k"][pos, 0], shown.r_top)
+    assert np.all(np.abs(others) < 0.005)
 
 
 def test_the_writers_fill_the_stream(shown, model):

@@ -16,10 +16,14 @@ __all__ = ["frame_of", "space_out", "line_up"]
 
 
 def frame_of(mob: Mobject) -> Mobject:
-    """The frame of a vector or matrix (for a group, its first member's), without labels or brackets."""
-    while not hasattr(mob, "outline"):
-        mob = mob[0]
-    return mob.outline
+    """The frame of a vector or matrix (for a group, its first member's), without labels or brackets;
+    ``mob`` itself when it holds neither."""
+    probe = mob
+    while not hasattr(probe, "outline"):
+        if not probe.submobjects:
+            return mob
+        probe = probe[0]
+    return probe.outline
 
 
 def space_out(row: Sequence[Mobject], gaps: Sequence[float]) -> None:
