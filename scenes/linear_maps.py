@@ -362,9 +362,8 @@ class LinearMaps(Unhurried, ClipScene):
         target = VGroup(self.w_ov_map.copy(), self.w_ov_label.copy())
         row_names = matrix_guides(target[0], s.sub, side=RIGHT, font_size=TEXT_SIZE)
         col_names = matrix_guides(target[0], s.sub, side=UP, font_size=TEXT_SIZE)
-        for guide in col_names[
-            1::2
-        ]:  # every other name a line higher, tied to its bracket: names never touch
+        # a name much wider than its block goes a line higher, tied to its bracket: names never touch
+        for guide in [g for g in col_names if g[1].width > g[0].width + 0.3]:
             guide[1].shift(UP * guide[1].height * 1.6)
             guide.add(Line(guide[0].get_top(), guide[1].get_bottom(), buff=0.05, stroke_width=1.5,
                            color=MUTED_TEXT_COLOR))  # fmt: skip

@@ -75,6 +75,7 @@ TEXT_SIZE = 24  # every label a caption talks about reads at 480p
 WRITER = (0, 0)  # layer 0 head 0, the previous-token head
 READER = (1, 0)  # layer 1 head 0, the induction head
 SOURCE_TOKEN = "urs"  # the position whose stream we follow
+SKETCH_WRITERS = 36  # the sketch of a real model: many more writers than the toy's four (not data)
 
 
 def head_name(layer: int, head: int) -> str:
@@ -301,7 +302,7 @@ class VirtualWeights(Unhurried, ClipScene):
                 self.r_col.cell(s.r_top), RIGHT, buff=0.15
             ),
             "k_word": MathTex(
-                rf"\text{{{s.prev_token}}}:\ {format_value(s.k[s.r_top])}", font_size=MATH_SIZE_BODY
+                rf"\text{{{s.prev_token}:}}\ {format_value(s.k[s.r_top])}", font_size=MATH_SIZE_BODY
             ),
         }
         for key, mob in (("x", self.x_col), ("w_o", self.w_o_map), ("r", self.r_col), ("w_k", self.w_k_map),
@@ -477,7 +478,7 @@ class VirtualWeights(Unhurried, ClipScene):
     def real_model_sketch(self, col) -> VGroup:
         """A sketch, not data: many writers' arrows, from all over the right, landing on the stream's
         numbers in a crossing tangle; and its caption in the equation line (empty now)."""
-        n = 4 * len(self.shown.writer_dims) * 3
+        n = SKETCH_WRITERS
         lands = col.outline.get_bottom()[1] + self.rng.permutation(n) / (n - 1) * col.outline.height
         arrows = VGroup(
             *[
