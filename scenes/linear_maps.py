@@ -60,6 +60,7 @@ from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
 
 CELL = 0.1  # one cell of every matrix and of the two 39-number vectors
+PRODUCT_CELL = 0.09  # the product alone, a little smaller: room for its column names on three lines
 V_CELL = 0.16  # one cell of the 12-number v: the head's width, large enough to see
 VEC_WIDTH = 0.4
 TEXT_SIZE = 24  # every label a caption talks about reads at 480p
@@ -131,6 +132,26 @@ def numbers() -> LinearMapsNumbers:
 def words(text: str, color=TEXT_COLOR) -> Text:
     """A label in the kit's font at the size every label a caption talks about has."""
     return Text(text, font_size=TEXT_SIZE, color=color)
+
+
+def stagger(names, pad: float = 0.15) -> None:
+    """Lift the names of a matrix's column blocks, in order, each to the first line where it clears
+    the names already there (the end names kept to their block's outer edge), and tie a lifted name
+    to its bracket with a thin line: names of narrow blocks never touch."""
+    names[0][1].align_to(names[0][0], LEFT)
+    names[-1][1].align_to(names[-1][0], RIGHT)
+    step = 1.3 * max(guide[1].height for guide in names)
+    taken: dict[int, list[tuple[float, float]]] = {}
+    for guide in names:
+        left, right = guide[1].get_left()[0], guide[1].get_right()[0]
+        line = 0
+        while any(left < r + pad and right > l - pad for l, r in taken.get(line, [])):
+            line += 1
+        taken.setdefault(line, []).append((left, right))
+        if line:
+            guide[1].shift(UP * line * step)
+            guide.add(Line(guide[0].get_top(), guide[1].get_bottom(), buff=0.05, stroke_width=1.5,
+                           color=MUTED_TEXT_COLOR))  # fmt: skip
 
 
 def math(tex: str, font_size: float = MATH_SIZE_BODY) -> MathTex:
@@ -359,14 +380,11 @@ class LinearMaps(Unhurried, ClipScene):
     def show_rank(self) -> None:
         """The product alone, its blocks named; its lit cells counted: the rank."""
         s = self.shown
-        target = VGroup(self.w_ov_map.copy(), self.w_ov_label.copy())
+        target = VGroup(self.w_ov_map.copy().scale(PRODUCT_CELL / CELL), self.w_ov_label.copy())
+        target[1].next_to(target[0], DOWN, buff=0.2)
         row_names = matrix_guides(target[0], s.sub, side=RIGHT, font_size=TEXT_SIZE)
         col_names = matrix_guides(target[0], s.sub, side=UP, font_size=TEXT_SIZE)
-        # a name much wider than its block goes a line higher, tied to its bracket: names never touch
-        for guide in [g for g in col_names if g[1].width > g[0].width + 0.3]:
-            guide[1].shift(UP * guide[1].height * 1.6)
-            guide.add(Line(guide[0].get_top(), guide[1].get_bottom(), buff=0.05, stroke_width=1.5,
-                           color=MUTED_TEXT_COLOR))  # fmt: skip
+        stagger(col_names)
         STAGE.place(VGroup(target, row_names, col_names), LEFT, buff=0.5)
         self.row_names, self.col_names = row_names, col_names
         frame = block_frame(target[0], rows=s.sub[s.write_block], cols=s.sub[s.read_block], stroke_width=4)
