@@ -22,6 +22,7 @@ from manim import (
     Create,
     FadeIn,
     FadeOut,
+    Indicate,
     LaggedStart,
     Line,
     MathTex,
@@ -31,7 +32,6 @@ from manim import (
     Transform,
     TransformFromCopy,
     VGroup,
-    there_and_back,
 )
 
 from circuit_clips.circuits import paper_ov_matrix, paper_weight, rank
@@ -395,7 +395,8 @@ class LinearMaps(Unhurried, ClipScene):
         ).arrange(DOWN, buff=0.3)
         # in the middle of the room right of the product
         self.rank_tex.move_to(target[0]).set_x((row_names.get_right()[0] + STAGE.right) / 2)
-        lit = [target[0].cell(i, j) for i, j in zip(*np.nonzero(s.w_ov))]
+        # the product's own lit cells (where the move leaves them), each pulsed when its turn comes
+        lit = [self.w_ov_map.cell(i, j) for i, j in zip(*np.nonzero(s.w_ov))]
         self.beat(
             f"Its rank is {s.rank}: {s.rank} lit cells, {s.rank} directions, fewer than the head's {s.d_head}.",
             Succession(
@@ -409,7 +410,7 @@ class LinearMaps(Unhurried, ClipScene):
                     FadeIn(row_names), FadeIn(col_names), Create(frame), FadeIn(self.rank_tex), run_time=0.8
                 ),
                 LaggedStart(
-                    *[c.animate(rate_func=there_and_back).scale(2.0) for c in lit],
+                    *[Indicate(c, scale_factor=2.0, color=TEXT_COLOR) for c in lit],
                     lag_ratio=0.3,
                     run_time=1.6,
                 ),
