@@ -22,8 +22,6 @@ from manim import (
     Create,
     FadeIn,
     FadeOut,
-    Indicate,
-    LaggedStart,
     Line,
     MathTex,
     Succession,
@@ -89,6 +87,7 @@ class LinearMapsNumbers:
     out: np.ndarray  # W_O v
     w_ov: np.ndarray  # paper W_OV = W_O W_V
     rank: int
+    w_v_rows: int  # how many of W_V's rows are not zero
     d_model: int
     d_head: int
     sub: dict[str, slice]  # the model's subspaces
@@ -121,6 +120,7 @@ def numbers() -> LinearMapsNumbers:
         out=w_o @ v,
         w_ov=w_ov,
         rank=rank(w_ov),
+        w_v_rows=int(np.count_nonzero(np.abs(w_v).sum(axis=1))),
         d_model=model.d_model,
         d_head=model.d_head,
         sub=model.subspaces,
@@ -235,6 +235,7 @@ class LinearMaps(Unhurried, ClipScene):
         self.x_lying.shift(RIGHT * (self.w_v_map.cells.get_left()[0] - self.x_lying[0].get_left()[0]))
         self.lying_frame = SurroundingRectangle(self.x_lying[0][s.sub[s.read_block]], buff=0.03, color=TEXT_COLOR,
                                                 stroke_width=3)  # fmt: skip
+        self.lying_frame.add(math("x").next_to(self.x_lying, LEFT, buff=0.1))  # it is x, laid down
         self.w_v_label = self.under(
             self.x_lying, shape_tex("W_V^h", *s.w_v.shape), words("value matrix of head h")
         ).match_x(self.w_v_map)
@@ -246,8 +247,9 @@ class LinearMaps(Unhurried, ClipScene):
         self.out_label = self.under(self.out_col, math(rf"W_O^h\,{v}"))
         self.w_v_frame = block_frame(self.w_v_map, cols=s.sub[s.read_block])
         self.w_v_tag = words(f"reads {s.read_block}").next_to(self.w_v_frame, UP, buff=0.15)
+        self.w_v_tag.align_to(self.w_v_frame, LEFT)  # clear of v, on its left
         # the head's width above v, and above the reader's tag
-        self.d_head_label.next_to(frame_of(self.v_col), UP, buff=0.15)
+        self.d_head_label.next_to(frame_of(self.v_col), UP, buff=0.15).align_to(frame_of(self.v_col), LEFT)
         self.d_head_label.shift(
             UP * max(0.0, self.w_v_tag.get_top()[1] + 0.3 - self.d_head_label.get_bottom()[1])
         )
@@ -392,36 +394,22 @@ class LinearMaps(Unhurried, ClipScene):
             MathTex(rf"\operatorname{{rank}} W_{{OV}}^h = {s.rank}", font_size=MATH_SIZE_BODY + 6),
             words("rank: how many directions it uses"),
             MathTex(rf"\le d_{{\mathrm{{head}}}} = {s.d_head}", font_size=MATH_SIZE_BODY),
+            words(f"its value matrix lights {s.w_v_rows} of {s.d_head} rows"),
         ).arrange(DOWN, buff=0.3)
         # in the middle of the room right of the product
         self.rank_tex.move_to(target[0]).set_x((row_names.get_right()[0] + STAGE.right) / 2)
-        # the product's own lit cells (where the move leaves them), each pulsed when its turn comes
-        lit = [self.w_ov_map.cell(i, j) for i, j in zip(*np.nonzero(s.w_ov))]
         self.beat(
             f"Its rank is {s.rank}: {s.rank} lit cells, {s.rank} directions, fewer than the head's {s.d_head}.",
             Succession(
+                FadeOut(self.factors, run_time=0.4),  # gone before the product moves over their place
                 AnimationGroup(
-                    FadeOut(self.factors),
-                    Transform(self.w_ov_map, target[0]),
-                    Transform(self.w_ov_label, target[1]),
-                    run_time=1.0,
+                    Transform(self.w_ov_map, target[0]), Transform(self.w_ov_label, target[1]), run_time=0.8
                 ),
                 AnimationGroup(
                     FadeIn(row_names), FadeIn(col_names), Create(frame), FadeIn(self.rank_tex), run_time=0.8
-                ),
-                LaggedStart(
-                    *[Indicate(c, scale_factor=2.0, color=TEXT_COLOR) for c in lit],
-                    lag_ratio=0.3,
-                    run_time=1.6,
                 ),
             ),
         )
 
     def blocks_apart(self) -> None:
-        s = self.shown
-        lit = [self.col_names.named(s.read_block), self.row_names.named(s.write_block)]
-        self.beat(
-            "Real models share directions; this toy keeps blocks apart.",
-            *[g.animate.set_color(HEAD) for g in lit],
-            run_time=1.0,
-        )
+        self.beat("Real models share directions; this toy keeps blocks apart.")

@@ -293,7 +293,7 @@ class VirtualWeights(Unhurried, ClipScene):
             "word": words(SOURCE_TOKEN, size=TEXT_SIZE + 4).next_to(frame_of(self.x_col), UP, buff=0.15),
             "x": MathTex(self.x_tex, font_size=MATH_SIZE_BODY),
             "w_o": stacked(shape_tex(rf"W_O^{{{L0}}}", *s.w_o.shape), words("output matrix")),
-            "r": MathTex(self.r_tex, font_size=MATH_SIZE_BODY),
+            "r": stacked(MathTex(self.r_tex, font_size=MATH_SIZE_BODY), words("result")),
             "w_k": stacked(shape_tex(rf"W_K^{{{L1}}}", *s.w_k.shape), words("key matrix")),
             "k": MathTex(self.k_tex, font_size=MATH_SIZE_BODY),
             "writer": words("L0H0: layer 0's head", head_color(*WRITER)),
@@ -320,7 +320,7 @@ class VirtualWeights(Unhurried, ClipScene):
     def show_writer(self) -> None:
         lab = self.labels
         self.beat(
-            f"In 'Mr Dursley', at {SOURCE_TOKEN}, layer 0's head fetched the word before it, {self.shown.prev_token}, as r.",
+            f"In 'Mr Dursley', at {SOURCE_TOKEN}, layer 0's head fetched the word before it, {self.shown.prev_token}: its result, r.",
             FadeIn(self.stream_group),
             FadeIn(lab["word"]),
             FadeIn(lab["x"]),
@@ -454,7 +454,7 @@ class VirtualWeights(Unhurried, ClipScene):
         word = words(SOURCE_TOKEN, size=TEXT_SIZE + 4).next_to(col.outline, DOWN, buff=0.2)
         STAGE.place(VGroup(col, names, rows, total, reader, word))
         writer_row = next(row for row, (name, _, _) in zip(rows, s.writer_dims) if L0 in name)
-        self.conversation = (reader, writer_row[:2])
+        self.conversation = (reader, writer_row[:3])
         self.toy = VGroup(rows, total)  # dimmed while the sketch of a real model shows
         self.beat(
             f"Each block has one writer, and together they fill all {s.d_model} numbers.",
@@ -468,7 +468,7 @@ class VirtualWeights(Unhurried, ClipScene):
         self.sketch = self.real_model_sketch(col)
         self.beat(
             "Real models have far more writers than numbers, so their writes overlap.",
-            self.toy.animate(run_time=0.6).set_opacity(0.25),
+            self.toy.animate(run_time=0.6).set_opacity(0.1),
             Succession(
                 Wait(0.4), LaggedStart(*[Create(a) for a in self.sketch[0]], lag_ratio=0.05, run_time=1.4)
             ),

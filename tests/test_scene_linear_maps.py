@@ -176,3 +176,11 @@ def test_beats_leave_the_reader_slack():
             frames = int(run_time * 15 + 1e-9) + int(beats.hold * 15)
             assert frames / 15 >= max(n / rate, MIN_CUE_SECONDS) - 1e-9, (n, run_time)
             assert beats.hold >= 0.6
+
+
+def test_value_matrix_lights_8_of_12_rows(shown, model):
+    """The rank panel's 'its value matrix lights 8 of 12 rows', counted here from the raw weights:
+    one row per token the head can move, every token but the start token (whose value is 0)."""
+    lit_rows = [i for i in range(model.d_head) if np.any(model.W_V[0, 0][:, i] != 0)]
+    assert shown.w_v_rows == len(lit_rows) == 8 == model.d_vocab - 1
+    assert not np.any(model.W_V[0, 0][model.subspaces["token"].start + model.vocab.index("<bos>")])
