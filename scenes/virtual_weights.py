@@ -309,6 +309,9 @@ class VirtualWeights(Unhurried, ClipScene):
                          ("k", self.k_col)):  # fmt: skip
             labels[key].next_to(frame_of(mob), DOWN, buff=0.2)
         labels["k_word"].next_to(self.k_col.cell(s.r_top), LEFT, buff=0.15)
+        # the key's one lit cell outside that block: its column, the start token's, named above it
+        labels["bos"] = words("start token", MUTED_TEXT_COLOR).next_to(frame_of(self.w_k_map), UP, buff=0.1)
+        labels["bos"].align_to(frame_of(self.w_k_map), LEFT)
         labels["writer"].next_to(VGroup(self.w_o_map, self.r_col), UP, buff=0.25)
         labels["reader"].next_to(VGroup(self.w_k_map, self.k_col), UP, buff=0.5)
         self.labels = labels
@@ -364,6 +367,7 @@ class VirtualWeights(Unhurried, ClipScene):
             "Layer 1's head reads it with its key matrix: that same block.",
             FadeIn(self.w_k_map),
             FadeIn(lab["w_k"]),
+            FadeIn(lab["bos"]),
             FadeIn(lab["reader"]),
             *self.strip.change_to(new_equation, "match", run_time=1.0),
             Succession(Wait(0.6), Create(self.w_k_frame, run_time=0.6)),
@@ -414,7 +418,8 @@ class VirtualWeights(Unhurried, ClipScene):
         equals.match_y(self.vw_map)
         gone = [self.stream_group, self.labels["word"], self.labels["x"], self.labels["writer"],
                 self.labels["reader"], self.k_col, self.labels["k"], self.labels["k_word"], self.r_col,
-                self.labels["r"], self.labels["r_word"], self.labels["w_k"][1], self.labels["w_o"][1]]  # fmt: skip
+                self.labels["r"], self.labels["r_word"], self.labels["w_k"][1], self.labels["w_o"][1],
+                self.labels["bos"]]  # fmt: skip
         self.beat(
             f"All linear, so the two matrices make one {s.vw.shape[0]} × {s.vw.shape[1]}: the virtual weights.",
             *self.strip.change_to(split, "match", run_time=1.0),
