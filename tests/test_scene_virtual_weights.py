@@ -44,15 +44,29 @@ def test_virtual_weights_are_the_product(shown, model):
 
 
 def test_virtual_weights_are_a_scaled_identity_on_the_tokens(shown, model):
-    """The picture's diagonal (the same 5.89 on every token's entry, 0 elsewhere) and the caption's
-    'Rank 9': one key direction per token, the start token's included, all that W_O writes."""
+    """The picture's diagonal: the same gain on every token's entry, 0 elsewhere, one key direction
+    per token (the start token's included): everything W_O writes reaches the key."""
     gain = math.sqrt(ATTN_GAIN * math.sqrt(model.d_head))
     expected = np.zeros((model.d_head, model.d_head))
     expected[: model.d_vocab, : model.d_vocab] = gain * np.eye(model.d_vocab)
     assert np.allclose(shown.vw, expected)
-    assert shown.vw_is_scaled_identity and shown.vw_diag == pytest.approx(gain)
-    assert f"{shown.vw_diag:.2f}" == "5.89"
-    assert shown.vw_rank == shown.w_o_rank == model.d_vocab == 9
+    assert np.linalg.matrix_rank(shown.vw) == np.linalg.matrix_rank(model.W_O[0, 0]) == model.d_vocab
+
+
+def test_r_holds_the_word_before_urs(shown, model):
+    """The caption's 'fetched the word before it, D, as r' and the 'D' beside r's lit cell: r is
+    (almost) the one-hot of D, recomputed from layer 0's attention and values by hand."""
+    tokens = list(model.to_tokens(RUNNING_EXAMPLE))
+    pos = 1 + RUNNING_EXAMPLE.index("urs")
+    x = np.stack([model.W_E[t] + model.W_pos[i] for i, t in enumerate(tokens)])
+    q, k, v = (x @ w[0, 0] for w in (model.W_Q, model.W_K, model.W_V))
+    scores = q[pos] @ k[: pos + 1].T / math.sqrt(model.d_head)
+    pattern = np.exp(scores - scores.max())
+    pattern /= pattern.sum()
+    r = pattern @ v[: pos + 1]
+    assert np.allclose(shown.r, r)
+    d = model.vocab.index("D")
+    assert shown.prev_token == "D" and shown.r_top == d == int(np.argmax(r)) and r[d] > 0.99
 
 
 def test_layer_0_writes_what_layer_1_key_reads(shown, model):
@@ -79,34 +93,30 @@ def test_the_key_at_urs_is_the_virtual_weights_times_r(shown, model):
     gain = math.sqrt(ATTN_GAIN * math.sqrt(model.d_head))
     to_d = cache["blocks.0.attn.hook_pattern"][0, pos, pos - 1]
     assert shown.k.max() == pytest.approx(gain * to_d)
-    assert f"{shown.k.max():.2f}" == "5.88"
+    assert f"{shown.k.max():.2f}" == "5.88" and shown.r_top == int(np.argmax(shown.k))
+    # '... the rest 0': every other entry of the key rounds to 0.00, as the clip prints numbers
+    others = np.delete(cache["blocks.1.attn.hook_k"][pos, 0], shown.r_top)
+    assert np.all(np.abs(others) < 0.005)
 
 
-def test_the_writers_fill_the_stream(model):
-    """The caption's 'together they fill all 39 dimensions': W_E, W_pos and each head's W_O write
-    disjoint blocks whose ranks add to d_model."""
+def test_the_writers_fill_the_stream(shown, model):
+    """The caption's 'each block has one writer, together they fill all 39 numbers' and the counts
+    9, 12, 9, 9 on screen: W_E, W_pos and each head's W_O write disjoint blocks whose ranks add to
+    d_model (ranks counted here by SVD of the raw, code-orientation weights)."""
     module = _module()
     writers = module.writers(model)
     assert [name for name, _, _ in writers] == [
         "W_E",
-        r"W_{\text{pos}}",
+        r"W_{\mathrm{pos}}",
         r"W_O^{\mathrm{L0H0}}",
         r"W_O^{\mathrm{L1H0}}",
     ]
+    raw = [model.W_E, model.W_pos, model.W_O[0, 0], model.W_O[1, 0]]
+    counted = [int(np.sum(np.linalg.svd(w, compute_uv=False) > 1e-9)) for w in raw]
+    assert [dims for _, _, dims in shown.writer_dims] == counted == [9, 12, 9, 9]
+    assert [block for _, block, _ in shown.writer_dims] == list(model.subspaces)
+    assert sum(counted) == model.d_model == 39
     ranks = [np.linalg.matrix_rank(matrix) for _, _, matrix in writers]
     assert ranks == [9, 12, 9, 9] and sum(ranks) == model.d_model == 39
     blocks = [module.nonzero_blocks(np.abs(matrix).sum(axis=1), model.subspaces) for _, _, matrix in writers]
     assert blocks == [["token"], ["position"], ["previous token"], ["output"]]
-
-
-def test_the_readers_are_every_head_input_and_the_unembedding(model):
-    """The bottleneck frame's readers: Q, K, V of every head, then W_U, each [.., d_model] as the paper writes it."""
-    readers = _module().readers(model)
-    names = [name for name, _, _ in readers]
-    assert names[-1] == "W_U" and len(names) == 3 * model.n_layers * model.n_heads + 1
-    for name, _, matrix in readers[:-1]:
-        kind, layer = name[2], int(name.split("{L")[1][0])  # W_K^{\mathrm{L1H0}}: layer 1
-        code = {"Q": model.W_Q, "K": model.W_K, "V": model.W_V}[kind][layer, 0]
-        assert matrix.shape == (model.d_head, model.d_model)
-        x = np.arange(model.d_model, dtype=float)
-        assert np.allclose(matrix @ x, x @ code)
