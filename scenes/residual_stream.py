@@ -224,7 +224,9 @@ class ResidualStream(ClipScene):
             "head band", columns.get_left()[0] - 0.25, columns.get_right()[0] + 0.25, columns.get_top()[1] + 0.2,
             STAGE.top - 0.1,
         )  # fmt: skip
-        self.legend = ColorBar(width=2.6)
+        self.legend = ColorBar(
+            width=2.6, ticks=(0, 1, 10)
+        )  # the values the clip shows: one-hots, scores of 10
         EQUATION_LINE.place(self.legend, RIGHT, buff=0.1)
         self.strip = EquationStrip(x=EQUATION_LINE.point(0.4, 0.5)[0])
         self.right_panel = UnembedPanel(self.stream, self.model, n.logits[-1], n.best)
