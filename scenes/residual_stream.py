@@ -154,7 +154,7 @@ class UnembedPanel:
         )
         panel = VGroup(self.title, self.block, self.names, self.tile, self.logits, self.readouts, self.score)
         room = Region("right of the stream", last.get_right()[0] + 0.65, STAGE.right, STAGE.bottom, STAGE.top)
-        room.place(panel, DOWN + RIGHT, buff=0.05, shrink=True)
+        room.place(panel, DOWN + RIGHT, buff=0.12, shrink=True)  # room for the frame around the best score
         cells = last.cells_of(out)
         self.lines = VGroup(
             *[
@@ -201,7 +201,7 @@ class ResidualStream(ClipScene):
         motto = Text("read with matrices, write by adding", font_size=LABEL_SIZE, color=TEXT_COLOR)
         VGroup(note, motto).arrange(RIGHT, buff=0.6).next_to(total, DOWN, buff=0.15)
         self.end_on_summary(
-            f"Nothing was replaced: the stream is the sum of every write, and {n.model.vocab[n.best]} wins.",
+            f"Nothing was replaced: the stream is the sum of every write. The model predicts {n.model.vocab[n.best]}.",
             *self.strip.change_to(total, "cross_fade"),
             FadeOut(self.spotlight),
             FadeOut(self.box),
@@ -326,7 +326,7 @@ class ResidualStream(ClipScene):
         deltas = self.carry(0)
         self.beat(
             "At each column, it reads the column before, through its matrices.",
-            *[self.rise_and_land(0, dst, src, delta) for dst, (src, delta) in deltas.items()],
+            *[self.rise_and_land(dst, src, delta) for dst, (src, delta) in deltas.items()],
             run_time=3.5,
         )
         self.add_writes(0, deltas, "Added, not replaced: now each column also holds the word before it.")
@@ -345,7 +345,7 @@ class ResidualStream(ClipScene):
             *self.strip.change_to(self.strip.tex(r"X_2 = X_1 + h(X_1)"), "cross_fade", run_time=0.8),
             Succession(
                 Create(self.frames, run_time=0.6),
-                self.rise_and_land(1, mr, src, delta, run_time=2.6),
+                self.rise_and_land(mr, src, delta, run_time=2.6),
                 write(delta, self.stream.column(mr), gap=0.22, run_time=2.0),
             ),
         )
@@ -366,7 +366,7 @@ class ResidualStream(ClipScene):
             FadeIn(self.spotlight, run_time=1.0),
             FadeOut(self.frames, run_time=1.0),
             Create(frames, run_time=1.0),
-            Succession(Wait(0.8), self.rise_and_land(1, last, src, delta, run_time=3.6)),
+            Succession(Wait(0.8), self.rise_and_land(last, src, delta, run_time=3.6, big=True)),
             FadeIn(self.right_panel.zoom, run_time=1.5),
         )
         out = self.model.subspaces["output"]
@@ -417,13 +417,15 @@ class ResidualStream(ClipScene):
         }
 
     def rise_and_land(
-        self, layer: int, dst: int, src: int, delta: VectorColumn, run_time: float = 3.5
+        self, dst: int, src: int, delta: VectorColumn, *, run_time: float = 3.5, big: bool = False
     ) -> Succession:
         """A copy of column ``src`` rises into the head, turns into what the head writes (``delta``,
-        its matrices' image of that column), moves over column ``dst`` and lands beside it."""
+        its matrices' image of that column), moves over column ``dst`` and lands beside it.
+        ``big``: the copy fills the head's height (the key moment, alone in the head)."""
         ghost = self.stream.column(src).body.copy()
-        small = ghost.copy().stretch_to_fit_height(self.band.height - 0.8).stretch_to_fit_width(0.3)
-        small.move_to(self.band.point(0.5, 0.42)).match_x(self.stream.column(src))
+        height, width, y = (self.band.height - 0.3, 0.45, 0.5) if big else (self.band.height - 0.8, 0.3, 0.42)
+        small = ghost.copy().stretch_to_fit_height(height).stretch_to_fit_width(width)
+        small.move_to(self.band.point(0.5, y)).match_x(self.stream.column(src))
         turned = delta.body.copy().replace(small, stretch=True).match_x(self.stream.column(dst))
         return Succession(
             Transform(ghost, small, run_time=0.3 * run_time),
@@ -451,9 +453,9 @@ class ResidualStream(ClipScene):
         for p in range(self.stream.n_pos):
             if p in keep:
                 continue
-            part = VGroup(self.stream.column(p), self.stream.token_labels[p])
-            veil = Rectangle(width=0.75, height=part.height + 0.1).move_to(part)
-            veils.add(veil.set_stroke(width=0).set_fill(BACKGROUND_COLOR, opacity=0.7))
+            for part in (self.stream.column(p), self.stream.token_labels[p]):  # each just covered
+                veil = Rectangle(width=part.width + 0.06, height=part.height + 0.06).move_to(part)
+                veils.add(veil.set_stroke(width=0).set_fill(BACKGROUND_COLOR, opacity=0.7))
         return veils
 
     def column_frame(self, pos: int, color) -> SurroundingRectangle:
