@@ -24,8 +24,8 @@ from manim import (
     RIGHT,
     UP,
     AnimationGroup,
+    Arrow,
     Brace,
-    Create,
     DashedLine,
     FadeIn,
     FadeOut,
@@ -69,7 +69,7 @@ from circuit_clips.model import ActivationCache, AttnOnlyTransformer
 from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
 
 LABEL_SIZE = 24  # the labels a caption talks about: readable at 480p
-HEAD_NAMES = {0: "layer 0's head h", 1: "layer 1's head h"}
+HEAD_NAMES = {0: "layer 0's head h: L0H0", 1: "layer 1's head h: L1H0"}
 WRITES_INTO = {0: "previous token", 1: "output"}  # the block each layer's head writes
 TEXT = "Mr Dursley said Mr D"  # the running example before it is cut into tokens
 DURSLEY = range(2, 5)  # the positions of the tokens D, urs, ley: one word (<bos> is position 0)
@@ -86,7 +86,8 @@ class ResidualStreamNumbers:
     cache: ActivationCache
     best: int  # the predicted token (argmax of the last position's logits)
     runner_up: float  # the highest logit of any other token
-    reads: dict[int, dict[int, int]]  # layer -> {destination: the source it attends to} (weight > REST)
+    reads: dict[int, dict[int, int]]  # layer -> {destination: the word it attends to} (weight > REST)
+    previous: dict[int, int]  # layer 0: every position after the start token -> the one it attends to
     source: int  # the position the last one reads in layer 1
     weight: float  # its attention weight there
 
@@ -104,6 +105,7 @@ def numbers() -> ResidualStreamNumbers:
         reads[layer] = {
             i: int(np.argmax(row)) for i, row in enumerate(pattern) if row.max() > REST and np.argmax(row) > 0
         }
+    previous = {i: int(np.argmax(row)) for i, row in enumerate(cache["blocks.0.attn.hook_pattern"][0]) if i}
     pattern = cache["blocks.1.attn.hook_pattern"][0]
     source = int(np.argmax(pattern[-1]))
     return ResidualStreamNumbers(
@@ -114,6 +116,7 @@ def numbers() -> ResidualStreamNumbers:
         best=best,
         runner_up=float(np.max(np.delete(logits[-1], best))),
         reads=reads,
+        previous=previous,
         source=source,
         weight=float(pattern[-1, source]),
     )
@@ -201,13 +204,11 @@ class ResidualStream(ClipScene):
         motto = Text("read with matrices, write by adding", font_size=LABEL_SIZE, color=TEXT_COLOR)
         VGroup(note, motto).arrange(RIGHT, buff=0.6).next_to(total, DOWN, buff=0.15)
         self.end_on_summary(
-            f"Nothing was replaced: the stream is the sum of every write. The model predicts {n.model.vocab[n.best]}.",
-            *self.strip.change_to(total, "cross_fade"),
-            FadeOut(self.spotlight),
-            FadeOut(self.box),
-            FadeIn(note),
-            FadeIn(motto),
-            run_time=1.2,
+            f"Nothing was replaced: the stream is the sum of all writes. It predicts {n.model.vocab[n.best]}.",
+            Succession(*self.strip.change_to(total, "cross_fade", run_time=0.6)),
+            FadeOut(self.spotlight, run_time=1.2),
+            FadeOut(self.box, run_time=1.2),
+            Succession(Wait(0.6), FadeIn(VGroup(note, motto), run_time=0.6)),
             hold=2.5,
         )
 
@@ -234,7 +235,7 @@ class ResidualStream(ClipScene):
     def stream_name(self, layer: int) -> MathTex:
         """``X_layer``, the stream's name, left of the head band over the subspace names."""
         name = MathTex(f"X_{layer}", font_size=44, color=TEXT_COLOR)
-        return name.move_to(self.band.center).match_x(self.stream.subspace_labels)
+        return name.move_to(self.band.point(0.5, 0.6)).match_x(self.stream.subspace_labels)
 
     def head_box(self, layer: int) -> VGroup:
         """The head of ``layer`` as a box over the stream, named in its colour."""
@@ -261,7 +262,7 @@ class ResidualStream(ClipScene):
         start.next_to(self.token_row.tile(0), DOWN, buff=0.25)
         self.token_notes = VGroup(text, brace, brace_text, start)
         self.beat(
-            f"The text, cut into tokens after a start token. What comes after the last {tokens[-1]}?",
+            f"The text cut into tokens, after a start token. What follows the last {tokens[-1]}?",
             FadeIn(text),
             LaggedStart(*[FadeIn(tile, shift=0.2 * DOWN) for tile in self.token_row.tiles], lag_ratio=0.15),
             FadeIn(VGroup(brace, brace_text, start)),
@@ -271,9 +272,9 @@ class ResidualStream(ClipScene):
     def embed_tokens(self) -> None:
         equation = self.strip.tex(r"x_i", "=", r"W_E\,t_i")
         self.strip.place(equation)
-        self.embed_note = self.term_note(equation[2], "token's embedding")
+        self.embed_note = self.term_note(equation[2], "embedding of token i")
         self.beat(
-            "Each token becomes a column of numbers: its embedding.",
+            "Each token becomes a column of numbers; a lit cell marks which token.",
             FadeOut(self.token_notes, run_time=0.5),
             AnimationGroup(*self.stream.enter_from(self.token_row, lag_ratio=0.1), run_time=2.2),
             FadeIn(self.legend, run_time=1.0),
@@ -293,12 +294,14 @@ class ResidualStream(ClipScene):
         ]
         equation = self.strip.tex(r"x_i", "=", r"W_E\,t_i", "+", r"W_{\mathrm{pos}}\,p_i")
         self.strip.place(equation)
-        notes = VGroup(self.term_note(equation[2], "token's embedding"))
-        notes.add(self.term_note(equation[4], "position's embedding"))
+        notes = VGroup(self.term_note(equation[2], "embedding of token i"))
+        notes.add(self.term_note(equation[4], "of position i"))
         # apart, each on its side of the plus
         notes[0].next_to(equation[3], LEFT, buff=0.2).match_y(notes[1])
         notes[1].next_to(equation[3], RIGHT, buff=0.2).match_y(notes[0])
         self.name = self.stream_name(0)
+        self.name_note = Text("the stream", font_size=LABEL_SIZE, color=MUTED_TEXT_COLOR)
+        self.name_note.next_to(self.name, DOWN, buff=0.15)
         self.beat(
             "Each position's embedding is added: this is the residual stream.",
             Succession(
@@ -309,6 +312,7 @@ class ResidualStream(ClipScene):
             ReplacementTransform(self.embed_note, notes[0]),
             FadeIn(notes[1]),
             FadeIn(self.name),
+            FadeIn(self.name_note),
             run_time=3.0,
         )
         self.notes = notes
@@ -323,10 +327,13 @@ class ResidualStream(ClipScene):
             *self.strip.change_to(self.strip.tex(r"X_1 = X_0 + h(X_0)"), "cross_fade"),
             run_time=1.2,
         )
-        deltas = self.carry(0)
+        deltas = self.carry(0, self.shown.previous)
+        assert all(src == dst - 1 for dst, (src, _) in deltas.items())
+        arrows = self.one_back_arrows(deltas)
         self.beat(
-            "At each column, it reads the column before, through its matrices.",
+            "Its matrices read the column before and move its token into another block.",
             *[self.rise_and_land(dst, src, delta) for dst, (src, delta) in deltas.items()],
+            Succession(Wait(1.0), FadeIn(arrows, run_time=0.8), Wait(1.2), FadeOut(arrows, run_time=0.5)),
             run_time=3.5,
         )
         self.add_writes(0, deltas, "Added, not replaced: now each column also holds the word before it.")
@@ -334,17 +341,17 @@ class ResidualStream(ClipScene):
     def layer_one(self) -> None:
         tokens = self.shown.tokens
         box = self.head_box(1)
-        self.layer_one_deltas = deltas = self.carry(1)
+        self.layer_one_deltas = deltas = self.carry(1, self.shown.reads[1])
         mr = min(deltas)  # the second Mr: its token came before, at the start
         src, delta = deltas[mr]
-        self.frames = VGroup(*[self.column_frame(p, box.color) for p in (src, mr)])
+        self.frames = self.finds_frames(src - 1, src, mr, box.color)
         self.beat(
-            f"Layer 1's head finds the same word earlier and reads the one after it: {tokens[mr]} reads {tokens[src]}.",
+            f"Layer 1's head finds the same word earlier and reads the next one: {tokens[mr]} reads {tokens[src]}.",
             FadeOut(self.box, run_time=0.8),
             FadeIn(box, run_time=0.8),
             *self.strip.change_to(self.strip.tex(r"X_2 = X_1 + h(X_1)"), "cross_fade", run_time=0.8),
             Succession(
-                Create(self.frames, run_time=0.6),
+                FadeIn(self.frames, run_time=0.6),
                 self.rise_and_land(mr, src, delta, run_time=2.6),
                 write(delta, self.stream.column(mr), gap=0.22, run_time=2.0),
             ),
@@ -358,21 +365,21 @@ class ResidualStream(ClipScene):
         last, src = self.stream.n_pos - 1, n.source
         assert n.reads[1][last] == src and tokens[src - 1] == tokens[last]
         color = head_color(1, 0)
-        self.spotlight = self.step_back(keep=(src, last))
-        frames = VGroup(*[self.column_frame(p, color) for p in (src, last)])
+        self.spotlight = self.step_back(keep=(src - 1, src, last))
+        frames = self.finds_frames(src - 1, src, last, color)
         _, delta = self.layer_one_deltas[last]
         self.beat(
             f"The last {tokens[last]} finds the earlier {tokens[last]}, and reads {tokens[src]}, the word after it.",
             FadeIn(self.spotlight, run_time=1.0),
             FadeOut(self.frames, run_time=1.0),
-            Create(frames, run_time=1.0),
+            FadeIn(frames, run_time=1.0),
             Succession(Wait(0.8), self.rise_and_land(last, src, delta, run_time=3.6, big=True)),
             FadeIn(self.right_panel.zoom, run_time=1.5),
         )
         out = self.model.subspaces["output"]
         zoom_delta = self.right_panel.zoom_delta(delta.values[out], color)
         self.beat(
-            f"It adds {tokens[src]} to the last {tokens[last]}'s output block, drawn big on the right.",
+            f"It adds {tokens[src]} to the last {tokens[last]}'s output block, drawn big: one cell per word.",
             FadeOut(frames, run_time=1.0),
             Succession(
                 ReplacementTransform(delta.cells_of(out).copy(), zoom_delta, run_time=1.2),
@@ -382,8 +389,7 @@ class ResidualStream(ClipScene):
                 ),
             ),
             *self.stream.light_subspace("output", color, run_time=2.0),
-            FadeOut(self.name, run_time=1.0),
-            FadeIn(self.stream_name(2), run_time=1.0),
+            *self.rename_stream(2, run_time=1.0),
         )
         assert np.allclose(self.stream.values, n.cache["blocks.1.hook_resid_post"], atol=1e-3)
 
@@ -395,20 +401,19 @@ class ResidualStream(ClipScene):
         assert not np.any(w_u[~np.isin(rows, rows[out])]), "W_U reads the output block only"
         assert np.allclose(self.stream.values[-1] @ w_u, n.logits[-1])
         self.beat(
-            f"The unembedding W_U reads it: a score for each next token. {vocab[n.best]} scores "
+            f"The unembedding W_U reads it: a score per next token. {vocab[n.best]} scores "
             f"{format_value(n.logits[-1, n.best], 0)}, the rest {format_value(n.runner_up, 0)}.",
             FadeIn(panel.tile, run_time=0.6),
             FadeIn(panel.score, run_time=0.6),
-            read(panel.block, panel.tile, panel.logits, weight=w_u[out], run_time=2.0),
-            Succession(Wait(2.0), FadeIn(panel.readouts, run_time=0.6), Create(panel.best, run_time=0.6)),
+            read(panel.block, panel.tile, panel.logits, weight=w_u[out], run_time=2.4),
+            Succession(Wait(2.2), FadeIn(panel.readouts, run_time=0.6), FadeIn(panel.best, run_time=0.6)),
         )
 
     # --- helpers -----------------------------------------------------------------------
-    def carry(self, layer: int) -> dict[int, tuple[int, VectorColumn]]:
-        """``destination -> (source, what the head writes there)`` for the positions that read something,
+    def carry(self, layer: int, reads: dict[int, int]) -> dict[int, tuple[int, VectorColumn]]:
+        """``destination -> (source, what the head writes there)`` for the positions in ``reads``,
         the write drawn beside its column; the other positions' writes are zero (checked)."""
         result = self.shown.cache[f"blocks.{layer}.attn.hook_result"][:, 0]
-        reads = self.shown.reads[layer]
         assert np.abs(np.delete(result, list(reads), axis=0)).max() < 1e-3, "the others write nothing"
         color = head_color(layer, 0)
         return {
@@ -421,29 +426,62 @@ class ResidualStream(ClipScene):
     ) -> Succession:
         """A copy of column ``src`` rises into the head, turns into what the head writes (``delta``,
         its matrices' image of that column), moves over column ``dst`` and lands beside it.
-        ``big``: the copy fills the head's height (the key moment, alone in the head)."""
+        ``big``: a bigger copy (the key moment, alone in the head)."""
         ghost = self.stream.column(src).body.copy()
-        height, width, y = (self.band.height - 0.3, 0.45, 0.5) if big else (self.band.height - 0.8, 0.3, 0.42)
+        # below the head's name (top left), which the copies pass under
+        height, width, y = (
+            (self.band.height - 0.65, 0.45, 0.4) if big else (self.band.height - 0.8, 0.34, 0.38)
+        )
         small = ghost.copy().stretch_to_fit_height(height).stretch_to_fit_width(width)
         small.move_to(self.band.point(0.5, y)).match_x(self.stream.column(src))
-        turned = delta.body.copy().replace(small, stretch=True).match_x(self.stream.column(dst))
+        turned = small.copy().match_x(self.stream.column(dst))  # the same shape, so no morph of outlines
+        for cell, color in zip(turned[0], delta.cell_colors()):
+            cell.set_fill(color, opacity=1)
+        turned[1].set_stroke(delta.outline.get_stroke_color())
+        landing = turned.copy().replace(delta.body, stretch=True)
         return Succession(
             Transform(ghost, small, run_time=0.3 * run_time),
             Transform(ghost, turned, run_time=0.35 * run_time),
-            ReplacementTransform(ghost, delta.body, run_time=0.35 * run_time),
+            Transform(ghost, landing, run_time=0.3 * run_time),
+            ReplacementTransform(ghost, delta.body, run_time=0.05 * run_time),
+        )
+
+    def one_back_arrows(self, deltas) -> VGroup:
+        """An arrow in the head from each source column to the column it is carried to."""
+        y = self.band.point(0.5, 0.08)
+        return VGroup(
+            *[
+                Arrow(
+                    self.stream.column(src).get_center(), self.stream.column(dst).get_center(), buff=0.12,
+                    stroke_width=3, max_tip_length_to_length_ratio=0.3, color=delta.outline.get_stroke_color(),
+                ).move_to(y, coor_mask=np.array([0, 1, 0]))
+                for dst, (src, delta) in deltas.items()
+            ]
+        )  # fmt: skip
+
+    def rename_stream(self, layer: int, **fade) -> list:
+        """The stream's name becomes ``X_layer`` (a cross-fade: no morph of letters)."""
+        old, self.name = self.name, self.stream_name(layer)
+        return [FadeOut(old, **fade), FadeIn(self.name, **fade)]
+
+    def finds_frames(self, same: int, source: int, dest: int, color) -> VGroup:
+        """Frames for a layer-1 read: the earlier copy of the word (white), the word after it that is
+        read and the position reading it (the head's colour)."""
+        return VGroup(
+            self.column_frame(same, TEXT_COLOR),
+            self.column_frame(source, color),
+            self.column_frame(dest, color),
         )
 
     def add_writes(self, layer: int, deltas, caption: str) -> None:
         color = head_color(layer, 0)
-        new_name = self.stream_name(layer + 1)
         self.beat(
             caption,
             *[write(delta, self.stream.column(dst), gap=0.22) for dst, (_, delta) in deltas.items()],
             *self.stream.light_subspace(WRITES_INTO[layer], color),
-            ReplacementTransform(self.name, new_name),
+            *self.rename_stream(layer + 1),
             run_time=2.4,
         )
-        self.name = new_name
         # the positions that read nothing write less than 1e-3 (see carry), not drawn
         assert np.allclose(self.stream.values, self.shown.cache[f"blocks.{layer}.hook_resid_post"], atol=1e-3)
 

@@ -84,13 +84,17 @@ def test_the_others_read_nothing_and_write_nothing(shown):
 
 
 def test_layer_0_reads_the_column_before(shown):
-    """'At each column, it reads the column before' and 'each column also holds the word before it':
+    """'Its matrices read the column before and move its token into another block' and 'each column also
+    holds the word before it':
     every position after the first word reads the position before and writes that token into the
     previous-token block (one-hot, built here from the tokens)."""
     model, tokens = shown.model, shown.tokens
     pattern = shown.cache["blocks.0.attn.hook_pattern"][0]
     assert [int(np.argmax(row)) for row in pattern] == [0, *range(len(tokens) - 1)]
     assert shown.reads[0] == {i: i - 1 for i in range(2, len(tokens))}
+    # the arrows one column long: every position after the start token, position 1 reading the start token
+    assert shown.previous == {i: i - 1 for i in range(1, len(tokens))}
+    assert np.abs(shown.cache["blocks.0.attn.hook_result"][1, 0]).max() < 1e-3, "which holds nothing"
     prev = model.subspaces["previous token"]
     after = shown.cache["blocks.0.hook_resid_post"]
     for i in range(2, len(tokens)):
