@@ -73,6 +73,7 @@ HEAD_NAMES = {0: "layer 0's head h: L0H0", 1: "layer 1's head h: L1H0"}
 WRITES_INTO = {0: "previous token", 1: "output"}  # the block each layer's head writes
 TEXT = "Mr Dursley said Mr D"  # the running example before it is cut into tokens
 DURSLEY = range(2, 5)  # the positions of the tokens D, urs, ley: one word (<bos> is position 0)
+DROP = 0.35  # between the head and the stream: where a write waits, with its plus, before it drops in
 REST = 0.99  # a position "finds" a source when its attention there is above this
 
 
@@ -222,7 +223,7 @@ class ResidualStream(ClipScene):
         STAGE.place(self.stream, DOWN + LEFT, buff=0.1)
         columns = self.stream.columns
         self.band = Region(  # where the heads go: over the columns, under the equation line
-            "head band", columns.get_left()[0] - 0.25, columns.get_right()[0] + 0.25, columns.get_top()[1] + 0.2,
+            "head band", columns.get_left()[0] - 0.25, columns.get_right()[0] + 0.25, columns.get_top()[1] + DROP,
             STAGE.top - 0.1,
         )  # fmt: skip
         self.legend = ColorBar(
@@ -341,7 +342,7 @@ class ResidualStream(ClipScene):
     def layer_one(self) -> None:
         tokens = self.shown.tokens
         box = self.head_box(1)
-        self.layer_one_deltas = deltas = self.carry(1, self.shown.reads[1])
+        self.layer_one_deltas = deltas = self.carry(1, self.shown.reads[1], big=True)
         mr = min(deltas)  # the second Mr: its token came before, at the start
         src, delta = deltas[mr]
         self.frames = self.finds_frames(src - 1, src, mr, box.color)
@@ -353,7 +354,7 @@ class ResidualStream(ClipScene):
             Succession(
                 FadeIn(self.frames, run_time=0.6),
                 self.rise_and_land(mr, src, delta, run_time=2.6),
-                write(delta, self.stream.column(mr), gap=0.22, run_time=2.0),
+                write(delta, self.stream.column(mr), side=UP, gap=DROP, run_time=2.0),
             ),
         )
         self.box = box
@@ -373,7 +374,7 @@ class ResidualStream(ClipScene):
             FadeIn(self.spotlight, run_time=1.0),
             FadeOut(self.frames, run_time=1.0),
             FadeIn(frames, run_time=1.0),
-            Succession(Wait(0.8), self.rise_and_land(last, src, delta, run_time=3.6, big=True)),
+            Succession(Wait(0.8), self.rise_and_land(last, src, delta, run_time=3.6)),
             FadeIn(self.right_panel.zoom, run_time=1.5),
         )
         out = self.model.subspaces["output"]
@@ -385,7 +386,7 @@ class ResidualStream(ClipScene):
                 ReplacementTransform(delta.cells_of(out).copy(), zoom_delta, run_time=1.2),
                 AnimationGroup(
                     write(zoom_delta, self.right_panel.block, side=LEFT, gap=0.2, run_time=3.0),
-                    write(delta, self.stream.column(last), gap=0.22, run_time=3.0),
+                    write(delta, self.stream.column(last), side=UP, gap=DROP, run_time=3.0),
                 ),
             ),
             *self.stream.light_subspace("output", color, run_time=2.0),
@@ -410,39 +411,39 @@ class ResidualStream(ClipScene):
         )
 
     # --- helpers -----------------------------------------------------------------------
-    def carry(self, layer: int, reads: dict[int, int]) -> dict[int, tuple[int, VectorColumn]]:
-        """``destination -> (source, what the head writes there)`` for the positions in ``reads``,
-        the write drawn beside its column; the other positions' writes are zero (checked)."""
+    def carry(
+        self, layer: int, reads: dict[int, int], *, big: bool = False
+    ) -> dict[int, tuple[int, VectorColumn]]:
+        """``destination -> (source, what the head writes there)`` for the positions in ``reads``, each
+        write drawn in the head right above its column (``big``: larger, for the key moment); the other
+        positions' writes are zero (checked)."""
         result = self.shown.cache[f"blocks.{layer}.attn.hook_result"][:, 0]
         assert np.abs(np.delete(result, list(reads), axis=0)).max() < 1e-3, "the others write nothing"
         color = head_color(layer, 0)
-        return {
-            dst: (src, self.stream.vector_at(dst, result[dst], color, cell_width=0.16))
-            for dst, src in reads.items()
-        }
-
-    def rise_and_land(
-        self, dst: int, src: int, delta: VectorColumn, *, run_time: float = 3.5, big: bool = False
-    ) -> Succession:
-        """A copy of column ``src`` rises into the head, turns into what the head writes (``delta``,
-        its matrices' image of that column), moves over column ``dst`` and lands beside it.
-        ``big``: a bigger copy (the key moment, alone in the head)."""
-        ghost = self.stream.column(src).body.copy()
-        # below the head's name (top left), which the copies pass under
+        # below the head's name (top left), which the writes pass under
         height, width, y = (
-            (self.band.height - 0.65, 0.45, 0.4) if big else (self.band.height - 0.8, 0.34, 0.38)
+            (self.band.height - 0.65, 0.33, 0.4) if big else (self.band.height - 0.8, 0.22, 0.38)
         )
-        small = ghost.copy().stretch_to_fit_height(height).stretch_to_fit_width(width)
-        small.move_to(self.band.point(0.5, y)).match_x(self.stream.column(src))
-        turned = small.copy().match_x(self.stream.column(dst))  # the same shape, so no morph of outlines
+        cell_height = (height - 0.12) / self.model.d_model  # 0.12: the frame's padding
+        return {
+            dst: (src, self.stream.vector_at(dst, result[dst], color, y=self.band.point(0.5, y)[1],
+                                             cell_height=cell_height, cell_width=width))
+            for dst, src in reads.items()
+        }  # fmt: skip
+
+    def rise_and_land(self, dst: int, src: int, delta: VectorColumn, *, run_time: float = 3.5) -> Succession:
+        """A copy of column ``src`` rises into the head at ``delta``'s size, turns into what the head
+        writes (``delta``, its matrices' image of that column) and moves over to ``delta``, above
+        column ``dst``."""
+        ghost = self.stream.column(src).body.copy()
+        small = ghost.copy().replace(delta.body, stretch=True).match_x(self.stream.column(src))
+        turned = small.copy().match_x(delta)  # the same shape, so no morph of outlines
         for cell, color in zip(turned[0], delta.cell_colors()):
             cell.set_fill(color, opacity=1)
         turned[1].set_stroke(delta.outline.get_stroke_color())
-        landing = turned.copy().replace(delta.body, stretch=True)
         return Succession(
-            Transform(ghost, small, run_time=0.3 * run_time),
-            Transform(ghost, turned, run_time=0.35 * run_time),
-            Transform(ghost, landing, run_time=0.3 * run_time),
+            Transform(ghost, small, run_time=0.4 * run_time),
+            Transform(ghost, turned, run_time=0.55 * run_time),
             ReplacementTransform(ghost, delta.body, run_time=0.05 * run_time),
         )
 
@@ -477,7 +478,7 @@ class ResidualStream(ClipScene):
         color = head_color(layer, 0)
         self.beat(
             caption,
-            *[write(delta, self.stream.column(dst), gap=0.22) for dst, (_, delta) in deltas.items()],
+            *[write(delta, self.stream.column(dst), side=UP, gap=DROP) for dst, (_, delta) in deltas.items()],
             *self.stream.light_subspace(WRITES_INTO[layer], color),
             *self.rename_stream(layer + 1),
             run_time=2.4,
