@@ -9,10 +9,13 @@ overwritten; the final stream is the embedding plus every layer's output and
 (``induction_model(bos=True)``) runs on the running example layer by layer;
 every cell is a value from its cache. Each head's read is drawn as a copy of
 the column it reads rising into the head, turned by the head's matrices into
-what it writes, and carried to the column it writes to. The key moment, the
-last ``D`` reading ``urs`` and adding it to its ``output`` block, is shown
-alone and big: the other columns step back and that block is drawn enlarged
-on the right, where ``W_U`` then reads it.
+what it writes and carried over the column it writes to, where it drops in
+with a plus. Positions whose head rests on the start token (value 0) write
+nothing and get no copy; layer 0's position 1, whose previous token is the
+start token, gets an empty one. The key moment, the last ``D`` reading
+``urs`` and adding it to its ``output`` block, is shown alone and big: the
+other columns step back and that block is drawn enlarged on the right, where
+``W_U`` then reads it.
 """
 
 from dataclasses import dataclass
@@ -226,9 +229,8 @@ class ResidualStream(ClipScene):
             "head band", columns.get_left()[0] - 0.25, columns.get_right()[0] + 0.25, columns.get_top()[1] + DROP,
             STAGE.top - 0.1,
         )  # fmt: skip
-        self.legend = ColorBar(
-            width=2.6, ticks=(0, 1, 10)
-        )  # the values the clip shows: one-hots, scores of 10
+        # the values the clip shows: one-hot cells, a score of 10
+        self.legend = ColorBar(width=2.6, ticks=(0, 1, 10))
         EQUATION_LINE.place(self.legend, RIGHT, buff=0.1)
         self.strip = EquationStrip(x=EQUATION_LINE.point(0.4, 0.5)[0])
         self.right_panel = UnembedPanel(self.stream, self.model, n.logits[-1], n.best)
