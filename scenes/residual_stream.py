@@ -327,7 +327,9 @@ class ResidualStream(ClipScene):
             "Layer 0 has one head, h. It reads the stream and adds its output back.",
             FadeIn(self.box),
             FadeOut(self.notes),
-            *self.strip.change_to(self.strip.tex(r"X_1 = X_0 + h(X_0)"), "cross_fade"),
+            Succession(
+                *self.strip.change_to(self.strip.tex(r"X_1 = X_0 + h(X_0)"), "cross_fade", run_time=0.6)
+            ),
             run_time=1.2,
         )
         deltas = self.carry(0, self.shown.previous)
@@ -347,32 +349,35 @@ class ResidualStream(ClipScene):
         self.layer_one_deltas = deltas = self.carry(1, self.shown.reads[1], big=True)
         mr = min(deltas)  # the second Mr: its token came before, at the start
         src, delta = deltas[mr]
-        self.frames = self.finds_frames(src - 1, src, mr, box.color)
+        assert tokens[src - 1] == tokens[mr], "the column it reads has its word as previous word"
+        self.frames = self.match_frames(src, mr, box.color)
         self.beat(
-            f"Layer 1's head finds the same word earlier and reads the next one: {tokens[mr]} reads {tokens[src]}.",
+            f"Layer 1's head reads a column whose previous word is its own: {tokens[mr]} reads {tokens[src]}.",
             FadeOut(self.box, run_time=0.8),
             FadeIn(box, run_time=0.8),
-            *self.strip.change_to(self.strip.tex(r"X_2 = X_1 + h(X_1)"), "cross_fade", run_time=0.8),
+            Succession(
+                *self.strip.change_to(self.strip.tex(r"X_2 = X_1 + h(X_1)"), "cross_fade", run_time=0.5)
+            ),
             Succession(
                 FadeIn(self.frames, run_time=0.6),
-                self.rise_and_land(mr, src, delta, run_time=2.6),
-                write(delta, self.stream.column(mr), side=UP, gap=DROP, run_time=2.0),
+                self.rise_and_land(mr, src, delta, run_time=2.3),
+                write(delta, self.stream.column(mr), side=UP, gap=DROP, run_time=1.8, plus_color=box.color),
             ),
         )
         self.box = box
 
     def key_moment(self) -> None:
-        """The last D reads urs, the word after the earlier D, and adds it to its 'output' block:
+        """The last D reads urs, whose previous word is D too, and adds it to its 'output' block:
         alone, big and slow (the other columns step back, the block is drawn enlarged)."""
         n, tokens = self.shown, self.shown.tokens
         last, src = self.stream.n_pos - 1, n.source
         assert n.reads[1][last] == src and tokens[src - 1] == tokens[last]
         color = head_color(1, 0)
-        self.spotlight = self.step_back(keep=(src - 1, src, last))
-        frames = self.finds_frames(src - 1, src, last, color)
+        self.spotlight = self.step_back(keep=(src, last))
+        frames = self.match_frames(src, last, color)
         _, delta = self.layer_one_deltas[last]
         self.beat(
-            f"The last {tokens[last]} finds the earlier {tokens[last]}, and reads {tokens[src]}, the word after it.",
+            f"The last {tokens[last]} reads {tokens[src]}, whose previous word is {tokens[last]} too.",
             FadeIn(self.spotlight, run_time=1.0),
             FadeOut(self.frames, run_time=1.0),
             FadeIn(frames, run_time=1.0),
@@ -380,19 +385,27 @@ class ResidualStream(ClipScene):
             FadeIn(self.right_panel.zoom, run_time=1.5),
         )
         out = self.model.subspaces["output"]
-        zoom_delta = self.right_panel.zoom_delta(delta.values[out], color)
+        panel = self.right_panel
+        zoom_delta = panel.zoom_delta(delta.values[out], color)
         self.beat(
-            f"It adds {tokens[src]} to the last {tokens[last]}'s output block, drawn big: one cell per word.",
+            f"It adds {tokens[src]} to the last {tokens[last]}'s output block, drawn big: a cell per vocabulary word.",
             FadeOut(frames, run_time=1.0),
             Succession(
-                ReplacementTransform(delta.cells_of(out).copy(), zoom_delta, run_time=1.2),
+                AnimationGroup(  # the lines step aside while the write waits under them (a fade out and in of
+                    # the same mobject in one play would leave it removed)
+                    panel.lines.animate.set_stroke(opacity=0),
+                    FadeIn(zoom_delta, shift=0.3 * RIGHT),
+                    run_time=0.8,
+                ),
                 AnimationGroup(
-                    write(zoom_delta, self.right_panel.block, side=LEFT, gap=0.2, run_time=3.0),
-                    write(delta, self.stream.column(last), side=UP, gap=DROP, run_time=3.0),
+                    write(zoom_delta, panel.block, side=LEFT, gap=0.2, run_time=3.0, plus_color=color),
+                    write(delta, self.stream.column(last), side=UP, gap=DROP, run_time=3.0, plus_color=color),
+                ),
+                AnimationGroup(
+                    panel.lines.animate.set_stroke(opacity=1), *self.rename_stream(2), run_time=0.6
                 ),
             ),
             *self.stream.light_subspace("output", color, run_time=2.0),
-            *self.rename_stream(2, run_time=1.0),
         )
         assert np.allclose(self.stream.values, n.cache["blocks.1.hook_resid_post"], atol=1e-3)
 
@@ -407,9 +420,12 @@ class ResidualStream(ClipScene):
             f"The unembedding W_U reads it: a score per next token. {vocab[n.best]} scores "
             f"{format_value(n.logits[-1, n.best], 0)}, the rest {format_value(n.runner_up, 0)}.",
             FadeIn(panel.tile, run_time=0.6),
-            FadeIn(panel.score, run_time=0.6),
             read(panel.block, panel.tile, panel.logits, weight=w_u[out], run_time=2.4),
-            Succession(Wait(2.2), FadeIn(panel.readouts, run_time=0.6), FadeIn(panel.best, run_time=0.6)),
+            Succession(
+                Wait(2.2),
+                FadeIn(VGroup(panel.readouts, panel.score), run_time=0.6),
+                FadeIn(panel.best, run_time=0.6),
+            ),
         )
 
     # --- helpers -----------------------------------------------------------------------
@@ -456,7 +472,7 @@ class ResidualStream(ClipScene):
             *[
                 Arrow(
                     self.stream.column(src).get_center(), self.stream.column(dst).get_center(), buff=0.12,
-                    stroke_width=3, max_tip_length_to_length_ratio=0.3, color=delta.outline.get_stroke_color(),
+                    stroke_width=5, max_tip_length_to_length_ratio=0.35, color=delta.outline.get_stroke_color(),
                 ).move_to(y, coor_mask=np.array([0, 1, 0]))
                 for dst, (src, delta) in deltas.items()
             ]
@@ -467,20 +483,24 @@ class ResidualStream(ClipScene):
         old, self.name = self.name, self.stream_name(layer)
         return [FadeOut(old, **fade), FadeIn(self.name, **fade)]
 
-    def finds_frames(self, same: int, source: int, dest: int, color) -> VGroup:
-        """Frames for a layer-1 read: the earlier copy of the word (white), the word after it that is
-        read and the position reading it (the head's colour)."""
+    def match_frames(self, source: int, dest: int, color) -> VGroup:
+        """Frames for a layer-1 read: the column read and the column reading it (the head's colour),
+        and the read column's previous-token block (white), which holds the reader's own word."""
+        block = self.stream.subspace_cells("previous token", source)
         return VGroup(
-            self.column_frame(same, TEXT_COLOR),
             self.column_frame(source, color),
             self.column_frame(dest, color),
+            SurroundingRectangle(block, buff=0.03, color=TEXT_COLOR, stroke_width=3),
         )
 
     def add_writes(self, layer: int, deltas, caption: str) -> None:
         color = head_color(layer, 0)
         self.beat(
             caption,
-            *[write(delta, self.stream.column(dst), side=UP, gap=DROP) for dst, (_, delta) in deltas.items()],
+            *[
+                write(delta, self.stream.column(dst), side=UP, gap=DROP, plus_color=color)
+                for dst, (_, delta) in deltas.items()
+            ],
             *self.stream.light_subspace(WRITES_INTO[layer], color),
             *self.rename_stream(layer + 1),
             run_time=2.4,

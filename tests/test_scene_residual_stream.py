@@ -51,9 +51,11 @@ def test_prediction_is_the_token_after_the_first_copy_of_the_last(shown):
 
 
 def test_the_last_d_reads_urs_and_the_second_mr_reads_d(shown):
-    """'The last D finds the earlier D, and reads urs, the word after it' and 'Mr reads D': the
-    positions layer 1 reads from are, for each token seen before, the position after that copy
-    (found here by scanning the tokens); and the head copies that token into the output block."""
+    """'The last D reads urs, whose previous word is D too' and 'Layer 1's head reads a column whose
+    previous word is its own: Mr reads D': the positions layer 1 reads from are, for each token seen
+    before, the position after that copy (found here by scanning the tokens); that column's
+    previous-token block, as layer 0 left it, holds the reader's token; and the head copies the
+    token it reads into the output block."""
     tokens, model = shown.tokens, shown.model
     expected = {}
     for i in range(1, len(tokens)):
@@ -62,8 +64,10 @@ def test_the_last_d_reads_urs_and_the_second_mr_reads_d(shown):
             expected[i] = earlier[0] + 1
     assert shown.reads[1] == expected == {6: 2, 7: 3}
     assert shown.source == 3 and tokens[shown.source] == "urs" and shown.weight > 0.99
-    out = model.subspaces["output"]
+    out, prev = model.subspaces["output"], model.subspaces["previous token"]
     for dst, src in expected.items():
+        own_word = np.eye(model.d_vocab)[model.vocab.index(tokens[dst])]
+        assert np.allclose(shown.cache["blocks.1.hook_resid_pre"][src, prev], own_word, atol=1e-3)
         written = shown.cache["blocks.1.attn.hook_result"][dst, 0]
         one_hot = np.eye(model.d_vocab)[model.vocab.index(tokens[src])]
         assert np.allclose(written[out], one_hot, atol=1e-3), "it copies the token it reads"
