@@ -7,9 +7,15 @@ capital ``X`` is the stream, ``x_i`` one position's column); nothing is
 overwritten; the final stream is the embedding plus every layer's output and
 ``W_U`` turns it into logits. The induction model with a start token
 (``induction_model(bos=True)``) runs on the running example layer by layer;
-every cell is a value from its cache. The key moment, the last ``D`` fetching
-``urs``, is played alone, big and slow; the positions with nothing to find rest
-on the start token, whose value is zero.
+every cell is a value from its cache. Each head's read is drawn as a copy of
+the column it reads rising into the head, turned by the head's matrices into
+what it writes and carried over the column it writes to, where it drops in
+with a plus. Positions whose head rests on the start token (value 0) write
+nothing and get no copy; layer 0's position 1, whose previous token is the
+start token, gets an empty one. The key moment, the last ``D`` reading
+``urs`` and adding it to its ``output`` block, is shown alone and big: the
+other columns step back and that block is drawn enlarged on the right, where
+``W_U`` then reads it.
 """
 
 from dataclasses import dataclass
@@ -18,42 +24,46 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
-    PI,
     RIGHT,
     UP,
-    ArcBetweenPoints,
-    Create,
-    CurvedArrow,
+    AnimationGroup,
+    Arrow,
+    Brace,
+    DashedLine,
     FadeIn,
     FadeOut,
-    Indicate,
     LaggedStart,
     MathTex,
-    MoveAlongPath,
+    Paragraph,
+    Rectangle,
     ReplacementTransform,
+    RoundedRectangle,
     Succession,
     SurroundingRectangle,
     Text,
+    Transform,
     VGroup,
+    Wait,
 )
 
 from circuit_clips.kit import (
-    FONT_SIZE_LABEL,
+    BACKGROUND_COLOR,
+    EQUATION_LINE,
+    FONT_SIZE_BODY,
     LOGIT_COLOR,
     MUTED_TEXT_COLOR,
-    SAFE_FRAME,
+    STAGE,
+    STREAM_COLOR,
     TEXT_COLOR,
-    VALUE_COLOR,
-    AttentionHeadBlock,
     ClipScene,
     ColorBar,
     EquationStrip,
     MatrixTile,
+    Region,
     TokenRow,
     VectorColumn,
     format_value,
     head_color,
-    merge,
     read,
     write,
 )
@@ -61,9 +71,13 @@ from circuit_clips.kit import ResidualStream as StreamMob
 from circuit_clips.model import ActivationCache, AttnOnlyTransformer
 from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
 
-HEAD_NAMES = {0: "previous-token head", 1: "induction head"}
-WRITES_INTO = {0: "previous token", 1: "output"}  # the subspace each layer's head writes
-REST = 0.99  # a position "rests on the start token" when its attention there is above this
+LABEL_SIZE = 24  # the labels a caption talks about: readable at 480p
+HEAD_NAMES = {0: "layer 0's head h: L0H0", 1: "layer 1's head h: L1H0"}
+WRITES_INTO = {0: "previous token", 1: "output"}  # the block each layer's head writes
+TEXT = "Mr Dursley said Mr D"  # the running example before it is cut into tokens
+DURSLEY = range(2, 5)  # the positions of the tokens D, urs, ley: one word (<bos> is position 0)
+DROP = 0.35  # between the head and the stream: where a write waits, with its plus, before it drops in
+REST = 0.99  # a position "finds" a source when its attention there is above this
 
 
 @dataclass(frozen=True)
@@ -76,36 +90,99 @@ class ResidualStreamNumbers:
     cache: ActivationCache
     best: int  # the predicted token (argmax of the last position's logits)
     runner_up: float  # the highest logit of any other token
-    source: int  # the position the last one attends to in layer 1
+    reads: dict[int, dict[int, int]]  # layer -> {destination: the word it attends to} (weight > REST)
+    previous: dict[int, int]  # layer 0: every position after the start token -> the one it attends to
+    source: int  # the position the last one reads in layer 1
     weight: float  # its attention weight there
-    resting: list[int]  # the positions whose layer-1 head rests on the start token
 
 
 def numbers() -> ResidualStreamNumbers:
     """Run the induction model on the running example (every cell on screen comes from this cache)."""
-    model = induction_model(bos=True)
+    model = induction_model(n_ctx=8, bos=True)
     ids = model.to_tokens(list(RUNNING_EXAMPLE))
-    tokens = [model.vocab[i] for i in ids]
     logits, cache = model.run_with_cache(ids)
     best = int(np.argmax(logits[-1]))
+    reads = {}
+    for layer in range(model.n_layers):
+        pattern = cache[f"blocks.{layer}.attn.hook_pattern"][0]
+        # the start token carries no value: a position resting there reads nothing
+        reads[layer] = {
+            i: int(np.argmax(row)) for i, row in enumerate(pattern) if row.max() > REST and np.argmax(row) > 0
+        }
+    previous = {i: int(np.argmax(row)) for i, row in enumerate(cache["blocks.0.attn.hook_pattern"][0]) if i}
     pattern = cache["blocks.1.attn.hook_pattern"][0]
     source = int(np.argmax(pattern[-1]))
     return ResidualStreamNumbers(
         model=model,
-        tokens=tokens,
+        tokens=[model.vocab[i] for i in ids],
         logits=logits,
         cache=cache,
         best=best,
         runner_up=float(np.max(np.delete(logits[-1], best))),
+        reads=reads,
+        previous=previous,
         source=source,
         weight=float(pattern[-1, source]),
-        resting=[int(i) for i in np.flatnonzero(pattern[:, 0] > REST)],
     )
+
+
+class UnembedPanel:
+    """The right of the stage: the last column's output block drawn big (named by token), ``W_U``
+    and the logits it reads from that block, built once and shown piece by piece."""
+
+    def __init__(self, stream: StreamMob, model: AttnOnlyTransformer, logits: np.ndarray, best: int) -> None:
+        out = model.subspaces["output"]
+        last = stream.column(stream.n_pos - 1)
+        cell = {"cell_height": 0.4, "cell_width": 0.36}
+        self.block = VectorColumn(np.zeros(out.stop - out.start), **cell, outline_color=STREAM_COLOR)
+        self.names = VGroup(*[Text(tok, font_size=LABEL_SIZE, color=TEXT_COLOR) for tok in model.vocab])
+        self.tile = MatrixTile("W_U", LOGIT_COLOR, width=0.65)
+        self.logits = VectorColumn(logits, **cell, outline_color=LOGIT_COLOR)
+        self.readouts = VGroup(
+            *[Text(format_value(v, 0), font_size=LABEL_SIZE, color=TEXT_COLOR) for v in logits]
+        )
+        self.names.arrange(DOWN, aligned_edge=LEFT).next_to(self.block, RIGHT, buff=0.1)
+        self.logits.next_to(self.names, RIGHT, buff=0.25)
+        self.readouts.arrange(DOWN, aligned_edge=RIGHT).next_to(self.logits, RIGHT, buff=0.1)
+        for name, readout, row in zip(self.names, self.readouts, self.block.cells):
+            name.match_y(row)
+            readout.match_y(row)
+        self.tile.next_to(self.logits, UP, buff=0.25)
+        self.title = Paragraph(
+            f"last {stream.tokens[-1]}:",
+            "output block",
+            font_size=LABEL_SIZE,
+            color=TEXT_COLOR,
+            line_spacing=0.8,
+        )
+        self.title.next_to(self.tile, LEFT, buff=0.2)
+        self.score = Text("score", font_size=LABEL_SIZE, color=LOGIT_COLOR).next_to(
+            self.logits, DOWN, buff=0.15
+        )
+        panel = VGroup(self.title, self.block, self.names, self.tile, self.logits, self.readouts, self.score)
+        room = Region("right of the stream", last.get_right()[0] + 0.65, STAGE.right, STAGE.bottom, STAGE.top)
+        room.place(panel, DOWN + RIGHT, buff=0.12, shrink=True)  # room for the frame around the best score
+        cells = last.cells_of(out)
+        self.lines = VGroup(
+            *[
+                DashedLine(cells.get_corner(RIGHT + side), self.block.outline.get_corner(LEFT + side))
+                for side in (UP, DOWN)
+            ]
+        ).set_stroke(MUTED_TEXT_COLOR, width=1.5)
+        self.zoom = VGroup(self.lines, self.block, self.names, self.title)
+        self.best = SurroundingRectangle(
+            VGroup(self.logits.cell(best), self.readouts[best]), buff=0.06, color=LOGIT_COLOR
+        )
+
+    def zoom_delta(self, values: np.ndarray, color) -> VectorColumn:
+        """A write into the enlarged block, at its size, left of it."""
+        delta = VectorColumn(values, cell_height=0.4, cell_width=0.32, outline_color=color)
+        return delta.next_to(self.block.outline, LEFT, buff=0.2)
 
 
 class ResidualStream(ClipScene):
     title = "The residual stream"
-    description = "Every layer reads the stream and adds its output back: nothing is overwritten."
+    description = "Each layer reads the stream and adds to it."
 
     numbers = staticmethod(numbers)
     pace_to_captions = True  # every beat lasts at least its caption's reading time
@@ -114,302 +191,344 @@ class ResidualStream(ClipScene):
         self.show_tokens()
         self.embed_tokens()
         self.add_positions()
-        for layer in range(self.model.n_layers):
-            self.run_layer(layer)
-        self.nothing_overwritten()
+        self.layer_zero()
+        self.layer_one()
+        self.key_moment()
         self.unembed()
 
     def summary(self) -> None:
-        self.logits_tex = MathTex(r"\mathrm{logits} = W_U\,X_2", font_size=34).move_to(self.w_u_tile)
-        self.logits_tex.set_x(SAFE_FRAME.right - self.logits_tex.width / 2)
+        n = self.shown
+        self.check_sum_of_writes()
+        heads = [rf"h^{{\mathrm{{L{layer}H0}}}}(X_{layer})" for layer in range(self.model.n_layers)]
+        total = self.strip.tex(
+            "X_2", "=", "X_0", "+", heads[0], "+", heads[1], colors={4: head_color(0, 0), 6: head_color(1, 0)}
+        )
+        self.strip.place(total)
+        note = Text("L0H0: layer 0's head 0", font_size=LABEL_SIZE, color=MUTED_TEXT_COLOR)
+        motto = Text("read with matrices, write by adding", font_size=LABEL_SIZE, color=TEXT_COLOR)
+        VGroup(note, motto).arrange(RIGHT, buff=0.6).next_to(total, DOWN, buff=0.15)
         self.end_on_summary(
-            "Embedding plus every layer's output; unembedding reads the sum.",
-            FadeOut(self.w_u_tile),
-            FadeIn(self.logits_tex),
-            FadeIn(
-                Text("read with linear maps, write by adding", font_size=26, color=MUTED_TEXT_COLOR).next_to(
-                    self.strip.current, DOWN, buff=0.35
-                )
-            ),
-            hold=3.0,
+            f"Nothing was replaced: the stream is the sum of all writes. It predicts {n.model.vocab[n.best]}.",
+            Succession(*self.strip.change_to(total, "cross_fade", run_time=0.6)),
+            FadeOut(self.spotlight, run_time=1.2),
+            FadeOut(self.box, run_time=1.2),
+            Succession(Wait(0.6), FadeIn(VGroup(note, motto), run_time=0.6)),
+            hold=2.5,
         )
 
-    # --- layout helpers --------------------------------------------------------
-    def above(self, pos: int, values: np.ndarray, *, cell_height: float, color) -> VectorColumn:
-        """A small vector placed above stream column ``pos`` (in the band under the head block)."""
-        return self.stream.vector_at(
-            pos, values, color, y=self.band_y, cell_height=cell_height, cell_width=0.22
-        )
+    # --- the stream and the head band -------------------------------------------------
+    def lay_out(self) -> None:
+        n = self.shown
+        self.stream = StreamMob(
+            n.cache["hook_embed"], n.tokens, subspaces=self.model.subspaces,
+            cell_height=0.085, cell_width=0.28, spacing=0.88, font_size=LABEL_SIZE,
+        )  # fmt: skip
+        STAGE.place(self.stream, DOWN + LEFT, buff=0.1)
+        columns = self.stream.columns
+        self.band = Region(  # where the heads go: over the columns, under the equation line
+            "head band", columns.get_left()[0] - 0.25, columns.get_right()[0] + 0.25, columns.get_top()[1] + DROP,
+            STAGE.top - 0.1,
+        )  # fmt: skip
+        # the values the clip shows: one-hot cells, a score of 10
+        self.legend = ColorBar(width=2.6, ticks=(0, 1, 10))
+        EQUATION_LINE.place(self.legend, RIGHT, buff=0.1)
+        self.strip = EquationStrip(x=EQUATION_LINE.point(0.4, 0.5)[0])
+        self.right_panel = UnembedPanel(self.stream, self.model, n.logits[-1], n.best)
 
-    def band_label(self, tex: str) -> MathTex:
-        """A label for what the band above the stream holds, left of it (under the subspace names' column)."""
-        label = MathTex(tex, font_size=30, color=TEXT_COLOR)
-        return label.move_to([self.stream.subspace_labels.get_center()[0], self.band_y, 0])
+    def stream_name(self, layer: int) -> MathTex:
+        """``X_layer``, the stream's name, left of the head band over the subspace names."""
+        name = MathTex(f"X_{layer}", font_size=44, color=TEXT_COLOR)
+        return name.move_to(self.band.point(0.5, 0.6)).match_x(self.stream.subspace_labels)
 
-    # --- beats -----------------------------------------------------------------
+    def head_box(self, layer: int) -> VGroup:
+        """The head of ``layer`` as a box over the stream, named in its colour."""
+        color = head_color(layer, 0)
+        box = RoundedRectangle(corner_radius=0.15, width=self.band.width, height=self.band.height)
+        box.move_to(self.band.center).set_stroke(color, width=3).set_fill(color, opacity=0.08)
+        name = Text(HEAD_NAMES[layer], font_size=LABEL_SIZE, color=color)
+        name.next_to(box.get_corner(UP + LEFT), DOWN + RIGHT, buff=0.12)
+        group = VGroup(box, name)
+        group.color = color
+        return group
+
+    # --- beats -------------------------------------------------------------------------
     def show_tokens(self) -> None:
-        self.token_row = TokenRow(self.shown.tokens).move_to(UP * 1.2)
+        tokens = self.shown.tokens
+        self.token_row = TokenRow(tokens).move_to(STAGE.point(0.5, 0.6))
+        text = Text(TEXT, font_size=FONT_SIZE_BODY, color=MUTED_TEXT_COLOR)
+        text.next_to(self.token_row, UP, buff=0.5)
+        word = VGroup(*[self.token_row.tile(p) for p in DURSLEY])
+        brace = Brace(word, DOWN, color=MUTED_TEXT_COLOR)
+        brace_text = Text("one word, three tokens", font_size=LABEL_SIZE, color=TEXT_COLOR)
+        brace_text.next_to(brace, DOWN, buff=0.1)
+        start = Text("start token", font_size=LABEL_SIZE, color=TEXT_COLOR)
+        start.next_to(self.token_row.tile(0), DOWN, buff=0.25)
+        self.token_notes = VGroup(text, brace, brace_text, start)
         self.beat(
-            f"A start token, then seven words. What comes after the last {self.shown.tokens[-1]}?",
+            f"The text cut into tokens, after a start token. What follows the last {tokens[-1]}?",
+            FadeIn(text),
             LaggedStart(*[FadeIn(tile, shift=0.2 * DOWN) for tile in self.token_row.tiles], lag_ratio=0.15),
+            FadeIn(VGroup(brace, brace_text, start)),
             run_time=1.5,
         )
 
     def embed_tokens(self) -> None:
-        cache = self.shown.cache
-        self.stream = StreamMob(
-            cache["hook_embed"], self.shown.tokens, subspaces=self.model.subspaces,
-            cell_height=0.064, cell_width=0.3, spacing=1.15,
-        )  # fmt: skip
-        self.stream.to_edge(LEFT, buff=0.3)
-        self.stream.shift(UP * (0.3 - self.stream.columns[0].get_top()[1]))
-        self.band_y = 0.95  # the band between the stream and the head block
-
-        self.legend = ColorBar(width=2.6).to_corner(UP + LEFT, buff=0.35)
-        self.strip = EquationStrip(top_buff=0.35, x=2.6)
+        equation = self.strip.tex(r"x_i", "=", r"W_E\,t_i")
+        self.strip.place(equation)
+        self.embed_note = self.term_note(equation[2], "embedding of token i")
         self.beat(
-            "The embedding turns each token into a column of numbers; colour shows values.",
-            *self.stream.enter_from(self.token_row, lag_ratio=0.1),
-            FadeIn(self.legend),
-            self.strip.show(self.strip.tex(r"x_i", "=", r"W_E\,t_i")),
-            run_time=2.2,
+            "Each token becomes a column of numbers; a lit cell marks which token.",
+            FadeOut(self.token_notes, run_time=0.5),
+            AnimationGroup(*self.stream.enter_from(self.token_row, lag_ratio=0.1), run_time=2.2),
+            FadeIn(self.legend, run_time=1.0),
+            self.strip.show(equation, run_time=1.0),
+            FadeIn(self.embed_note, run_time=1.0),
         )
+
+    def term_note(self, term, words: str) -> Text:
+        """A short name under one term of the equation."""
+        return Text(words, font_size=LABEL_SIZE, color=MUTED_TEXT_COLOR).next_to(term, DOWN, buff=0.15)
 
     def add_positions(self) -> None:
         pos_embed = self.shown.cache["hook_pos_embed"]
         pos_vecs = [
-            self.above(p, pos_embed[p], cell_height=0.025, color=MUTED_TEXT_COLOR)
+            self.stream.vector_at(p, pos_embed[p], MUTED_TEXT_COLOR, cell_width=0.16)
             for p in range(self.stream.n_pos)
         ]
+        equation = self.strip.tex(r"x_i", "=", r"W_E\,t_i", "+", r"W_{\mathrm{pos}}\,p_i")
+        self.strip.place(equation)
+        notes = VGroup(self.term_note(equation[2], "embedding of token i"))
+        notes.add(self.term_note(equation[4], "of position i"))
+        # apart, each on its side of the plus
+        notes[0].next_to(equation[3], LEFT, buff=0.2).match_y(notes[1])
+        notes[1].next_to(equation[3], RIGHT, buff=0.2).match_y(notes[0])
+        self.name = self.stream_name(0)
+        self.name_note = Text("the stream", font_size=LABEL_SIZE, color=MUTED_TEXT_COLOR)
+        self.name_note.next_to(self.name, DOWN, buff=0.15)
         self.beat(
-            "Each position has a column of its own.",
-            LaggedStart(*[FadeIn(v, shift=0.2 * DOWN) for v in pos_vecs], lag_ratio=0.08),
-            run_time=1.2,
+            "Each position's embedding is added: this is the residual stream.",
+            Succession(
+                LaggedStart(*[FadeIn(v, shift=0.2 * DOWN) for v in pos_vecs], lag_ratio=0.08, run_time=1.0),
+                AnimationGroup(*[write(v, col, gap=0.22) for v, col in zip(pos_vecs, self.stream.columns)]),
+            ),
+            *self.strip.change_to(equation, "match"),
+            ReplacementTransform(self.embed_note, notes[0]),
+            FadeIn(notes[1]),
+            FadeIn(self.name),
+            FadeIn(self.name_note),
+            run_time=3.0,
         )
-        self.x0_label = self.band_label(r"X_0")
-        with_pos = self.strip.tex(r"x_i", "=", r"W_E\,t_i", "+", r"W_{\mathrm{pos}}\,p_i")
-        self.beat(
-            "Added together: the residual stream, one column per position.",
-            *[write(v, col, side=RIGHT, gap=0.3) for v, col in zip(pos_vecs, self.stream.columns)],
-            *self.strip.change_to(with_pos, "match"),
-            FadeIn(self.x0_label),
-            run_time=2.4,
-        )
+        self.notes = notes
         assert np.allclose(self.stream.values, self.shown.cache["blocks.0.hook_resid_pre"])
 
-    def run_layer(self, layer: int) -> None:
-        """One layer (one head): read through W_V, move between positions, read through W_O, add."""
-        cache, n_pos = self.shown.cache, self.stream.n_pos
-        color = head_color(layer, 0)
-        pace = 1.0 if layer == 0 else 0.7
-        block = AttentionHeadBlock(layer, 0, name=f"layer {layer}: {HEAD_NAMES[layer]}", tile_width=0.7)
-        block.move_to([self.stream.columns.get_x(), 2.3, 0])
-        if layer == 0:
-            self.beat(
-                "A layer reads the stream; each head adds its output back.",
-                FadeIn(block),
-                FadeOut(self.x0_label),
-                *self.strip.change_to(
-                    self.strip.tex(r"X_{\ell+1} = X_\ell + \sum_h h(X_\ell)"), "cross_fade", run_time=1.2
-                ),
-                run_time=1.2,
-            )
-        else:
-            self.beat(
-                "Layer 1 has one head too: the same steps.",
-                *[FadeOut(m) for m in self.leaving],
-                FadeIn(block),
-                run_time=1.0,
-            )
-
-        # Read: every column passes through W_V
-        v = cache[f"blocks.{layer}.attn.hook_v"][:, 0]
-        v_vecs = [self.above(p, v[p], cell_height=0.06, color=VALUE_COLOR) for p in range(n_pos)]
-        w_v = self.model.W_V[layer, 0]
-        v_label = self.band_label(r"v_j = W_V\,x_j")
+    def layer_zero(self) -> None:
+        self.box = self.head_box(0)
         self.beat(
-            "Reading: a matrix maps each column to a short value vector."
-            if layer == 0
-            else "It reads a value from each column.",
-            *[
-                read(self.stream.column(p), block.w_v, v_vecs[p], weight=w_v, color=color)
-                for p in range(n_pos)
-            ],
-            FadeIn(v_label),
-            run_time=2.2 * pace,
-        )
-
-        # Move: attention mixes positions (the pattern is the model's)
-        pattern = cache[f"blocks.{layer}.attn.hook_pattern"][0]
-        z = cache[f"blocks.{layer}.attn.hook_z"][:, 0]
-        z_vecs = [self.above(p, z[p], cell_height=0.06, color=color) for p in range(n_pos)]
-        z_label = self.band_label(r"r_i = \sum_j A_{ij}\,v_j")
-        if layer == 0:
-            assert all(np.argmax(pattern[i]) == max(i - 1, 0) for i in range(n_pos))
-            self.beat(
-                "Attention weights move values: each position takes the previous one's.",
-                *[merge(v_vecs, pattern[i], z_vecs[i], run_time=2.6) for i in range(n_pos)],
-                *[FadeOut(vec, run_time=1.2) for vec in v_vecs],
-                ReplacementTransform(v_label, z_label),
-            )
-        else:
-            self.fetch(block, pattern, v_vecs, z_vecs, v_label, z_label, color)
-
-        # Read through W_O: back to the stream's size
-        result = cache[f"blocks.{layer}.attn.hook_result"][:, 0]
-        deltas = [self.above(p, result[p], cell_height=0.025, color=color) for p in range(n_pos)]
-        h_label = self.band_label(r"W_O\,r_i")
-        self.beat(
-            "A second matrix maps the result back to the stream's size."
-            if layer == 0
-            else "Mapped back to the stream's size.",
-            *[
-                read(
-                    z_vecs[p],
-                    block.w_o,
-                    deltas[p],
-                    weight=self.model.W_O[layer, 0],
-                    color=color,
-                    keep_source=False,
-                )
-                for p in range(n_pos)
-            ],
-            ReplacementTransform(z_label, h_label),
-            *(self.after_fetch if layer else []),
-            run_time=2.0 * pace,
-        )
-
-        # Write: added, never overwritten
-        self.beat(
-            f"Added to the stream, into the '{WRITES_INTO[layer]}' block.",
-            *[write(deltas[p], self.stream.column(p), side=RIGHT, gap=0.3) for p in range(n_pos)],
-            *self.stream.light_subspace(WRITES_INTO[layer], color),
-            run_time=2.4 * pace,
-        )
-        assert np.allclose(self.stream.values, cache[f"blocks.{layer}.hook_resid_post"])
-        self.leaving = [block, h_label]  # faded out by the next beat
-
-    def fetch(self, block, pattern, v_vecs, z_vecs, v_label, z_label, color) -> None:
-        """Layer 1's move: the positions with nothing to find rest on the start token; then, alone,
-        big and slow, the last D fetches urs."""
-        last, src = self.stream.n_pos - 1, self.shown.source
-        tokens = self.shown.tokens
-        assert tokens[src - 1] == tokens[last] and self.shown.weight > REST
-        assert not np.any(v_vecs[0].values), "the start token's value is zero"
-        others = range(last)
-        self.beat(
-            "Most positions find nothing: they look at the start token, whose value is 0.",
-            *[merge(v_vecs, pattern[i], z_vecs[i], run_time=2.6) for i in others],
-            *[FadeOut(v_vecs[j], run_time=1.2) for j in range(last + 1) if j != src],
-            ReplacementTransform(v_label, z_label),
-        )
-        # the key moment: everything else steps back, the two columns are framed, one weight shown
-        frames = VGroup(
-            *[
-                SurroundingRectangle(
-                    VGroup(self.stream.column(p), self.stream.token_labels[p]), buff=0.08, color=color,
-                    stroke_width=5, corner_radius=0.08,
-                )
-                for p in (src, last)
-            ]
-        )  # fmt: skip
-        self.bring_to_front(v_vecs[src])  # over the (empty) mix that rests at its own position
-        start, end = v_vecs[src].get_top() + 0.1 * UP, z_vecs[last].get_top() + 0.1 * UP
-        arrow = CurvedArrow(start, end, angle=-PI / 2, color=color, stroke_width=6)
-        weight = MathTex(
-            rf"A_{{{last},{src}}} = {format_value(self.shown.weight)}", font_size=44, color=color
-        ).move_to(arrow.point_from_proportion(0.5) + 0.5 * DOWN)
-        self.beat(
-            f"The last {tokens[last]} looks at {tokens[src]}, the word after the earlier {tokens[last]}.",
-            FadeOut(block),
-            Create(frames, run_time=1.5),
-            Create(arrow, run_time=2.0),
-            FadeIn(weight, run_time=1.5),
-            run_time=2.0,
-        )
-        ghost = v_vecs[src].copy()
-        path = ArcBetweenPoints(v_vecs[src].get_center(), z_vecs[last].get_center(), angle=-PI / 2)
-        self.beat(
-            f"All its attention goes there: it copies {tokens[src]}'s value.",
+            "Layer 0 has one head, h. It reads the stream and adds its output back.",
+            FadeIn(self.box),
+            FadeOut(self.notes),
             Succession(
-                ghost.animate(run_time=0.8).scale(2.0),
-                MoveAlongPath(ghost, path, run_time=2.4),
-                ReplacementTransform(ghost, z_vecs[last], run_time=0.8),
+                *self.strip.change_to(self.strip.tex(r"X_1 = X_0 + h(X_0)"), "cross_fade", run_time=0.6)
             ),
-            FadeOut(v_vecs[src], run_time=1.0),
-            run_time=4.0,
+            run_time=1.2,
         )
-        assert np.allclose(z_vecs[last].values, self.shown.weight * v_vecs[src].values, atol=1e-3)
-        self.after_fetch = [FadeOut(frames), FadeOut(arrow), FadeOut(weight), FadeIn(block)]
-
-    def nothing_overwritten(self) -> None:
-        heads = [rf"h^{{\mathrm{{L{layer}H0}}}}(X_{layer})" for layer in range(self.model.n_layers)]
-        total = self.strip.tex(
-            r"X_2",
-            "=",
-            r"X_0",
-            "+",
-            heads[0],
-            "+",
-            heads[1],
-            colors={4: head_color(0, 0), 6: head_color(1, 0)},
-        )
-        self.strip.place(total)
-        self.head_names = Text("L0H0: layer 0's head 0", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR)
-        self.head_names.next_to(total, DOWN, buff=0.2)
-        embed_parts = VGroup(*[self.stream.subspace_label(name) for name in ("token", "position")])
+        deltas = self.carry(0, self.shown.previous)
+        assert all(src == dst - 1 for dst, (src, _) in deltas.items())
+        arrows = self.one_back_arrows(deltas)
         self.beat(
-            "Nothing was overwritten: the stream is the sum of every write.",
-            *self.strip.change_to(total, "cross_fade", run_time=1.2),
-            FadeIn(self.head_names, run_time=1.2),
-            *[FadeOut(m) for m in self.leaving],
-            LaggedStart(
-                *[Indicate(part, color=TEXT_COLOR, scale_factor=1.1) for part in embed_parts], lag_ratio=0.3
+            "Its matrices read the column before and move its token into another block.",
+            *[self.rise_and_land(dst, src, delta) for dst, (src, delta) in deltas.items()],
+            Succession(Wait(1.0), FadeIn(arrows, run_time=0.8), Wait(1.2), FadeOut(arrows, run_time=0.5)),
+            run_time=3.5,
+        )
+        self.add_writes(0, deltas, "Added, not replaced: now each column also holds the word before it.")
+
+    def layer_one(self) -> None:
+        tokens = self.shown.tokens
+        box = self.head_box(1)
+        self.layer_one_deltas = deltas = self.carry(1, self.shown.reads[1], big=True)
+        mr = min(deltas)  # the second Mr: its token came before, at the start
+        src, delta = deltas[mr]
+        assert tokens[src - 1] == tokens[mr], "the column it reads has its word as previous word"
+        self.frames = self.match_frames(src, mr, box.color)
+        self.beat(
+            f"Layer 1's head reads a column whose previous word is its own: {tokens[mr]} reads {tokens[src]}.",
+            FadeOut(self.box, run_time=0.8),
+            FadeIn(box, run_time=0.8),
+            Succession(
+                *self.strip.change_to(self.strip.tex(r"X_2 = X_1 + h(X_1)"), "cross_fade", run_time=0.5)
             ),
-            run_time=1.6,
+            Succession(
+                FadeIn(self.frames, run_time=0.6),
+                self.rise_and_land(mr, src, delta, run_time=2.3),
+                write(delta, self.stream.column(mr), side=UP, gap=DROP, run_time=1.8, plus_color=box.color),
+            ),
         )
-        assert np.allclose(
-            self.stream.values,
-            self.shown.cache["hook_embed"]
-            + self.shown.cache["hook_pos_embed"]
-            + sum(self.shown.cache[f"blocks.{layer}.hook_attn_out"] for layer in range(self.model.n_layers)),
+        self.box = box
+
+    def key_moment(self) -> None:
+        """The last D reads urs, whose previous word is D too, and adds it to its 'output' block:
+        alone, big and slow (the other columns step back, the block is drawn enlarged)."""
+        n, tokens = self.shown, self.shown.tokens
+        last, src = self.stream.n_pos - 1, n.source
+        assert n.reads[1][last] == src and tokens[src - 1] == tokens[last]
+        color = head_color(1, 0)
+        self.spotlight = self.step_back(keep=(src, last))
+        frames = self.match_frames(src, last, color)
+        _, delta = self.layer_one_deltas[last]
+        self.beat(
+            f"The last {tokens[last]} reads {tokens[src]}, whose previous word is {tokens[last]} too.",
+            FadeIn(self.spotlight, run_time=1.0),
+            FadeOut(self.frames, run_time=1.0),
+            FadeIn(frames, run_time=1.0),
+            Succession(Wait(0.8), self.rise_and_land(last, src, delta, run_time=3.6)),
+            FadeIn(self.right_panel.zoom, run_time=1.5),
         )
+        out = self.model.subspaces["output"]
+        panel = self.right_panel
+        zoom_delta = panel.zoom_delta(delta.values[out], color)
+        self.beat(
+            f"It adds {tokens[src]} to the last {tokens[last]}'s output block, drawn big: a cell per vocabulary word.",
+            FadeOut(frames, run_time=1.0),
+            Succession(
+                AnimationGroup(  # the lines step aside while the write waits under them (a fade out and in of
+                    # the same mobject in one play would leave it removed)
+                    panel.lines.animate.set_stroke(opacity=0),
+                    FadeIn(zoom_delta, shift=0.3 * RIGHT),
+                    run_time=0.8,
+                ),
+                AnimationGroup(
+                    write(zoom_delta, panel.block, side=LEFT, gap=0.2, run_time=3.0, plus_color=color),
+                    write(delta, self.stream.column(last), side=UP, gap=DROP, run_time=3.0, plus_color=color),
+                ),
+                AnimationGroup(
+                    panel.lines.animate.set_stroke(opacity=1), *self.rename_stream(2), run_time=0.6
+                ),
+            ),
+            *self.stream.light_subspace("output", color, run_time=2.0),
+        )
+        assert np.allclose(self.stream.values, n.cache["blocks.1.hook_resid_post"], atol=1e-3)
 
     def unembed(self) -> None:
-        last = self.stream.n_pos - 1
-        logits = self.shown.logits[last]
-        vocab = self.model.vocab
-        self.w_u_tile = MatrixTile("W_U", LOGIT_COLOR).move_to([5.7, 1.5, 0])
-        logit_col = VectorColumn(logits, cell_height=0.32, cell_width=0.35, outline_color=LOGIT_COLOR)
-        logit_col.move_to([5.45, -0.6, 0])
-        names = VGroup(
+        n, vocab, panel = self.shown, self.model.vocab, self.right_panel
+        out = self.model.subspaces["output"]
+        w_u = self.model.W_U
+        rows = np.arange(w_u.shape[0])
+        assert not np.any(w_u[~np.isin(rows, rows[out])]), "W_U reads the output block only"
+        assert np.allclose(self.stream.values[-1] @ w_u, n.logits[-1])
+        self.beat(
+            f"The unembedding W_U reads it: a score per next token. {vocab[n.best]} scores "
+            f"{format_value(n.logits[-1, n.best], 0)}, the rest {format_value(n.runner_up, 0)}.",
+            FadeIn(panel.tile, run_time=0.6),
+            read(panel.block, panel.tile, panel.logits, weight=w_u[out], run_time=2.4),
+            Succession(
+                Wait(2.2),
+                FadeIn(VGroup(panel.readouts, panel.score), run_time=0.6),
+                FadeIn(panel.best, run_time=0.6),
+            ),
+        )
+
+    # --- helpers -----------------------------------------------------------------------
+    def carry(
+        self, layer: int, reads: dict[int, int], *, big: bool = False
+    ) -> dict[int, tuple[int, VectorColumn]]:
+        """``destination -> (source, what the head writes there)`` for the positions in ``reads``, each
+        write drawn in the head right above its column (``big``: larger, for the key moment); the other
+        positions' writes are zero (checked)."""
+        result = self.shown.cache[f"blocks.{layer}.attn.hook_result"][:, 0]
+        assert np.abs(np.delete(result, list(reads), axis=0)).max() < 1e-3, "the others write nothing"
+        color = head_color(layer, 0)
+        # below the head's name (top left), which the writes pass under
+        height, width, y = (
+            (self.band.height - 0.65, 0.33, 0.4) if big else (self.band.height - 0.8, 0.22, 0.38)
+        )
+        cell_height = (height - 0.12) / self.model.d_model  # 0.12: the frame's padding
+        return {
+            dst: (src, self.stream.vector_at(dst, result[dst], color, y=self.band.point(0.5, y)[1],
+                                             cell_height=cell_height, cell_width=width))
+            for dst, src in reads.items()
+        }  # fmt: skip
+
+    def rise_and_land(self, dst: int, src: int, delta: VectorColumn, *, run_time: float = 3.5) -> Succession:
+        """A copy of column ``src`` rises into the head at ``delta``'s size, turns into what the head
+        writes (``delta``, its matrices' image of that column) and moves over to ``delta``, above
+        column ``dst``."""
+        ghost = self.stream.column(src).body.copy()
+        small = ghost.copy().replace(delta.body, stretch=True).match_x(self.stream.column(src))
+        turned = small.copy().match_x(delta)  # the same shape, so no morph of outlines
+        for cell, color in zip(turned[0], delta.cell_colors()):
+            cell.set_fill(color, opacity=1)
+        turned[1].set_stroke(delta.outline.get_stroke_color())
+        return Succession(
+            Transform(ghost, small, run_time=0.4 * run_time),
+            Transform(ghost, turned, run_time=0.55 * run_time),
+            ReplacementTransform(ghost, delta.body, run_time=0.05 * run_time),
+        )
+
+    def one_back_arrows(self, deltas) -> VGroup:
+        """An arrow in the head from each source column to the column it is carried to."""
+        y = self.band.point(0.5, 0.08)
+        return VGroup(
             *[
-                Text(tok, font_size=FONT_SIZE_LABEL, color=TEXT_COLOR).next_to(cell, RIGHT, buff=0.15)
-                for tok, cell in zip(vocab, logit_col.cells)
+                Arrow(
+                    self.stream.column(src).get_center(), self.stream.column(dst).get_center(), buff=0.12,
+                    stroke_width=5, max_tip_length_to_length_ratio=0.35, color=delta.outline.get_stroke_color(),
+                ).move_to(y, coor_mask=np.array([0, 1, 0]))
+                for dst, (src, delta) in deltas.items()
             ]
+        )  # fmt: skip
+
+    def rename_stream(self, layer: int, **fade) -> list:
+        """The stream's name becomes ``X_layer`` (a cross-fade: no morph of letters)."""
+        old, self.name = self.name, self.stream_name(layer)
+        return [FadeOut(old, **fade), FadeIn(self.name, **fade)]
+
+    def match_frames(self, source: int, dest: int, color) -> VGroup:
+        """Frames for a layer-1 read: the column read and the column reading it (the head's colour),
+        and the read column's previous-token block (white), which holds the reader's own word."""
+        block = self.stream.subspace_cells("previous token", source)
+        return VGroup(
+            self.column_frame(source, color),
+            self.column_frame(dest, color),
+            SurroundingRectangle(block, buff=0.03, color=TEXT_COLOR, stroke_width=3),
         )
+
+    def add_writes(self, layer: int, deltas, caption: str) -> None:
+        color = head_color(layer, 0)
         self.beat(
-            "Unembedding reads the last column: a score (logit) for every next token.",
-            FadeOut(self.head_names),
-            FadeIn(self.w_u_tile, run_time=0.6),
-            read(self.stream.column(last), self.w_u_tile, logit_col, weight=self.model.W_U),
-            FadeIn(names, run_time=1.4),
-            run_time=2.2,
+            caption,
+            *[
+                write(delta, self.stream.column(dst), side=UP, gap=DROP, plus_color=color)
+                for dst, (_, delta) in deltas.items()
+            ],
+            *self.stream.light_subspace(WRITES_INTO[layer], color),
+            *self.rename_stream(layer + 1),
+            run_time=2.4,
         )
-        best, runner_up = self.shown.best, self.shown.runner_up
-        box = SurroundingRectangle(VGroup(logit_col.cell(best), names[best]), buff=0.06, color=LOGIT_COLOR)
-        readout = MathTex(
-            rf"\text{{score}}(\text{{{vocab[best]}}}) = {format_value(logits[best])}",
-            font_size=30,
-            color=TEXT_COLOR,
-        ).next_to(logit_col, DOWN, buff=0.25)
-        readout.set_x(SAFE_FRAME.right - readout.width / 2)
-        self.beat(
-            f"{vocab[best]} scores {format_value(logits[best])}, every other token at most "
-            f"{format_value(runner_up)}: the model predicts {vocab[best]}.",
-            Create(box),
-            FadeIn(readout),
-            run_time=1.0,
-            hold=1.0,
+        # the positions that read nothing write less than 1e-3 (see carry), not drawn
+        assert np.allclose(self.stream.values, self.shown.cache[f"blocks.{layer}.hook_resid_post"], atol=1e-3)
+
+    def step_back(self, keep) -> VGroup:
+        """Dark veils over every column but ``keep`` (columns and their tokens)."""
+        veils = VGroup()
+        for p in range(self.stream.n_pos):
+            if p in keep:
+                continue
+            for part in (self.stream.column(p), self.stream.token_labels[p]):  # each just covered
+                veil = Rectangle(width=part.width + 0.06, height=part.height + 0.06).move_to(part)
+                veils.add(veil.set_stroke(width=0).set_fill(BACKGROUND_COLOR, opacity=0.7))
+        return veils
+
+    def column_frame(self, pos: int, color) -> SurroundingRectangle:
+        part = VGroup(self.stream.column(pos), self.stream.token_labels[pos])
+        return SurroundingRectangle(part, buff=0.06, color=color, stroke_width=4, corner_radius=0.06)
+
+    def check_sum_of_writes(self) -> None:
+        cache = self.shown.cache
+        assert np.allclose(
+            self.stream.values,
+            cache["hook_embed"]
+            + cache["hook_pos_embed"]
+            + sum(cache[f"blocks.{layer}.hook_attn_out"] for layer in range(self.model.n_layers)),
+            atol=1e-3,
         )
-        self.logit_group = VGroup(logit_col, names, box, readout)

@@ -17,18 +17,26 @@ def shown():
 
 @pytest.fixture(scope="module")
 def model():
-    return induction_model(bos=True)
+    return induction_model(n_ctx=8, bos=True)
 
 
-def test_a_start_token_then_seven_words(shown):
-    """The first caption: 'A start token, then seven words. What comes after the last D?'."""
+def test_the_text_cut_into_tokens_after_a_start_token(shown):
+    """The first beat: the text on screen, cut into tokens after the start token; 'Dursley' is one
+    word cut into the three tokens the brace spans; the last token is D."""
+    module = load_scene_module("residual_stream")
     assert shown.tokens == [BOS_TOKEN, *RUNNING_EXAMPLE]
-    assert len(shown.tokens) - 1 == 7 and shown.tokens[-1] == "D"
-    assert shown.model.bos_token == BOS_TOKEN
+    assert shown.model.bos_token == BOS_TOKEN and shown.tokens[-1] == "D"
+    words = module.TEXT.split()
+    assert "".join(shown.tokens[p] for p in module.DURSLEY) == "Dursley"
+    assert len(module.DURSLEY) == 3 and "Dursley" in words
+    # the tokens after the start token spell the text once the pieces of Dursley are joined
+    pieces = list(shown.tokens[1:])
+    first, stop = module.DURSLEY.start - 1, module.DURSLEY.stop - 1
+    assert [*pieces[:first], "".join(pieces[first:stop]), *pieces[stop:]] == words
 
 
 def test_prediction_is_the_token_after_the_first_copy_of_the_last(shown):
-    """The caption's 'urs scores 10.00, every other token at most 0.00': induction, [A][B] ... [A] -> [B],
+    """The caption's 'urs scores 10, the rest 0': induction, [A][B] ... [A] -> [B],
     read off the example itself, and the logits recomputed from the final stream and W_U."""
     tokens = list(RUNNING_EXAMPLE)
     first = tokens.index(tokens[-1])
@@ -38,36 +46,63 @@ def test_prediction_is_the_token_after_the_first_copy_of_the_last(shown):
     assert np.allclose(shown.logits[-1], last_logits)
     others = np.delete(last_logits, shown.best)
     assert shown.runner_up == pytest.approx(others.max())
-    assert f"{last_logits[shown.best]:.2f}" == "10.00" and f"{shown.runner_up:.2f}" == "0.00"
+    assert f"{last_logits[shown.best]:.0f}" == "10" and f"{shown.runner_up:.0f}" == "0"
+    assert abs(last_logits.min()) < 0.5, "every other score reads 0"
 
 
-def test_the_last_d_puts_all_its_attention_on_urs(shown):
-    """The key moment, 'A_{7,3} = 1.00': the last D looks at urs, the word after the earlier D."""
-    assert shown.source == 3 and shown.tokens[shown.source] == "urs"
-    assert shown.tokens[shown.source - 1] == shown.tokens[-1] == "D"
-    assert f"{shown.weight:.2f}" == "1.00"
-    z = shown.cache["blocks.1.attn.hook_z"][-1, 0]
-    v = shown.cache["blocks.1.attn.hook_v"][shown.source, 0]
-    assert np.allclose(z, v, atol=1e-3), "it copies urs's value"
+def test_the_last_d_reads_urs_and_the_second_mr_reads_d(shown):
+    """'The last D reads urs, whose previous word is D too' and 'Layer 1's head reads a column whose
+    previous word is its own: Mr reads D': the positions layer 1 reads from are, for each token seen
+    before, the position after that copy (found here by scanning the tokens); that column's
+    previous-token block, as layer 0 left it, holds the reader's token; and the head copies the
+    token it reads into the output block."""
+    tokens, model = shown.tokens, shown.model
+    expected = {}
+    for i in range(1, len(tokens)):
+        earlier = [j for j in range(1, i) if tokens[j] == tokens[i]]
+        if earlier:
+            expected[i] = earlier[0] + 1
+    assert shown.reads[1] == expected == {6: 2, 7: 3}
+    assert shown.source == 3 and tokens[shown.source] == "urs" and shown.weight > 0.99
+    out, prev = model.subspaces["output"], model.subspaces["previous token"]
+    for dst, src in expected.items():
+        own_word = np.eye(model.d_vocab)[model.vocab.index(tokens[dst])]
+        assert np.allclose(shown.cache["blocks.1.hook_resid_pre"][src, prev], own_word, atol=1e-3)
+        written = shown.cache["blocks.1.attn.hook_result"][dst, 0]
+        one_hot = np.eye(model.d_vocab)[model.vocab.index(tokens[src])]
+        assert np.allclose(written[out], one_hot, atol=1e-3), "it copies the token it reads"
+        assert np.abs(np.delete(written, np.arange(model.d_model)[out])).max() < 1e-3, "into output only"
 
 
-def test_most_positions_rest_on_the_start_token_and_write_nothing(shown):
-    """'Most positions find nothing: they look at the start token, whose value is 0.'"""
+def test_the_others_read_nothing_and_write_nothing(shown):
+    """The positions the clip draws no write for: they rest on the start token, whose value is 0,
+    so what their head writes is below 1e-3 (the scene checks its stream against the cache to that)."""
     cache = shown.cache
-    n_pos = len(shown.tokens)
-    assert len(shown.resting) > n_pos / 2
-    # the positions with no earlier copy of their token (and the start token itself)
-    no_match = [i for i, t in enumerate(shown.tokens) if i == 0 or t not in shown.tokens[1:i]]
-    assert shown.resting == no_match
-    assert not np.any(cache["blocks.1.attn.hook_v"][0, 0]), "the start token's value is zero"
-    assert np.abs(cache["blocks.1.attn.hook_result"][shown.resting, 0]).max() < 1e-3
+    for layer in range(shown.model.n_layers):
+        pattern = cache[f"blocks.{layer}.attn.hook_pattern"][0]
+        result = cache[f"blocks.{layer}.attn.hook_result"][:, 0]
+        idle = [i for i in range(len(shown.tokens)) if i not in shown.reads[layer]]
+        assert all(pattern[i].argmax() == 0 for i in idle)
+        assert not np.any(cache[f"blocks.{layer}.attn.hook_v"][0, 0]), "the start token's value is zero"
+        assert np.abs(result[idle]).max() < 1e-3
 
 
-def test_layer_0_takes_the_previous_position(shown):
-    """'each position takes the previous one's' (the start token, with none, its own)."""
+def test_layer_0_reads_the_column_before(shown):
+    """'Its matrices read the column before and move its token into another block' and 'each column also
+    holds the word before it':
+    every position after the first word reads the position before and writes that token into the
+    previous-token block (one-hot, built here from the tokens)."""
+    model, tokens = shown.model, shown.tokens
     pattern = shown.cache["blocks.0.attn.hook_pattern"][0]
-    assert [int(np.argmax(row)) for row in pattern] == [0, *range(len(shown.tokens) - 1)]
-    assert np.all(pattern.max(axis=1) > 0.99)
+    assert [int(np.argmax(row)) for row in pattern] == [0, *range(len(tokens) - 1)]
+    assert shown.reads[0] == {i: i - 1 for i in range(2, len(tokens))}
+    # the arrows one column long: every position after the start token, position 1 reading the start token
+    assert shown.previous == {i: i - 1 for i in range(1, len(tokens))}
+    assert np.abs(shown.cache["blocks.0.attn.hook_result"][1, 0]).max() < 1e-3, "which holds nothing"
+    prev = model.subspaces["previous token"]
+    after = shown.cache["blocks.0.hook_resid_post"]
+    for i in range(2, len(tokens)):
+        assert np.allclose(after[i, prev], np.eye(model.d_vocab)[model.vocab.index(tokens[i - 1])], atol=1e-3)
 
 
 def test_final_stream_is_the_sum_of_every_write(shown):
