@@ -53,7 +53,6 @@ from circuit_clips.kit import (
     shape_tex,
 )
 from circuit_clips.kit.chain import frame_of, line_up, space_out
-from circuit_clips.kit.slack import Unhurried
 from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
 
@@ -159,7 +158,7 @@ def math(tex: str, font_size: float = MATH_SIZE_BODY) -> MathTex:
     return MathTex(tex, font_size=font_size, color=TEXT_COLOR)
 
 
-class LinearMaps(Unhurried, ClipScene):
+class LinearMaps(ClipScene):
     title = "Linear maps"
     description = "Wide matrices read, tall ones write."
 

@@ -63,7 +63,6 @@ from circuit_clips.kit import (
     write,
 )
 from circuit_clips.kit.chain import frame_of, line_up, space_out
-from circuit_clips.kit.slack import Unhurried
 from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
 
@@ -214,7 +213,7 @@ WRITER_WORDS = {"W_E": "embedding", r"W_{\mathrm{pos}}": "position embedding"}
 """What the stream's first two writers are called; the heads' writes are named by their head."""
 
 
-class VirtualWeights(Unhurried, ClipScene):
+class VirtualWeights(ClipScene):
     title = "Virtual weights"
     description = "Layer 1 reading what layer 0 wrote is one matrix product."
 

@@ -149,35 +149,6 @@ def test_rank_is_one_per_lit_cell(shown, model):
         assert np.linalg.matrix_rank(part) == lit
 
 
-def test_beats_leave_the_reader_slack():
-    """The clip's beats (kit.slack.Unhurried) last at least their caption's reading time at its
-    reading_rate, under the readers' limit, counted in the whole frames a 15 fps render writes:
-    checked for captions of 1 to 119 characters after animations of several lengths."""
-    from types import SimpleNamespace
-
-    from circuit_clips.kit.slack import Unhurried
-    from circuit_clips.readers import MAX_CHARS_PER_SECOND, MIN_CUE_SECONDS
-
-    rate = load_scene_module("linear_maps").LinearMaps.reading_rate
-    assert rate < MAX_CHARS_PER_SECOND
-
-    class Recorder:
-        def beat(self, caption, *animations, hold=0.6, **play_kwargs):
-            self.hold = hold
-
-    class Beats(Unhurried, Recorder):
-        reading_rate = rate
-        camera = SimpleNamespace(frame_rate=15)
-
-    for n in range(1, 120):
-        for run_time in (0.0, 0.5, 1.2, 2.0, 3.4):
-            beats = Beats()
-            beats.beat("x" * n, run_time=run_time)
-            frames = int(run_time * 15 + 1e-9) + int(beats.hold * 15)
-            assert frames / 15 >= max(n / rate, MIN_CUE_SECONDS) - 1e-9, (n, run_time)
-            assert beats.hold >= 0.6
-
-
 def test_value_matrix_lights_8_of_12_rows(shown, model):
     """The rank panel's 'its value matrix lights 8 of 12 rows', counted here from the raw weights:
     one row per token the head can move, every token but the start token (whose value is 0)."""
