@@ -163,8 +163,7 @@ class LinearMaps(ClipScene):
     description = "Wide matrices read, tall ones write."
 
     numbers = staticmethod(numbers)
-    pace_to_captions = True  # every beat lasts at least its caption's reading time ...
-    reading_rate = 14.5  # ... and a little more: slack to look at the picture
+    pace_to_captions = True  # every beat lasts at least its caption's reading time
 
     def story(self) -> None:
         # A vector: one column of numbers

@@ -6,11 +6,16 @@ import math
 
 from circuit_clips.readers import MAX_CHARS_PER_SECOND, MIN_CUE_SECONDS
 
-__all__ = ["READING_RATE", "SHORTEST_CUE", "reading_time", "hold_to_read", "whole_frames"]
+__all__ = ["READING_RATE", "PACING_RATE", "SHORTEST_CUE", "reading_time", "hold_to_read", "whole_frames"]
 
 READING_RATE = MAX_CHARS_PER_SECOND
 """Characters per second a viewer reads in subtitles while also watching the picture: the
 pace every published caption cue keeps (:func:`circuit_clips.pipeline.captions.cue_pace`)."""
+
+PACING_RATE = 14.5
+"""Characters per second a clip's beats are held for by default (``ClipScene.reading_rate``):
+half a character under :data:`READING_RATE`, so that no cue asks a viewer to read at the limit
+with no moment left for the picture."""
 
 SHORTEST_CUE = MIN_CUE_SECONDS
 """Seconds a caption cue stays up at the least, however short its text."""

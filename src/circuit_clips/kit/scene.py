@@ -30,7 +30,7 @@ from manim.renderer.cairo_renderer import CairoRenderer
 from ..engine import PLAIN_MANIM, FastCairoCamera, HoldOnceFileWriter, install
 from ..titles import plain_text, split_math
 from .inline_math import inline_math, inline_math_lines
-from .pacing import READING_RATE, hold_to_read
+from .pacing import PACING_RATE, hold_to_read
 from .theme import BACKGROUND_COLOR, FONT_SIZE_BODY, FONT_SIZE_TITLE, MUTED_TEXT_COLOR, TEXT_COLOR
 
 __all__ = ["ClipScene", "SERIES_NAME", "PLAIN_MANIM"]
@@ -89,10 +89,10 @@ class ClipScene(Scene):
     description: str = ""
     #: Hold every beat at least until its caption can be read (:func:`.pacing.hold_to_read`).
     pace_to_captions: bool = False
-    #: With ``pace_to_captions``: the characters a second beats are paced to. The readers' limit
-    #: (:data:`.pacing.READING_RATE`, 15) by default; a clip that can afford it paces a little
-    #: slower (14, say), so a viewer reading at the limit has a moment left for the picture.
-    reading_rate: float = READING_RATE
+    #: With ``pace_to_captions``: the characters a second beats are paced to
+    #: (:data:`.pacing.PACING_RATE`, 14.5, half a character under the readers' limit of 15); a
+    #: clip that can afford it paces slower still (14, say).
+    reading_rate: float = PACING_RATE
     seed: int = 0
     #: How long the title card stays up after fading in (s), at least until it can be read.
     title_hold: float = 1.6
