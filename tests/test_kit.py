@@ -99,6 +99,24 @@ def test_compared_values_are_at_least_10_ciede2000_apart():
         assert ciede2000(labs[i], labs[j]) >= 10, (a, b, float(ciede2000(labs[i], labs[j])))
 
 
+def test_sizes_a_factor_2_5_apart_and_opposite_signs_are_told_apart():
+    # what the captions compare beyond the half-decades: 5 against 10 (one_layer's copying
+    # eigenvalues against its skip-trigram logits), 0.2 against 0.5, +10 against -10
+    sizes = np.array([0.2, 0.4, 0.5, 1.0, 2.0, 2.5, 5.0, 10.0])
+    assert ciede2000(lab_of(5.0), lab_of(10.0)) >= 10 and ciede2000(lab_of(-5.0), lab_of(-10.0)) >= 10
+    for sign in (1, -1):
+        labs = lab_of(sign * sizes)
+        for (i, a), (j, b) in itertools.combinations(enumerate(sizes), 2):
+            if b / a >= 2.5:
+                assert ciede2000(labs[i], labs[j]) >= 10, (
+                    sign * a,
+                    sign * b,
+                    float(ciede2000(labs[i], labs[j])),
+                )
+    magnitudes = np.geomspace(0.1, 2 * VALUE_RANGE, 30)
+    assert ciede2000(lab_of(magnitudes), lab_of(-magnitudes)).min() >= 25, "a value and its negative"
+
+
 def test_scale_is_monotone_in_magnitude():
     # further from zero (in CIEDE2000) the larger the magnitude, up to the saturation
     values = np.linspace(0, VALUE_RANGE, 401)

@@ -134,14 +134,17 @@ MATH_SIZE_BODY = 38
 class ValueScale:
     """A symmetric diverging colour scale that shows size: a number -> a colour.
 
-    Sign is hue (positive blue, negative red), zero is the neutral :data:`ZERO_COLOR`, and
-    magnitude is lightness and chroma along a log-like axis,
+    Sign is hue (positive blue turning cyan, negative red turning orange), zero is the neutral
+    :data:`ZERO_COLOR`, and magnitude is lightness, chroma and a turn of hue along a log-like axis,
     ``t = log(1 + |v| / linear_width) / log(1 + vmax / linear_width)`` (``t = 1`` at ``vmax``
     and beyond). In CIELAB the lightness rises from zero's to ``lightness_end`` as
-    ``t ** lightness_power`` and the chroma as ``chroma_max * t ** chroma_power``, capped to what
-    sRGB can show at that lightness and hue (2% inside the gamut). So equal values always give
-    equal colours, a larger magnitude is always further from zero, and 0, 0.1, 0.3, 1, 3, 10 and
-    their negatives are at least 10 CIEDE2000 units apart pairwise (checked in the tests).
+    ``t ** lightness_power``, the chroma as ``chroma_max * t ** chroma_power``, capped to what
+    sRGB can show at that lightness and hue (2% inside the gamut), and the hue turns linearly in
+    ``t`` from ``*_hue`` to ``*_hue_end`` (towards the hues sRGB can show brightly, so large values
+    stay coloured and their sign stays plain). So equal values always give equal colours, a larger
+    magnitude is always further from zero, and (checked in the tests, in CIEDE2000 units): 0, 0.1,
+    0.3, 1, 3, 10 and their negatives are at least 10 apart pairwise; so are values from 0.2 to 10
+    a factor 2.5 apart, and 5 and 10; a value and its negative are at least 25 apart.
     Non-finite values (a causally masked score, ``-inf``) get ``masked``.
 
     Parameters
@@ -152,8 +155,8 @@ class ValueScale:
         The magnitude where the axis turns from linear to logarithmic.
     zero, masked
         The colour of 0 and of non-finite values.
-    positive_hue, negative_hue
-        CIELAB hue angles (degrees) of the two signs.
+    positive_hue, negative_hue, positive_hue_end, negative_hue_end
+        CIELAB hue angles (degrees) of the two signs, near zero and at ``vmax``.
     lightness_end, chroma_max, lightness_power, chroma_power
         The shape of the ramp (see above).
 
@@ -170,11 +173,13 @@ class ValueScale:
     linear_width: float = VALUE_LINEAR_WIDTH
     zero: ManimColor = ZERO_COLOR
     masked: ManimColor = MASKED_COLOR
-    positive_hue: float = 265.0
-    negative_hue: float = 30.0
+    positive_hue: float = 290.0
+    negative_hue: float = 15.0
+    positive_hue_end: float = 190.0
+    negative_hue_end: float = 70.0
     lightness_end: float = 90.0
     chroma_max: float = 70.0
-    lightness_power: float = 0.7
+    lightness_power: float = 1.0
     chroma_power: float = 0.4
 
     #: Samples of ``t`` in the table the colours are interpolated from.
@@ -198,8 +203,11 @@ class ValueScale:
         zero = srgb_to_lab(np.asarray(self.zero.to_rgb()))
         lightness = zero[0] + (self.lightness_end - zero[0]) * t**self.lightness_power
         tables = []
-        for hue in (self.positive_hue, self.negative_hue):
-            h = np.radians(hue)
+        for start, end in (
+            (self.positive_hue, self.positive_hue_end),
+            (self.negative_hue, self.negative_hue_end),
+        ):
+            h = np.radians(start + (end - start) * t)
             # zero's own slight tint fades out as the hue comes in
             tint = np.outer(1 - t, zero[1:])
             chroma = np.minimum(
@@ -250,12 +258,14 @@ class ValueScale:
         return [ManimColor.from_rgb(tuple(c)) for c in self.rgb(flat)]
 
 
-def _max_chroma(lightness: np.ndarray, tint: np.ndarray, hue: float) -> np.ndarray:
-    """How far from ``(lightness, *tint)`` sRGB reaches towards CIELAB hue angle ``hue`` (radians)."""
+def _max_chroma(lightness: np.ndarray, tint: np.ndarray, hue: np.ndarray | float) -> np.ndarray:
+    """How far from ``(lightness, *tint)`` sRGB reaches towards CIELAB hue angle ``hue`` (radians;
+    one angle, or one per row)."""
+    direction = np.column_stack(np.broadcast_arrays(np.cos(hue), np.sin(hue), lightness)[:2])
     lo, hi = np.zeros_like(lightness), np.full_like(lightness, 200.0)
     for _ in range(40):
         mid = (lo + hi) / 2
-        ab = tint + mid[:, None] * np.array([np.cos(hue), np.sin(hue)])
+        ab = tint + mid[:, None] * direction
         rgb = lab_to_srgb(np.column_stack([lightness, ab]))
         inside = (rgb.min(axis=-1) >= 0) & (rgb.max(axis=-1) <= 1)
         lo, hi = np.where(inside, mid, lo), np.where(inside, hi, mid)
