@@ -183,7 +183,8 @@ class AttentionHead(ClipScene):
     def lay_out(self) -> None:
         n = self.shown
         self.strip = EquationStrip(x=EQUATION_LINE.point(0.38, 0.5)[0])
-        self.legend = EQUATION_LINE.place(ColorBar(width=3.2), RIGHT)
+        # nothing this clip shows is negative: the legend's ticks are the sizes the captions name
+        self.legend = EQUATION_LINE.place(ColorBar(width=3.0, ticks=(0, 0.1, 1, 10)), RIGHT)
         q_y = STAGE.top - 0.4
         self.row_y = {name: q_y - k * ROW_PITCH for k, name in enumerate("qkv")}
         self.block = AttentionHeadBlock(
