@@ -36,7 +36,6 @@ from manim import (
     FadeOut,
     LaggedStart,
     MathTex,
-    MoveToTarget,
     ReplacementTransform,
     Succession,
     SurroundingRectangle,
@@ -451,8 +450,10 @@ class AttentionHead(ClipScene):
     def zoom_on_the_output_block(self) -> None:
         n, i = self.shown, self.shown.dest
         output = self.stream.subspace_label("output")
+        # the pattern leaves the right of the stage to the zoom: it fades out there and in, small, in the
+        # band the q and k rows left empty (a cross-fade: nothing large flies over the stream)
         pattern = VGroup(self.pattern_map, self.cell_box)
-        pattern.generate_target().scale(SMALL_PATTERN)
+        small = pattern.copy().scale(SMALL_PATTERN)
         band = Region(
             "band over the stream",
             self.stream.columns.get_left()[0],
@@ -460,10 +461,10 @@ class AttentionHead(ClipScene):
             self.stream.columns.get_top()[1] + 0.2,
             STAGE.top,
         )
-        band.place(pattern.target, UP + LEFT)
-        note_target = self.note.copy().next_to(pattern.target, RIGHT, buff=0.3).align_to(pattern.target, DOWN)
+        band.place(small, UP + LEFT)
+        small_note = self.note.copy().next_to(small, RIGHT, buff=0.3).align_to(small, DOWN)
         room = Region("zoom", output.get_right()[0] + 0.4, STAGE.right, STAGE.bottom, STAGE.top)
-        panel = self.zoom_panel(room)
+        self.zoom_panel(room)
         block = self.stream.column(i).cells_of(self.model.subspaces["output"])
         guides = VGroup(
             DashedLine([output.get_right()[0] + 0.05, block.get_top()[1], 0], self.old.names.get_corner(UP + LEFT)),
@@ -471,7 +472,9 @@ class AttentionHead(ClipScene):
         ).set_stroke(MUTED_TEXT_COLOR, width=1.5, opacity=0.8)  # fmt: skip
         self.beat(
             f"Its output block has a slot per word: a 1 lands on '{self.tok(n.source)}'.",
-            AnimationGroup(MoveToTarget(pattern), Transform(self.note, note_target), run_time=1.0),
+            FadeOut(pattern, run_time=0.5),
+            FadeOut(self.note, run_time=0.5),
+            Succession(Wait(run_time=0.3), FadeIn(VGroup(small, small_note), run_time=0.6)),
             *output.light(HEAD_COLOR, run_time=1.0),
             Succession(
                 Wait(run_time=0.3),
@@ -480,8 +483,6 @@ class AttentionHead(ClipScene):
             ),
             hold=0.3,
         )  # fmt: skip
-        self.guides = guides
-        del panel
 
     def add_the_write(self) -> None:
         n, i = self.shown, self.shown.dest
