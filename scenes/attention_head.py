@@ -43,6 +43,8 @@ from manim import (
     Transform,
     VGroup,
     Wait,
+    smooth,
+    squish_rate_func,
 )
 from manim.utils.color import ManimColor
 
@@ -62,6 +64,7 @@ from circuit_clips.kit import (
     ClipScene,
     ColorBar,
     EquationStrip,
+    HeatMap,
     Region,
     VocabColumn,
     flash_around,
@@ -82,10 +85,10 @@ TILE = 0.45  # height of the head's matrix tiles
 ROW_PITCH = 0.78  # the q, k and v rows, each level with the tile that makes it
 SMALL_CELL = 0.05  # cell height of the q, k, v vectors (d_head cells) over the stream's columns
 R_CELL = 0.12  # the last D's mix r^h: over twice the size of the values it mixes
+DELTA_CELL = 0.05  # the write W_O r^h (d_model cells) standing above the last D's column
 STREAM_CELL = 0.055  # cell height of the stream's columns (d_model cells)
 ZOOM_CELL = 0.42  # cell height of the zoomed output block: the largest thing on screen
 PATTERN_CELL = 0.38
-SMALL_PATTERN = 0.5  # the pattern's scale while the zoom shows the write
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,13 @@ class AttentionHead(ClipScene):
     def tok(self, pos: int) -> str:
         return self.shown.tokens[pos]
 
+    def swap_equation(self, equation: MathTex) -> list:
+        """The strip's change to ``equation``: the old one fades out, then the new one in (never both)."""
+        fade_out, fade_in = self.strip.change_to(equation, "cross_fade")
+        fade_out.rate_func = squish_rate_func(smooth, 0.0, 0.4)
+        fade_in.rate_func = squish_rate_func(smooth, 0.5, 1.0)
+        return [fade_out, fade_in]
+
     # --- layout ----------------------------------------------------------------------
     def lay_out(self) -> None:
         n = self.shown
@@ -219,7 +229,9 @@ class AttentionHead(ClipScene):
                 for p, tok in enumerate(self.stream.token_labels)
             ]
         )
-        self.positions.align_to(self.positions[0], DOWN)
+        low = min(number.get_y() for number in self.positions)
+        for number in self.positions:
+            number.shift(UP * (low - number.get_y()))
         self.pattern_map = AttentionPatternMap(
             n.raw_scores, n.tokens, color=HEAD_COLOR, cell_size=PATTERN_CELL, show_mask=False,
             col_labels_rotated=True, font_size=LABEL_SIZE,
@@ -229,22 +241,24 @@ class AttentionHead(ClipScene):
     # --- beats -------------------------------------------------------------------------
     def show_head_and_stream(self) -> None:
         self.beat(
-            "Head h of layer 1 (counting from 0) reads the stream, a column per token.",
-            FadeIn(self.block),
-            FadeIn(self.stream),
-            FadeIn(self.positions),
-            FadeIn(self.legend),
-            self.strip.show(self.strip.tex(r"x_i = \text{column } i \text{ of the stream}")),
-            run_time=1.5,
+            "Head h reads the stream: a column per token; 0 is a start token.",
+            FadeIn(self.block, run_time=1.2),
+            FadeIn(self.stream, run_time=1.2),
+            FadeIn(self.positions, run_time=1.2),
+            FadeIn(self.legend, run_time=1.2),
+            self.strip.show(self.strip.tex(r"x_i = \text{column } i \text{ of the stream}"), run_time=1.2),
+            Succession(
+                Wait(run_time=0.8),
+                flash_around(
+                    VGroup(self.stream.token_labels[0], self.stream.column(0)), TEXT_COLOR, run_time=1.0
+                ),
+            ),
             hold=0.3,
         )
         names = VGroup(*[guide.name_mob for guide in self.stream.subspace_labels])
         self.beat(
-            "Each column has four blocks; position 0 is a start token.",
+            "Each column: its token, its position, the token before, an output.",
             flash_around(names, TEXT_COLOR, run_time=1.2),
-            flash_around(
-                VGroup(self.stream.token_labels[0], self.stream.column(0)), TEXT_COLOR, run_time=1.2
-            ),
             run_time=1.2,
             hold=0.3,
         )
@@ -277,11 +291,11 @@ class AttentionHead(ClipScene):
             colors={0: QUERY_COLOR, 1: KEY_COLOR, 2: VALUE_COLOR},
         )  # fmt: skip
         self.beat(
-            f"Each position makes a query, a key and a value: {self.model.d_head} numbers each.",
+            f"Three matrices make a query, a key and a value: {self.model.d_head} numbers each.",
             *reads,
             Succession(Wait(run_time=1.0), LaggedStart(*rises, lag_ratio=0.05, run_time=1.2)),
             FadeIn(self.width_label, run_time=2.2),
-            *self.strip.change_to(equations, "cross_fade"),
+            *self.swap_equation(equations),
             run_time=2.2,
             hold=0.3,
         )
@@ -295,9 +309,8 @@ class AttentionHead(ClipScene):
             FadeOut(self.width_label),
             *[FadeOut(g.name_mob) for g in self.stream.subspace_labels if g.subspace != "output"],
             *[FadeOut(g.bracket) for g in self.stream.subspace_labels if g.subspace != "output"],
-            *self.strip.change_to(
-                self.strip.tex(r"\text{score}_{ij} = \frac{q_i \cdot k_j}{\sqrt{d_{\mathrm{head}}}}"),
-                "cross_fade",
+            *self.swap_equation(
+                self.strip.tex(r"\text{score}_{ij} = \frac{q_i \cdot k_j}{\sqrt{d_{\mathrm{head}}}}")
             ),
             run_time=1.5,
             hold=0.3,
@@ -309,7 +322,7 @@ class AttentionHead(ClipScene):
             rf"q_{i} \cdot k_{j} \,/\, \sqrt{{{self.model.d_head}}} = {format_value(n.scores[i, j], 1)}"
         ).next_to(self.pattern_map, DOWN, buff=0.15)
         self.beat(
-            f"The last {self.tok(i)}'s query fits the key of '{self.tok(j)}': "
+            f"The last {self.tok(i)}'s query fits {self.tok(j)}'s key: "
             f"{format_value(n.scores[i, j], 0)}. The start token gets {format_value(n.scores[i, 0], 0)}.",
             flash_around(self.rows["q"][0][i], QUERY_COLOR, run_time=1.2),
             flash_around(self.rows["k"][0][j], KEY_COLOR, run_time=1.2),
@@ -326,9 +339,7 @@ class AttentionHead(ClipScene):
         self.beat(
             "No looking ahead: later positions are masked.",
             self.pattern_map.animate_values(n.scores),
-            *self.strip.change_to(
-                self.strip.tex(r"\text{score}_{ij} = -\infty \quad \text{for } j > i"), "cross_fade"
-            ),
+            *self.swap_equation(self.strip.tex(r"\text{score}_{ij} = -\infty \quad \text{for } j > i")),
             run_time=1.2,
             hold=0.3,
         )
@@ -336,9 +347,7 @@ class AttentionHead(ClipScene):
         self.beat(
             "Softmax makes each row weights summing to 1: the pattern A.",
             self.pattern_map.animate_values(shown),
-            *self.strip.change_to(
-                self.strip.tex(r"A^h_{ij} = \operatorname{softmax}_j\,(\text{score}_{ij})"), "cross_fade"
-            ),
+            *self.swap_equation(self.strip.tex(r"A^h_{ij} = \operatorname{softmax}_j\,(\text{score}_{ij})")),
             FadeOut(self.note),
             FadeOut(self.score_numbers),
             run_time=1.5,
@@ -383,42 +392,46 @@ class AttentionHead(ClipScene):
         )
 
     def mix_the_values(self) -> None:
-        """Key moment, part 1: urs's value, weighted by its 1.00, becomes the last D's mix r^h."""
+        """Key moment, part 1: every value, weighted by the last D's row of A, merges into its mix r^h;
+        only urs's (x 1.00) is not zero, and an arrow from it stays."""
         n, i, j = self.shown, self.shown.dest, self.shown.source
         v_vecs = self.rows["v"][0]
         y = (self.row_y["q"] + self.row_y["k"]) / 2
         self.r_vec = self.stream.vector_at(i, n.z[i], HEAD_COLOR, y=y, cell_height=R_CELL, cell_width=0.4)
         self.r_label = label(rf"r^h_{i}", HEAD_COLOR).next_to(self.r_vec, RIGHT, buff=0.15)
         source_box = SurroundingRectangle(v_vecs[j], buff=0.06, color=VALUE_COLOR, stroke_width=3)
-        self.link = Arrow(
+        link = Arrow(
             source_box.get_corner(UP + RIGHT), self.r_vec.get_left(), buff=0.1, color=HEAD_COLOR,
             stroke_width=4, max_tip_length_to_length_ratio=0.08,
         )  # fmt: skip
         weight = label(rf"\times\,{format_value(n.pattern[i, j])}", HEAD_COLOR)
-        weight.next_to(self.link.get_center(), UP + LEFT, buff=0.1)
+        weight.next_to(link.get_center(), UP + LEFT, buff=0.1)
         self.beat(
-            f"So the last {self.tok(i)}'s mix of values is the value of '{self.tok(j)}'.",
+            f"Its mix weighs each value by that row: only {self.tok(j)}'s value counts.",
             Create(source_box, run_time=0.4),
-            merge(v_vecs, n.pattern[i], self.r_vec, run_time=1.6),
-            Succession(Wait(run_time=0.6), AnimationGroup(Create(self.link), FadeIn(weight), run_time=0.8)),
-            FadeIn(self.r_label, run_time=1.6),
-            *self.strip.change_to(self.strip.tex(r"r^h_i = \textstyle\sum_j A^h_{ij}\, v_j"), "cross_fade"),
+            merge(v_vecs, n.pattern[i], self.r_vec, min_weight=0.0, run_time=1.8),
+            Succession(Wait(run_time=1.0), AnimationGroup(Create(link), FadeIn(weight), run_time=0.8)),
+            FadeIn(self.r_label, run_time=1.8),
+            *self.swap_equation(self.strip.tex(r"r^h_i = \textstyle\sum_j A^h_{ij}\, v_j")),
             hold=0.3,
         )
-        self.mix_link = VGroup(source_box, self.link, weight)
+        self.mix_link = VGroup(source_box, link, weight)
 
     def write_into_the_stream(self) -> None:
         """Key moment, part 2: W_O maps r^h to the stream's size; zoomed, it is added to the output block."""
         n, i = self.shown, self.shown.dest
         self.delta = self.stream.vector_at(
-            i, n.result[i], HEAD_COLOR, y=self.r_vec.get_y(), cell_height=0.036, cell_width=0.22
+            i, n.result[i], HEAD_COLOR, y=self.r_vec.get_y(), cell_height=DELTA_CELL, cell_width=0.35
         )
+        self.delta.next_to(self.stream.column(i), UP, buff=0.3)
+        self.delta_label = label(rf"W_O^h r^h_{i}", HEAD_COLOR).next_to(self.delta, RIGHT, buff=0.15)
         self.beat(
-            "The output matrix maps it to the stream's size.",
+            "The output matrix maps the mix to the stream's size.",
             read(self.r_vec, self.block.w_o, self.delta, weight=self.model.W_O[LAYER, HEAD],
-                 color=HEAD_COLOR, keep_source=False, run_time=2.0),
+                 color=HEAD_COLOR, keep_source=False, run_time=1.6),
             *[FadeOut(m, run_time=0.5) for m in (*self.rows["v"][0], self.rows["v"][1], self.mix_link, self.r_label)],
-            *self.strip.change_to(self.strip.tex(r"x_i \;\to\; x_i + W_O^h\, r^h_i"), "cross_fade"),
+            Succession(Wait(run_time=1.1), FadeIn(self.delta_label, run_time=0.4)),
+            *self.swap_equation(self.strip.tex(r"x_i \;\to\; x_i + W_O^h\, r^h_i")),
             hold=0.3,
         )  # fmt: skip
         self.zoom_on_the_output_block()
@@ -427,17 +440,20 @@ class AttentionHead(ClipScene):
     def zoom_panel(self, region: Region) -> VGroup:
         """The last D's output block drawn large (before), the head's write beside it, in ``region``."""
         n, i, out = self.shown, self.shown.dest, self.model.subspaces["output"]
-        vocab, urs = list(self.model.vocab), self.shown.source
-        urs_slot = vocab.index(self.tok(urs))
-        kw = dict(side=LEFT, cell_height=ZOOM_CELL, cell_width=0.8, readout=[urs_slot], font_size=LABEL_SIZE)
+        vocab = list(self.model.vocab)
+        urs_slot = vocab.index(self.tok(n.source))
+        kw = dict(side=LEFT, cell_height=ZOOM_CELL, cell_width=0.6, readout=[urs_slot], font_size=LABEL_SIZE)
         self.old = VocabColumn(n.x[i, out], vocab, outline_color=TEXT_COLOR, **kw)
         self.written = VocabColumn(n.result[i, out], vocab, outline_color=HEAD_COLOR, **kw)
         self.written.remove(self.written.names)
-        self.written.next_to(self.old, RIGHT, buff=0.6)
+        self.written.next_to(self.old, RIGHT, buff=0.45)
         self.plus = MathTex("+", font_size=48).move_to(
             (self.old.get_right() + self.written.column.get_left()) / 2
         )
-        title = Text(f"the last {self.tok(i)}'s output block", font_size=LABEL_SIZE)
+        title = VGroup(
+            Text(f"the last {self.tok(i)}'s output block", font_size=LABEL_SIZE),
+            Text("a slot per known word", font_size=LABEL_SIZE, color=MUTED_TEXT_COLOR),
+        ).arrange(DOWN, buff=0.1)
         title.next_to(VGroup(self.old, self.written), UP, buff=0.2)
         self.old_label = label(rf"x_{i}").next_to(self.old.column, DOWN, buff=0.15)
         self.new_label = label(rf"W_O^h r^h_{i}", HEAD_COLOR).next_to(self.written.column, DOWN, buff=0.15)
@@ -447,13 +463,27 @@ class AttentionHead(ClipScene):
         self.zoom_title = title
         return panel
 
+    def small_pattern(self, band: Region) -> VGroup:
+        """The pattern again, small and unlabelled but for its name, the last D's weight boxed and stated."""
+        n, i, j = self.shown, self.shown.dest, self.shown.source
+        thumb = HeatMap(
+            np.where(np.isfinite(n.scores), n.pattern, -np.inf), cell_size=0.26, outline_color=HEAD_COLOR
+        )
+        box = SurroundingRectangle(thumb.cell(i, j), buff=0.02, color=TEXT_COLOR, stroke_width=3)
+        name = (
+            MathTex(r"A^h", font_size=40, color=HEAD_COLOR)
+            .next_to(thumb, LEFT, buff=0.15)
+            .align_to(thumb, UP)
+        )
+        band.place(VGroup(name, thumb, box), UP + LEFT)
+        note = label(rf"A^h_{{{i},{j}}} = {format_value(n.pattern[i, j])}").next_to(thumb, RIGHT, buff=0.2)
+        return VGroup(name, thumb, box, note.align_to(thumb, DOWN))
+
     def zoom_on_the_output_block(self) -> None:
         n, i = self.shown, self.shown.dest
         output = self.stream.subspace_label("output")
         # the pattern leaves the right of the stage to the zoom: it fades out there and in, small, in the
         # band the q and k rows left empty (a cross-fade: nothing large flies over the stream)
-        pattern = VGroup(self.pattern_map, self.cell_box)
-        small = pattern.copy().scale(SMALL_PATTERN)
         band = Region(
             "band over the stream",
             self.stream.columns.get_left()[0],
@@ -461,9 +491,8 @@ class AttentionHead(ClipScene):
             self.stream.columns.get_top()[1] + 0.2,
             STAGE.top,
         )
-        band.place(small, UP + LEFT)
-        small_note = self.note.copy().next_to(small, RIGHT, buff=0.3).align_to(small, DOWN)
-        room = Region("zoom", output.get_right()[0] + 0.4, STAGE.right, STAGE.bottom, STAGE.top)
+        small = self.small_pattern(band)
+        room = Region("zoom", output.get_right()[0] + 0.25, STAGE.right, STAGE.bottom, STAGE.top)
         self.zoom_panel(room)
         block = self.stream.column(i).cells_of(self.model.subspaces["output"])
         guides = VGroup(
@@ -471,10 +500,9 @@ class AttentionHead(ClipScene):
             DashedLine([output.get_right()[0] + 0.05, block.get_bottom()[1], 0], self.old.names.get_corner(DOWN + LEFT)),
         ).set_stroke(MUTED_TEXT_COLOR, width=1.5, opacity=0.8)  # fmt: skip
         self.beat(
-            f"Its output block has a slot per word: a 1 lands on '{self.tok(n.source)}'.",
-            FadeOut(pattern, run_time=0.5),
-            FadeOut(self.note, run_time=0.5),
-            Succession(Wait(run_time=0.3), FadeIn(VGroup(small, small_note), run_time=0.6)),
+            f"Its output block has one slot per vocabulary word: 1 on '{self.tok(n.source)}'.",
+            FadeOut(VGroup(self.pattern_map, self.cell_box, self.note), run_time=0.5),
+            Succession(Wait(run_time=0.3), FadeIn(small, run_time=0.6)),
             *output.light(HEAD_COLOR, run_time=1.0),
             Succession(
                 Wait(run_time=0.3),
@@ -485,40 +513,38 @@ class AttentionHead(ClipScene):
         )  # fmt: skip
 
     def add_the_write(self) -> None:
+        """The write lands in the stream's column and, in step, the zoom's cells change to the sum."""
         n, i = self.shown, self.shown.dest
         out = self.model.subspaces["output"]
         urs_slot = list(self.model.vocab).index(self.tok(n.source))
-        total = n.x[i, out] + n.result[i, out]
         landing = self.written.column.copy().move_to(self.old.column).set_opacity(0)
         after_label = label(rf"x_{i} + W_O^h r^h_{i}").move_to(self.old_label)
+        adding = 2.2  # write(): it moves beside the column (30%), a + appears (15%), then it is added (55%)
         self.beat(
             f"Added, not replaced: the last {self.tok(i)} now carries '{self.tok(n.source)}'.",
+            FadeOut(self.delta_label, run_time=0.3),
+            FadeOut(VGroup(self.plus, self.new_label, self.written.readouts[urs_slot]), run_time=0.3),
+            write(self.delta, self.stream.column(i), side=UP, gap=0.12, run_time=adding),
             Succession(
+                Wait(run_time=0.45 * adding),
                 AnimationGroup(
                     Transform(self.written.column, landing),
-                    FadeOut(self.written.readouts[urs_slot]),
-                    FadeOut(self.plus),
-                    FadeOut(self.new_label),
-                    run_time=0.7,
-                ),
-                AnimationGroup(
-                    self.old.animate_values(total),
+                    self.old.animate_values(n.x[i, out] + n.result[i, out]),
                     self.old.update_readouts([urs_slot]),
-                    write(self.delta, self.stream.column(i), side=UP, gap=0.12, run_time=1.5),
                     Transform(self.old_label, after_label),
-                    run_time=1.5,
+                    run_time=0.55 * adding,
                 ),
             ),
-            hold=0.3,
+            hold=adding,  # the cue's middle frame shows the sum, landed
         )
         self.remove(self.written)
         assert np.allclose(self.stream.values[i], n.cache[f"blocks.{LAYER}.hook_resid_post"][i])
 
     def summary(self) -> None:
-        summary = self.strip.tex(r"h(X)_i = W_O^h \textstyle\sum_j A^h_{ij}\, W_V^h\, x_j")
+        summary = self.strip.tex(r"x_i \;\to\; x_i + W_O^h \textstyle\sum_j A^h_{ij}\, v_j")
         self.end_on_summary(
             "Query and key choose where to look; value and output, what moves.",
-            *self.strip.change_to(summary, "cross_fade"),
+            *self.swap_equation(summary),
             run_time=1.0,
             hold=2.0,
         )

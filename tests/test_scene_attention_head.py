@@ -58,18 +58,25 @@ def test_every_value_shown_is_the_hand_computed_one(shown):
 
 
 def test_the_head_is_layer_1_head_0_of_a_two_layer_model(shown):
-    """'Head h of layer 1 (counting from 0)': the model has layers 0 and 1 with one head each, and the
-    clip's values are those of the second layer's head (by hand: layer 0 first, then layer 1)."""
+    """The head shown is layer 1's (counting from 0) of a model with layers 0 and 1, one head each: the
+    stream it reads already holds layer 0's write (the 'token before' block the clip names)."""
     model = shown.model
     assert model.W_Q.shape[:2] == (2, 1)
     x1, (q, *_) = by_hand(model, shown.tokens)
     assert np.allclose(shown.x, x1) and np.allclose(shown.q, q)
+    before = model.subspaces["previous token"]
+    for pos in range(2, len(shown.tokens)):  # each column's 'token before' block: the word at pos - 1
+        assert model.vocab[int(np.argmax(x1[pos, before]))] == shown.tokens[pos - 1]
+        assert x1[pos, before].max() > 0.99
+    assert np.allclose(
+        x1[:2, before], 0, atol=1e-3
+    )  # before position 1 is only the start token, whose value is 0
 
 
 def test_each_column_has_four_blocks_and_one_slot_per_word(shown):
-    """'Each column has four blocks' and 'its output block has a slot per word': the blocks tile the
-    stream without gaps or overlaps, and the output block holds one slot per vocabulary word, which
-    the unembedding reads as that word alone."""
+    """'Each column: its token, its position, the token before, an output' and 'one slot per vocabulary
+    word': the four blocks tile the stream without gaps or overlaps, and the output block holds one
+    slot per vocabulary word, which the unembedding reads as that word alone."""
     model = shown.model
     assert len(model.subspaces) == 4 and "output" in model.subspaces
     covered = np.zeros(model.d_model, dtype=int)
@@ -89,9 +96,9 @@ def test_the_numbers_the_captions_state(shown):
     _, (q, k, v, scores, pattern, z, result) = by_hand(shown.model, tokens)
     last, urs = len(tokens) - 1, tokens.index("urs")
     assert (shown.dest, shown.source) == (last, urs)
-    # "Each position makes a query, a key and a value: 12 numbers each."
+    # "Three matrices make a query, a key and a value: 12 numbers each."
     assert q.shape == k.shape == v.shape == (len(tokens), 12) and shown.model.d_head == 12
-    # "The last D's query fits the key of 'urs': 20." (the other keys of that row score less)
+    # "The last D's query fits urs's key: 20." (the other keys of that row score less)
     assert format_value(scores[last, urs], 0) == "20"
     assert np.all(np.delete(scores[last, : last + 1], urs) < scores[last, urs] - 5)
     # "The start token gets 10." (the start token's column, every row, as the heat map writes it)
@@ -103,12 +110,13 @@ def test_the_numbers_the_captions_state(shown):
     assert np.all(v[0] == 0)
     # "The last D puts 1.00 on 'urs'."
     assert format_value(pattern[last, urs]) == "1.00"
-    # "So the last D's mix of values is the value of 'urs'." (drawn with its weight, x 1.00)
+    # "Its mix weighs each value by that row: only urs's value counts." (drawn with its weight, x 1.00)
+    assert np.all(np.delete(pattern[last], urs) < 0.005)
     assert np.allclose(z[last], v[urs], atol=1e-3) and np.abs(v[urs]).max() > 0.5
 
 
 def test_the_write_lands_urs_in_the_last_d(shown):
-    """'A 1 lands on urs' (0.00 + 1.00 in the zoom, zero elsewhere) and 'the last D now carries urs'."""
+    """'1 on urs' (0.00 + 1.00 in the zoom, zero elsewhere) and 'the last D now carries urs'."""
     model, tokens = shown.model, shown.tokens
     x1, (*_, result) = by_hand(model, tokens)
     last, out = len(tokens) - 1, model.subspaces["output"]
