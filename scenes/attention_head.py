@@ -392,8 +392,8 @@ class AttentionHead(ClipScene):
         )
 
     def mix_the_values(self) -> None:
-        """Key moment, part 1: every value, weighted by the last D's row of A, merges into its mix r^h;
-        only urs's (x 1.00) is not zero, and an arrow from it stays."""
+        """Key moment, part 1: every value is weighted by the last D's row of A; the ones weighted zero dim,
+        urs's (x 1.00) becomes the mix r^h, and an arrow from it stays."""
         n, i, j = self.shown, self.shown.dest, self.shown.source
         v_vecs = self.rows["v"][0]
         y = (self.row_y["q"] + self.row_y["k"]) / 2
@@ -409,7 +409,9 @@ class AttentionHead(ClipScene):
         self.beat(
             f"Its mix weighs each value by that row: only {self.tok(j)}'s value counts.",
             Create(source_box, run_time=0.4),
-            merge(v_vecs, n.pattern[i], self.r_vec, min_weight=0.0, run_time=1.8),
+            # weighted by (nearly) zero, the other values dim where they are; urs's flies to the mix
+            *[v.animate(run_time=0.6).fade(0.7) for k, v in enumerate(v_vecs) if n.pattern[i, k] < 0.01],
+            merge(v_vecs, n.pattern[i], self.r_vec, run_time=1.8),
             Succession(Wait(run_time=1.0), AnimationGroup(Create(link), FadeIn(weight), run_time=0.8)),
             FadeIn(self.r_label, run_time=1.8),
             *self.swap_equation(self.strip.tex(r"r^h_i = \textstyle\sum_j A^h_{ij}\, v_j")),
