@@ -9,14 +9,16 @@ head 0) of the induction model with its start token (``bos=True``) on the
 running example; every value is read from the model's cache.
 
 The moment the clip exists for comes in two parts, both drawn large: urs's value,
-linked by its weight, becoming the last D's mix ``r^h``; then the write ``W_O^h r^h``
-landing in the last D's ``output`` block, zoomed, the cells changing to the sum.
+linked by its weight, becoming the last D's mix ``r^h`` (the values weighted zero dim);
+then the write ``W_O^h r^h`` landing in the last D's ``output`` block, zoomed, the cells
+changing to the sum in step with the write into the stream.
 
 Layout (regions, no typed coordinates): the head's matrices down the left of the stage,
 each level with the row of vectors it makes (q, k, v over the stream's columns); the
 stream below them with its blocks named on its right; the pattern on the right of the
-stage, which for the write shrinks into the band the q and k rows leave empty, making
-room for the zoom.
+stage. For the write, the pattern gives the right of the stage to the zoom and comes
+back as a small thumbnail in the band the q and k rows left empty; the end frame keeps
+both.
 """
 
 from dataclasses import dataclass
@@ -88,7 +90,7 @@ R_CELL = 0.12  # the last D's mix r^h: over twice the size of the values it mixe
 DELTA_CELL = 0.05  # the write W_O r^h (d_model cells) standing above the last D's column
 STREAM_CELL = 0.055  # cell height of the stream's columns (d_model cells)
 ZOOM_CELL = 0.42  # cell height of the zoomed output block: the largest thing on screen
-PATTERN_CELL = 0.38
+PATTERN_CELL = 0.38  # the score and pattern heat map, right of the stream
 
 
 @dataclass(frozen=True)
