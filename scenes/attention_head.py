@@ -45,8 +45,6 @@ from manim import (
     Transform,
     VGroup,
     Wait,
-    smooth,
-    squish_rate_func,
 )
 from manim.utils.color import ManimColor
 
@@ -183,13 +181,6 @@ class AttentionHead(ClipScene):
     def tok(self, pos: int) -> str:
         return self.shown.tokens[pos]
 
-    def swap_equation(self, equation: MathTex) -> list:
-        """The strip's change to ``equation``: the old one fades out, then the new one in (never both)."""
-        fade_out, fade_in = self.strip.change_to(equation, "cross_fade")
-        fade_out.rate_func = squish_rate_func(smooth, 0.0, 0.4)
-        fade_in.rate_func = squish_rate_func(smooth, 0.5, 1.0)
-        return [fade_out, fade_in]
-
     # --- layout ----------------------------------------------------------------------
     def lay_out(self) -> None:
         n = self.shown
@@ -297,7 +288,7 @@ class AttentionHead(ClipScene):
             *reads,
             Succession(Wait(run_time=1.0), LaggedStart(*rises, lag_ratio=0.05, run_time=1.2)),
             FadeIn(self.width_label, run_time=2.2),
-            *self.swap_equation(equations),
+            *self.strip.change_to(equations, "cross_fade"),
             run_time=2.2,
             hold=0.3,
         )
@@ -311,8 +302,9 @@ class AttentionHead(ClipScene):
             FadeOut(self.width_label),
             *[FadeOut(g.name_mob) for g in self.stream.subspace_labels if g.subspace != "output"],
             *[FadeOut(g.bracket) for g in self.stream.subspace_labels if g.subspace != "output"],
-            *self.swap_equation(
-                self.strip.tex(r"\text{score}_{ij} = \frac{q_i \cdot k_j}{\sqrt{d_{\mathrm{head}}}}")
+            *self.strip.change_to(
+                self.strip.tex(r"\text{score}_{ij} = \frac{q_i \cdot k_j}{\sqrt{d_{\mathrm{head}}}}"),
+                "cross_fade",
             ),
             run_time=1.5,
             hold=0.3,
@@ -341,7 +333,9 @@ class AttentionHead(ClipScene):
         self.beat(
             "No looking ahead: later positions are masked.",
             self.pattern_map.animate_values(n.scores),
-            *self.swap_equation(self.strip.tex(r"\text{score}_{ij} = -\infty \quad \text{for } j > i")),
+            *self.strip.change_to(
+                self.strip.tex(r"\text{score}_{ij} = -\infty \quad \text{for } j > i"), "cross_fade"
+            ),
             run_time=1.2,
             hold=0.3,
         )
@@ -349,7 +343,9 @@ class AttentionHead(ClipScene):
         self.beat(
             "Softmax makes each row weights summing to 1: the pattern A.",
             self.pattern_map.animate_values(shown),
-            *self.swap_equation(self.strip.tex(r"A^h_{ij} = \operatorname{softmax}_j\,(\text{score}_{ij})")),
+            *self.strip.change_to(
+                self.strip.tex(r"A^h_{ij} = \operatorname{softmax}_j\,(\text{score}_{ij})"), "cross_fade"
+            ),
             FadeOut(self.note),
             FadeOut(self.score_numbers),
             run_time=1.5,
@@ -416,7 +412,7 @@ class AttentionHead(ClipScene):
             merge(v_vecs, n.pattern[i], self.r_vec, run_time=1.8),
             Succession(Wait(run_time=1.0), AnimationGroup(Create(link), FadeIn(weight), run_time=0.8)),
             FadeIn(self.r_label, run_time=1.8),
-            *self.swap_equation(self.strip.tex(r"r^h_i = \textstyle\sum_j A^h_{ij}\, v_j")),
+            *self.strip.change_to(self.strip.tex(r"r^h_i = \textstyle\sum_j A^h_{ij}\, v_j"), "cross_fade"),
             hold=0.3,
         )
         self.mix_link = VGroup(source_box, link, weight)
@@ -435,7 +431,7 @@ class AttentionHead(ClipScene):
                  color=HEAD_COLOR, keep_source=False, run_time=1.6),
             *[FadeOut(m, run_time=0.5) for m in (*self.rows["v"][0], self.rows["v"][1], self.mix_link, self.r_label)],
             Succession(Wait(run_time=1.1), FadeIn(self.delta_label, run_time=0.4)),
-            *self.swap_equation(self.strip.tex(r"x_i \;\to\; x_i + W_O^h\, r^h_i")),
+            *self.strip.change_to(self.strip.tex(r"x_i \;\to\; x_i + W_O^h\, r^h_i"), "cross_fade"),
             hold=0.3,
         )  # fmt: skip
         self.zoom_on_the_output_block()
@@ -548,7 +544,7 @@ class AttentionHead(ClipScene):
         summary = self.strip.tex(r"x_i \;\to\; x_i + W_O^h \textstyle\sum_j A^h_{ij}\, v_j")
         self.end_on_summary(
             "Query and key choose where to look; value and output, what moves.",
-            *self.swap_equation(summary),
+            *self.strip.change_to(summary, "cross_fade"),
             run_time=1.0,
             hold=2.0,
         )
