@@ -45,6 +45,8 @@ from manim import (
     Transform,
     VGroup,
     Wait,
+    smooth,
+    squish_rate_func,
 )
 from manim.utils.color import ManimColor
 
@@ -233,6 +235,14 @@ class AttentionHead(ClipScene):
 
     # --- beats -------------------------------------------------------------------------
     def show_head_and_stream(self) -> None:
+        names = VGroup(*[guide.name_mob for guide in self.stream.subspace_labels])
+        self.names_box = SurroundingRectangle(names, buff=0.1, color=TEXT_COLOR, stroke_width=3)
+        self.start_box = SurroundingRectangle(
+            VGroup(self.stream.token_labels[0], self.stream.column(0)),
+            buff=0.08,
+            color=TEXT_COLOR,
+            stroke_width=3,
+        )
         self.beat(
             "Head h reads the stream: a column per token; 0 is a start token.",
             FadeIn(self.block, run_time=1.2),
@@ -240,19 +250,13 @@ class AttentionHead(ClipScene):
             FadeIn(self.positions, run_time=1.2),
             FadeIn(self.legend, run_time=1.2),
             self.strip.show(self.strip.tex(r"x_i = \text{column } i \text{ of the stream}"), run_time=1.2),
-            Succession(
-                Wait(run_time=0.8),
-                flash_around(
-                    VGroup(self.stream.token_labels[0], self.stream.column(0)), TEXT_COLOR, run_time=1.0
-                ),
-            ),
+            Succession(Wait(run_time=0.8), Create(self.start_box, run_time=0.5)),
             hold=0.3,
         )
-        names = VGroup(*[guide.name_mob for guide in self.stream.subspace_labels])
         self.beat(
             "Each column: its token, its position, the token before, an output.",
-            flash_around(names, TEXT_COLOR, run_time=1.2),
-            run_time=1.2,
+            FadeOut(self.start_box, run_time=0.3),
+            Create(self.names_box, run_time=0.6),
             hold=0.3,
         )
 
@@ -288,6 +292,7 @@ class AttentionHead(ClipScene):
             *reads,
             Succession(Wait(run_time=1.0), LaggedStart(*rises, lag_ratio=0.05, run_time=1.2)),
             FadeIn(self.width_label, run_time=2.2),
+            FadeOut(self.names_box, rate_func=squish_rate_func(smooth, 0.0, 0.2)),
             *self.strip.change_to(equations, "cross_fade"),
             run_time=2.2,
             hold=0.3,
@@ -298,10 +303,14 @@ class AttentionHead(ClipScene):
         i, j = n.dest, n.source
         self.beat(
             "Score: every query dotted with every key, scaled.",
-            FadeIn(self.pattern_map, lag_ratio=0.02),
+            FadeIn(self.pattern_map, lag_ratio=0.02, rate_func=squish_rate_func(smooth, 0.4, 1.0)),
             FadeOut(self.width_label),
-            *[FadeOut(g.name_mob) for g in self.stream.subspace_labels if g.subspace != "output"],
-            *[FadeOut(g.bracket) for g in self.stream.subspace_labels if g.subspace != "output"],
+            *[
+                FadeOut(part, rate_func=squish_rate_func(smooth, 0.0, 0.4))
+                for g in self.stream.subspace_labels
+                if g.subspace != "output"
+                for part in (g.name_mob, g.bracket)
+            ],
             *self.strip.change_to(
                 self.strip.tex(r"\text{score}_{ij} = \frac{q_i \cdot k_j}{\sqrt{d_{\mathrm{head}}}}"),
                 "cross_fade",
@@ -309,29 +318,31 @@ class AttentionHead(ClipScene):
             run_time=1.5,
             hold=0.3,
         )
-        # the pair that matters (the last D's query, urs's key) and the start token's column
-        shown_cells = [(i, c) for c in range(i + 1)] + [(r, 0) for r in range(i)]
-        self.score_numbers = cell_numbers(self.pattern_map, shown_cells, n.raw_scores)
+        # the pair that matters: the last D's query, and urs's key, made from its 'token before' block (D)
+        self.score_numbers = cell_numbers(self.pattern_map, [(i, c) for c in range(i + 1)], n.raw_scores)
         self.note = label(
             rf"q_{i} \cdot k_{j} \,/\, \sqrt{{{self.model.d_head}}} = {format_value(n.scores[i, j], 1)}"
         ).next_to(self.pattern_map, DOWN, buff=0.15)
         self.beat(
-            f"The last {self.tok(i)}'s query fits {self.tok(j)}'s key: "
-            f"{format_value(n.scores[i, j], 0)}. The start token gets {format_value(n.scores[i, 0], 0)}.",
+            f"The last {self.tok(i)}'s query seeks a word after a {self.tok(i)}; "
+            f"{self.tok(j)}'s key fits: {format_value(n.scores[i, j], 0)}.",
             flash_around(self.rows["q"][0][i], QUERY_COLOR, run_time=1.2),
             flash_around(self.rows["k"][0][j], KEY_COLOR, run_time=1.2),
+            flash_around(self.stream.subspace_cells("previous token", j), KEY_COLOR, run_time=1.2),
             FadeIn(self.note),
             FadeIn(self.score_numbers),
             flash_around(self.pattern_map.cell(i, j), TEXT_COLOR, run_time=1.5),
-            flash_around(self.pattern_map.column(0), TEXT_COLOR, run_time=1.5),
             run_time=1.5,
             hold=0.3,
         )
 
     def mask_and_softmax(self) -> None:
         n = self.shown
+        self.bos_numbers = cell_numbers(self.pattern_map, [(r, 0) for r in range(n.dest)], n.raw_scores)
         self.beat(
-            "No looking ahead: later positions are masked.",
+            f"All queries give the start token {format_value(n.scores[0, 0], 0)}. "
+            "Later positions are masked.",
+            FadeIn(self.bos_numbers),
             self.pattern_map.animate_values(n.scores),
             *self.strip.change_to(
                 self.strip.tex(r"\text{score}_{ij} = -\infty \quad \text{for } j > i"), "cross_fade"
@@ -348,6 +359,7 @@ class AttentionHead(ClipScene):
             ),
             FadeOut(self.note),
             FadeOut(self.score_numbers),
+            FadeOut(self.bos_numbers),
             run_time=1.5,
             hold=0.3,
         )
@@ -405,7 +417,7 @@ class AttentionHead(ClipScene):
         weight = label(rf"\times\,{format_value(n.pattern[i, j])}", HEAD_COLOR)
         weight.next_to(link.get_center(), UP + LEFT, buff=0.1)
         self.beat(
-            f"Its mix weighs each value by that row: only {self.tok(j)}'s value counts.",
+            f"Its mix weighs each value by that row: only {self.tok(j)}'s counts.",
             Create(source_box, run_time=0.4),
             # weighted by (nearly) zero, the other values dim where they are; urs's flies to the mix
             *[v.animate(run_time=0.6).fade(0.7) for k, v in enumerate(v_vecs) if n.pattern[i, k] < 0.01],
@@ -428,11 +440,11 @@ class AttentionHead(ClipScene):
         self.beat(
             "The output matrix maps the mix to the stream's size.",
             read(self.r_vec, self.block.w_o, self.delta, weight=self.model.W_O[LAYER, HEAD],
-                 color=HEAD_COLOR, keep_source=False, run_time=1.6),
+                 color=HEAD_COLOR, keep_source=False, run_time=2.2),
             *[FadeOut(m, run_time=0.5) for m in (*self.rows["v"][0], self.rows["v"][1], self.mix_link, self.r_label)],
-            Succession(Wait(run_time=1.1), FadeIn(self.delta_label, run_time=0.4)),
+            Succession(Wait(run_time=1.8), FadeIn(self.delta_label, run_time=0.4)),
             *self.strip.change_to(self.strip.tex(r"x_i \;\to\; x_i + W_O^h\, r^h_i"), "cross_fade"),
-            hold=0.3,
+            hold=2.4,  # the trip through W_O is not hurried, and the cue's middle shows where it landed
         )  # fmt: skip
         self.zoom_on_the_output_block()
         self.add_the_write()
@@ -496,11 +508,11 @@ class AttentionHead(ClipScene):
         self.zoom_panel(room)
         block = self.stream.column(i).cells_of(self.model.subspaces["output"])
         guides = VGroup(
-            DashedLine([output.get_right()[0] + 0.05, block.get_top()[1], 0], self.old.names.get_corner(UP + LEFT)),
-            DashedLine([output.get_right()[0] + 0.05, block.get_bottom()[1], 0], self.old.names.get_corner(DOWN + LEFT)),
+            DashedLine([output.get_right()[0] + 0.05, block.get_top()[1], 0], self.old.names.get_corner(UP + LEFT) + 0.12 * LEFT),
+            DashedLine([output.get_right()[0] + 0.05, block.get_bottom()[1], 0], self.old.names.get_corner(DOWN + LEFT) + 0.12 * LEFT),
         ).set_stroke(MUTED_TEXT_COLOR, width=1.5, opacity=0.8)  # fmt: skip
         self.beat(
-            f"Its output block has one slot per vocabulary word: 1 on '{self.tok(n.source)}'.",
+            f"Its output block has a slot per word: a 1 on '{self.tok(n.source)}'.",
             FadeOut(VGroup(self.pattern_map, self.cell_box, self.note), run_time=0.5),
             Succession(Wait(run_time=0.3), FadeIn(small, run_time=0.6)),
             *output.light(HEAD_COLOR, run_time=1.0),
@@ -530,9 +542,12 @@ class AttentionHead(ClipScene):
                 AnimationGroup(
                     Transform(self.written.column, landing),
                     self.old.animate_values(n.x[i, out] + n.result[i, out]),
-                    self.old.update_readouts([urs_slot]),
-                    Transform(self.old_label, after_label),
-                    run_time=0.55 * adding,
+                    self.old.readouts[urs_slot].animate.set_opacity(0),  # back as the sum's number, next
+                    FadeOut(self.old_label),
+                    run_time=0.35 * adding,
+                ),
+                AnimationGroup(
+                    self.old.update_readouts([urs_slot]), FadeIn(after_label), run_time=0.2 * adding
                 ),
             ),
             hold=adding,  # the cue's middle frame shows the sum, landed

@@ -74,8 +74,8 @@ def test_the_head_is_layer_1_head_0_of_a_two_layer_model(shown):
 
 
 def test_each_column_has_four_blocks_and_one_slot_per_word(shown):
-    """'Each column: its token, its position, the token before, an output' and 'one slot per vocabulary
-    word': the four blocks tile the stream without gaps or overlaps, and the output block holds one
+    """'Each column: its token, its position, the token before, an output' and 'a slot per word' (on
+    screen: 'a slot per known word'): the four blocks tile the stream without gaps or overlaps, and the output block holds one
     slot per vocabulary word, which the unembedding reads as that word alone."""
     model = shown.model
     assert len(model.subspaces) == 4 and "output" in model.subspaces
@@ -98,10 +98,11 @@ def test_the_numbers_the_captions_state(shown):
     assert (shown.dest, shown.source) == (last, urs)
     # "Three matrices make a query, a key and a value: 12 numbers each."
     assert q.shape == k.shape == v.shape == (len(tokens), 12) and shown.model.d_head == 12
-    # "The last D's query fits urs's key: 20." (the other keys of that row score less)
+    # "The last D's query seeks a word after a D; urs's key fits: 20." (the other keys score less)
+    assert tokens[last] == tokens[urs - 1] == "D"
     assert format_value(scores[last, urs], 0) == "20"
     assert np.all(np.delete(scores[last, : last + 1], urs) < scores[last, urs] - 5)
-    # "The start token gets 10." (the start token's column, every row, as the heat map writes it)
+    # "All queries give the start token 10." (its column, every row, as the heat map writes it)
     assert all(format_value(s, 0) == "10" for s in scores[:, 0])
     # "'ley' has no match: it rests on the start token, whose value is 0." (A = 1.00 and v_0 = 0 on screen)
     ley = tokens.index("ley")
@@ -110,13 +111,13 @@ def test_the_numbers_the_captions_state(shown):
     assert np.all(v[0] == 0)
     # "The last D puts 1.00 on 'urs'."
     assert format_value(pattern[last, urs]) == "1.00"
-    # "Its mix weighs each value by that row: only urs's value counts." (drawn with its weight, x 1.00)
+    # "Its mix weighs each value by that row: only urs's counts." (drawn with its weight, x 1.00)
     assert np.all(np.delete(pattern[last], urs) < 0.005)
     assert np.allclose(z[last], v[urs], atol=1e-3) and np.abs(v[urs]).max() > 0.5
 
 
 def test_the_write_lands_urs_in_the_last_d(shown):
-    """'1 on urs' (0.00 + 1.00 in the zoom, zero elsewhere) and 'the last D now carries urs'."""
+    """'A 1 on urs' (0.00 + 1.00 in the zoom, zero elsewhere) and 'the last D now carries urs'."""
     model, tokens = shown.model, shown.tokens
     x1, (*_, result) = by_hand(model, tokens)
     last, out = len(tokens) - 1, model.subspaces["output"]
