@@ -8,9 +8,17 @@ pattern ``A``; the destination's mix ``r_i = sum_j A_ij v_j`` goes through
 head 0) of the induction model with its start token (``bos=True``) on the
 running example; every value is read from the model's cache.
 
-The moment the clip exists for, the write that lands 'urs' in the last D, is
-shown zoomed: the destination's ``output`` block drawn large, the head's write
-beside it, and the cells changing to the sum.
+The moment the clip exists for comes in two parts, both drawn large: urs's value,
+linked by its weight, becoming the last D's mix ``r^h`` (the values weighted zero dim);
+then the write ``W_O^h r^h`` landing in the last D's ``output`` block, zoomed, the cells
+changing to the sum in step with the write into the stream.
+
+Layout (regions, no typed coordinates): the head's matrices down the left of the stage,
+each level with the row of vectors it makes (q, k, v over the stream's columns); the
+stream below them with its blocks named on its right; the pattern on the right of the
+stage. For the write, the pattern gives the right of the stage to the zoom and comes
+back as a small thumbnail in the band the q and k rows left empty; the end frame keeps
+both.
 """
 
 from dataclasses import dataclass
@@ -19,16 +27,17 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
+    ORIGIN,
     RIGHT,
     UP,
     AnimationGroup,
+    Arrow,
     Create,
     DashedLine,
     FadeIn,
     FadeOut,
     LaggedStart,
     MathTex,
-    Paragraph,
     ReplacementTransform,
     Succession,
     SurroundingRectangle,
@@ -43,9 +52,8 @@ from manim.utils.color import ManimColor
 
 from circuit_clips.kit import (
     BACKGROUND_COLOR,
-    FONT_SIZE_LABEL,
+    EQUATION_LINE,
     FONT_SIZE_MIN,
-    FRAME_MARGIN,
     KEY_COLOR,
     MATH_SIZE_LABEL,
     MUTED_TEXT_COLOR,
@@ -58,6 +66,8 @@ from circuit_clips.kit import (
     ClipScene,
     ColorBar,
     EquationStrip,
+    HeatMap,
+    Region,
     VocabColumn,
     flash_around,
     format_value,
@@ -71,10 +81,16 @@ from circuit_clips.model import ActivationCache, AttnOnlyTransformer
 from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
 
 LAYER, HEAD = 1, 0
-ROW_PITCH = 0.75  # vertical distance between the q, k and v rows (and the block's tiles)
 HEAD_COLOR = head_color(LAYER, HEAD)
-SMALL_CELL = 0.045  # cell height of the small (d_head) vectors drawn over the stream's columns
-ZOOM_CELL = 0.46  # cell height of the zoomed output block: the key moment is the largest thing
+LABEL_SIZE = 24  # everything a caption names reads at 480p
+TILE = 0.45  # height of the head's matrix tiles
+ROW_PITCH = 0.78  # the q, k and v rows, each level with the tile that makes it
+SMALL_CELL = 0.05  # cell height of the q, k, v vectors (d_head cells) over the stream's columns
+R_CELL = 0.12  # the last D's mix r^h: over twice the size of the values it mixes
+DELTA_CELL = 0.05  # the write W_O r^h (d_model cells) standing above the last D's column
+STREAM_CELL = 0.055  # cell height of the stream's columns (d_model cells)
+ZOOM_CELL = 0.42  # cell height of the zoomed output block: the largest thing on screen
+PATTERN_CELL = 0.38  # the score and pattern heat map, right of the stream
 
 
 @dataclass(frozen=True)
@@ -131,456 +147,419 @@ def numbers() -> AttentionHeadNumbers:
     )
 
 
+def cell_numbers(heat_map, cells: list[tuple[int, int]], values: np.ndarray) -> VGroup:
+    """``values[row, col]`` written in the given cells of ``heat_map`` (for values the scale saturates)."""
+    numbers = VGroup()
+    for row, col in cells:
+        cell = heat_map.cell(row, col)
+        light = np.mean(ManimColor(cell.get_fill_color()).to_rgb()) > 0.5
+        text = Text(format_value(values[row, col], 0), font_size=LABEL_SIZE)
+        text.set_color(BACKGROUND_COLOR if light else TEXT_COLOR)
+        numbers.add(text.scale_to_fit_height(min(text.height, cell.height * 0.5)).move_to(cell))
+    return numbers
+
+
+def label(tex: str, color=TEXT_COLOR) -> MathTex:
+    """A formula beside what it describes, at the size the notes are read at."""
+    return MathTex(tex, font_size=MATH_SIZE_LABEL, color=color)
+
+
 class AttentionHead(ClipScene):
     title = "An attention head"
-    description = "Each position asks with a query; the pattern $A$ decides which values move where."
+    description = "One head moves information between positions."
 
     numbers = staticmethod(numbers)
     pace_to_captions = True  # every beat lasts at least its caption's reading time
 
     def story(self) -> None:
         self.show_head_and_stream()
-        self.introduce_the_start_token()
         self.read_three_ways()
         self.score_every_pair()
-        self.mask_the_future()
-        self.softmax_into_pattern()
+        self.mask_and_softmax()
         self.rest_on_the_start_token()
-        self.move_to_destination()
-        self.zoom_on_the_write()
-        self.every_position_at_once()
+        self.mix_the_values()
+        self.write_into_the_stream()
 
-    # --- helpers ---------------------------------------------------------------
     def tok(self, pos: int) -> str:
         return self.shown.tokens[pos]
 
-    def cell_numbers(self, heat_map, row: int, values: np.ndarray) -> VGroup:
-        """The values of one row of ``heat_map`` written in its cells (for values the scale saturates)."""
-        numbers = VGroup()
-        for col, value in enumerate(values):
-            if not np.isfinite(value):
-                continue
-            cell = heat_map.cell(row, col)
-            light = np.mean(ManimColor(cell.get_fill_color()).to_rgb()) > 0.5
-            text = Text(
-                format_value(value, 0),
-                font_size=FONT_SIZE_MIN,
-                color=BACKGROUND_COLOR if light else TEXT_COLOR,
-            )
-            numbers.add(text.scale_to_fit_height(min(text.height, cell.height * 0.45)).move_to(cell))
-        return numbers
-
-    # --- beats -----------------------------------------------------------------
-    def show_head_and_stream(self) -> None:
-        self.strip = EquationStrip(top_buff=0.35, x=-1.2)
-        q_y = STAGE.top - 0.45
-        self.row_y = {"q": q_y, "k": q_y - ROW_PITCH, "v": q_y - 2 * ROW_PITCH}
+    # --- layout ----------------------------------------------------------------------
+    def lay_out(self) -> None:
+        n = self.shown
+        self.strip = EquationStrip(x=EQUATION_LINE.point(0.38, 0.5)[0])
+        # nothing this clip shows is negative: the legend's ticks are the sizes the captions name
+        self.legend = EQUATION_LINE.place(ColorBar(width=3.0, ticks=(0, 0.1, 1, 10)), RIGHT)
+        q_y = STAGE.top - 0.4
+        self.row_y = {name: q_y - k * ROW_PITCH for k, name in enumerate("qkv")}
         self.block = AttentionHeadBlock(
-            LAYER, HEAD, name="head h\n(layer 1)", vertical=True, gap=ROW_PITCH - 0.45, tile_height=0.45
+            LAYER,
+            HEAD,
+            name="h",
+            font_size=32,
+            vertical=True,
+            gap=ROW_PITCH - TILE,
+            tile_height=TILE,
+            tile_width=0.55,
         )
-        self.block.to_edge(LEFT, buff=FRAME_MARGIN + 0.05)
+        STAGE.place(self.block, LEFT)
         self.block.shift(UP * (self.row_y["q"] - self.block.w_q.get_y()))
-
         self.stream = StreamMob(
-            self.shown.x,
-            self.shown.tokens,
+            n.x,
+            n.tokens,
             subspaces=self.model.subspaces,
-            cell_height=0.06,
-            cell_width=0.28,
-            spacing=0.8,
-            font_size=FONT_SIZE_MIN,
+            cell_height=STREAM_CELL,
+            cell_width=0.3,
+            spacing=0.74,
+            font_size=LABEL_SIZE,
+            subspace_side=RIGHT,
         )
-        self.stream.remove(self.stream.subspace_labels)  # no room for names here; the boundaries stay
-        self.stream.next_to(self.block, RIGHT, buff=0.4)
-        self.stream.shift(UP * (self.row_y["v"] - 0.45 - self.stream.columns[0].get_top()[1]))
-        # the positions' numbers, which the notes' subscripts (q_7, k_3, A_{4,0}) refer to
+        self.stream.token_labels[0].shift(0.2 * LEFT)  # '<bos>' is wide: clear of its neighbour's label
+        self.stream.next_to(self.block, RIGHT, buff=0.3)
+        v_bottom = self.row_y["v"] - SMALL_CELL * self.model.d_head / 2
+        self.stream.shift(UP * (v_bottom - 0.3 - self.stream.columns.get_top()[1]))
+        # the positions' numbers, which the notes' subscripts (q_7, k_3, A_{7,3}) refer to
         self.positions = VGroup(
             *[
-                Text(str(p), font_size=FONT_SIZE_MIN, color=MUTED_TEXT_COLOR).next_to(label, DOWN, buff=0.1)
-                for p, label in enumerate(self.stream.token_labels)
+                Text(str(p), font_size=FONT_SIZE_MIN, color=MUTED_TEXT_COLOR).next_to(tok, DOWN, buff=0.1)
+                for p, tok in enumerate(self.stream.token_labels)
             ]
         )
-        low = min(n.get_y() for n in self.positions)
-        for n in self.positions:
-            n.set_y(low)
+        low = min(number.get_y() for number in self.positions)
+        for number in self.positions:
+            number.shift(UP * (low - number.get_y()))
+        self.pattern_map = AttentionPatternMap(
+            n.raw_scores, n.tokens, color=HEAD_COLOR, cell_size=PATTERN_CELL, show_mask=False,
+            col_labels_rotated=True, font_size=LABEL_SIZE,
+        )  # fmt: skip
+        STAGE.place(self.pattern_map, UP + RIGHT)
 
-        self.legend = ColorBar(width=3.8)
-        # top right, beside the equation: the stage below is for the stream, the pattern and the zoom
-        self.legend.to_corner(UP + RIGHT, buff=FRAME_MARGIN + 0.1)
-        self.beat(
-            "One attention head, h, and the residual stream: one column per token.",
-            FadeIn(self.block),
-            FadeIn(self.stream),
-            FadeIn(self.positions),
-            FadeIn(self.legend),
-            self.strip.show(self.strip.tex(r"x_i = \text{column } i \text{ of the stream}")),
-            run_time=1.5,
-            hold=1.0,
+    # --- beats -------------------------------------------------------------------------
+    def show_head_and_stream(self) -> None:
+        names = VGroup(*[guide.name_mob for guide in self.stream.subspace_labels])
+        self.names_box = SurroundingRectangle(names, buff=0.1, color=TEXT_COLOR, stroke_width=3)
+        self.start_box = SurroundingRectangle(
+            VGroup(self.stream.token_labels[0], self.stream.column(0)),
+            buff=0.08,
+            color=TEXT_COLOR,
+            stroke_width=3,
         )
-
-    def introduce_the_start_token(self) -> None:
-        label = self.stream.token_labels[0]
         self.beat(
-            "Position 0 holds a start token, as in real models.",
-            flash_around(label, TEXT_COLOR, run_time=1.2),
-            flash_around(self.stream.column(0), TEXT_COLOR, run_time=1.2),
-            run_time=1.2,
-            hold=0.8,
+            "Head h reads the stream: a column per token; 0 is a start token.",
+            FadeIn(self.block, run_time=1.2),
+            FadeIn(self.stream, run_time=1.2),
+            FadeIn(self.positions, run_time=1.2),
+            FadeIn(self.legend, run_time=1.2),
+            self.strip.show(self.strip.tex(r"x_i = \text{column } i \text{ of the stream}"), run_time=1.2),
+            Succession(Wait(run_time=0.8), Create(self.start_box, run_time=0.5)),
+            hold=0.3,
+        )
+        self.beat(
+            "Each column: its token, its position, the token before, an output.",
+            FadeOut(self.start_box, run_time=0.3),
+            Create(self.names_box, run_time=0.6),
+            hold=0.3,
         )
 
     def read_three_ways(self) -> None:
-        rows = [
-            ("q", self.shown.q, QUERY_COLOR, self.block.w_q, self.model.W_Q, r"q_i = W_Q^h\,x_i", "Query: what each position looks for."),
-            ("k", self.shown.k, KEY_COLOR, self.block.w_k, self.model.W_K, r"k_j = W_K^h\,x_j", "Key: what each position offers."),
-            ("v", self.shown.v, VALUE_COLOR, self.block.w_v, self.model.W_V, r"v_j = W_V^h\,x_j", "Value: what it would pass on."),
-        ]  # fmt: skip
-        self.rows = {}
-        for name, values, color, tile, weight, tex, caption in rows:
-            assert np.allclose(
-                values, self.shown.x @ weight[LAYER, HEAD]
-            )  # every position, not only the one seen
+        """Query, key and value at once: column 0 is seen going through each matrix, the others' rise."""
+        n, colors = self.shown, {"q": QUERY_COLOR, "k": KEY_COLOR, "v": VALUE_COLOR}
+        weights = {"q": self.model.W_Q, "k": self.model.W_K, "v": self.model.W_V}
+        tiles = {"q": self.block.w_q, "k": self.block.w_k, "v": self.block.w_v}
+        self.rows, reads, rises = {}, [], []
+        for name, values in (("q", n.q), ("k", n.k), ("v", n.v)):
+            assert np.allclose(values, n.x @ weights[name][LAYER, HEAD])  # every position, not one
             vecs = [
-                self.stream.vector_at(p, values[p], color, y=self.row_y[name], cell_height=SMALL_CELL)
-                for p in range(len(self.shown.tokens))
+                self.stream.vector_at(
+                    p, values[p], colors[name], y=self.row_y[name], cell_height=SMALL_CELL, cell_width=0.26
+                )
+                for p in range(len(n.tokens))
             ]
-            letter = MathTex(name, font_size=34, color=color).next_to(vecs[-1], RIGHT, buff=0.2)
-            # one column (the start token's, next to the block) is seen going through the matrix; the
-            # others' vectors then rise over their columns, so no copies cross the stream or pile up
-            self.beat(
-                caption,
-                read(self.stream.column(0), tile, vecs[0], weight=weight[LAYER, HEAD], color=color),
-                Succession(
-                    Wait(run_time=1.1),
-                    LaggedStart(
-                        *[FadeIn(vec, shift=0.2 * UP) for vec in vecs[1:]], lag_ratio=0.12, run_time=0.9
-                    ),
-                ),
-                FadeIn(letter),
-                *self.strip.change_to(self.strip.tex(tex), "cross_fade"),
-                run_time=2.0,
-                hold=0.6,
-            )
+            letter = MathTex(name, font_size=40, color=colors[name]).next_to(vecs[0], LEFT, buff=0.15)
             self.rows[name] = (vecs, letter)
-        width = MathTex(
-            rf"d_{{\mathrm{{head}}}} = {self.model.d_head}", font_size=MATH_SIZE_LABEL, color=MUTED_TEXT_COLOR
-        )
-        width.next_to(VGroup(*[self.rows[n][1] for n in "qkv"]), RIGHT, buff=0.25)
-        self.width_label = width
+            reads.append(
+                read(self.stream.column(0), tiles[name], vecs[0], weight=weights[name][LAYER, HEAD],
+                     color=colors[name], run_time=1.6)
+            )  # fmt: skip
+            rises += [FadeIn(vec, shift=0.2 * UP) for vec in vecs[1:]] + [FadeIn(letter)]
+        self.width_label = label(rf"d_{{\mathrm{{head}}}} = {self.model.d_head}", MUTED_TEXT_COLOR)
+        self.width_label.next_to(self.rows["k"][0][-1], RIGHT, buff=0.3)
+        equations = self.strip.tex(
+            r"q_i = W_Q^h\,x_i,", r"\quad k_j = W_K^h\,x_j,", r"\quad v_j = W_V^h\,x_j",
+            colors={0: QUERY_COLOR, 1: KEY_COLOR, 2: VALUE_COLOR},
+        )  # fmt: skip
         self.beat(
-            f"Each is short: {self.model.d_head} numbers, the head's width.",
-            FadeIn(width),
-            run_time=0.8,
-            hold=0.6,
+            f"Three matrices make a query, a key and a value: {self.model.d_head} numbers each.",
+            *reads,
+            Succession(Wait(run_time=1.0), LaggedStart(*rises, lag_ratio=0.05, run_time=1.2)),
+            FadeIn(self.width_label, run_time=2.2),
+            FadeOut(self.names_box, rate_func=squish_rate_func(smooth, 0.0, 0.2)),
+            *self.strip.change_to(equations, "cross_fade"),
+            run_time=2.2,
+            hold=0.3,
         )
 
     def score_every_pair(self) -> None:
-        self.pattern_map = AttentionPatternMap(
-            self.shown.raw_scores,
-            self.shown.tokens,
-            color=HEAD_COLOR,
-            cell_size=0.42,
-            show_mask=False,
-            col_labels_rotated=True,
-        )
-        self.pattern_map.to_edge(RIGHT, buff=FRAME_MARGIN + 0.1)
-        self.pattern_map.shift(UP * (STAGE.top - 0.1 - self.pattern_map.get_top()[1]))
+        n = self.shown
+        i, j = n.dest, n.source
         self.beat(
-            "Score: each query dotted with each key, scaled.",
-            FadeIn(self.pattern_map, lag_ratio=0.02),
+            "Score: every query dotted with every key, scaled.",
+            FadeIn(self.pattern_map, lag_ratio=0.02, rate_func=squish_rate_func(smooth, 0.4, 1.0)),
             FadeOut(self.width_label),
+            *[
+                FadeOut(part, rate_func=squish_rate_func(smooth, 0.0, 0.4))
+                for g in self.stream.subspace_labels
+                if g.subspace != "output"
+                for part in (g.name_mob, g.bracket)
+            ],
             *self.strip.change_to(
                 self.strip.tex(r"\text{score}_{ij} = \frac{q_i \cdot k_j}{\sqrt{d_{\mathrm{head}}}}"),
                 "cross_fade",
             ),
-            run_time=1.8,
-            hold=0.8,
+            run_time=1.5,
+            hold=0.3,
         )
-
-        # spotlight the pair that matters: the last D's query against urs's key
-        i, j = self.shown.dest, self.shown.source
-        cell = self.pattern_map.cell(i, j)
-        q_vec, k_vec = self.rows["q"][0][i], self.rows["k"][0][j]
-        self.note = MathTex(
-            rf"q_{i} \cdot k_{j} \,/\, \sqrt{{{self.model.d_head}}} = {format_value(self.shown.scores[i, j], 1)}",
-            font_size=MATH_SIZE_LABEL,
-        ).next_to(self.pattern_map, DOWN, buff=0.2)
-        self.score_numbers = self.cell_numbers(self.pattern_map, i, self.shown.raw_scores[i])
+        # the pair that matters: the last D's query, and urs's key, made from its 'token before' block (D)
+        self.score_numbers = cell_numbers(self.pattern_map, [(i, c) for c in range(i + 1)], n.raw_scores)
+        self.note = label(
+            rf"q_{i} \cdot k_{j} \,/\, \sqrt{{{self.model.d_head}}} = {format_value(n.scores[i, j], 1)}"
+        ).next_to(self.pattern_map, DOWN, buff=0.15)
         self.beat(
-            f"The last {self.tok(i)}'s query fits the key of '{self.tok(j)}': "
-            f"{format_value(self.shown.scores[i, j], 0)}.",
-            flash_around(q_vec, QUERY_COLOR, run_time=1.2),
-            flash_around(k_vec, KEY_COLOR, run_time=1.2),
+            f"The last {self.tok(i)}'s query seeks a word after a {self.tok(i)}; "
+            f"{self.tok(j)}'s key fits: {format_value(n.scores[i, j], 0)}.",
+            flash_around(self.rows["q"][0][i], QUERY_COLOR, run_time=1.2),
+            flash_around(self.rows["k"][0][j], KEY_COLOR, run_time=1.2),
+            flash_around(self.stream.subspace_cells("previous token", j), KEY_COLOR, run_time=1.2),
             FadeIn(self.note),
             FadeIn(self.score_numbers),
-            flash_around(cell, TEXT_COLOR, run_time=1.6),
-            run_time=1.6,
-            hold=1.0,
+            flash_around(self.pattern_map.cell(i, j), TEXT_COLOR, run_time=1.5),
+            run_time=1.5,
+            hold=0.3,
         )
-        bos_note = MathTex(
-            rf"q_i \cdot k_0 \,/\, \sqrt{{{self.model.d_head}}} = {format_value(self.shown.scores[i, 0], 1)}"
-            r"\quad \text{for every } i",
-            font_size=MATH_SIZE_LABEL,
-        ).move_to(self.note)
-        self.beat(
-            f"Every query gives the start token {format_value(self.shown.scores[i, 0], 0)}: a fallback.",
-            flash_around(self.pattern_map.column(0), TEXT_COLOR, run_time=1.2),
-            FadeOut(self.note),
-            FadeIn(bos_note),
-            run_time=1.2,
-            hold=0.8,
-        )
-        self.note = bos_note
 
-    def mask_the_future(self) -> None:
+    def mask_and_softmax(self) -> None:
+        n = self.shown
+        self.bos_numbers = cell_numbers(self.pattern_map, [(r, 0) for r in range(n.dest)], n.raw_scores)
         self.beat(
-            "No looking ahead: later positions are masked.",
-            self.pattern_map.animate_values(self.shown.scores),
+            f"All queries give the start token {format_value(n.scores[0, 0], 0)}. "
+            "Later positions are masked.",
+            FadeIn(self.bos_numbers),
+            self.pattern_map.animate_values(n.scores),
             *self.strip.change_to(
                 self.strip.tex(r"\text{score}_{ij} = -\infty \quad \text{for } j > i"), "cross_fade"
             ),
-            run_time=1.4,
-            hold=0.8,
+            run_time=1.2,
+            hold=0.3,
         )
-
-    def softmax_into_pattern(self) -> None:
-        shown = np.where(np.isfinite(self.shown.scores), self.shown.pattern, -np.inf)
+        shown = np.where(np.isfinite(n.scores), n.pattern, -np.inf)
         self.beat(
-            "Softmax turns each row into weights summing to 1: the pattern A.",
+            "Softmax makes each row weights summing to 1: the pattern A.",
             self.pattern_map.animate_values(shown),
             *self.strip.change_to(
                 self.strip.tex(r"A^h_{ij} = \operatorname{softmax}_j\,(\text{score}_{ij})"), "cross_fade"
             ),
             FadeOut(self.note),
             FadeOut(self.score_numbers),
-            run_time=1.6,
-            hold=0.8,
+            FadeOut(self.bos_numbers),
+            run_time=1.5,
+            hold=0.3,
         )
 
     def rest_on_the_start_token(self) -> None:
-        row = self.shown.resting
+        """'ley' rests on the start token, whose value is zero; the last D puts all on urs."""
+        n, row = self.shown, self.shown.resting
         box = SurroundingRectangle(self.pattern_map.row(row), buff=0.03, color=TEXT_COLOR, stroke_width=3)
-        note = MathTex(
-            rf"A^h_{{{row},0}} = {format_value(self.shown.pattern[row, 0])}", font_size=MATH_SIZE_LABEL
+        note = label(rf"A^h_{{{row},0}} = {format_value(n.pattern[row, 0])}").next_to(
+            self.pattern_map, DOWN, buff=0.15
         )
-        note.next_to(self.pattern_map, DOWN, buff=0.2)
+        q_k = [m for name in "qk" for m in (*self.rows[name][0], self.rows[name][1])]
+        v0 = self.rows["v"][0][0]
+        v0_box = SurroundingRectangle(v0, buff=0.06, color=VALUE_COLOR, stroke_width=3)
+        v0_note = label(r"v_0 = 0", VALUE_COLOR).next_to(v0_box, UP, buff=0.15)
         self.beat(
-            f"'{self.tok(row)}' has no earlier match: it rests on the start token.",
+            f"'{self.tok(row)}' has no match: it rests on the start token, whose value is 0.",
+            *[FadeOut(m, run_time=0.6) for m in q_k],
             Create(box),
             FadeIn(note),
-            run_time=1.0,
-            hold=0.8,
+            Succession(Wait(run_time=0.8), AnimationGroup(Create(v0_box), FadeIn(v0_note), run_time=0.8)),
+            run_time=1.6,
+            hold=0.3,
         )
-        v0 = self.rows["v"][0][0]
-        self.beat(
-            "The start token's value is all zeros: resting moves nothing.",
-            flash_around(v0, VALUE_COLOR, run_time=1.4),
-            run_time=1.4,
-            hold=0.8,
-        )
-        i, j = self.shown.dest, self.shown.source
-        cell_box = SurroundingRectangle(
+        i, j = n.dest, n.source
+        self.cell_box = SurroundingRectangle(
             self.pattern_map.cell(i, j), buff=0.03, color=TEXT_COLOR, stroke_width=3
         )
-        new_note = MathTex(
-            rf"A^h_{{{i},{j}}} = {format_value(self.shown.pattern[i, j])}", font_size=MATH_SIZE_LABEL
-        )
-        new_note.move_to(note)
+        self.note = label(rf"A^h_{{{i},{j}}} = {format_value(n.pattern[i, j])}").move_to(note)
         self.beat(
-            f"The last {self.tok(i)} puts {format_value(self.shown.pattern[i, j])} on '{self.tok(j)}'. "
+            f"The last {self.tok(i)} puts {format_value(n.pattern[i, j])} on '{self.tok(j)}'. "
             "Real heads are rarely this sharp.",
-            ReplacementTransform(box, cell_box),
+            ReplacementTransform(box, self.cell_box),
             FadeOut(note),
-            FadeIn(new_note),
+            FadeIn(self.note),
+            FadeOut(v0_box),
+            FadeOut(v0_note),
             run_time=1.0,
-            hold=0.8,
+            hold=0.3,
         )
-        self.note, self.cell_box = new_note, cell_box
 
-    def move_to_destination(self) -> None:
-        i = self.shown.dest
+    def mix_the_values(self) -> None:
+        """Key moment, part 1: every value is weighted by the last D's row of A; the ones weighted zero dim,
+        urs's (x 1.00) becomes the mix r^h, and an arrow from it stays."""
+        n, i, j = self.shown, self.shown.dest, self.shown.source
         v_vecs = self.rows["v"][0]
-        self.r_y = self.row_y["k"]
-        self.r_vec = self.stream.vector_at(i, self.shown.z[i], HEAD_COLOR, y=self.r_y, cell_height=SMALL_CELL)
-        self.r_letter = MathTex(r"r^h", font_size=34, color=HEAD_COLOR).next_to(self.r_vec, RIGHT, buff=0.2)
-        q_k_rows = [m for name in ("q", "k") for m in (*self.rows[name][0], self.rows[name][1])]
+        y = (self.row_y["q"] + self.row_y["k"]) / 2
+        self.r_vec = self.stream.vector_at(i, n.z[i], HEAD_COLOR, y=y, cell_height=R_CELL, cell_width=0.4)
+        self.r_label = label(rf"r^h_{i}", HEAD_COLOR).next_to(self.r_vec, RIGHT, buff=0.15)
+        source_box = SurroundingRectangle(v_vecs[j], buff=0.06, color=VALUE_COLOR, stroke_width=3)
+        link = Arrow(
+            source_box.get_corner(UP + RIGHT), self.r_vec.get_left(), buff=0.1, color=HEAD_COLOR,
+            stroke_width=4, max_tip_length_to_length_ratio=0.08,
+        )  # fmt: skip
+        weight = label(rf"\times\,{format_value(n.pattern[i, j])}", HEAD_COLOR)
+        weight.next_to(link.get_center(), UP + LEFT, buff=0.1)
         self.beat(
-            "Now values move: each position mixes them by its row of A.",
-            *[FadeOut(m) for m in q_k_rows],
-            *self.strip.change_to(self.strip.tex(r"r^h_i = \sum_j A^h_{ij}\, v_j"), "cross_fade"),
-            run_time=1.2,
-            hold=0.6,
+            f"Its mix weighs each value by that row: only {self.tok(j)}'s counts.",
+            Create(source_box, run_time=0.4),
+            # weighted by (nearly) zero, the other values dim where they are; urs's flies to the mix
+            *[v.animate(run_time=0.6).fade(0.7) for k, v in enumerate(v_vecs) if n.pattern[i, k] < 0.01],
+            merge(v_vecs, n.pattern[i], self.r_vec, run_time=1.8),
+            Succession(Wait(run_time=1.0), AnimationGroup(Create(link), FadeIn(weight), run_time=0.8)),
+            FadeIn(self.r_label, run_time=1.8),
+            *self.strip.change_to(self.strip.tex(r"r^h_i = \textstyle\sum_j A^h_{ij}\, v_j"), "cross_fade"),
+            hold=0.3,
         )
-        self.beat(
-            f"For the last {self.tok(i)}, that is the value of '{self.tok(self.shown.source)}'.",
-            merge(v_vecs, self.shown.pattern[i], self.r_vec, run_time=2.8),
-            FadeIn(self.r_letter, run_time=2.8),
-            hold=0.8,
+        self.mix_link = VGroup(source_box, link, weight)
+
+    def write_into_the_stream(self) -> None:
+        """Key moment, part 2: W_O maps r^h to the stream's size; zoomed, it is added to the output block."""
+        n, i = self.shown, self.shown.dest
+        self.delta = self.stream.vector_at(
+            i, n.result[i], HEAD_COLOR, y=self.r_vec.get_y(), cell_height=DELTA_CELL, cell_width=0.35
         )
-        self.delta = self.stream.vector_at(i, self.shown.result[i], HEAD_COLOR, gap=0.12, cell_width=0.14)
+        self.delta.next_to(self.stream.column(i), UP, buff=0.3)
+        self.delta_label = label(rf"W_O^h r^h_{i}", HEAD_COLOR).next_to(self.delta, RIGHT, buff=0.15)
         self.beat(
-            "The output matrix maps it back to the stream's size.",
-            read(
-                self.r_vec,
-                self.block.w_o,
-                self.delta,
-                weight=self.model.W_O[LAYER, HEAD],
-                color=HEAD_COLOR,
-                keep_source=False,
-            ),
-            FadeOut(self.r_letter),
+            "The output matrix maps the mix to the stream's size.",
+            read(self.r_vec, self.block.w_o, self.delta, weight=self.model.W_O[LAYER, HEAD],
+                 color=HEAD_COLOR, keep_source=False, run_time=2.2),
+            *[FadeOut(m, run_time=0.5) for m in (*self.rows["v"][0], self.rows["v"][1], self.mix_link, self.r_label)],
+            Succession(Wait(run_time=1.8), FadeIn(self.delta_label, run_time=0.4)),
             *self.strip.change_to(self.strip.tex(r"x_i \;\to\; x_i + W_O^h\, r^h_i"), "cross_fade"),
-            run_time=2.2,
-            hold=0.6,
-        )
+            hold=2.4,  # the trip through W_O is not hurried, and the cue's middle shows where it landed
+        )  # fmt: skip
+        self.zoom_on_the_output_block()
+        self.add_the_write()
 
-    def zoom_on_the_write(self) -> None:
-        """The key moment, big and slow: the destination's output block, before, plus the write, after."""
-        i, out = self.shown.dest, self.model.subspaces["output"]
+    def zoom_panel(self, region: Region) -> VGroup:
+        """The last D's output block drawn large (before), the head's write beside it, in ``region``."""
+        n, i, out = self.shown, self.shown.dest, self.model.subspaces["output"]
         vocab = list(self.model.vocab)
-        target = self.stream.column(i)
-        urs = vocab.index(self.tok(self.shown.source))
+        urs_slot = vocab.index(self.tok(n.source))
+        kw = dict(side=LEFT, cell_height=ZOOM_CELL, cell_width=0.6, readout=[urs_slot], font_size=LABEL_SIZE)
+        self.old = VocabColumn(n.x[i, out], vocab, outline_color=TEXT_COLOR, **kw)
+        self.written = VocabColumn(n.result[i, out], vocab, outline_color=HEAD_COLOR, **kw)
+        self.written.remove(self.written.names)
+        self.written.next_to(self.old, RIGHT, buff=0.45)
+        self.plus = MathTex("+", font_size=48).move_to(
+            (self.old.get_right() + self.written.column.get_left()) / 2
+        )
+        title = VGroup(
+            Text(f"the last {self.tok(i)}'s output block", font_size=LABEL_SIZE),
+            Text("a slot per known word", font_size=LABEL_SIZE, color=MUTED_TEXT_COLOR),
+        ).arrange(DOWN, buff=0.1)
+        title.next_to(VGroup(self.old, self.written), UP, buff=0.2)
+        self.old_label = label(rf"x_{i}").next_to(self.old.column, DOWN, buff=0.15)
+        self.new_label = label(rf"W_O^h r^h_{i}", HEAD_COLOR).next_to(self.written.column, DOWN, buff=0.15)
+        self.old_label.align_to(self.new_label, DOWN)
+        panel = VGroup(self.old, self.written, self.plus, title, self.old_label, self.new_label)
+        region.place(panel, ORIGIN, shrink=True)
+        self.zoom_title = title
+        return panel
 
-        old = VocabColumn(
-            self.shown.x[i, out], vocab, side=LEFT, cell_height=ZOOM_CELL, cell_width=0.8,
-            outline_color=TEXT_COLOR, readout=[urs], digits=2,
-        )  # fmt: skip
-        written = VocabColumn(
-            self.shown.result[i, out], vocab, side=LEFT, cell_height=ZOOM_CELL, cell_width=0.8,
-            outline_color=HEAD_COLOR, readout=[urs], digits=2,
-        )  # fmt: skip
-        written.remove(written.names)
-        panel_top = STAGE.top - 0.75  # room for the panel's two-line title
-        old.shift(RIGHT * (self.stream.get_right()[0] + 0.9 - old.get_left()[0]))
-        old.shift(UP * (panel_top - old.get_top()[1]))
-        written.next_to(old, RIGHT, buff=0.7).match_y(old.column)
-        plus = (
-            MathTex("+", font_size=48, color=TEXT_COLOR)
-            .move_to((old.get_right() + written.column.get_left()) / 2)
-            .match_y(old.column)
+    def small_pattern(self, band: Region) -> VGroup:
+        """The pattern again, small and unlabelled but for its name, the last D's weight boxed and stated."""
+        n, i, j = self.shown, self.shown.dest, self.shown.source
+        thumb = HeatMap(
+            np.where(np.isfinite(n.scores), n.pattern, -np.inf), cell_size=0.26, outline_color=HEAD_COLOR
         )
-        title = Paragraph(
-            f"the last {self.tok(i)}'s 'output' block",
-            f"({out.stop - out.start} of its {self.model.d_model} numbers)",
-            font_size=FONT_SIZE_LABEL,
-            color=TEXT_COLOR,
-            alignment="center",
+        box = SurroundingRectangle(thumb.cell(i, j), buff=0.02, color=TEXT_COLOR, stroke_width=3)
+        name = (
+            MathTex(r"A^h", font_size=40, color=HEAD_COLOR)
+            .next_to(thumb, LEFT, buff=0.15)
+            .align_to(thumb, UP)
         )
-        title[1].set_color(MUTED_TEXT_COLOR)
-        title.next_to(VGroup(old, written), UP, buff=0.2)
-        old_label = MathTex(rf"x_{i}", font_size=MATH_SIZE_LABEL).next_to(old.column, DOWN, buff=0.15)
-        new_label = MathTex(rf"W_O^h r^h_{i}", font_size=MATH_SIZE_LABEL, color=HEAD_COLOR)
-        new_label.next_to(written.column, DOWN, buff=0.15)
-        panel = VGroup(old, written, plus, title, old_label, new_label)
-        if panel.get_right()[0] > STAGE.right:  # as large as the room right of the stream allows
-            panel.scale((STAGE.right - panel.get_left()[0]) / panel.width, about_edge=LEFT + UP)
-        block = target.cells_of(out)
+        band.place(VGroup(name, thumb, box), UP + LEFT)
+        note = label(rf"A^h_{{{i},{j}}} = {format_value(n.pattern[i, j])}").next_to(thumb, RIGHT, buff=0.2)
+        return VGroup(name, thumb, box, note.align_to(thumb, DOWN))
+
+    def zoom_on_the_output_block(self) -> None:
+        n, i = self.shown, self.shown.dest
+        output = self.stream.subspace_label("output")
+        # the pattern leaves the right of the stage to the zoom: it fades out there and in, small, in the
+        # band the q and k rows left empty (a cross-fade: nothing large flies over the stream)
+        band = Region(
+            "band over the stream",
+            self.stream.columns.get_left()[0],
+            self.delta.get_left()[0] - 0.4,
+            self.stream.columns.get_top()[1] + 0.2,
+            STAGE.top,
+        )
+        small = self.small_pattern(band)
+        room = Region("zoom", output.get_right()[0] + 0.25, STAGE.right, STAGE.bottom, STAGE.top)
+        self.zoom_panel(room)
+        block = self.stream.column(i).cells_of(self.model.subspaces["output"])
         guides = VGroup(
-            DashedLine(block.get_corner(UP + RIGHT), old.column.get_corner(UP + LEFT), dash_length=0.08),
-            DashedLine(block.get_corner(DOWN + RIGHT), old.column.get_corner(DOWN + LEFT), dash_length=0.08),
-        ).set_stroke(MUTED_TEXT_COLOR, width=1.5, opacity=0.8)
-        # the names sit left of the big column: keep the guides clear of them
-        for guide in guides:
-            guide.put_start_and_end_on(
-                guide.get_start(), [old.names.get_left()[0] - 0.1, guide.get_end()[1], 0]
-            )
+            DashedLine([output.get_right()[0] + 0.05, block.get_top()[1], 0], self.old.names.get_corner(UP + LEFT) + 0.12 * LEFT),
+            DashedLine([output.get_right()[0] + 0.05, block.get_bottom()[1], 0], self.old.names.get_corner(DOWN + LEFT) + 0.12 * LEFT),
+        ).set_stroke(MUTED_TEXT_COLOR, width=1.5, opacity=0.8)  # fmt: skip
         self.beat(
-            f"Zoom in on the last {self.tok(i)}'s output block.",
-            *[FadeOut(m) for m in (self.pattern_map, self.note, self.cell_box)],
-            *[FadeIn(m) for m in (guides, old, title, old_label)],
-            run_time=1.5,
-            hold=0.8,
-        )
-        self.beat(
-            "The head's write: a 1 on 'urs', zero elsewhere.",
-            FadeIn(plus),
-            ReplacementTransform(self.delta.copy(), written),
-            FadeIn(new_label),
-            run_time=1.6,
-            hold=1.0,
-        )
-        total = self.shown.x[i, out] + self.shown.result[i, out]
-        landing = written.column.copy().move_to(old.column).set_opacity(0)
-        after_label = MathTex(rf"x_{i} + W_O^h r^h_{i}", font_size=MATH_SIZE_LABEL).move_to(old_label)
-        self.beat(
-            f"Added, not replaced: the last {self.tok(i)} now carries '{self.tok(self.shown.source)}'.",
+            f"Its output block has a slot per word: a 1 on '{self.tok(n.source)}'.",
+            FadeOut(VGroup(self.pattern_map, self.cell_box, self.note), run_time=0.5),
+            Succession(Wait(run_time=0.3), FadeIn(small, run_time=0.6)),
+            *output.light(HEAD_COLOR, run_time=1.0),
             Succession(
-                AnimationGroup(
-                    Transform(written.column, landing),
-                    FadeOut(written.readouts[urs]),
-                    FadeOut(plus),
-                    FadeOut(new_label),
-                    run_time=1.2,
-                ),
-                AnimationGroup(
-                    old.animate_values(total),
-                    old.update_readouts([urs]),
-                    write(self.delta, target, side=RIGHT, gap=0.12),
-                    Transform(old_label, after_label),
-                    run_time=2.4,
-                ),
+                Wait(run_time=0.3),
+                AnimationGroup(*[FadeIn(m) for m in (guides, self.old, self.zoom_title, self.old_label)], run_time=0.8),
+                AnimationGroup(FadeIn(self.plus), FadeIn(self.written, shift=0.3 * LEFT), FadeIn(self.new_label), run_time=0.6),
             ),
-            hold=2.0,
-        )
-        self.remove(written)
-        self.zoom = VGroup(guides, old, title, old_label)
-        self.bump = flash_around(old.row(urs), HEAD_COLOR, run_time=1.4)
-        self.beat(
-            f"From here the model can predict '{self.tok(self.shown.source)}' next.",
-            self.bump,
-            run_time=1.4,
-            hold=0.8,
-        )
-        assert np.allclose(target.values, self.shown.cache[f"blocks.{LAYER}.hook_resid_post"][i])
-
-    def every_position_at_once(self) -> None:
-        others = range(self.shown.dest)
-        r_vecs = {
-            p: self.stream.vector_at(p, self.shown.z[p], HEAD_COLOR, y=self.r_y, cell_height=SMALL_CELL)
-            for p in others
-        }
-        self.beat(
-            "Every other position does the same, at once.",
-            self.clear_stage(self.block, self.stream, self.positions, self.legend, self.strip.current, *self.rows["v"][0], self.rows["v"][1]),
-            *[FadeIn(r_vecs[p]) for p in others],
-            run_time=1.4,
-            hold=0.6,
+            hold=0.3,
         )  # fmt: skip
-        deltas = {
-            p: self.stream.vector_at(p, self.shown.result[p], HEAD_COLOR, gap=0.12, cell_width=0.14)
-            for p in others
-        }
-        (gain,) = [p for p in others if np.abs(self.shown.result[p]).max() > 0.5]
-        gained = self.tok(int(np.argmax(self.shown.pattern[gain])))
+
+    def add_the_write(self) -> None:
+        """The write lands in the stream's column and, in step, the zoom's cells change to the sum."""
+        n, i = self.shown, self.shown.dest
+        out = self.model.subspaces["output"]
+        urs_slot = list(self.model.vocab).index(self.tok(n.source))
+        landing = self.written.column.copy().move_to(self.old.column).set_opacity(0)
+        after_label = label(rf"x_{i} + W_O^h r^h_{i}").move_to(self.old_label)
+        adding = 2.2  # write(): it moves beside the column (30%), a + appears (15%), then it is added (55%)
         self.beat(
-            f"The second {self.tok(gain)} gains '{gained}'; the others add nothing.",
-            *[ReplacementTransform(r_vecs[p], deltas[p]) for p in others],
-            flash_around(self.block.w_o, HEAD_COLOR, run_time=1.2),
-            flash_around(
-                deltas[gain], HEAD_COLOR, run_time=1.2, rate_func=squish_rate_func(smooth, 0.4, 1.0)
+            f"Added, not replaced: the last {self.tok(i)} now carries '{self.tok(n.source)}'.",
+            FadeOut(self.delta_label, run_time=0.3),
+            FadeOut(VGroup(self.plus, self.new_label, self.written.readouts[urs_slot]), run_time=0.3),
+            write(self.delta, self.stream.column(i), side=UP, gap=0.12, run_time=adding),
+            Succession(
+                Wait(run_time=0.45 * adding),
+                AnimationGroup(
+                    Transform(self.written.column, landing),
+                    self.old.animate_values(n.x[i, out] + n.result[i, out]),
+                    self.old.readouts[urs_slot].animate.set_opacity(0),  # back as the sum's number, next
+                    FadeOut(self.old_label),
+                    run_time=0.35 * adding,
+                ),
+                AnimationGroup(
+                    self.old.update_readouts([urs_slot]), FadeIn(after_label), run_time=0.2 * adding
+                ),
             ),
-            run_time=1.2,
-            hold=0.6,
+            hold=adding,  # the cue's middle frame shows the sum, landed
         )
-        self.beat(
-            "Each write is added to its own column.",
-            *[write(deltas[p], self.stream.column(p), side=RIGHT, gap=0.12) for p in others],
-            run_time=2.0,
-            hold=0.6,
-        )
-        assert np.allclose(self.stream.values, self.shown.cache[f"blocks.{LAYER}.hook_resid_post"])
+        self.remove(self.written)
+        assert np.allclose(self.stream.values[i], n.cache[f"blocks.{LAYER}.hook_resid_post"][i])
 
     def summary(self) -> None:
-        summary = self.strip.place(self.strip.tex(r"h(X)_i = W_O^h \sum_j A^h_{ij}\, W_V^h\, x_j"))
-        where = MathTex(
-            r"A^h_{ij} = \operatorname{softmax}_{j \le i}\Big(\frac{q_i \cdot k_j}{\sqrt{d_{\mathrm{head}}}}\Big)",
-            font_size=MATH_SIZE_LABEL + 6,
-            color=TEXT_COLOR,
-        )
-        where.move_to([(self.stream.get_right()[0] + STAGE.right) / 2, self.row_y["k"], 0])
+        summary = self.strip.tex(r"x_i \;\to\; x_i + W_O^h \textstyle\sum_j A^h_{ij}\, v_j")
         self.end_on_summary(
             "Query and key choose where to look; value and output, what moves.",
             *self.strip.change_to(summary, "cross_fade"),
-            FadeIn(where),
-            run_time=1.2,
-            hold=3.0,
+            run_time=1.0,
+            hold=2.0,
         )

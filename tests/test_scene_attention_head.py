@@ -57,33 +57,67 @@ def test_every_value_shown_is_the_hand_computed_one(shown):
     assert np.allclose(z, shown.z) and np.allclose(result, shown.result)
 
 
+def test_the_head_is_layer_1_head_0_of_a_two_layer_model(shown):
+    """The head shown is layer 1's (counting from 0) of a model with layers 0 and 1, one head each: the
+    stream it reads already holds layer 0's write (the 'token before' block the clip names)."""
+    model = shown.model
+    assert model.W_Q.shape[:2] == (2, 1)
+    x1, (q, *_) = by_hand(model, shown.tokens)
+    assert np.allclose(shown.x, x1) and np.allclose(shown.q, q)
+    before = model.subspaces["previous token"]
+    for pos in range(2, len(shown.tokens)):  # each column's 'token before' block: the word at pos - 1
+        assert model.vocab[int(np.argmax(x1[pos, before]))] == shown.tokens[pos - 1]
+        assert x1[pos, before].max() > 0.99
+    assert np.allclose(
+        x1[:2, before], 0, atol=1e-3
+    )  # before position 1 is only the start token, whose value is 0
+
+
+def test_each_column_has_four_blocks_and_one_slot_per_word(shown):
+    """'Each column: its token, its position, the token before, an output' and 'a slot per word' (on
+    screen: 'a slot per known word'): the four blocks tile the stream without gaps or overlaps, and the output block holds one
+    slot per vocabulary word, which the unembedding reads as that word alone."""
+    model = shown.model
+    assert len(model.subspaces) == 4 and "output" in model.subspaces
+    covered = np.zeros(model.d_model, dtype=int)
+    for block in model.subspaces.values():
+        covered[block] += 1
+    assert np.all(covered == 1)
+    out = model.subspaces["output"]
+    assert out.stop - out.start == len(model.vocab)
+    read = model.W_U[out]  # [slot, word]
+    assert np.all(np.argmax(read, axis=1) == np.arange(len(model.vocab)))
+    assert np.allclose(read - np.diag(np.diag(read)), 0)
+
+
 def test_the_numbers_the_captions_state(shown):
     """Each number a caption states, from the hand computation, formatted as the clip prints it."""
     tokens = shown.tokens
-    _, (q, _, v, scores, pattern, z, result) = by_hand(shown.model, tokens)
+    _, (q, k, v, scores, pattern, z, result) = by_hand(shown.model, tokens)
     last, urs = len(tokens) - 1, tokens.index("urs")
     assert (shown.dest, shown.source) == (last, urs)
-    # "Each is short: 12 numbers, the head's width."
-    assert q.shape[1] == shown.model.d_head == 12
-    # "The last D's query fits the key of 'urs': 20." (the other keys of that row score less)
+    # "Three matrices make a query, a key and a value: 12 numbers each."
+    assert q.shape == k.shape == v.shape == (len(tokens), 12) and shown.model.d_head == 12
+    # "The last D's query seeks a word after a D; urs's key fits: 20." (the other keys score less)
+    assert tokens[last] == tokens[urs - 1] == "D"
     assert format_value(scores[last, urs], 0) == "20"
     assert np.all(np.delete(scores[last, : last + 1], urs) < scores[last, urs] - 5)
-    # "Every query gives the start token 10: a fallback."
+    # "All queries give the start token 10." (its column, every row, as the heat map writes it)
     assert all(format_value(s, 0) == "10" for s in scores[:, 0])
-    # "'ley' has no earlier match: it rests on the start token." (A = 1.00 on screen)
+    # "'ley' has no match: it rests on the start token, whose value is 0." (A = 1.00 and v_0 = 0 on screen)
     ley = tokens.index("ley")
     assert shown.resting == ley and tokens.count("ley") == 1
     assert format_value(pattern[ley, 0]) == "1.00"
-    # "The start token's value is all zeros: resting moves nothing."
     assert np.all(v[0] == 0)
     # "The last D puts 1.00 on 'urs'."
     assert format_value(pattern[last, urs]) == "1.00"
-    # "For the last D, that is the value of 'urs'."
-    assert np.allclose(z[last], v[urs], atol=1e-3)
+    # "Its mix weighs each value by that row: only urs's counts." (drawn with its weight, x 1.00)
+    assert np.all(np.delete(pattern[last], urs) < 0.005)
+    assert np.allclose(z[last], v[urs], atol=1e-3) and np.abs(v[urs]).max() > 0.5
 
 
 def test_the_write_lands_urs_in_the_last_d(shown):
-    """'The head's write: a 1 on urs, zero elsewhere' and 'the last D now carries urs', then predicts it."""
+    """'A 1 on urs' (0.00 + 1.00 in the zoom, zero elsewhere) and 'the last D now carries urs'."""
     model, tokens = shown.model, shown.tokens
     x1, (*_, result) = by_hand(model, tokens)
     last, out = len(tokens) - 1, model.subspaces["output"]
@@ -95,20 +129,8 @@ def test_the_write_lands_urs_in_the_last_d(shown):
     after = x1[last] + result[last]
     assert format_value(x1[last, urs]) == "0.00" and format_value(after[urs]) == "1.00"
     assert np.argmax(after[out]) == model.vocab.index("urs")
-    # "From here the model can predict 'urs' next": the unembedding of the new stream
+    # what it now carries is what the model predicts: the unembedding of the new stream
     assert model.vocab[int(np.argmax(after @ model.W_U))] == "urs"
-
-
-def test_only_the_second_mr_gains_a_token(shown):
-    """'The second Mr gains D; the others add nothing.'"""
-    model, tokens = shown.model, shown.tokens
-    *_, (*_, result) = by_hand(model, tokens)
-    second_mr = len(tokens) - 2
-    assert tokens[second_mr] == "Mr" and tokens[:second_mr].count("Mr") == 1
-    out = result[second_mr, model.subspaces["output"]]
-    assert model.vocab[int(np.argmax(out))] == "D" and out.max() > 0.99
-    for p in range(second_mr):
-        assert np.abs(result[p]).max() < 1e-3, tokens[p]
 
 
 @pytest.mark.parametrize("seed", range(40))
