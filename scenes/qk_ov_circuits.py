@@ -275,15 +275,21 @@ class QkOvCircuits(ClipScene):
         self.qk_half.place(score_small, UP, buff=0.05, shrink=True)
         self.qk_row.next_to(score_small, DOWN, buff=0.3)
         d = self.model.d_model
-        self.width_gloss = self.gloss(rf"d_{{\mathrm{{model}}}} = {d}:\ \text{{the stream's width}}")
-        self.width_gloss.next_to(self.block_top, LEFT, buff=0.4)
+        # 16 is named where it first shows: under the maps whose shapes say it
+        self.width_gloss = self.tex(
+            rf"{d} = d_{{\mathrm{{model}}}}:\ \text{{the stream's width}}",
+            size=HALF_EQ_SIZE,
+            color=TEXT_COLOR,
+        )
+        self.width_gloss.next_to(self.qk_row, DOWN, buff=0.2).match_x(self.qk_row)
         self.beat(
             f"Their product is one {d}\u00d7{d} matrix: it decides where to look.",
             Succession(
                 AnimationGroup(FadeOut(self.qk_score), FadeIn(score_small), run_time=0.8),
-                LaggedStart(*[FadeIn(m) for m in self.qk_row], lag_ratio=0.3, run_time=1.2),
+                LaggedStart(
+                    *[FadeIn(m) for m in (*self.qk_row, self.width_gloss)], lag_ratio=0.3, run_time=1.2
+                ),
             ),
-            FadeIn(self.width_gloss, run_time=0.8),
         )
         self.qk_score = score_small
 
@@ -366,6 +372,8 @@ class QkOvCircuits(ClipScene):
             self.text("what: inside each vector", OV_COLOR).next_to(w_ov_group, DOWN, buff=0.25),
         )
         notes[1].match_y(notes[0])
+        # the masked cells, named where they first show
+        notes.add(self.text("hatched: later words, masked").next_to(notes[0], DOWN, buff=0.12))
         below = Region(
             "below the equation", STAGE.left, STAGE.right, STAGE.bottom + 0.3, top.get_bottom()[1] - 0.2
         )

@@ -108,3 +108,16 @@ def test_the_head_is_its_two_circuits_on_every_input(shown):
                 _, cache = m.run_with_cache(tokens)
                 assert np.allclose(cache["blocks.0.attn.hook_pattern"][0], A)
                 assert np.allclose(cache["blocks.0.attn.hook_result"][:, 0].T, h)
+
+
+def test_the_hatched_cells_are_the_later_words(shown):
+    """ "hatched: later words, masked": the pattern drawn as A puts no weight on any source after its
+    destination (the causal mask), computed by hand from the weights, and every row sums to 1."""
+    m = shown.model
+    n = len(shown.tokens)
+    X = m.W_E[shown.tokens] + m.W_pos[:n]
+    scores = (X @ m.W_Q[0, 0]) @ (X @ m.W_K[0, 0]).T / np.sqrt(m.d_head)
+    scores[np.triu_indices(n, 1)] = -np.inf
+    assert np.allclose(shown.pattern, _softmax(scores))
+    assert np.all(shown.pattern[np.triu_indices(n, 1)] == 0)
+    assert np.allclose(shown.pattern.sum(axis=1), 1)
