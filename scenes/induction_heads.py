@@ -78,6 +78,7 @@ PREV_HEAD = (0, 0)  # layer 0 head 0: the previous-token head
 IND_HEAD = (1, 0)  # layer 1 head 0: the induction head
 SEED = 0  # the random repeated sequence's
 NO_GUESS = -1  # next_token_report's "predicts no particular token"
+LABEL_SIZE = 24  # a label the viewer must read (at 480p too)
 GUESS_LOGIT = 1.0  # a top logit below this is no guess (a copied token scores LOGIT_GAIN = 10)
 
 
@@ -124,6 +125,9 @@ class InductionHeadsNumbers:
     rand_str: list[str]
     rand_pattern: np.ndarray  # the induction head's pattern on rand_tokens
     report: dict[str, np.ndarray]  # next_token_report on rand_tokens
+    n_words: int  # the words the model knows, its start token aside ("the model's 8 words")
+    right: int  # guesses right after the repeat ("4 of 4 right")
+    repeats: int  # positions whose next word repeats an earlier one
 
 
 def numbers(seed: int = SEED) -> InductionHeadsNumbers:
@@ -134,6 +138,9 @@ def numbers(seed: int = SEED) -> InductionHeadsNumbers:
     last = len(ids) - 1
     rand_tokens = repeated_random_tokens(np.random.default_rng(seed), model)
     _, rand_cache = model.run_with_cache(rand_tokens)
+    report = next_token_report(model, rand_tokens)
+    half = (len(rand_tokens) - 1) // 2
+    after = np.arange(1 + half, len(rand_tokens) - 1)  # positions whose next word repeats
     return InductionHeadsNumbers(
         model=model,
         tokens=model.to_str_tokens(ids),
@@ -145,7 +152,10 @@ def numbers(seed: int = SEED) -> InductionHeadsNumbers:
         rand_tokens=rand_tokens,
         rand_str=model.to_str_tokens(rand_tokens),
         rand_pattern=rand_cache["blocks.1.attn.hook_pattern"][0],
-        report=next_token_report(model, rand_tokens),
+        report=report,
+        n_words=len([w for w in model.vocab if w != model.bos_token]),
+        right=int(report["correct"][after].sum()),
+        repeats=len(after),
     )
 
 
@@ -321,7 +331,15 @@ class InductionHeads(ClipScene):
             font_size=FONT_SIZE_BODY - 4,
         )
         title = self.panel_title(f"{n.tokens[n.target]}'s 'previous token'", color)
-        PANEL.place(VGroup(title, zoom).arrange(DOWN, buff=0.3), shrink=True)
+        # the vocabulary, named where its slots first show: one row per word the model knows
+        vocab_note = Text(
+            f"one row per word:\nthe model's\n{n.n_words} words and\nthe start token",
+            font_size=LABEL_SIZE,
+            color=TEXT_COLOR,
+            line_spacing=0.8,
+        )
+        vocab_note.next_to(zoom, RIGHT, buff=0.3).align_to(zoom.column, UP)
+        PANEL.place(VGroup(title, VGroup(zoom, vocab_note)).arrange(DOWN, buff=0.3), shrink=True)
         lit = SurroundingRectangle(
             VGroup(
                 zoom.names[self.model.vocab.index(before)], zoom.column.cell(self.model.vocab.index(before))
@@ -333,12 +351,15 @@ class InductionHeads(ClipScene):
         self.beat(
             f"{n.tokens[n.target]}'s column now says '{before} came before me'.",
             Create(self.block_box),
-            FadeIn(VGroup(zoom.column.cells, zoom.column.outline, zoom.names, title), shift=0.3 * LEFT),
+            FadeIn(
+                VGroup(zoom.column.cells, zoom.column.outline, zoom.names, title, vocab_note),
+                shift=0.3 * LEFT,
+            ),
             Succession(Wait(1.2), Create(lit, run_time=0.6)),
             run_time=1.8,
             hold=2.4,  # a key moment: a breather after its caption
         )
-        self.zoom = VGroup(zoom.column.cells, zoom.column.outline, zoom.names, title, lit)
+        self.zoom = VGroup(zoom.column.cells, zoom.column.outline, zoom.names, title, vocab_note, lit)
 
     # --- layer 1 ---------------------------------------------------------------------
     def query_reads_token(self) -> None:
@@ -686,9 +707,13 @@ class InductionHeads(ClipScene):
                 )
             )
         heads = VGroup(
-            Text("next word", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR),
-            Text("its guess", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR),
+            Text("next word", font_size=LABEL_SIZE, color=TEXT_COLOR),
+            Text("its guess", font_size=LABEL_SIZE, color=TEXT_COLOR),
         ).arrange(RIGHT, buff=0.6)
+        # what a row of the table is: the guess at that row's position, for the word after it
+        meaning = Text(
+            "each row: its guess for the NEXT word", font_size=LABEL_SIZE, color=TEXT_COLOR
+        ).move_to(self.head_title[1], aligned_edge=LEFT)
         heads.next_to(self.stripe_map.cells, RIGHT, buff=1.2).align_to(self.stripe_map.cells, UP).shift(
             0.45 * UP
         )
@@ -698,17 +723,22 @@ class InductionHeads(ClipScene):
         after = range(1 + self.half, len(n.rand_tokens) - 1)  # positions whose next word repeats
         assert (report["predicted"][: 1 + self.half] == NO_GUESS).all()
         right = int(report["correct"][after].sum())
+        assert (right, len(after)) == (n.right, n.repeats)
         box = SurroundingRectangle(VGroup(*[rows[i] for i in after]), buff=0.1, color=LOGIT_COLOR)
+        tally = Text(
+            f"{right} of {len(after)}\nright", font_size=LABEL_SIZE, color=TEXT_COLOR, line_spacing=0.8
+        )
+        tally.next_to(box, RIGHT, buff=0.2)
         self.beat(
             f"Its guesses: none before the repeat, then {right} of {len(after)} right.",
             Succession(
-                FadeOut(self.head_title[1], run_time=0.4),
+                AnimationGroup(FadeOut(self.head_title[1]), FadeIn(meaning), run_time=0.4),
                 AnimationGroup(FadeIn(heads), LaggedStart(*[FadeIn(r) for r in rows], lag_ratio=0.08)),
             ),
-            Succession(Wait(1.6), Create(box, run_time=0.6)),
+            Succession(Wait(1.6), AnimationGroup(Create(box), FadeIn(tally), run_time=0.6)),
             run_time=2.2,
         )
-        self.table = VGroup(heads, rows, box)
+        self.table = VGroup(heads, rows, box, tally, meaning)
 
     def summary(self) -> None:
         rule = MathTex(r"[A]\,[B]\,\dots\,[A] \;\to\; [B]", font_size=MATH_SIZE_BODY, color=TEXT_COLOR)

@@ -156,3 +156,17 @@ def test_query_and_key_meet_on_the_one_cell_of_the_shared_token(scene_module, mo
     assert checked > 30
     shown = scene_module.numbers()
     assert names[np.argmax(shown.cache["blocks.1.attn.hook_k"][0, 0])] == "start"  # the start token's key
+
+
+def test_the_labels_numbers(scene_module, model):
+    """ "the model's 8 words and the start token": one row per embedding row, the start token aside;
+    "4 of 4 right": the guesses after the repeat, by hand from the weights."""
+    shown = scene_module.numbers()
+    assert shown.n_words == model.W_E.shape[0] - 1 == 8
+    assert model.W_E.shape[0] == len(model.vocab)  # the zoom's rows are the whole vocabulary
+    ids = shown.rand_tokens
+    _, _, logits = by_hand(model, ids)
+    half = (len(ids) - 1) // 2
+    repeats = range(half + 1, len(ids) - 1)  # positions whose next word came before
+    right = sum(int(np.argmax(logits[i]) == ids[i + 1]) for i in repeats)
+    assert (shown.right, shown.repeats) == (right, len(repeats)) == (4, 4)
