@@ -74,7 +74,7 @@ PATTERN_CELL = 0.66
 DIGITS = 3  # decimals of the logits on screen
 LABEL_SIZE = 24  # words a caption talks about: readable at 480p
 MOMENT_SIZE = 42  # the skip-trigram lines: the largest text on screen
-OPENING_SIZE = 52  # the path expansion while it is explained
+OPENING_SIZE = 44  # the path expansion while it is explained, left of the prompt
 NOTE_SIZE = 36  # the notes under it
 
 
@@ -208,7 +208,7 @@ class OneLayer(ClipScene):
             "T", "=", r"\mathrm{Id}\otimes W_U W_E", "+", r"\sum_h A^h \otimes W_U W_{OV}^h W_E",
             font_size=OPENING_SIZE,
         )  # fmt: skip
-        STAGE.place(self.opening, UP, buff=0.5)
+        STAGE.place(self.opening, UP + LEFT, buff=0.3)  # the prompt, shown from the start, on its right
         self.direct_note = self.note(
             self.opening[2],
             r"\text{direct path}",
@@ -220,11 +220,12 @@ class OneLayer(ClipScene):
             r"\text{one term per head } h",
             r"A^h\text{: its attention}",
             r"W_U W_{OV}^h W_E\text{: its table}",
-            r"\otimes\text{: mix positions by } A^h\text{,}",
-            r"\text{then map each word by the table}",
+            r"\otimes\text{: mix positions, then map words}",
         )
+        self.direct_note[1].align_to(self.opening, LEFT)  # its lines start under the formula's start
+        self.heads_note[1].align_to(self.heads_note[0], LEFT)  # and under their brace's start
         room = self.heads_note.get_left()[0] - 0.4 - self.direct_note.get_right()[0]
-        self.direct_note.shift(LEFT * max(0.0, -room))
+        self.heads_note[1].shift(RIGHT * max(0.0, -room))  # under the prompt, which is higher
 
     @staticmethod
     def note(part, *lines: str) -> VGroup:
@@ -324,6 +325,12 @@ class OneLayer(ClipScene):
         for new, old in ((self.patterns[1], self.patterns[0]), (self.tables[1], self.tables[0])):
             new.shift(old.cells.get_center() - new.cells.get_center())
         self.copy_note.move_to(self.trigrams, aligned_edge=UP + LEFT)
+        opening = VGroup(self.opening, self.direct_note, self.heads_note)
+        assert self.opening.get_right()[0] < self.prompt.get_left()[0] - 0.2, (
+            "the prompt shows beside the formula"
+        )
+        assert self.heads_note.get_top()[1] < self.prompt.get_bottom()[1], "and above its notes"
+        assert opening.get_left()[0] >= STAGE.left, "the opening fits the stage"
 
     def self_raise(self) -> str:
         """What the copying head's table adds to a word for attending to it (its diagonal, all equal)."""
@@ -376,6 +383,7 @@ class OneLayer(ClipScene):
         self.beat(
             "One layer, attention only: its logits T are a sum of paths.",
             FadeIn(self.opening, shift=0.2 * DOWN),
+            LaggedStart(*[FadeIn(t, shift=0.2 * DOWN) for t in self.prompt.tiles], lag_ratio=0.15),
             run_time=1.2,
             hold=0.4,
         )
@@ -400,6 +408,7 @@ class OneLayer(ClipScene):
         )  # fmt: skip
         self.strip.place(expanded)
         self.strip.current = expanded
+        self.expanded = expanded
         self.head_names = VGroup(
             *[
                 MathTex(
@@ -425,7 +434,6 @@ class OneLayer(ClipScene):
         self.beat(
             f"Prompt: '{' '.join(PROMPT)}'. In this toy the direct path is zero.",
             FadeOut(self.head_names, run_time=0.4),
-            LaggedStart(*[FadeIn(t, shift=0.2 * DOWN) for t in self.prompt.tiles], lag_ratio=0.15),
             FadeIn(VGroup(self.logit_col, self.logit_title, self.legend)),
             run_time=1.2,
             hold=0.4,
@@ -534,9 +542,20 @@ class OneLayer(ClipScene):
             f"Eigenvalues λ: how much it scales a word onto itself. All "
             f"+{format_value(self.shown.eigenvalues.real.min(), 0)}: it copies.",
             FadeIn(self.copy_note[1], shift=0.2 * UP),
+            *self.strip.change_to(self.eigen_gloss(), "cross_fade"),
             run_time=0.8,
             hold=0.4,
         )
+
+    def eigen_gloss(self) -> MathTex:
+        """The word 'eigenvalue' said in plain words, large, in the equation line."""
+        gloss = MathTex(
+            r"\lambda\text{, an eigenvalue: how much the table scales a word onto itself}",
+            font_size=MOMENT_SIZE,
+            color=TEXT_COLOR,
+        )
+        self.strip.place(gloss)
+        return gloss
 
     def head1_term(self) -> None:
         n = self.shown
@@ -545,6 +564,7 @@ class OneLayer(ClipScene):
         self.beat(
             "Its term: a third of each prompt word's column.",
             Succession(Create(frames, run_time=0.3), merging, FadeOut(frames, run_time=0.3)),
+            *self.strip.change_to(self.expanded.copy(), "cross_fade"),
             hold=0.4,
         )
         third = n.paths["L0H1"][n.last].max()

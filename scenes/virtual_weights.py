@@ -124,6 +124,7 @@ class VirtualWeightsNumbers:
     key_reads: list[str]  # the subspaces W_K reads
     prev_token: str
     r_top: int  # the entry of r (and of k) that holds the previous token
+    words_used: int  # how many of r's d_head numbers W_O uses (its rank): one per word of the vocabulary
     writer_dims: list[tuple[str, str, int]]  # each stream writer: (TeX name, its block, its rank)
 
 
@@ -177,6 +178,7 @@ def numbers() -> VirtualWeightsNumbers:
         key_reads=key_reads,
         prev_token=tokens[pos - 1],
         r_top=r_top,
+        words_used=rank(w_o),
         writer_dims=writer_dims(model),
     )
 
@@ -278,6 +280,8 @@ class VirtualWeights(ClipScene):
         self.lay_out_labels()
         picture = VGroup(*chain, *self.labels.values())
         STAGE.place(picture)
+        STAGE.place(self.intro, LEFT, buff=0.1).match_y(self.x_col)
+        assert self.intro.get_right()[0] < self.guides.get_left()[0] - 0.2, "the notes fit left of the stream"
         self.legend = EQUATION_LINE.place(ColorBar(width=2.6), UP + LEFT, buff=0.1)
         # equations centred in the room right of the legend
         self.strip = EquationStrip(top_buff=0.4, x=(self.legend.get_right()[0] + EQUATION_LINE.right) / 2)
@@ -314,6 +318,20 @@ class VirtualWeights(ClipScene):
         labels["writer"].next_to(VGroup(self.w_o_map, self.r_col), UP, buff=0.25)
         labels["reader"].next_to(VGroup(self.w_k_map, self.k_col), UP, buff=0.5)
         self.labels = labels
+        # the left half is empty until layer 1's head comes: it names the subscript and r's width there
+        self.intro = VGroup(
+            MathTex(
+                self.x_tex,
+                rf"\text{{: the stream at position {i}, {SOURCE_TOKEN}}}",
+                font_size=MATH_SIZE_BODY,
+            ),
+            MathTex(self.r_tex, r"\text{: the head's result there}", font_size=MATH_SIZE_BODY),
+            MathTex(
+                rf"\text{{{s.d_head} numbers, {s.words_used} used: one per word}}",
+                font_size=MATH_SIZE_BODY,
+            ),
+        ).arrange(DOWN, buff=0.35, aligned_edge=LEFT)
+        self.intro.set_color(TEXT_COLOR)
         self.w_o_frame = block_frame(self.w_o_map, rows=s.sub[s.block])
         self.w_k_frame = block_frame(self.w_k_map, cols=s.sub[s.block])
         labels["frames"] = VGroup(self.w_o_frame, self.w_k_frame)
@@ -333,6 +351,7 @@ class VirtualWeights(ClipScene):
             FadeIn(lab["writer"]),
             FadeIn(self.w_o_map),
             FadeIn(lab["w_o"]),
+            FadeIn(self.intro[:2]),
             run_time=0.8,
         )
 
@@ -349,6 +368,7 @@ class VirtualWeights(ClipScene):
             self.strip.show(equation, run_time=0.8),
             Create(self.w_o_frame, run_time=0.6),
             *self.guides.named(s.block).light(color, run_time=0.6),
+            FadeIn(self.intro[2], run_time=0.6),
             Succession(
                 read(self.r_col, self.w_o_map, delta_col, weight=s.w_o.T, color=color, run_time=1.2),
                 write(delta_col, self.x_col, side=RIGHT, gap=0.35, run_time=1.6),
@@ -364,10 +384,12 @@ class VirtualWeights(ClipScene):
         )
         self.beat(
             "Layer 1's head reads it with its key matrix: that same block.",
-            FadeIn(self.w_k_map),
-            FadeIn(lab["w_k"]),
-            FadeIn(lab["bos"]),
-            FadeIn(lab["reader"]),
+            Succession(  # the notes are gone before the key matrix takes their place
+                FadeOut(self.intro, run_time=0.3),
+                AnimationGroup(
+                    FadeIn(self.w_k_map), FadeIn(lab["w_k"]), FadeIn(lab["bos"]), FadeIn(lab["reader"])
+                ),
+            ),
             *self.strip.change_to(new_equation, "match", run_time=1.0),
             Succession(Wait(0.6), Create(self.w_k_frame, run_time=0.6)),
             run_time=1.2,
@@ -459,7 +481,7 @@ class VirtualWeights(ClipScene):
         STAGE.place(VGroup(col, names, rows, total, reader, word))
         writer_row = next(row for row, (name, _, _) in zip(rows, s.writer_dims) if L0 in name)
         self.conversation = (reader, writer_row[:3])
-        self.toy = VGroup(rows, total)  # dimmed while the sketch of a real model shows
+        self.toy = VGroup(rows, total)  # hidden while the sketch of a real model shows
         self.beat(
             f"Each block has one writer, and together they fill all {s.d_model} numbers.",
             Succession(
@@ -472,7 +494,7 @@ class VirtualWeights(ClipScene):
         self.sketch = self.real_model_sketch(col)
         self.beat(
             "Real models have far more writers than numbers, so their writes overlap.",
-            self.toy.animate(run_time=0.6).set_opacity(0.1),
+            self.toy.animate(run_time=0.4).set_opacity(0),  # fully gone before the lines are drawn
             Succession(
                 Wait(0.4), LaggedStart(*[Create(a) for a in self.sketch[0]], lag_ratio=0.05, run_time=1.4)
             ),
@@ -511,7 +533,7 @@ class VirtualWeights(ClipScene):
             color = colors[name]
             row = VGroup(
                 Arrow(RIGHT, ORIGIN, buff=0, stroke_width=3, color=color, max_tip_length_to_length_ratio=0.3),
-                MathTex(name, font_size=MATH_SIZE_LABEL, color=color),
+                MathTex(name, font_size=MATH_SIZE_BODY, color=TEXT_COLOR if color == STREAM_COLOR else color),
                 words(WRITER_WORDS.get(name, "layer 0's head" if L0 in name else "layer 1's head")),
                 MathTex(str(dims), font_size=MATH_SIZE_BODY, color=TEXT_COLOR),
             ).arrange(RIGHT, buff=0.2)

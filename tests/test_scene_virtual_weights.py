@@ -120,3 +120,17 @@ def test_the_writers_fill_the_stream(shown, model):
     assert ranks == [9, 12, 9, 9] and sum(ranks) == model.d_model == 39
     blocks = [module.nonzero_blocks(np.abs(matrix).sum(axis=1), model.subspaces) for _, _, matrix in writers]
     assert blocks == [["token"], ["position"], ["previous token"], ["output"]]
+
+
+def test_the_notes_position_and_r_width(shown, model):
+    """The notes 'x_3: the stream at position 3, urs' and '12 numbers, 9 used: one per word': urs is
+    position 3 counting the start token as 0; r has d_head = 12 entries, and layer 0's W_O uses 9 of
+    them (its rank, counted here by SVD), as many as the vocabulary has words: one entry per word."""
+    tokens = [BOS_TOKEN, *RUNNING_EXAMPLE]
+    assert tokens.index("urs") == shown.pos == 3
+    assert shown.r.shape == (model.d_head,) and model.d_head == 12
+    used = int(np.sum(np.linalg.svd(model.W_O[0, 0], compute_uv=False) > 1e-9))
+    assert shown.words_used == used == len(model.vocab) == 9
+    # the 3 spare entries of r are never written by W_O: its rows for them are zero
+    assert np.allclose(model.W_O[0, 0][len(model.vocab) :], 0)
+    assert np.allclose(shown.r[len(model.vocab) :], 0)
