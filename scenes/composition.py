@@ -22,6 +22,7 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
+    ORIGIN,
     RIGHT,
     UP,
     AnimationGroup,
@@ -53,6 +54,7 @@ from circuit_clips.circuits import (
     paper_ov_matrix,
     paper_virtual_weights,
     path_expansion,
+    qk_matrix,
 )
 from circuit_clips.kit import (
     FONT_SIZE_BODY,
@@ -70,7 +72,6 @@ from circuit_clips.kit import (
     VALUE_COLOR,
     AttentionHeadBlock,
     ClipScene,
-    EquationStrip,
     HeatMap,
     Region,
     SparseHeatMap,
@@ -114,6 +115,7 @@ class CompositionNumbers:
     scores: dict[str, float]  # composition score per kind (Q, K, V)
     baselines: dict[str, float]  # what random heads of these shapes score, per kind
     ceilings: dict[str, float]  # the most these two heads' ranks allow, per kind
+    ranks: dict[str, int]  # directions L0H0 writes (W_OV) and L1H0's key reads (W_QK), by head name
     maps: dict[str, np.ndarray]  # the paper's virtual weights W_X^1 W_O^0 per kind
     virtual_pattern: np.ndarray  # A^1 A^0
     virtual_ov: np.ndarray  # W_OV^1 W_OV^0 (paper orientation)
@@ -143,6 +145,10 @@ def numbers() -> CompositionNumbers:
         scores={kind: composition_score(model, *WRITER, *READER, kind) for kind in COMPOSITION_KINDS},
         baselines={kind: composition_baseline(model, kind) for kind in COMPOSITION_KINDS},
         ceilings={kind: composition_ceiling(model, *WRITER, *READER, kind) for kind in COMPOSITION_KINDS},
+        ranks={
+            WRITER_NAME: int(np.linalg.matrix_rank(paper_ov_matrix(model, *WRITER))),
+            READER_NAME: int(np.linalg.matrix_rank(qk_matrix(model, *READER))),
+        },
         maps={kind: paper_virtual_weights(model, *WRITER, *READER, kind) for kind in COMPOSITION_KINDS},
         virtual_pattern=virtual_pattern,
         virtual_ov=virtual_ov,
@@ -270,10 +276,16 @@ class Composition(ClipScene):
         self.vw_name = meaning
 
     def random_and_most(self) -> None:
-        """The K score's scale: what random heads score, and the most these two heads could."""
+        """The K score's scale: what random heads score, and the most these two heads could.
+
+        Beside the line, once, the score's definition: exactly what
+        :func:`~circuit_clips.circuits.composition_score` computes for K (the paper's orientation).
+        """
         k = COMPOSITION_KINDS.index("K")
         others = [i for i in range(len(COMPOSITION_KINDS)) if i != k]
         self.k_part = VGroup(self.kind_titles[k], self.map_tex[k], self.maps[k])
+        self.definition = self.score_definition()
+        SCALE_AREA.place(self.definition, UP, buff=0.05, shrink=True)
         self.line = NumberLine(
             x_range=[0, 0.5, 0.1],
             length=SCALE_AREA.width - 1.0,
@@ -282,10 +294,19 @@ class Composition(ClipScene):
             font_size=FONT_SIZE_BODY + 8,
             decimal_number_config={"num_decimal_places": 1},
         )
-        self.line.move_to(SCALE_AREA.center)
+        self.line.move_to(SCALE_AREA.point(0.5, 0.4))
         base, ceiling = self.shown.baselines["K"], self.shown.ceilings["K"]
-        self.base_mark = self.mark(base, MUTED_TEXT_COLOR, "random heads", up=False)
-        self.ceil_mark = self.mark(ceiling, TEXT_COLOR, "most possible", up=False)
+        self.base_mark = self.mark(base, MUTED_TEXT_COLOR, "random heads", up=False, buff=0.45)
+        self.ceil_mark = self.mark(ceiling, TEXT_COLOR, "most possible", up=False, buff=0.45)
+        ranks = self.shown.ranks
+        why = Text(
+            f"as {WRITER_NAME} writes {ranks[WRITER_NAME]} directions\nand {READER_NAME}'s key reads {ranks[READER_NAME]}",
+            font_size=FONT_SIZE_LABEL + 2,
+            color=TEXT_COLOR,
+            line_spacing=0.8,
+        ).next_to(self.ceil_mark[2], DOWN, buff=0.1)
+        why.set_x(min(why.get_x(), SCALE_AREA.right - why.width / 2))
+        self.ceil_mark.add(why)
         self.beat(
             f"Random heads score {format_value(base)}; these two could score at most {format_value(ceiling)}.",
             Succession(
@@ -297,24 +318,62 @@ class Composition(ClipScene):
                     run_time=0.5,
                 ),
                 self.k_part.animate(run_time=0.6).move_to(KIND_AREAS["Q"].center),
-                FadeIn(self.line, run_time=0.5),
+                FadeIn(VGroup(self.line, self.definition), run_time=0.6),
                 FadeIn(VGroup(self.base_mark, self.ceil_mark), run_time=0.5),
             ),
+            hold=3.0,  # time for the definition as well as the caption
         )
 
-    def mark(self, value: float, color, text: str, *, up: bool, size: float = FONT_SIZE_BODY - 2) -> VGroup:
+    def score_definition(self) -> VGroup:
+        """The K-composition score, typeset, with its symbols named and a short gloss."""
+        w, r = WRITER_TEX, READER_TEX
+        formula = MathTex(
+            r"\text{K score} =",
+            rf"\frac{{\lVert W_{{QK}}^{{{r}}}\, W_{{OV}}^{{{w}}} \rVert_F}}"
+            rf"{{\lVert W_{{QK}}^{{{r}}} \rVert_F\, \lVert W_{{OV}}^{{{w}}} \rVert_F}}",
+            font_size=MATH_SIZE_BODY - 2,
+            color=TEXT_COLOR,
+        )
+        formula[0].set_color(KEY_COLOR)
+        gloss = Text(
+            f"how much of what\n{WRITER_NAME} writes,\n{READER_NAME}'s key reads",
+            font_size=FONT_SIZE_LABEL + 2,
+            color=TEXT_COLOR,
+            line_spacing=0.8,
+        )
+        symbols = MathTex(
+            r"W_{QK} = W_Q^{\top} W_K,\ \ W_{OV} = W_O W_V,\ \ \lVert\cdot\rVert_F:\ \text{size}",
+            font_size=MATH_SIZE_LABEL,
+            color=TEXT_COLOR,
+        )
+        top = VGroup(formula, gloss).arrange(RIGHT, buff=0.3)
+        return VGroup(top, symbols).arrange(DOWN, buff=0.15)
+
+    def mark(
+        self,
+        value: float,
+        color,
+        text: str,
+        *,
+        up: bool,
+        size: float = FONT_SIZE_BODY - 2,
+        buff: float = 0.7,
+        sep: str = "\n",
+    ) -> VGroup:
         """A dot on the number line at ``value``, with its name and number above or below it."""
         dot = Dot(self.line.n2p(value), radius=0.1, color=color)
-        label = Text(f"{text}\n{format_value(value)}", font_size=size, color=color, line_spacing=0.8)
+        label = Text(f"{text}{sep}{format_value(value)}", font_size=size, color=color, line_spacing=0.8)
         side = UP if up else DOWN
-        label.next_to(dot, side, buff=0.7)
+        label.next_to(dot, side, buff=buff)
         tick = Line(dot.get_center(), label.get_edge_center(-side), color=color, stroke_width=2)
         return VGroup(tick, dot, label)
 
     def k_score(self) -> None:
         """The key moment: the K score, the boldest mark of the line, about twice random, near the most."""
         score, base = self.shown.scores["K"], self.shown.baselines["K"]
-        self.k_mark = self.mark(score, KEY_COLOR, "K-composition", up=True, size=FONT_SIZE_BODY + 8)
+        self.k_mark = self.mark(
+            score, KEY_COLOR, "K-composition", up=True, size=FONT_SIZE_BODY + 4, buff=0.35, sep=" "
+        )
         self.k_mark[1].scale(1.8)
         self.k_mark[0].set_stroke(width=4)
         assert 1.6 < score / base < 2.2, "the caption says 'about twice random'"
@@ -421,28 +480,38 @@ class Composition(ClipScene):
         )
 
     # --- the path expansion ------------------------------------------------------------
-    def path_equation(self) -> MathTex:
-        """The two-layer path expansion on the equation line, with a name under each term."""
-        self.strip = EquationStrip(font_size=MATH_SIZE_LABEL + 2)
-        equation = self.strip.place(
-            self.strip.tex(
-                r"\mathrm{logits}",
-                "=",
-                r"\mathrm{Id}\otimes W_U W_E",
-                "+",
-                r"\sum_h A^h \otimes W_U W_{OV}^h W_E",
-                "+",
-                r"\sum_{h,\,h'} \big(A^{h'}A^{h}\big) \otimes W_U W_{OV}^{h'} W_{OV}^{h} W_E",
-            )
+    def path_equation(self) -> VGroup:
+        """The two-layer path expansion, over two lines at the top, with a name beside each term.
+
+        ``self.path_term_tex`` holds its three terms: direct, one head, two heads.
+        """
+        size = MATH_SIZE_BODY + 2  # larger than the strip's: legible at 480p
+        first = MathTex(
+            r"\mathrm{logits}",
+            "=",
+            r"\mathrm{Id}\otimes W_U W_E",
+            "+",
+            r"\sum_h A^h \otimes W_U W_{OV}^h W_E",
+            font_size=size,
         )
-        self.term_labels = VGroup(
-            *[
-                Text(t, font_size=FONT_SIZE_LABEL + 2, color=TEXT_COLOR).next_to(equation[i], DOWN, buff=0.15)
-                for t, i in (("direct", 2), ("one head", 4), ("two heads: virtual heads", 6))
-            ]
+        second = MathTex(
+            "+",
+            r"\sum_{h,\,h'} \big(A^{h'}A^{h}\big) \otimes W_U W_{OV}^{h'} W_{OV}^{h} W_E",
+            font_size=size,
         )
-        for label in self.term_labels:
-            label.align_to(equation.get_bottom() + DOWN * 0.15, UP)
+        labels = [
+            Text(t, font_size=FONT_SIZE_LABEL + 2, color=TEXT_COLOR, line_spacing=0.8)
+            for t in ("direct", "one head", "two heads:\nvirtual heads")
+        ]
+        for label, term in zip(labels[:2], (first[2], first[4])):
+            label.next_to(first, DOWN, buff=0.08).set_x(term.get_x())  # below the sum's subscript
+        second.next_to(VGroup(*labels[:2]), DOWN, buff=0.12)
+        second.align_to(first[1], LEFT)  # its + under the =
+        labels[2].next_to(second, RIGHT, buff=0.35)
+        self.term_labels = VGroup(*labels)
+        equation = VGroup(first, second)
+        VGroup(equation, self.term_labels).move_to(ORIGIN).to_edge(UP, buff=0.3)
+        self.path_term_tex = [first[2], first[4], second[1]]
         self.path_note = MathTex(
             r"A^h:\ \text{head } h\text{'s attention};\quad",
             r"W_{OV}^h = W_O^h W_V^h;\quad",
@@ -450,7 +519,7 @@ class Composition(ClipScene):
             r"\mathrm{Id}:\ \text{no mixing}",
             font_size=MATH_SIZE_LABEL,
             color=TEXT_COLOR,
-        ).next_to(self.term_labels, DOWN, buff=0.15)
+        ).next_to(equation, DOWN, buff=0.15)
         self.path_note.set_x(SAFE_FRAME.center[0])
         return equation
 
@@ -524,7 +593,7 @@ class Composition(ClipScene):
             Succession(
                 self.clear_stage(run_time=0.3),
                 AnimationGroup(
-                    self.strip.show(equation),
+                    FadeIn(equation),
                     FadeIn(self.term_labels),
                     FadeIn(self.path_note),
                     FadeIn(table[2]),
@@ -534,13 +603,13 @@ class Composition(ClipScene):
                     *[
                         AnimationGroup(
                             Indicate(
-                                equation[term],
+                                term,
                                 color=self.path_colors[list(self.shown.terms)[g[0]]],
                                 scale_factor=1.08,
                             ),
                             *[FadeIn(VGroup(self.cols[i], self.col_names[i], self.signs[i])) for i in g],
                         )
-                        for term, g in zip((2, 4, 6), groups)
+                        for term, g in zip(self.path_term_tex, groups)
                     ],
                     lag_ratio=0.8,
                     run_time=1.2,

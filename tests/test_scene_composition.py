@@ -164,3 +164,39 @@ def test_the_virtual_heads_two_hops_at_the_last_d(scene_module, model):
     assert int(np.argmax(a0)) == urs - 1 and words[urs - 1] == "D"
     product = scene_module.numbers().virtual_pattern[last]
     assert int(np.argmax(product)) == urs - 1 and product[urs - 1] > 0.98
+
+
+def test_the_typeset_k_score_is_what_the_clip_computes(scene_module, model):
+    """On screen: K score = ||W_QK^{L1H0} W_OV^{L0H0}||_F / (||W_QK^{L1H0}||_F ||W_OV^{L0H0}||_F),
+    paper orientation (W_QK = W_Q^T W_K, W_OV = W_O W_V), no transpose: the transposed product is Q's."""
+    shown = scene_module.numbers()
+    # paper orientation built from the weights: W_Q^paper = ours.T, so W_QK = W_Q^T W_K = ours_Q @ ours_K.T
+    wq, wk = model.W_Q[1, 0].T, model.W_K[1, 0].T  # [d_head, d_model], the paper's
+    w_qk = wq.T @ wk
+    w_ov = model.W_O[0, 0].T @ model.W_V[0, 0].T
+    fro = np.linalg.norm
+    k = fro(w_qk @ w_ov) / (fro(w_qk) * fro(w_ov))
+    assert shown.scores["K"] == pytest.approx(k, abs=1e-12)
+    assert f"{k:.2f}" == "0.30"
+    assert shown.scores["Q"] == pytest.approx(fro(w_qk.T @ w_ov) / (fro(w_qk) * fro(w_ov)), abs=1e-12)
+    # the clip typesets exactly that (no transpose on W_QK) and names its symbols
+    definition = scene_module.Composition.score_definition(None)
+    tex = " ".join(
+        getattr(m, "tex_string", "") for m in [*definition.get_family()] if hasattr(m, "tex_string")
+    )
+    assert r"\lVert W_{QK}^{\mathrm{L1H0}}\, W_{OV}^{\mathrm{L0H0}} \rVert_F" in tex
+    assert r"W_{QK} = W_Q^{\top} W_K" in tex and r"W_{OV} = W_O W_V" in tex
+
+
+def test_the_ceiling_label_states_the_directions_each_head_uses(scene_module, model):
+    """ "most possible 0.34, as L0H0 writes 8 directions and L1H0's key reads 9": ranks counted
+    from singular values, and the ceiling is what heads of those directions allow."""
+    shown = scene_module.numbers()
+    ov0, qk1 = paper_pair(model, "K")
+    s = np.linalg.svd(ov0, compute_uv=False)
+    t = np.linalg.svd(qk1, compute_uv=False)
+    writes, reads = int(np.sum(s > 1e-9 * s[0])), int(np.sum(t > 1e-9 * t[0]))
+    assert shown.ranks == {"L0H0": writes, "L1H0": reads} == {"L0H0": 8, "L1H0": 9}
+    assert f"{shown.ceilings['K']:.2f}" == "0.34"
+    # with all directions equally strong, 8 written directions would allow 1/sqrt(8) at most
+    assert shown.ceilings["K"] <= 1 / np.sqrt(writes) + 1e-12
