@@ -313,7 +313,7 @@ class TrainedModel(ClipScene):
             heat.cell(half, n - 1).get_corner(UP + RIGHT),
             dash_length=0.08,
         ).set_stroke(TEXT_COLOR, width=2.5)
-        words = label("repeat starts", TEXT_COLOR, READ_SIZE).next_to(line, UP, buff=0.14)
+        words = label("repeat\nstarts", TEXT_COLOR, READ_SIZE).next_to(line, UP, buff=0.14)
         return VGroup(line, words.align_to(line, RIGHT).shift(0.05 * LEFT))
 
     @staticmethod
@@ -512,8 +512,8 @@ class TrainedModel(ClipScene):
         job.next_to(heat.cells, DOWN, buff=0.2)
         n = len(s.tokens)
         back = label("one token back", TEXT_COLOR, READ_SIZE)
-        back.next_to(heat.cell(n // 4 - 2, n // 4 + 2), RIGHT, buff=0).align_to(
-            heat.cell(0, n // 4 + 2), LEFT
+        back.next_to(heat.cell(n // 4 - 3, n // 4 + 4), RIGHT, buff=0).align_to(
+            heat.cell(0, n // 4 + 4), LEFT
         )
         arrow = self.pointer(back, heat.cell(n // 4 + 1, n // 4), DOWN + LEFT)
         self.beat(
