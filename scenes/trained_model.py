@@ -56,6 +56,7 @@ from circuit_clips.circuits import (
 from circuit_clips.kit import (
     BACKGROUND_COLOR,
     CENTRE_PANEL,
+    EQUATION_LINE,
     FONT_SIZE_BODY,
     FONT_SIZE_LABEL,
     KEY_COLOR,
@@ -84,6 +85,8 @@ from circuit_clips.training import load_or_train
 
 KIND_COLORS = {"Q": QUERY_COLOR, "K": KEY_COLOR, "V": VALUE_COLOR}
 KIND_WORDS = {"Q": "query", "K": "key", "V": "value"}
+#: Labels a first viewer must read on the grids and charts (at least 24 at 480p).
+READ_SIZE = 24
 #: The snapshot "before the drop": the last one before the copied part's loss has fallen by
 #: this share of its whole fall over training.
 BEFORE_SHARE = 0.1
@@ -201,6 +204,9 @@ def figures(shown: TrainedModelNumbers) -> dict[str, str]:
         "ceiling": format_value(shown.ceiling[prev[1], ind[1]]),
         "n_positive": str(int(np.sum(shown.eigenvalues.real > 0))),
         "n_eigenvalues": str(len(shown.eigenvalues)),
+        "d_head": str(shown.model.d_head),
+        "d_vocab": str(shown.model.d_vocab),
+        "n_zero": str(shown.model.d_vocab - len(shown.eigenvalues)),
         "accuracy_repeated": f"{100 * shown.accuracy_repeated:.0f}%",
         "accuracy_first": f"{100 * shown.accuracy_first:.0f}%",
         "chance": f"{100 * shown.chance:.0f}%",
@@ -296,6 +302,27 @@ class TrainedModel(ClipScene):
         shown = np.array(pattern, dtype=float)
         shown[np.triu_indices_from(shown, k=1)] = -np.inf
         return shown
+
+    def repeat_mark(self, heat: HeatMap) -> VGroup:
+        """A dashed line over the first row of the repeat, labelled "repeat starts" in the empty
+        (masked) corner above it."""
+        n = len(self.shown.tokens)
+        half = n // 2
+        line = DashedLine(
+            heat.cell(half, 0).get_corner(UP + LEFT),
+            heat.cell(half, n - 1).get_corner(UP + RIGHT),
+            dash_length=0.08,
+        ).set_stroke(TEXT_COLOR, width=2.5)
+        words = label("repeat\nstarts", TEXT_COLOR, READ_SIZE).next_to(line, UP, buff=0.14)
+        return VGroup(line, words.align_to(line, RIGHT).shift(0.05 * LEFT))
+
+    @staticmethod
+    def pointer(words, cell, direction) -> Arrow:
+        """A short arrow from ``words`` (on its ``direction`` side) to a grid cell."""
+        return Arrow(
+            words.get_critical_point(direction), cell.get_center(), buff=0.04, stroke_width=3,
+            max_tip_length_to_length_ratio=0.3, color=TEXT_COLOR,
+        )  # fmt: skip
 
     def plot_point(self, step: float) -> np.ndarray:
         return self.axes.c2p(step, np.interp(step, self.shown.steps, self.shown.loss_repeated))
@@ -420,7 +447,9 @@ class TrainedModel(ClipScene):
             heat = self.pattern_map(*head, s.before, 0.12)
             title = Text(head_name(*head), font_size=FONT_SIZE_BODY, color=head_color(*head))
             title.next_to(heat, UP, buff=0.12)
-            groups.add(region.place(VGroup(heat, title), UP, buff=0.05, shrink=True))
+            group = region.place(VGroup(heat, title), UP, buff=0.05, shrink=True)
+            group.add(self.repeat_mark(heat))
+            groups.add(group)
             self.maps[head], self.map_titles[head] = heat, title
         # the loss plot shrinks into the left panel without its words (too small to read there),
         # with a marker at the snapshot's step
@@ -431,9 +460,12 @@ class TrainedModel(ClipScene):
         self.step_text = Text(f"step {int(s.snapshot_steps[s.before]):,}", font_size=FONT_SIZE_BODY)
         self.step_text.next_to(target, DOWN, buff=0.3)
         self.legend = ColorBar(width=2.6, ticks=[0.0, 0.1, 1.0], title="attention")
-        self.legend.next_to(self.step_text, DOWN, buff=0.4)
+        self.legend.next_to(self.step_text, DOWN, buff=0.3)
+        not_linear = label("not linear: 0.1 sits mid-bar", TEXT_COLOR, READ_SIZE)
+        not_linear.next_to(self.legend, DOWN, buff=0.15)
         key = label("row: a token\ncells: where it looks\n(earlier tokens only)")
-        key.next_to(self.legend, DOWN, buff=0.3)
+        key.next_to(not_linear, DOWN, buff=0.2)
+        key = VGroup(not_linear, key)
         self.beat(
             "Before the drop, its heads' attention is spread out.",
             plot.animate.scale(0.45).move_to(target),
@@ -478,13 +510,19 @@ class TrainedModel(ClipScene):
         marks = self.cell_marks(heat, [(i, i - 1) for i in range(1, len(s.tokens))], width=1.5)
         job = label("previous-token head:\nlooks one token back", head_color(*s.prev_head))
         job.next_to(heat.cells, DOWN, buff=0.2)
+        n = len(s.tokens)
+        back = label("one token back", TEXT_COLOR, READ_SIZE)
+        back.next_to(heat.cell(n // 4 - 3, n // 4 + 4), RIGHT, buff=0).align_to(
+            heat.cell(0, n // 4 + 4), LEFT
+        )
+        arrow = self.pointer(back, heat.cell(n // 4 + 1, n // 4), DOWN + LEFT)
         self.beat(
             "Layer 0's head now looks one token back, mostly.",
             LaggedStart(*[Create(m) for m in marks], lag_ratio=0.05, run_time=2.0),
-            FadeIn(job, run_time=1.0),
+            FadeIn(VGroup(job, back, arrow), run_time=1.0),
             hold=0.8,
         )
-        self.prev_marks = VGroup(marks, job)
+        self.prev_marks = VGroup(marks, job, back, arrow)
 
     def induction_stripe(self) -> None:
         """The induction head's pattern alone and large: the moment the clip exists for."""
@@ -502,16 +540,18 @@ class TrainedModel(ClipScene):
         )
         job.next_to(heat.cells, RIGHT, buff=0.35).align_to(heat.cells, DOWN)
         edge = heat.cell(half, 0).get_top()[1]
-        repeat_line = DashedLine(
-            heat.cell(half, 0).get_corner(UP + LEFT), heat.cell(half, n - 1).get_corner(UP + RIGHT)
-        )
-        repeat_line.set_stroke(TEXT_COLOR, width=2)
-        repeat = label("rows below the line:\nthe repeat", TEXT_COLOR)
-        repeat.next_to(heat.cells, RIGHT, buff=0.35).set_y(edge).align_to(job, LEFT)
+        stripe_name = label("the stripe", TEXT_COLOR, READ_SIZE)
+        stripe_name.next_to(heat.cells, RIGHT, buff=0.35).set_y(edge).align_to(job, LEFT)
+        target = heat.cell(n - 5, n - 5 - half + 1)
+        arrow = Arrow(
+            stripe_name.get_left(), target.get_center(), buff=0.06, stroke_width=3,
+            max_tip_length_to_length_ratio=0.1, color=TEXT_COLOR,
+        )  # fmt: skip
         self.beat(
             "Layer 1's head draws the stripe: just after the earlier copy.",
             LaggedStart(*[Create(m) for m in stripe], lag_ratio=0.15, run_time=2.6),
-            FadeIn(VGroup(job, repeat_line, repeat), run_time=1.0),
+            FadeIn(VGroup(job, stripe_name), run_time=1.0),
+            Succession(Wait(1.0), GrowArrow(arrow, run_time=0.8)),
             hold=1.4,
         )
         self.play(self.clear_stage(), run_time=0.6)
@@ -682,16 +722,23 @@ class TrainedModel(ClipScene):
         axes = chart[0]
         bars = VGroup(*[bar_on(axes, k + 0.5, v, 0.8 * 3.5 / len(eig), color) for k, v in enumerate(eig)])
         title = label(
-            "eigenvalues λ, largest first:\nhow much attending to a token\nraises that same token\n"
-            f"({self.fig['n_eigenvalues']}: the head is {self.fig['n_eigenvalues']} numbers wide)",
+            "eigenvalues λ, largest first:\nhow much attending to a token\nraises that same token",
             TEXT_COLOR,
+            READ_SIZE,
         )
+        why = MathTex(
+            rf"\text{{only {self.fig['n_eigenvalues']} of {self.fig['d_vocab']}: the head's width is }}"
+            rf"d_{{\mathrm{{head}}}} = {self.fig['d_head']}\text{{, so the other {self.fig['n_zero']} are 0}}",
+            font_size=MATH_SIZE_BODY,
+            color=TEXT_COLOR,
+        )
+        EQUATION_LINE.place(why, shrink=True)
         panel = VGroup(title, VGroup(chart, bars)).arrange(DOWN, buff=0.3)
         RIGHT_PANEL.place(panel, UP, buff=0.2, shrink=True)
         self.beat(
             f"All {self.fig['n_positive']} of its eigenvalues are positive: it copies.",
             FadeOut(self.ov_meaning, run_time=0.5),
-            Succession(Wait(0.5), FadeIn(VGroup(panel[0], chart), run_time=0.6)),
+            Succession(Wait(0.5), FadeIn(VGroup(panel[0], chart, why), run_time=0.6)),
             Succession(
                 Wait(0.8),
                 LaggedStart(*[FadeIn(b, shift=0.3 * UP) for b in bars], lag_ratio=0.1, run_time=1.2),

@@ -55,6 +55,7 @@ from circuit_clips.kit import (
     VectorColumn,
     VocabColumn,
     block_frame,
+    format_value,
 )
 from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import (
@@ -74,7 +75,9 @@ COL = 0.3  # column width of W_E and W_U
 TABLE_CELL = 0.28  # cell side of the two d_vocab x d_vocab tables
 LABEL_SIZE = 24  # word labels a caption talks about: readable at 480p
 CHANCE_TICKS = (0.0, 0.1, 1.0)  # the tables' legend: chances
-SIGMA_SIZE = 34  # the singular values: readable at 480p, thirteen of them in a column
+SIGMA_SIZE = 32  # the singular values: readable at 480p, thirteen of them in a column
+SIGMA_BUFF = 0.05  # with the title "(not per word)": values are not read as rows of the tables
+WINNER_SIZE = 36  # the winning logit's value, printed large beside its frame
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,11 @@ def sigma_text(s: float) -> str:
     """A singular value as shown: one decimal, or two significant digits below 1 (so the
     smallest, about 0.0013, shows as non-zero: rank 13 is visibly true)."""
     return f"{s:.1f}" if s >= 1 else f"{s:.2g}"
+
+
+def winner_text(logit: float) -> str:
+    """The winning logit as the clip prints it (two decimals, a true minus sign)."""
+    return format_value(logit, 2)
 
 
 def percent(p: float) -> str:
@@ -277,11 +285,12 @@ class ZeroLayer(ClipScene):
         """The story's singular values, largest first, one a line, under a two-line title."""
         title = VGroup(
             MathTex(r"\sigma\text{: strengths}", font_size=MATH_SIZE_BODY),
-            words_label("story, in logs", color=MUTED_TEXT_COLOR),
+            words_label("singular values", color=MUTED_TEXT_COLOR),
+            words_label("(not per word)"),
         ).arrange(DOWN, buff=0.08, aligned_edge=LEFT)
         self.sigma_values = VGroup(
             *[MathTex(sigma_text(s), font_size=SIGMA_SIZE) for s in self.shown.singular_values]
-        ).arrange(DOWN, buff=0.07, aligned_edge=LEFT)
+        ).arrange(DOWN, buff=SIGMA_BUFF, aligned_edge=LEFT)
         return VGroup(title, self.sigma_values).arrange(DOWN, buff=0.1, aligned_edge=LEFT)
 
     def under_table(self, table: HeatMap, mob) -> VGroup:
@@ -356,7 +365,12 @@ class ZeroLayer(ClipScene):
         best = int(np.argmax(n.logits_example))
         assert best == n.next_id
         lit = SurroundingRectangle(self.w_u, buff=0.06, color=TEXT_COLOR)
-        top = SurroundingRectangle(self.logit_col.row(best), buff=0.05, color=TEXT_COLOR)
+        top = SurroundingRectangle(
+            VGroup(self.logit_col.row(best), self.logit_col.names[best]), buff=0.06, color=TEXT_COLOR
+        ).set_stroke(width=7)
+        value = Text(winner_text(n.logits_example[best]), font_size=WINNER_SIZE, color=TEXT_COLOR)
+        value.next_to(top, RIGHT, buff=0.2)
+        self.winner = VGroup(value, words_label("highest").next_to(value, UP, buff=0.1))
         self.pipeline.add(top)
         self.beat(
             f"The unembedding scores each word (its logit): '{NEXT_WORD}' scores highest.",
@@ -365,7 +379,7 @@ class ZeroLayer(ClipScene):
                 FadeIn(
                     VGroup(self.logit_col.column, self.logit_col.names, self.logit_label), shift=0.3 * RIGHT
                 ),
-                AnimationGroup(FadeOut(lit), Create(top), run_time=0.5),
+                AnimationGroup(FadeOut(lit), Create(top), FadeIn(self.winner, scale=1.3), run_time=0.5),
             ),
             hold=0.4,
         )
@@ -374,7 +388,7 @@ class ZeroLayer(ClipScene):
         self.beat(
             f"Softmax turns scores into chances: '{NEXT_WORD}' gets {percent(n.p_example[n.next_id])}.",
             self.logit_col.animate_values(n.p_example, run_time=0.8),
-            FadeOut(VGroup(self.logit_label, self.legend), run_time=0.4),
+            FadeOut(VGroup(self.logit_label, self.legend, self.winner), run_time=0.4),
             FadeIn(VGroup(chances, self.guess, self.pipe_chances), run_time=0.8),
             hold=0.4,
         )

@@ -296,3 +296,19 @@ def test_parse_head_inverts_head_name(scene_module):
     for layer in range(3):
         for head in range(4):
             assert scene_module.parse_head(head_name(layer, head)) == (layer, head)
+
+
+def test_why_only_d_head_eigenvalues(run, fig):
+    """'only 16 of 32: the head's width is d_head = 16, so the other 16 are 0': the full OV
+    circuit is d_vocab x d_vocab but passes through d_head numbers, so exactly d_head of its
+    eigenvalues are non-zero (an independent eigen-decomposition of W_E W_V W_O W_U)."""
+    m = run.model
+    layer, head = (1, int(run.info["measured"]["induction_head"][-1]))
+    full = m.W_E @ m.W_V[layer, head] @ m.W_O[layer, head] @ m.W_U
+    eig = np.linalg.eigvals(full)
+    nonzero = int(np.sum(np.abs(eig) > 1e-6 * np.abs(eig).max()))
+    assert full.shape == (m.d_vocab, m.d_vocab)
+    assert m.W_V[layer, head].shape[1] == m.d_head
+    assert int(fig["d_vocab"]) == full.shape[0] == 32
+    assert int(fig["d_head"]) == m.d_head == nonzero == int(fig["n_eigenvalues"]) == 16
+    assert int(fig["n_zero"]) == full.shape[0] - nonzero == 16

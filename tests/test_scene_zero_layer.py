@@ -128,3 +128,17 @@ def test_caption_percentages(shown, module):
     assert module.percent(18 / 23) == "78%"
     assert (module.EXAMPLE_WORD, module.NEXT_WORD) == ("of", "the")
     assert shown.next_id == i and shown.word_id == j
+
+
+def test_winning_logit_printed_beside_its_frame(shown, module):
+    """The large number beside the framed 'the' logit is W_U x for 'of' (a one-hot through W_E,
+    then W_U), the largest of the thirteen, printed to two decimals with a true minus sign."""
+    model = shown.model
+    t = np.zeros(len(shown.vocab))
+    t[shown.vocab.index("of")] = 1.0
+    logits = (t @ model.W_E) @ model.W_U
+    best = int(np.argmax(logits))
+    assert shown.vocab[best] == "the"
+    printed = module.winner_text(shown.logits_example[shown.next_id])
+    assert float(printed.replace("\u2212", "-")) == pytest.approx(logits[best], abs=0.005)
+    assert printed == "\u22120.93"
