@@ -455,7 +455,7 @@ def test_trained_model_phase_change_is_a_sudden_drop(trained):
     last = max(gap)
     before = gap[max(s for s in gap if s <= max(step - 300, 0))]
     after = gap[min(s for s in gap if s >= min(step + 300, last))]
-    # Most of what predicting the copy gains, gained within 600 of the 3000 steps.
+    # Most of what predicting the copy gains, gained within 600 steps around the phase change.
     assert after - before > 0.5 * (gap[last] - gap[0])
     assert log[-1]["loss_repeated"] < log[0]["loss_repeated"] - 1.0
 
