@@ -30,6 +30,7 @@ from manim import (
     FadeIn,
     FadeOut,
     GrowArrow,
+    GrowFromEdge,
     LaggedStart,
     Line,
     MathTex,
@@ -324,8 +325,13 @@ class TrainedModel(ClipScene):
             max_tip_length_to_length_ratio=0.3, color=TEXT_COLOR,
         )  # fmt: skip
 
+    def plot_x(self, step: float) -> float:
+        """Where ``step`` sits on the loss plot's logarithmic axis (step 0 at its left end)."""
+        return float(np.log10(max(step, 10.0 ** self.axes.x_range[0])))
+
     def plot_point(self, step: float) -> np.ndarray:
-        return self.axes.c2p(step, np.interp(step, self.shown.steps, self.shown.loss_repeated))
+        loss = np.interp(step, self.shown.steps, self.shown.loss_repeated)
+        return self.axes.c2p(self.plot_x(step), loss)
 
     def cell_marks(self, heat: HeatMap, cells, color=TEXT_COLOR, width: float = 2.5) -> VGroup:
         """White squares around the given ``(row, col)`` cells of ``heat``."""
@@ -379,25 +385,35 @@ class TrainedModel(ClipScene):
         """The loss plot's axes, ticks and titles, placed in the stage."""
         s = self.shown
         top = float(np.ceil(max(s.loss_repeated.max(), s.loss_other.max()) * 2) / 2)
+        # a logarithmic step axis, so the flat start, the plunge and the long flat end all show
         self.axes = Axes(
-            x_range=[0, float(s.steps[-1]), 500],
+            x_range=[1.0, float(np.log10(s.steps[-1])), 1.0],
             y_range=[0.0, top, 0.5],
             x_length=8.4,
             y_length=3.9,
             tips=False,
             axis_config={"color": MUTED_TEXT_COLOR, "stroke_width": 2},
+            x_axis_config={"include_ticks": False},
         )
         STAGE.place(self.axes, UP + RIGHT, buff=0.5)
         x_ticks = VGroup(
             *[
-                label(f"{int(x):,}").next_to(self.axes.c2p(x, 0), DOWN, buff=0.15)
-                for x in np.arange(0, s.steps[-1] + 1, 1000)
+                VGroup(
+                    Line(
+                        self.axes.c2p(np.log10(x), 0), self.axes.c2p(np.log10(x), 0) + 0.12 * DOWN
+                    ).set_stroke(MUTED_TEXT_COLOR, width=2),
+                    label(f"{int(x):,}").next_to(self.axes.c2p(np.log10(x), 0), DOWN, buff=0.2),
+                )
+                for x in (10, 100, 1000, int(s.steps[-1]))
             ]
         )
         y_ticks = VGroup(
-            *[label(f"{y:.0f}").next_to(self.axes.c2p(0, y), LEFT, buff=0.15) for y in np.arange(0, top, 1.0)]
+            *[
+                label(f"{y:.0f}").next_to(self.axes.c2p(self.axes.x_range[0], y), LEFT, buff=0.15)
+                for y in np.arange(0, top, 1.0)
+            ]
         )
-        x_title = label("training step").next_to(x_ticks, DOWN, buff=0.12)
+        x_title = label("training step (each tick 10 times the last)").next_to(x_ticks, DOWN, buff=0.12)
         y_title = label("loss:\nhow badly\nit guesses\nthe next\ntoken").next_to(y_ticks, LEFT, buff=0.3)
         return VGroup(self.axes, x_ticks, y_ticks, x_title, y_title)
 
@@ -405,36 +421,38 @@ class TrainedModel(ClipScene):
         s = self.shown
         self.frame_parts = self.loss_axes()
         self.rep_color = head_color(*s.ind_head)
+        logged = s.steps > 0  # a logarithmic axis has no step 0
+        xs = np.log10(s.steps[logged])
         self.rep_line = self.axes.plot_line_graph(
-            s.steps, s.loss_repeated, line_color=self.rep_color, add_vertex_dots=False, stroke_width=5
+            xs, s.loss_repeated[logged], line_color=self.rep_color, add_vertex_dots=False, stroke_width=5
         )
         self.other_line = self.axes.plot_line_graph(
-            s.steps, s.loss_other, line_color=MUTED_TEXT_COLOR, add_vertex_dots=False, stroke_width=4
+            xs, s.loss_other[logged], line_color=MUTED_TEXT_COLOR, add_vertex_dots=False, stroke_width=4
         )
-        end = self.axes.c2p(s.steps[-1], s.loss_repeated[-1])
+        end = self.axes.c2p(xs[-1], s.loss_repeated[-1])
         rep_name = label("on the repeat", self.rep_color).next_to(end, UP, buff=0.2).align_to(end, RIGHT)
-        other_end = self.axes.c2p(s.steps[-1], s.loss_other[-1])
         other_name = label(
             "elsewhere: random tokens,\nnothing to learn (it rises\na little: the model also\ncopies after chance repeats)"
-        ).next_to(other_end, DOWN, buff=0.2)
-        other_name.align_to(other_end, RIGHT)
-        x = s.phase_step
+        )  # in the empty lower left of the plot (its grey colour ties it to the grey line)
+        other_name.next_to(self.axes.c2p(self.axes.x_range[0], 0.1), UP + RIGHT, buff=0.2)
+        x = self.plot_x(s.phase_step)
         y_lo, y_hi = self.axes.y_range[0], self.axes.y_range[1]
         line = DashedLine(self.axes.c2p(x, y_lo), self.axes.c2p(x, y_hi), dash_length=0.12)
         line.set_stroke(TEXT_COLOR, width=3)
-        phase = label(f"phase change\nstep {self.fig['phase_step']}", TEXT_COLOR, FONT_SIZE_BODY)
-        phase.next_to(self.axes.c2p(x, (y_lo + y_hi) / 2), RIGHT, buff=0.25)
-        dot = Dot(self.plot_point(x), radius=0.11, color=self.rep_color)
+        phase = label(f"phase change\nstep {self.fig['phase_step']}", TEXT_COLOR, READ_SIZE)
+        phase.next_to(self.axes.c2p(x, 0.0), UP + RIGHT, buff=0.06)  # under the plunge's foot
+        dot = Dot(self.plot_point(s.phase_step), radius=0.11, color=self.rep_color)
         self.beat(
             f"On the repeat, its loss plunges near step {self.fig['phase_step']}: a phase change.",
             FadeIn(self.frame_parts, run_time=0.8),
             FadeIn(VGroup(rep_name, other_name), run_time=0.8),
             Succession(Wait(0.5), Create(self.rep_line, run_time=2.2)),
             Succession(Wait(0.5), Create(self.other_line, run_time=2.2)),
-            Succession(Wait(2.7), AnimationGroup(Create(line), FadeIn(phase), FadeIn(dot, scale=2.0))),
+            Succession(Wait(1.8), AnimationGroup(Create(line), FadeIn(phase), FadeIn(dot, scale=2.0))),
             hold=0.6,
         )
-        self.words = VGroup(*self.frame_parts[1:], rep_name, other_name, phase)
+        self.words = VGroup(*self.frame_parts[1:], rep_name, other_name)
+        self.phase_words = phase
         self.phase_marks = VGroup(line, dot)
 
     # --- the patterns ------------------------------------------------------------------------
@@ -453,22 +471,25 @@ class TrainedModel(ClipScene):
             self.maps[head], self.map_titles[head] = heat, title
         # the loss plot shrinks into the left panel without its words (too small to read there),
         # with a marker at the snapshot's step
-        self.play(FadeOut(self.words), run_time=0.4)
+        self.play(FadeOut(self.words), run_time=0.4)  # the phase-change words stay (and shrink)
         plot = VGroup(self.axes, self.rep_line, self.other_line, self.phase_marks)
-        target = LEFT_PANEL.place(plot.copy().scale(0.45), UP, buff=0.35)
+        target = LEFT_PANEL.place(plot.copy().scale(0.38), UP, buff=0.35)
         plot_name = label("loss on the repeat", self.rep_color).next_to(target, UP, buff=0.12)
+        phase_small = label(f"phase change: step {self.fig['phase_step']}", TEXT_COLOR, READ_SIZE)
+        phase_small.next_to(target, DOWN, buff=0.1)
         self.step_text = Text(f"step {int(s.snapshot_steps[s.before]):,}", font_size=FONT_SIZE_BODY)
-        self.step_text.next_to(target, DOWN, buff=0.3)
+        self.step_text.next_to(phase_small, DOWN, buff=0.1)
         self.legend = ColorBar(width=2.6, ticks=[0.0, 0.1, 1.0], title="attention")
-        self.legend.next_to(self.step_text, DOWN, buff=0.3)
-        not_linear = label("not linear: 0.1 sits mid-bar", TEXT_COLOR, READ_SIZE)
+        self.legend.next_to(self.step_text, DOWN, buff=0.2)
+        not_linear = label("small weights made\nvisible: 0.1 is mid-bar", TEXT_COLOR, READ_SIZE)
         not_linear.next_to(self.legend, DOWN, buff=0.15)
         key = label("row: a token\ncells: where it looks\n(earlier tokens only)")
-        key.next_to(not_linear, DOWN, buff=0.2)
+        key.next_to(not_linear, DOWN, buff=0.12)
         key = VGroup(not_linear, key)
         self.beat(
             "Before the drop, its heads' attention is spread out.",
-            plot.animate.scale(0.45).move_to(target),
+            plot.animate.scale(0.38).move_to(target),
+            self.phase_words.animate.become(phase_small),
             FadeIn(plot_name),
             FadeIn(groups),
             FadeIn(VGroup(self.step_text, key, self.legend)),
@@ -477,7 +498,7 @@ class TrainedModel(ClipScene):
         )
         self.marker = Dot(self.plot_point(s.snapshot_steps[s.before]), radius=0.08, color=TEXT_COLOR)
         self.add(self.marker)
-        self.plot = VGroup(plot, plot_name, self.marker)
+        self.plot = VGroup(plot, plot_name, self.marker, self.phase_words)
         self.pattern_groups = groups
 
     def patterns_during(self) -> None:
@@ -741,7 +762,7 @@ class TrainedModel(ClipScene):
             Succession(Wait(0.5), FadeIn(VGroup(panel[0], chart, why), run_time=0.6)),
             Succession(
                 Wait(0.8),
-                LaggedStart(*[FadeIn(b, shift=0.3 * UP) for b in bars], lag_ratio=0.1, run_time=1.2),
+                LaggedStart(*[GrowFromEdge(b, DOWN) for b in bars], lag_ratio=0.1, run_time=1.2),
             ),
             hold=1.0,
         )
