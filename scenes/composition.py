@@ -22,7 +22,6 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
-    ORIGIN,
     RIGHT,
     UP,
     AnimationGroup,
@@ -510,7 +509,7 @@ class Composition(ClipScene):
         labels[2].next_to(second, RIGHT, buff=0.35)
         self.term_labels = VGroup(*labels)
         equation = VGroup(first, second)
-        VGroup(equation, self.term_labels).move_to(ORIGIN).to_edge(UP, buff=0.3)
+        SAFE_FRAME.place(VGroup(equation, self.term_labels), UP, buff=0.05)
         self.path_term_tex = [first[2], first[4], second[1]]
         self.path_note = MathTex(
             r"A^h:\ \text{head } h\text{'s attention};\quad",
