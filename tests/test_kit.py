@@ -416,6 +416,49 @@ def test_read_checks_the_weight_and_lands_the_result(tmp_path):
     assert n_columns == 2, "the travelling copy must be gone"
 
 
+def test_read_copy_enters_at_its_turn_and_fills_the_matrix(tmp_path):
+    """Played after another step, the travelling copy is not on screen before its turn (it used
+    to sit on the source from the start of the play), and it pours into the matrix's whole box
+    rather than shrinking into a sliver; the result grows out of that box."""
+    from manim import FadeIn, Square, Succession
+
+    x = np.array([1.0, -0.5, 0.5, 0.25])
+    seen = {}
+
+    def body(scene):
+        source = VectorColumn(x).shift(3 * LEFT)
+        tile = MatrixTile("W", "#ffffff").shift(UP)
+        result = VectorColumn(x[:2]).shift(3 * RIGHT)
+        other = Square().shift(2 * UP)
+        scene.add(source, tile)
+        before = len(visible_family(scene))
+        step = read(source, tile, result, run_time=2.0)
+        play = Succession(FadeIn(other, run_time=2.0), step)
+        scene.add_mobjects_from_animations([play])  # what Scene.play does first
+        play._setup_scene(scene)
+        play.begin()
+        play.interpolate(0.25)  # the FadeIn's turn
+        seen["during_fade_in"] = len(visible_family(scene)) - len(other.family_members_with_points())
+        seen["before"] = before
+        play.interpolate(0.6)  # the copy is travelling
+        copy = step.animations[0].animations[0]
+        seen["copy_in_scene"] = copy.mobject in scene.mobjects
+        seen["copy_end"] = copy.target_mobject
+        seen["tile"] = tile
+        play.interpolate(1.0)
+        play.finish()
+        play.clean_up_from_scene(scene)
+        seen["end"] = (result in scene.mobjects, copy.mobject in scene.mobjects)
+
+    run_scene(body, tmp_path)
+    assert seen["during_fade_in"] == seen["before"], "the copy showed before its turn"
+    assert seen["copy_in_scene"]
+    end, tile = seen["copy_end"], seen["tile"]
+    assert end.width == pytest.approx(0.9 * tile.width) and end.height == pytest.approx(0.9 * tile.height)
+    assert np.allclose(end.get_center(), tile.get_center())
+    assert seen["end"] == (True, False)
+
+
 def test_merge_checks_the_weighted_sum(tmp_path):
     v = [VectorColumn(np.array([1.0, 0.0])), VectorColumn(np.array([0.0, 1.0]))]
     with pytest.raises(ValueError):
@@ -663,6 +706,23 @@ def test_equation_strip_transitions(transition, kinds):
         fade_out, fade_in = (a.rate_func for a in anims)
         assert fade_out(0.5) == pytest.approx(1.0) and fade_in(0.5) == pytest.approx(0.0)
         assert 0 < fade_out(0.25) < 1 and 0 < fade_in(0.75) < 1
+    if transition == "match":
+        # x_0 leaves before x_1 and the new + b arrive: mid-way, neither is drawn
+        match = anims[0]
+        leaving = next(a for a in match.animations if type(a).__name__ == "FadeOut")
+        arriving = next(a for a in match.animations if type(a).__name__ == "FadeIn")
+        match.begin()
+        match.interpolate(0.5)
+        assert _max_opacity(leaving.mobject) == pytest.approx(0.0, abs=1e-6)
+        assert _max_opacity(arriving.mobject) == pytest.approx(0.0, abs=1e-6)
+        match.interpolate(0.2)
+        assert 0 < _max_opacity(leaving.mobject) < 1 and _max_opacity(arriving.mobject) == pytest.approx(0.0)
+        match.interpolate(0.85)
+        assert _max_opacity(leaving.mobject) == pytest.approx(0.0) and 0 < _max_opacity(arriving.mobject) < 1
+
+
+def _max_opacity(mob) -> float:
+    return max(m.get_fill_opacity() for m in mob.family_members_with_points())
 
 
 def test_equation_strip_refuses_misuse_with_a_clear_error():

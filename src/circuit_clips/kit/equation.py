@@ -32,8 +32,9 @@ TRANSITIONS = ("cross_fade", "slide", "match", "morph")
 * ``"cross_fade"``: the old one fades out in the first half of the time, then the new one fades
   in, in place (never both at once: two equations overlapping read as scrambled glyphs);
 * ``"slide"``: the same, both drifting up a little;
-* ``"match"``: parts with the same TeX move to their new place, the rest fade
-  (:class:`~manim.TransformMatchingTex`); for equations that share parts;
+* ``"match"``: parts with the same TeX move to their new place (:class:`~manim.TransformMatchingTex`);
+  the old equation's other parts fade out in the first 40% of the time, the new one's fade in in the
+  last 40%, so no two glyphs ever fade through each other; for equations that share parts;
 * ``"morph"``: the first edition's point-by-point morph (:class:`~manim.ReplacementTransform`),
   which scrambles the glyphs of unrelated equations. Kept so that the first edition renders
   unchanged; not for new clips.
@@ -130,7 +131,7 @@ class EquationStrip:
         if transition == "morph":
             return [ReplacementTransform(old, equation, **kwargs)]
         if transition == "match":
-            return [TransformMatchingTex(old, equation, **kwargs)]
+            return [_matched(old, equation, **kwargs)]
         shift = {"shift": 0.25 * UP} if transition == "slide" else {}
         rate = kwargs.pop("rate_func", smooth)
         return [
@@ -144,6 +145,17 @@ class EquationStrip:
             raise ValueError("the strip shows no equation")
         old, self.current = self.current, None
         return FadeOut(old, **fade_kwargs)
+
+
+def _matched(old: MathTex, new: MathTex, **kwargs) -> TransformMatchingTex:
+    """``TransformMatchingTex`` with its fades apart: the old leftovers leave before the new parts come."""
+    match = TransformMatchingTex(old, new, **kwargs)
+    for part in match.animations:
+        if isinstance(part, FadeOut):
+            part.rate_func = squish_rate_func(smooth, 0.0, 0.4)
+        elif isinstance(part, FadeIn):
+            part.rate_func = squish_rate_func(smooth, 0.6, 1.0)
+    return match
 
 
 def shape_tex(name: str, rows: int, cols: int, *, font_size: float = MATH_SIZE_LABEL) -> MathTex:

@@ -52,12 +52,16 @@ def flash_around(
     return ShowPassingFlash(outline, time_width=0.6, run_time=run_time, **kwargs)
 
 
-def _fit_inside(ghost: Mobject, box: Mobject, fraction: float = 0.8) -> Mobject:
-    """Shrink ``ghost`` (in place) to fit inside ``box`` and centre it there."""
-    ghost.scale_to_fit_height(box.height * fraction)
-    if ghost.width > box.width * fraction:
-        ghost.scale_to_fit_width(box.width * fraction)
-    return ghost.move_to(box)
+def _filling(mob: Mobject, box: Mobject, fraction: float = 0.9) -> Mobject:
+    """An invisible copy of ``mob`` stretched to fill ``box`` (``fraction`` of its width and height).
+
+    A column squeezed into a matrix keeping its aspect would be a sliver; stretched to the box, it
+    reads as the vector pouring in (or, played backwards, the result coming out).
+    """
+    filling = mob.copy()
+    filling.stretch_to_fit_width(box.width * fraction)
+    filling.stretch_to_fit_height(box.height * fraction)
+    return filling.move_to(box).set_opacity(0)
 
 
 def read(
@@ -73,12 +77,15 @@ def read(
 ) -> AnimationGroup:
     """A vector leaves the stream through a matrix and becomes the read vector.
 
-    A copy of ``source``'s cells travels into ``through`` (a matrix tile, a
-    heat map...), which lights up, and turns into ``result`` at ``result``'s
-    position. ``source`` stays where it is (reading never changes the
-    stream) unless ``keep_source`` is false, for an intermediate vector that
-    is used up (``r`` becoming ``W_O r``). At the end ``result`` is in the
-    scene and the travelling copy is gone.
+    A copy of ``source``'s cells pours into ``through`` (a matrix tile, a heat
+    map...): it travels there while stretching to fill it and fading. The
+    matrix lights up, and ``result`` comes out of it, growing from the
+    matrix's outline to its own place. ``source`` stays where it is (reading
+    never changes the stream) unless ``keep_source`` is false, for an
+    intermediate vector that is used up (``r`` becoming ``W_O r``). The copy
+    enters the scene only when its turn comes (not at the start of a longer
+    ``Succession``); at the end ``result`` is in the scene and the copy is
+    gone.
 
     Parameters
     ----------
@@ -111,13 +118,17 @@ def read(
         if expected.shape != result.values.shape or not np.allclose(expected, result.values, atol=atol):
             raise ValueError("read(): result.values is not source.values @ weight")
     ghost = source.body.copy() if keep_source else source
-    inside = _fit_inside(ghost.copy(), through)
     light = color if color is not None else TEXT_COLOR
     outline = SurroundingRectangle(through, buff=0.06, color=light, stroke_width=5)
     return AnimationGroup(
         Succession(
-            Transform(ghost, inside, run_time=0.45 * run_time),
-            ReplacementTransform(ghost, result, run_time=0.55 * run_time),
+            # introducers: each enters the scene when its step starts, not when the play starts
+            Transform(
+                ghost, _filling(ghost, through), introducer=True, remover=True, run_time=0.45 * run_time
+            ),
+            ReplacementTransform(
+                _filling(result, through), result, introducer=True, run_time=0.55 * run_time
+            ),
         ),
         # parallel, not in the Succession, so the outline is empty until its window
         ShowPassingFlash(
