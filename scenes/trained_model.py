@@ -376,7 +376,7 @@ class TrainedModel(ClipScene):
             FadeIn(self.model_card, shift=0.2 * DOWN),
             LaggedStart(FadeIn(rows[0]), FadeIn(first), FadeIn(rows[1]), FadeIn(again), lag_ratio=0.4),
             run_time=2.0,
-            hold=0.8,
+            hold=2.4,  # the card has more words than the caption: time to read both
         )
         self.play(self.clear_stage(), run_time=0.6)
 
@@ -432,15 +432,16 @@ class TrainedModel(ClipScene):
         end = self.axes.c2p(xs[-1], s.loss_repeated[-1])
         rep_name = label("on the repeat", self.rep_color).next_to(end, UP, buff=0.2).align_to(end, RIGHT)
         other_name = label(
-            "elsewhere: random tokens,\nnothing to learn (it rises\na little: the model also\ncopies after chance repeats)"
-        )  # in the empty lower left of the plot (its grey colour ties it to the grey line)
-        other_name.next_to(self.axes.c2p(self.axes.x_range[0], 0.1), UP + RIGHT, buff=0.2)
+            "elsewhere:\nrandom tokens,\nnothing to learn"
+        )  # under the grey line's flat end, in the plot's empty upper right (its colour ties it to the line)
+        other_end = self.axes.c2p(xs[-1], s.loss_other[-1])
+        other_name.next_to(other_end, DOWN, buff=0.25).align_to(other_end, RIGHT)
         x = self.plot_x(s.phase_step)
         y_lo, y_hi = self.axes.y_range[0], self.axes.y_range[1]
         line = DashedLine(self.axes.c2p(x, y_lo), self.axes.c2p(x, y_hi), dash_length=0.12)
         line.set_stroke(TEXT_COLOR, width=3)
         phase = label(f"phase change\nstep {self.fig['phase_step']}", TEXT_COLOR, READ_SIZE)
-        phase.next_to(self.axes.c2p(x, 0.0), UP + RIGHT, buff=0.06)  # under the plunge's foot
+        phase.next_to(self.axes.c2p(x, 0.0), UP + LEFT, buff=0.06)  # left of the line, below the curve
         dot = Dot(self.plot_point(s.phase_step), radius=0.11, color=self.rep_color)
         self.beat(
             f"On the repeat, its loss plunges near step {self.fig['phase_step']}: a phase change.",
@@ -448,8 +449,8 @@ class TrainedModel(ClipScene):
             FadeIn(VGroup(rep_name, other_name), run_time=0.8),
             Succession(Wait(0.5), Create(self.rep_line, run_time=2.2)),
             Succession(Wait(0.5), Create(self.other_line, run_time=2.2)),
-            Succession(Wait(1.8), AnimationGroup(Create(line), FadeIn(phase), FadeIn(dot, scale=2.0))),
-            hold=0.6,
+            Succession(Wait(1.2), AnimationGroup(Create(line), FadeIn(phase), FadeIn(dot, scale=2.0))),
+            hold=1.4,
         )
         self.words = VGroup(*self.frame_parts[1:], rep_name, other_name)
         self.phase_words = phase
@@ -663,9 +664,7 @@ class TrainedModel(ClipScene):
         )
         below = label("query, value:\nbelow random", TEXT_COLOR).next_to(self.base_label, DOWN, buff=0.25)
         ceiling_label.become(
-            label(
-                f"most possible: {self.fig['ceiling']}\n(its directions' strengths\nallow no more)", KEY_COLOR
-            )
+            label(f"most possible: {self.fig['ceiling']}\n(if their directions\nlined up exactly)", KEY_COLOR)
         ).next_to(ceiling, RIGHT, buff=0.15)
         k_value = Text(self.fig["k_pair"], font_size=FONT_SIZE_BODY, color=KEY_COLOR)
         k_value.next_to(ceiling, LEFT, buff=0.15).align_to(k_bar, UP)
@@ -748,8 +747,9 @@ class TrainedModel(ClipScene):
             READ_SIZE,
         )
         why = MathTex(
-            rf"\text{{only {self.fig['n_eigenvalues']} of {self.fig['d_vocab']}: the head's width is }}"
-            rf"d_{{\mathrm{{head}}}} = {self.fig['d_head']}\text{{, so the other {self.fig['n_zero']} are 0}}",
+            rf"\text{{{self.fig['d_vocab']} tokens, but the head is only }}"
+            rf"d_{{\mathrm{{head}}}} = {self.fig['d_head']}"
+            rf"\text{{ wide: {self.fig['n_eigenvalues']} eigenvalues, the other {self.fig['n_zero']} are 0}}",
             font_size=MATH_SIZE_BODY,
             color=TEXT_COLOR,
         )
@@ -759,10 +759,10 @@ class TrainedModel(ClipScene):
         self.beat(
             f"All {self.fig['n_positive']} of its eigenvalues are positive: it copies.",
             FadeOut(self.ov_meaning, run_time=0.5),
-            Succession(Wait(0.5), FadeIn(VGroup(panel[0], chart, why), run_time=0.6)),
-            Succession(
-                Wait(0.8),
-                LaggedStart(*[GrowFromEdge(b, DOWN) for b in bars], lag_ratio=0.1, run_time=1.2),
+            Succession(Wait(0.3), FadeIn(VGroup(panel[0], chart, why), run_time=0.5)),
+            Succession(  # settled well before the cue's middle
+                Wait(0.5),
+                LaggedStart(*[GrowFromEdge(b, DOWN) for b in bars], lag_ratio=0.1, run_time=0.8),
             ),
             hold=1.0,
         )
