@@ -36,7 +36,7 @@ def test_the_text_cut_into_tokens_after_a_start_token(shown):
 
 
 def test_prediction_is_the_token_after_the_first_copy_of_the_last(shown):
-    """The caption's 'urs scores 10, the rest 0': induction, [A][B] ... [A] -> [B],
+    """The caption's 'urs 10, the rest 0': induction, [A][B] ... [A] -> [B],
     read off the example itself, and the logits recomputed from the final stream and W_U."""
     tokens = list(RUNNING_EXAMPLE)
     first = tokens.index(tokens[-1])
@@ -51,8 +51,8 @@ def test_prediction_is_the_token_after_the_first_copy_of_the_last(shown):
 
 
 def test_the_last_d_reads_urs_and_the_second_mr_reads_d(shown):
-    """'The last D reads urs, whose previous word is D too' and 'Layer 1's head reads a column whose
-    previous word is its own: Mr reads D': the positions layer 1 reads from are, for each token seen
+    """'the last D reads urs, whose previous word is D too' (and the second Mr, whose write lands
+    under its veil, reads D the same way): the positions layer 1 reads from are, for each token seen
     before, the position after that copy (found here by scanning the tokens); that column's
     previous-token block, as layer 0 left it, holds the reader's token; and the head copies the
     token it reads into the output block."""
@@ -88,8 +88,8 @@ def test_the_others_read_nothing_and_write_nothing(shown):
 
 
 def test_layer_0_reads_the_column_before(shown):
-    """'Its matrices read the column before and move its token into another block' and 'each column also
-    holds the word before it':
+    """'reads the column before and copies its token' and 'each column now also holds the word before
+    it':
     every position after the first word reads the position before and writes that token into the
     previous-token block (one-hot, built here from the tokens)."""
     model, tokens = shown.model, shown.tokens
