@@ -305,8 +305,8 @@ class ResidualStream(ClipScene):
         notes = VGroup(self.term_note(equation[2], "embedding of token i"))
         notes.add(self.term_note(equation[4], "of position i"))
         # apart, each on its side of the plus
-        notes[0].next_to(equation[3], LEFT, buff=0.2).match_y(notes[1])
-        notes[1].next_to(equation[3], RIGHT, buff=0.2).match_y(notes[0])
+        notes[0].next_to(equation[3], LEFT, buff=0.35).match_y(notes[1])
+        notes[1].next_to(equation[3], RIGHT, buff=0.35).match_y(notes[0])
         self.name = self.stream_name(0)
         self.name_note = Text("the stream", font_size=LABEL_SIZE, color=MUTED_TEXT_COLOR)
         self.name_note.next_to(self.name, DOWN, buff=0.15)
@@ -335,7 +335,7 @@ class ResidualStream(ClipScene):
         assert all(src == dst - 1 for dst, (src, _) in deltas.items())
         arrows = self.one_back_arrows(deltas)
         self.beat(
-            "Layer 0's head, h, reads the column before and copies its token.",
+            "Layer 0's head, h, uses matrices to read the column before and copy its token.",
             FadeIn(self.box, run_time=0.8),
             FadeOut(self.notes, run_time=0.5),
             Succession(*self.strip.change_to(equation, "cross_fade", run_time=0.6), FadeIn(output_note)),
@@ -418,12 +418,9 @@ class ResidualStream(ClipScene):
             f"The unembedding W_U gives each next token a score: {vocab[n.best]} "
             f"{format_value(n.logits[-1, n.best], 0)}, the rest {format_value(n.runner_up, 0)}.",
             FadeIn(panel.tile, run_time=0.6),
-            read(panel.block, panel.tile, panel.logits, weight=w_u[out], run_time=2.4),
-            Succession(
-                Wait(2.2),
-                FadeIn(VGroup(panel.readouts, panel.score), run_time=0.6),
-                FadeIn(panel.best, run_time=0.6),
-            ),
+            read(panel.block, panel.tile, panel.logits, weight=w_u[out], run_time=1.8),
+            # the scores and the frame round the best are in, whole, by the cue's middle
+            Succession(Wait(1.6), FadeIn(VGroup(panel.readouts, panel.score, panel.best), run_time=0.5)),
         )
 
     # --- helpers -----------------------------------------------------------------------
@@ -438,7 +435,7 @@ class ResidualStream(ClipScene):
         color = head_color(layer, 0)
         # below the head's name (top left), which the writes pass under
         height, width, y = (
-            (self.band.height - 0.65, 0.33, 0.4) if big else (self.band.height - 0.8, 0.22, 0.38)
+            (self.band.height - 0.65, 0.33, 0.4) if big else (self.band.height - 0.8, 0.18, 0.38)
         )
         cell_height = (height - 0.12) / self.model.d_model  # 0.12: the frame's padding
         return {
@@ -498,7 +495,7 @@ class ResidualStream(ClipScene):
         self.beat(
             caption,
             *[
-                write(delta, self.stream.column(dst), side=LEFT, gap=0.22, plus_color=color, run_time=3.0)
+                write(delta, self.stream.column(dst), side=LEFT, gap=0.2, plus_color=color, run_time=3.0)
                 for dst, (_, delta) in deltas.items()
             ],
             *self.stream.light_subspace(WRITES_INTO[layer], color, run_time=1.5),
