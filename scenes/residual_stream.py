@@ -361,8 +361,7 @@ class ResidualStream(ClipScene):
         self.frames = self.match_frames(src, last, box.color)
         self.beat(
             f"Layer 1's head: the last {tokens[last]} reads {tokens[src]}, whose previous word is {tokens[last]} too.",
-            FadeOut(self.box, run_time=0.8),
-            FadeIn(box, run_time=0.8),
+            Succession(FadeOut(self.box, run_time=0.4), FadeIn(box, run_time=0.5)),  # names never overlap
             FadeOut(self.notes, run_time=0.5),
             Succession(
                 *self.strip.change_to(self.strip.tex(r"X_2 = X_1 + h(X_1)"), "cross_fade", run_time=0.5)
