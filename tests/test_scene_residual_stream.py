@@ -137,3 +137,19 @@ def test_the_claims_hold_on_many_sequences(model):
                 assert pattern[i, earlier[0] + 1] > 0.99
                 checked["fetch"] += 1
     assert min(checked.values()) > 100
+
+
+def test_the_output_block_has_one_cell_per_word_and_w_u_scores_each(shown):
+    """'the last D's output block: one cell per word it knows' and 'W_U gives each next token a score':
+    the block the panel draws big (named by the vocabulary) is as long as the vocabulary, the last D's
+    block after layer 1 is urs's one-hot, and W_U maps that block's cell for a word to that word's
+    score alone (so the score column lines up with the names)."""
+    model = shown.model
+    out = model.subspaces["output"]
+    assert out.stop - out.start == len(model.vocab) == model.d_vocab
+    final = shown.cache["blocks.1.hook_resid_post"][-1]
+    assert np.allclose(final[out], np.eye(model.d_vocab)[model.vocab.index("urs")], atol=1e-3)
+    read = model.W_U[out]
+    assert np.allclose(read, np.diag(np.diag(read))) and np.all(np.diag(read) > 0)
+    outside = np.delete(model.W_U, np.arange(model.d_model)[out], axis=0)
+    assert not np.any(outside), "W_U reads nothing but the output block"
