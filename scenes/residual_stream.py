@@ -12,10 +12,13 @@ the column it reads rising into the head, turned by the head's matrices into
 what it writes and carried over the column it writes to, where it drops in
 with a plus. Positions whose head rests on the start token (value 0) write
 nothing and get no copy; layer 0's position 1, whose previous token is the
-start token, gets an empty one. The key moment, the last ``D`` reading
-``urs`` and adding it to its ``output`` block, is shown alone and big: the
-other columns step back and that block is drawn enlarged on the right, where
-``W_U`` then reads it.
+start token, gets an empty one. Layer 0's writes drop beside their columns at
+the columns' size before they are added, so each token is seen landing in the
+``previous token`` block. The key moment, the last ``D`` reading ``urs`` and
+adding it to its ``output`` block, is the only layer-1 read drawn: the other
+columns step back (the second ``Mr``, which reads ``D`` the same way, is
+added to under its veil, so the stream stays the model's) and that block is
+drawn enlarged on the right, where ``W_U`` then reads it.
 """
 
 from dataclasses import dataclass
@@ -48,7 +51,6 @@ from manim import (
 
 from circuit_clips.kit import (
     BACKGROUND_COLOR,
-    EQUATION_LINE,
     FONT_SIZE_BODY,
     LOGIT_COLOR,
     MUTED_TEXT_COLOR,
@@ -56,7 +58,6 @@ from circuit_clips.kit import (
     STREAM_COLOR,
     TEXT_COLOR,
     ClipScene,
-    ColorBar,
     EquationStrip,
     MatrixTile,
     Region,
@@ -168,7 +169,7 @@ class UnembedPanel:
                 DashedLine(cells.get_corner(RIGHT + side), self.block.outline.get_corner(LEFT + side))
                 for side in (UP, DOWN)
             ]
-        ).set_stroke(MUTED_TEXT_COLOR, width=1.5)
+        ).set_stroke(TEXT_COLOR, width=2.5)
         self.zoom = VGroup(self.lines, self.block, self.names, self.title)
         self.best = SurroundingRectangle(
             VGroup(self.logits.cell(best), self.readouts[best]), buff=0.06, color=LOGIT_COLOR
@@ -197,7 +198,6 @@ class ResidualStream(ClipScene):
         self.unembed()
 
     def summary(self) -> None:
-        n = self.shown
         self.check_sum_of_writes()
         heads = [rf"h^{{\mathrm{{L{layer}H0}}}}(X_{layer})" for layer in range(self.model.n_layers)]
         total = self.strip.tex(
@@ -208,7 +208,7 @@ class ResidualStream(ClipScene):
         motto = Text("read with matrices, write by adding", font_size=LABEL_SIZE, color=TEXT_COLOR)
         VGroup(note, motto).arrange(RIGHT, buff=0.6).next_to(total, DOWN, buff=0.15)
         self.end_on_summary(
-            f"Nothing was replaced: the stream is the sum of all writes. It predicts {n.model.vocab[n.best]}.",
+            "Nothing was replaced: the stream is the sum of every write.",
             Succession(*self.strip.change_to(total, "cross_fade", run_time=0.6)),
             FadeOut(self.spotlight, run_time=1.2),
             FadeOut(self.box, run_time=1.2),
@@ -221,7 +221,7 @@ class ResidualStream(ClipScene):
         n = self.shown
         self.stream = StreamMob(
             n.cache["hook_embed"], n.tokens, subspaces=self.model.subspaces,
-            cell_height=0.085, cell_width=0.28, spacing=0.88, font_size=LABEL_SIZE,
+            cell_height=0.085, cell_width=0.28, spacing=0.92, font_size=LABEL_SIZE,
         )  # fmt: skip
         STAGE.place(self.stream, DOWN + LEFT, buff=0.1)
         columns = self.stream.columns
@@ -229,10 +229,7 @@ class ResidualStream(ClipScene):
             "head band", columns.get_left()[0] - 0.25, columns.get_right()[0] + 0.25, columns.get_top()[1] + DROP,
             STAGE.top - 0.1,
         )  # fmt: skip
-        # the values the clip shows: one-hot cells, a score of 10
-        self.legend = ColorBar(width=2.6, ticks=(0, 1, 10))
-        EQUATION_LINE.place(self.legend, RIGHT, buff=0.1)
-        self.strip = EquationStrip(x=EQUATION_LINE.point(0.4, 0.5)[0])
+        self.strip = EquationStrip()
         self.right_panel = UnembedPanel(self.stream, self.model, n.logits[-1], n.best)
 
     def stream_name(self, layer: int) -> MathTex:
@@ -265,7 +262,7 @@ class ResidualStream(ClipScene):
         start.next_to(self.token_row.tile(0), DOWN, buff=0.25)
         self.token_notes = VGroup(text, brace, brace_text, start)
         self.beat(
-            f"The text cut into tokens, after a start token. What follows the last {tokens[-1]}?",
+            f"The text, cut into tokens. What comes after the last {tokens[-1]}?",
             FadeIn(text),
             LaggedStart(*[FadeIn(tile, shift=0.2 * DOWN) for tile in self.token_row.tiles], lag_ratio=0.15),
             FadeIn(VGroup(brace, brace_text, start)),
@@ -277,13 +274,24 @@ class ResidualStream(ClipScene):
         self.strip.place(equation)
         self.embed_note = self.term_note(equation[2], "embedding of token i")
         self.beat(
-            "Each token becomes a column of numbers; a lit cell marks which token.",
+            "Each token becomes a column; a lit cell marks which token.",
             FadeOut(self.token_notes, run_time=0.5),
-            AnimationGroup(*self.stream.enter_from(self.token_row, lag_ratio=0.1), run_time=2.2),
-            FadeIn(self.legend, run_time=1.0),
+            *self.enter_stream(),
             self.strip.show(equation, run_time=1.0),
             FadeIn(self.embed_note, run_time=1.0),
         )
+
+    def enter_stream(self) -> list:
+        """The stream's entrance, its block names only once the words have landed under the columns
+        (so no word passes over a block name)."""
+        names = (self.stream.subspace_labels, self.stream.boundaries)
+        entrance = self.stream.enter_from(self.token_row, lag_ratio=0.1)
+        late = [anim for anim in entrance if anim.mobject in names]
+        assert len(late) == len(names)
+        return [
+            AnimationGroup(*[anim for anim in entrance if anim not in late], run_time=2.2),
+            Succession(Wait(2.2), AnimationGroup(*late, run_time=0.8)),
+        ]
 
     def term_note(self, term, words: str) -> Text:
         """A short name under one term of the equation."""
@@ -300,13 +308,13 @@ class ResidualStream(ClipScene):
         notes = VGroup(self.term_note(equation[2], "embedding of token i"))
         notes.add(self.term_note(equation[4], "of position i"))
         # apart, each on its side of the plus
-        notes[0].next_to(equation[3], LEFT, buff=0.2).match_y(notes[1])
-        notes[1].next_to(equation[3], RIGHT, buff=0.2).match_y(notes[0])
+        notes[0].next_to(equation[3], LEFT, buff=0.35).match_y(notes[1])
+        notes[1].next_to(equation[3], RIGHT, buff=0.35).match_y(notes[0])
         self.name = self.stream_name(0)
         self.name_note = Text("the stream", font_size=LABEL_SIZE, color=MUTED_TEXT_COLOR)
         self.name_note.next_to(self.name, DOWN, buff=0.15)
         self.beat(
-            "Each position's embedding is added: this is the residual stream.",
+            "Its position is added too: together, the residual stream.",
             Succession(
                 LaggedStart(*[FadeIn(v, shift=0.2 * DOWN) for v in pos_vecs], lag_ratio=0.08, run_time=1.0),
                 AnimationGroup(*[write(v, col, gap=0.22) for v, col in zip(pos_vecs, self.stream.columns)]),
@@ -323,87 +331,79 @@ class ResidualStream(ClipScene):
 
     def layer_zero(self) -> None:
         self.box = self.head_box(0)
-        self.beat(
-            "Layer 0 has one head, h. It reads the stream and adds its output back.",
-            FadeIn(self.box),
-            FadeOut(self.notes),
-            Succession(
-                *self.strip.change_to(self.strip.tex(r"X_1 = X_0 + h(X_0)"), "cross_fade", run_time=0.6)
-            ),
-            run_time=1.2,
-        )
+        equation = self.strip.tex("X_1", "=", "X_0", "+", "h(X_0)")
+        self.strip.place(equation)
+        output_note = self.term_note(equation[4], "the head's output")
         deltas = self.carry(0, self.shown.previous)
         assert all(src == dst - 1 for dst, (src, _) in deltas.items())
         arrows = self.one_back_arrows(deltas)
         self.beat(
-            "Its matrices read the column before and move its token into another block.",
-            *[self.rise_and_land(dst, src, delta) for dst, (src, delta) in deltas.items()],
-            Succession(Wait(1.0), FadeIn(arrows, run_time=0.8), Wait(1.2), FadeOut(arrows, run_time=0.5)),
-            run_time=3.5,
+            "Layer 0's head, h, uses matrices to read the column before and copy its token.",
+            FadeIn(self.box, run_time=0.8),
+            FadeOut(self.notes, run_time=0.5),
+            Succession(*self.strip.change_to(equation, "cross_fade", run_time=0.6), FadeIn(output_note)),
+            Succession(
+                Wait(0.8),
+                AnimationGroup(
+                    *[self.rise_and_land(dst, src, delta) for dst, (src, delta) in deltas.items()]
+                ),
+            ),
+            Succession(Wait(1.8), FadeIn(arrows, run_time=0.8), Wait(1.2), FadeOut(arrows, run_time=0.5)),
         )
-        self.add_writes(0, deltas, "Added, not replaced: now each column also holds the word before it.")
+        self.notes = VGroup(output_note)
+        self.add_writes(0, deltas, "Added, not replaced: each column now also holds the word before it.")
 
     def layer_one(self) -> None:
-        tokens = self.shown.tokens
+        """The last D reads urs, whose previous word is D too: the other columns step back."""
+        n, tokens = self.shown, self.shown.tokens
+        last, src = self.stream.n_pos - 1, n.source
+        assert n.reads[1][last] == src and tokens[src - 1] == tokens[last]
         box = self.head_box(1)
-        self.layer_one_deltas = deltas = self.carry(1, self.shown.reads[1], big=True)
-        mr = min(deltas)  # the second Mr: its token came before, at the start
-        src, delta = deltas[mr]
-        assert tokens[src - 1] == tokens[mr], "the column it reads has its word as previous word"
-        self.frames = self.match_frames(src, mr, box.color)
+        self.layer_one_deltas = deltas = self.carry(1, n.reads[1], big=True)
+        self.spotlight = self.step_back(keep=(src, last))
+        self.frames = self.match_frames(src, last, box.color)
         self.beat(
-            f"Layer 1's head reads a column whose previous word is its own: {tokens[mr]} reads {tokens[src]}.",
-            FadeOut(self.box, run_time=0.8),
-            FadeIn(box, run_time=0.8),
+            f"Layer 1's head: the last {tokens[last]} reads {tokens[src]}, whose previous word is {tokens[last]} too.",
+            Succession(FadeOut(self.box, run_time=0.4), FadeIn(box, run_time=0.5)),  # names never overlap
+            FadeOut(self.notes, run_time=0.5),
             Succession(
                 *self.strip.change_to(self.strip.tex(r"X_2 = X_1 + h(X_1)"), "cross_fade", run_time=0.5)
             ),
+            FadeIn(self.spotlight, run_time=1.0),
             Succession(
+                Wait(0.6),
                 FadeIn(self.frames, run_time=0.6),
-                self.rise_and_land(mr, src, delta, run_time=2.3),
-                write(delta, self.stream.column(mr), side=UP, gap=DROP, run_time=1.8, plus_color=box.color),
+                self.rise_and_land(last, src, deltas[last][1], run_time=3.2),
             ),
         )
         self.box = box
 
     def key_moment(self) -> None:
-        """The last D reads urs, whose previous word is D too, and adds it to its 'output' block:
-        alone, big and slow (the other columns step back, the block is drawn enlarged)."""
-        n, tokens = self.shown, self.shown.tokens
+        """The last D adds urs to its 'output' block: alone, big and slow (the other columns stay
+        back, the block is drawn enlarged on the right). The second Mr, which reads D the same way,
+        gets its write under its veil, in step (the stream stays the model's)."""
+        n, tokens, panel = self.shown, self.shown.tokens, self.right_panel
         last, src = self.stream.n_pos - 1, n.source
-        assert n.reads[1][last] == src and tokens[src - 1] == tokens[last]
         color = head_color(1, 0)
-        self.spotlight = self.step_back(keep=(src, last))
-        frames = self.match_frames(src, last, color)
         _, delta = self.layer_one_deltas[last]
+        others = [
+            self.stream.column(dst).animate_values(self.stream.column(dst).values + other.values)
+            for dst, (_, other) in self.layer_one_deltas.items()
+            if dst != last
+        ]
+        zoom_delta = panel.zoom_delta(delta.values[self.model.subspaces["output"]], color)
         self.beat(
-            f"The last {tokens[last]} reads {tokens[src]}, whose previous word is {tokens[last]} too.",
-            FadeIn(self.spotlight, run_time=1.0),
-            FadeOut(self.frames, run_time=1.0),
-            FadeIn(frames, run_time=1.0),
-            Succession(Wait(0.8), self.rise_and_land(last, src, delta, run_time=3.6)),
-            FadeIn(self.right_panel.zoom, run_time=1.5),
-        )
-        out = self.model.subspaces["output"]
-        panel = self.right_panel
-        zoom_delta = panel.zoom_delta(delta.values[out], color)
-        self.beat(
-            f"It adds {tokens[src]} to the last {tokens[last]}'s output block, drawn big: a cell per vocabulary word.",
-            FadeOut(frames, run_time=1.0),
+            f"It adds {tokens[src]} to the last {tokens[last]}'s output block: one cell per word it knows.",
+            FadeOut(self.frames, run_time=0.8),
             Succession(
-                AnimationGroup(  # the lines step aside while the write waits under them (a fade out and in of
-                    # the same mobject in one play would leave it removed)
-                    panel.lines.animate.set_stroke(opacity=0),
-                    FadeIn(zoom_delta, shift=0.3 * RIGHT),
-                    run_time=0.8,
-                ),
+                FadeIn(VGroup(panel.block, panel.names, panel.title), run_time=0.8),
+                FadeIn(zoom_delta, shift=0.3 * RIGHT, run_time=0.6),
                 AnimationGroup(
                     write(zoom_delta, panel.block, side=LEFT, gap=0.2, run_time=3.0, plus_color=color),
                     write(delta, self.stream.column(last), side=UP, gap=DROP, run_time=3.0, plus_color=color),
+                    Succession(Wait(1.5), AnimationGroup(*others, run_time=1.5)),
                 ),
-                AnimationGroup(
-                    panel.lines.animate.set_stroke(opacity=1), *self.rename_stream(2), run_time=0.6
-                ),
+                AnimationGroup(FadeIn(panel.lines), *self.rename_stream(2), run_time=0.8),
             ),
             *self.stream.light_subspace("output", color, run_time=2.0),
         )
@@ -417,15 +417,12 @@ class ResidualStream(ClipScene):
         assert not np.any(w_u[~np.isin(rows, rows[out])]), "W_U reads the output block only"
         assert np.allclose(self.stream.values[-1] @ w_u, n.logits[-1])
         self.beat(
-            f"The unembedding W_U reads it: a score per next token. {vocab[n.best]} scores "
+            f"The unembedding W_U gives each next token a score: {vocab[n.best]} "
             f"{format_value(n.logits[-1, n.best], 0)}, the rest {format_value(n.runner_up, 0)}.",
             FadeIn(panel.tile, run_time=0.6),
-            read(panel.block, panel.tile, panel.logits, weight=w_u[out], run_time=2.4),
-            Succession(
-                Wait(2.2),
-                FadeIn(VGroup(panel.readouts, panel.score), run_time=0.6),
-                FadeIn(panel.best, run_time=0.6),
-            ),
+            read(panel.block, panel.tile, panel.logits, weight=w_u[out], run_time=1.8),
+            # the scores and the frame round the best are in, whole, by the cue's middle
+            Succession(Wait(1.6), FadeIn(VGroup(panel.readouts, panel.score, panel.best), run_time=0.5)),
         )
 
     # --- helpers -----------------------------------------------------------------------
@@ -440,7 +437,7 @@ class ResidualStream(ClipScene):
         color = head_color(layer, 0)
         # below the head's name (top left), which the writes pass under
         height, width, y = (
-            (self.band.height - 0.65, 0.33, 0.4) if big else (self.band.height - 0.8, 0.22, 0.38)
+            (self.band.height - 0.65, 0.33, 0.4) if big else (self.band.height - 0.8, 0.18, 0.38)
         )
         cell_height = (height - 0.12) / self.model.d_model  # 0.12: the frame's padding
         return {
@@ -481,7 +478,7 @@ class ResidualStream(ClipScene):
     def rename_stream(self, layer: int, **fade) -> list:
         """The stream's name becomes ``X_layer`` (a cross-fade: no morph of letters)."""
         old, self.name = self.name, self.stream_name(layer)
-        return [FadeOut(old, **fade), FadeIn(self.name, **fade)]
+        return [Succession(FadeOut(old, **fade), FadeIn(self.name, **fade))]
 
     def match_frames(self, source: int, dest: int, color) -> VGroup:
         """Frames for a layer-1 read: the column read and the column reading it (the head's colour),
@@ -494,16 +491,17 @@ class ResidualStream(ClipScene):
         )
 
     def add_writes(self, layer: int, deltas, caption: str) -> None:
+        """Each write drops to the left of its column, at the column's size (its lit cell level with
+        the block it lands in), and is added; the stream's name changes once they have landed."""
         color = head_color(layer, 0)
         self.beat(
             caption,
             *[
-                write(delta, self.stream.column(dst), side=UP, gap=DROP, plus_color=color)
+                write(delta, self.stream.column(dst), side=LEFT, gap=0.2, plus_color=color, run_time=3.0)
                 for dst, (_, delta) in deltas.items()
             ],
-            *self.stream.light_subspace(WRITES_INTO[layer], color),
-            *self.rename_stream(layer + 1),
-            run_time=2.4,
+            *self.stream.light_subspace(WRITES_INTO[layer], color, run_time=1.5),
+            Succession(Wait(3.0), *self.rename_stream(layer + 1, run_time=0.4)),
         )
         # the positions that read nothing write less than 1e-3 (see carry), not drawn
         assert np.allclose(self.stream.values, self.shown.cache[f"blocks.{layer}.hook_resid_post"], atol=1e-3)

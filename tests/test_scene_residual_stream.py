@@ -36,7 +36,7 @@ def test_the_text_cut_into_tokens_after_a_start_token(shown):
 
 
 def test_prediction_is_the_token_after_the_first_copy_of_the_last(shown):
-    """The caption's 'urs scores 10, the rest 0': induction, [A][B] ... [A] -> [B],
+    """The caption's 'urs 10, the rest 0': induction, [A][B] ... [A] -> [B],
     read off the example itself, and the logits recomputed from the final stream and W_U."""
     tokens = list(RUNNING_EXAMPLE)
     first = tokens.index(tokens[-1])
@@ -51,8 +51,8 @@ def test_prediction_is_the_token_after_the_first_copy_of_the_last(shown):
 
 
 def test_the_last_d_reads_urs_and_the_second_mr_reads_d(shown):
-    """'The last D reads urs, whose previous word is D too' and 'Layer 1's head reads a column whose
-    previous word is its own: Mr reads D': the positions layer 1 reads from are, for each token seen
+    """'the last D reads urs, whose previous word is D too' (and the second Mr, whose write lands
+    under its veil, reads D the same way): the positions layer 1 reads from are, for each token seen
     before, the position after that copy (found here by scanning the tokens); that column's
     previous-token block, as layer 0 left it, holds the reader's token; and the head copies the
     token it reads into the output block."""
@@ -88,8 +88,8 @@ def test_the_others_read_nothing_and_write_nothing(shown):
 
 
 def test_layer_0_reads_the_column_before(shown):
-    """'Its matrices read the column before and move its token into another block' and 'each column also
-    holds the word before it':
+    """'reads the column before and copies its token' and 'each column now also holds the word before
+    it':
     every position after the first word reads the position before and writes that token into the
     previous-token block (one-hot, built here from the tokens)."""
     model, tokens = shown.model, shown.tokens
@@ -137,3 +137,19 @@ def test_the_claims_hold_on_many_sequences(model):
                 assert pattern[i, earlier[0] + 1] > 0.99
                 checked["fetch"] += 1
     assert min(checked.values()) > 100
+
+
+def test_the_output_block_has_one_cell_per_word_and_w_u_scores_each(shown):
+    """'the last D's output block: one cell per word it knows' and 'W_U gives each next token a score':
+    the block the panel draws big (named by the vocabulary) is as long as the vocabulary, the last D's
+    block after layer 1 is urs's one-hot, and W_U maps that block's cell for a word to that word's
+    score alone (so the score column lines up with the names)."""
+    model = shown.model
+    out = model.subspaces["output"]
+    assert out.stop - out.start == len(model.vocab) == model.d_vocab
+    final = shown.cache["blocks.1.hook_resid_post"][-1]
+    assert np.allclose(final[out], np.eye(model.d_vocab)[model.vocab.index("urs")], atol=1e-3)
+    read = model.W_U[out]
+    assert np.allclose(read, np.diag(np.diag(read))) and np.all(np.diag(read) > 0)
+    outside = np.delete(model.W_U, np.arange(model.d_model)[out], axis=0)
+    assert not np.any(outside), "W_U reads nothing but the output block"
