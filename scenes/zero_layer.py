@@ -245,11 +245,18 @@ class ZeroLayer(ClipScene):
             words_label("only score gaps matter", color=MUTED_TEXT_COLOR),
         ).arrange(DOWN, buff=0.08)
         self.chances_label.move_to(self.logit_label, aligned_edge=UP)
+        self.rest_note = self.rest_label().next_to(self.w_e, DOWN, buff=0.35)
         self.pipeline = VGroup(
-            *parts, self.w_e_label, self.w_u_label, self.x_label, self.logit_label, self.of_frame, self.guess
-        )
+            *parts, self.w_e_label, self.w_u_label, self.x_label, self.logit_label, self.of_frame, self.guess,
+            self.rest_note,
+        )  # fmt: skip
         STAGE.place(VGroup(self.pipeline, self.chances_label))
-        self.rare_veil = shade(VGroup(self.logit_col.row(n.d_vocab - 1), self.logit_col.names[-1]))
+        self.rare_veil = VGroup(shade(self.logit_col.names[-1]), shade(self.logit_col.row(n.d_vocab - 1)))
+
+    @staticmethod
+    def rest_label() -> Text:
+        """What the catch-all token's label means."""
+        return words_label(f"{RARE_LABEL}: all other words", color=MUTED_TEXT_COLOR)
 
     def table(self, probs: np.ndarray, header: str, *, row_labels: bool = True) -> HeatMap:
         """A d_vocab x d_vocab table of chances ``[current, next]``, drawn next x current.
@@ -281,6 +288,7 @@ class ZeroLayer(ClipScene):
         chance_title = words_label("chance", color=MUTED_TEXT_COLOR)
         self.chances.add(chance_title.next_to(self.chances.bar, UP, buff=0.1))
         self.chances.next_to(tables, RIGHT, buff=0.3).align_to(tables, UP)
+        self.table_note = self.rest_label().next_to(self.chances, DOWN, buff=0.25, aligned_edge=LEFT)
         self.cell_frames = VGroup(
             *[
                 block_frame(t, rows=slice(n.next_id, n.next_id + 1), cols=slice(n.word_id, n.word_id + 1))
@@ -307,7 +315,7 @@ class ZeroLayer(ClipScene):
         ).arrange(DOWN, buff=0.15, aligned_edge=LEFT)
         lines[2].shift(0.15 * DOWN)
         lines[3:].shift(0.15 * DOWN)
-        return lines.next_to(self.chances, DOWN, buff=0.4, aligned_edge=LEFT)
+        return lines.next_to(self.table_note, DOWN, buff=0.4, aligned_edge=LEFT)
 
     def pair_line(self, table: HeatMap, text: str, *, named: bool = True) -> VGroup:
         """The tracked pair's number centred under a table's grid (the last part), named by the pair or not."""
@@ -327,7 +335,7 @@ class ZeroLayer(ClipScene):
             "No layers: a word goes straight in and out.",
             self.strip.show(equation),
             FadeIn(VGroup(self.t_col, self.w_e, self.w_e_label, self.w_u, self.w_u_label)),
-            FadeIn(VGroup(self.logit_col.names, self.rare_veil)),
+            FadeIn(VGroup(self.logit_col.names, self.rare_veil[0], self.rest_note)),
             FadeIn(self.legend),
             run_time=1.2,
             hold=0.4,
@@ -362,7 +370,11 @@ class ZeroLayer(ClipScene):
         self.steps_beat(
             f"Each next word gets a score, then a chance: '{NEXT_WORD}' {percent(n.p_example[n.next_id])}.",
             (0.4, Create(lit)),
-            (0.6, FadeOut(lit), FadeIn(VGroup(self.logit_col.column, self.logit_label), shift=0.3 * RIGHT)),
+            (
+                0.6,
+                FadeOut(lit),
+                FadeIn(VGroup(self.logit_col.column, self.rare_veil[1], self.logit_label), shift=0.3 * RIGHT),
+            ),
             (
                 0.8,
                 self.logit_col.animate_values(n.p_example),
@@ -379,9 +391,7 @@ class ZeroLayer(ClipScene):
         start = self.time
         for run_time, *animations in steps:
             self.play(*animations, run_time=run_time)
-        spent = sum(
-            run_time for run_time, *_ in steps
-        )  # as planned: the same whether or not frames are drawn
+        spent = sum(run_time for run_time, *_ in steps)  # as planned, whether or not frames are drawn
         self.wait(
             hold_to_read(
                 caption, spent, minimum=hold, rate=self.reading_rate, frame_rate=self.camera.frame_rate
@@ -394,7 +404,7 @@ class ZeroLayer(ClipScene):
         self.beat(
             "All it can learn: which word follows which.",
             FadeOut(VGroup(self.pipeline, self.rare_veil, self.pipe_chances, self.strip.current)),
-            FadeIn(VGroup(self.story_table, self.model_table, self.chances), shift=0.2 * UP),
+            FadeIn(VGroup(self.story_table, self.model_table, self.chances, self.table_note), shift=0.2 * UP),
             run_time=1.2,
             hold=0.4,
         )
