@@ -208,7 +208,9 @@ class ZeroLayer(ClipScene):
         n, model = self.shown, self.model
         self.t_col = VocabColumn(
             np.eye(n.d_vocab)[n.word_id], n.words, side=LEFT, cell_height=ROW, cell_width=ROW,
-            outline_color=STREAM_COLOR, label="t", font_size=LABEL_SIZE,
+            outline_color=STREAM_COLOR, font_size=LABEL_SIZE,
+            label=VGroup(MathTex("t", font_size=MATH_SIZE_LABEL), words_label("the word", color=MUTED_TEXT_COLOR))
+            .arrange(DOWN, buff=0.08),
         )  # fmt: skip
         self.w_e = HeatMap(
             paper_weight(model, "W_E"), cell_size=(COL, ROW), col_labels=n.words, col_labels_rotated=True,
@@ -431,7 +433,7 @@ class ZeroLayer(ClipScene):
             *[self.width_panel[i] for i in (1, 2, 4)], self.model_pair
         )  # what the sweep swaps
         self.beat(
-            f"Why blurred? {n.d_model} numbers wide, it mixes only {n.d_model} patterns.",
+            f"Why? Only {n.d_model} numbers wide, it mixes just {n.d_model} patterns.",
             FadeIn(self.width_panel),
             run_time=1.0,
             hold=0.4,
