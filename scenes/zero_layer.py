@@ -369,6 +369,9 @@ class ZeroLayer(ClipScene):
             color=TEXT_COLOR,
         ).set_stroke(width=7)
         self.pipeline.add(top, self.chances_label)
+        self.pipeline.remove(
+            self.logit_label
+        )  # it fades out here: the pipeline's exit must not bring it back
         self.steps_beat(
             f"Each next word gets a score, then a chance: '{NEXT_WORD}' {percent(n.p_example[n.next_id])}.",
             (0.4, Create(lit)),
@@ -403,12 +406,16 @@ class ZeroLayer(ClipScene):
         self.add_subcaption(caption, duration=elapsed, offset=-elapsed)
 
     def tables(self) -> None:
-        self.beat(
+        """The pipeline leaves, then the two tables arrive: one after the other, never overlapping."""
+        self.steps_beat(
             "All it can learn: which word follows which.",
-            FadeOut(VGroup(self.pipeline, self.rare_veil, self.pipe_chances, self.strip.current)),
-            FadeIn(VGroup(self.story_table, self.model_table, self.chances, self.table_note), shift=0.2 * UP),
-            run_time=1.2,
-            hold=0.4,
+            (0.4, FadeOut(VGroup(self.pipeline, self.rare_veil, self.pipe_chances, self.strip.current))),
+            (
+                0.8,
+                FadeIn(
+                    VGroup(self.story_table, self.model_table, self.chances, self.table_note), shift=0.2 * UP
+                ),
+            ),
         )
 
     def example_pair(self) -> None:
