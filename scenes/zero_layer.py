@@ -1,17 +1,17 @@
-"""zero_layer: with no layers, ``T = W_U W_E`` is a low-rank bigram table.
+"""zero_layer: with no layers, ``T = W_U W_E`` is a bigram table squeezed through ``d_model`` numbers.
 
 Storyboard: with no layers the model is ``T = W_U W_E``; it can only learn
 bigram statistics, and only a rank-``d_model`` approximation of them. The true
 bigram table of the story shipped with the package is shown beside the model's.
 
-Every number comes from :func:`~circuit_clips.toy_models.bigram_log_probs` (the
-story's table, lightly smoothed), :func:`~circuit_clips.toy_models.bigram_counts` (the
-counts the captions quote) and :func:`~circuit_clips.toy_models.zero_layer_model` (its
-``W_E``, ``W_U`` and forward pass). Tables are drawn in the paper's orientation:
-column = current word, row = next word. They show chances (each column sums to 1):
-the story's ``P(next | current)`` and the model's ``softmax(T)``, on the one value
-scale with a legend ticked at 0, 0.1 and 1. The model's ``T`` is the best rank-``d_model``
-fit to the story's log-chances; the singular values shown are those of that log table.
+Every number comes from :func:`~circuit_clips.toy_models.bigram_counts` (the story's
+table as drawn, and the counts the captions quote) and
+:func:`~circuit_clips.toy_models.zero_layer_model` (its ``W_E``, ``W_U``, forward pass and
+the wider models of the sweep). Tables are drawn in the paper's orientation: column =
+current word, row = next word. They show chances (each column sums to 1): the story's
+``count / column total`` and the model's ``softmax(T)``, on the one value scale with a
+legend ticked at 0, 0.1 and 1. The model's ``T`` is the best rank-``d_model`` fit to the
+story's (lightly smoothed) log-chances: the clip says "a mix of d_model patterns" for rank.
 
 Captions are paced to be read (``pace_to_captions``); nothing is drawn in the
 caption band.
@@ -25,14 +25,11 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
-    AnimationGroup,
-    Brace,
     Create,
     FadeIn,
     FadeOut,
     MathTex,
-    ReplacementTransform,
-    Succession,
+    Rectangle,
     SurroundingRectangle,
     Text,
     VGroup,
@@ -40,6 +37,7 @@ from manim import (
 
 from circuit_clips.circuits import paper_weight, rank, softmax
 from circuit_clips.kit import (
+    BACKGROUND_COLOR,
     EQUATION_LINE,
     MATH_SIZE_BODY,
     MATH_SIZE_LABEL,
@@ -55,8 +53,8 @@ from circuit_clips.kit import (
     VectorColumn,
     VocabColumn,
     block_frame,
-    format_value,
 )
+from circuit_clips.kit.pacing import hold_to_read
 from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import (
     OTHER_TOKEN,
@@ -70,14 +68,19 @@ from circuit_clips.toy_models import (
 EXAMPLE_WORD = "of"
 #: The word the story (and the model) most often puts after it.
 NEXT_WORD = "the"
-ROW = 0.34  # row height of the one-word pipeline (t, W_U and the logits share rows)
+#: The catch-all token as printed: the rest of the words (all but the twelve most frequent), lumped together.
+RARE_LABEL = "rest"
+#: The stream widths the sweep steps through after d_model = 4 (the last is d_vocab: the full table).
+SWEEP_WIDTHS = (6, 9, 13)
+SWEEP_STEP = 8 / 15  # seconds per width of the sweep: whole frames at 15 fps, done before the cue's middle
+ROW = 0.3  # row height of the one-word pipeline (t, W_U and the logits share rows)
 COL = 0.3  # column width of W_E and W_U
+PIPE_BUFF = 0.9  # between the pipeline's parts: room for the labels under x
 TABLE_CELL = 0.28  # cell side of the two d_vocab x d_vocab tables
 LABEL_SIZE = 24  # word labels a caption talks about: readable at 480p
+PAIR_SIZE = 34  # the tracked pair's numbers under the tables: the clip's key moment
 CHANCE_TICKS = (0.0, 0.1, 1.0)  # the tables' legend: chances
-SIGMA_SIZE = 32  # the singular values: readable at 480p, thirteen of them in a column
-SIGMA_BUFF = 0.05  # with the title "(not per word)": values are not read as rows of the tables
-WINNER_SIZE = 36  # the winning logit's value, printed large beside its frame
+DIM = 0.6  # how much the rare-words row is darkened: it is not what the clip is about
 
 
 @dataclass(frozen=True)
@@ -88,16 +91,14 @@ class ZeroLayerNumbers:
     d_model: int
     d_vocab: int
     vocab: list[str]
-    words: list[str]  # the vocabulary as printed ("other" for the catch-all token)
-    true_log: np.ndarray  # the story's bigram log-probabilities (lightly smoothed)
-    true_probs: np.ndarray  # the story's table as drawn: exp(true_log)
-    story_freq: np.ndarray  # count / row total: the story's own frequencies
+    words: list[str]  # the vocabulary as printed (RARE_LABEL for the catch-all token)
+    true_log: np.ndarray  # the story's bigram log-probabilities, lightly smoothed: what the model is fit to
+    story_freq: np.ndarray  # count / row total: the story's table as drawn
     model_logits: np.ndarray  # W_E W_U: T, transposed
     model_probs: np.ndarray  # softmax over the next word: the model's table as drawn
     sweep_probs: tuple  # model_probs of a d_model = 1, 2, ..., d_vocab model
     model_rank: int
     true_rank: int
-    singular_values: np.ndarray  # of true_log
     word_id: int  # EXAMPLE_WORD
     next_id: int  # NEXT_WORD
     x_example: np.ndarray  # the model's stream for EXAMPLE_WORD
@@ -125,33 +126,20 @@ def numbers() -> ZeroLayerNumbers:
         d_model=model.d_model,
         d_vocab=model.d_vocab,
         vocab=vocab,
-        words=[w if w != OTHER_TOKEN else "other" for w in vocab],
+        words=[w if w != OTHER_TOKEN else RARE_LABEL for w in vocab],
         true_log=true_log,
-        true_probs=np.exp(true_log),
         story_freq=bigram_frequencies(model.d_vocab - 1)[1],
         model_logits=model_logits,
         model_probs=softmax(model_logits),
         sweep_probs=tuple(model_probs(d) for d in range(1, model.d_vocab + 1)),
         model_rank=rank(model_logits),
         true_rank=rank(true_log),
-        singular_values=np.linalg.svd(true_log, compute_uv=False),
         word_id=word_id,
         next_id=vocab.index(NEXT_WORD),
         x_example=cache["hook_embed"][0],
         logits_example=logits[0],
         p_example=softmax(logits[0]),
     )
-
-
-def sigma_text(s: float) -> str:
-    """A singular value as shown: one decimal, or two significant digits below 1 (so the
-    smallest, about 0.0013, shows as non-zero: rank 13 is visibly true)."""
-    return f"{s:.1f}" if s >= 1 else f"{s:.2g}"
-
-
-def winner_text(logit: float) -> str:
-    """The winning logit as the clip prints it (two decimals, a true minus sign)."""
-    return format_value(logit, 2)
 
 
 def percent(p: float) -> str:
@@ -166,9 +154,25 @@ def story_count(shown: ZeroLayerNumbers, current: str, following: str) -> tuple[
     return int(counts[i, j]), int(counts[i].sum())
 
 
+def tracked_chance(shown: ZeroLayerNumbers, d_model: int) -> float:
+    """The chance a ``d_model``-wide model gives :data:`NEXT_WORD` after :data:`EXAMPLE_WORD`."""
+    return float(shown.sweep_probs[d_model - 1][shown.word_id, shown.next_id])
+
+
+def swift(t: float) -> float:
+    """A rate function done in the first quarter of its play: numbers swap quickly, then stay put."""
+    return min(1.0, 4 * t)
+
+
 def words_label(text: str, *, color=TEXT_COLOR, size: float = LABEL_SIZE) -> Text:
     """A short line of words at a size that reads at 480p."""
     return Text(text, font_size=size, color=color)
+
+
+def shade(cells: VGroup) -> Rectangle:
+    """A dark veil over ``cells``: drawn on top, so it stays through the tables' recolouring."""
+    veil = SurroundingRectangle(cells, buff=0, stroke_width=0)
+    return veil.set_fill(BACKGROUND_COLOR, opacity=DIM)
 
 
 class ZeroLayer(ClipScene):
@@ -188,25 +192,15 @@ class ZeroLayer(ClipScene):
         self.one_word_in()
         self.word_to_vector()
         self.vector_to_guess()
-        # All it can learn is a bigram table: the story's true one, beside the model's
-        self.true_table()
-        self.model_table_beat()
+        # All it can learn is a bigram table: the story's, beside the model's, one pair tracked
+        self.tables()
         self.example_pair()
-        # W_U W_E has rank d_model: it keeps the story's d_model strongest directions
-        self.rank_limit()
-        self.singular_values_beat()
-        self.keep_largest()
-        # A wider stream keeps more
+        # T has rank d_model: a mix of d_model patterns; a wider stream mixes more
+        self.why_blurred()
         self.wider_stream()
 
     def summary(self) -> None:
-        n = self.shown
-        self.end_on_summary(
-            f"No layers: a bigram table, squeezed through {n.d_model} numbers.",
-            AnimationGroup(*self.show_width(n.d_model), run_time=1.2),
-            FadeIn(self.under, run_time=1.2),
-            hold=2.4,
-        )
+        self.end_on_summary("No layers: a bigram table, as sharp as the stream is wide.", hold=2.0)
 
     # --- building blocks ---------------------------------------------------------
     def build_pipeline(self) -> None:
@@ -214,7 +208,9 @@ class ZeroLayer(ClipScene):
         n, model = self.shown, self.model
         self.t_col = VocabColumn(
             np.eye(n.d_vocab)[n.word_id], n.words, side=LEFT, cell_height=ROW, cell_width=ROW,
-            outline_color=STREAM_COLOR, label="t", font_size=LABEL_SIZE,
+            outline_color=STREAM_COLOR, font_size=LABEL_SIZE,
+            label=VGroup(MathTex("t", font_size=MATH_SIZE_LABEL), words_label("the word", color=MUTED_TEXT_COLOR))
+            .arrange(DOWN, buff=0.08),
         )  # fmt: skip
         self.w_e = HeatMap(
             paper_weight(model, "W_E"), cell_size=(COL, ROW), col_labels=n.words, col_labels_rotated=True,
@@ -226,7 +222,7 @@ class ZeroLayer(ClipScene):
             n.logits_example, n.words, side=RIGHT, cell_height=ROW, cell_width=ROW, font_size=LABEL_SIZE
         )
         parts = [self.t_col, self.w_e, self.x_col, self.w_u, self.logit_col]
-        VGroup(*parts).arrange(RIGHT, buff=0.7)
+        VGroup(*parts).arrange(RIGHT, buff=PIPE_BUFF)
         for part in parts[1:]:
             part.shift(UP * (self.t_col.cells.get_y() - part.cells.get_y()))
         self.w_e_label = MathTex(
@@ -246,15 +242,29 @@ class ZeroLayer(ClipScene):
         self.guess = MathTex(
             percent(n.p_example[n.next_id]).replace("%", r"\%"), font_size=MATH_SIZE_BODY
         ).next_to(self.logit_col.names[n.next_id], RIGHT, buff=0.3)
+        self.chances_label = VGroup(
+            MathTex(r"\mathrm{softmax}(W_U\,x)\text{: chances}", font_size=MATH_SIZE_LABEL),
+            words_label("only score gaps matter", color=MUTED_TEXT_COLOR),
+        ).arrange(DOWN, buff=0.08)
+        self.chances_label.move_to(self.logit_label, aligned_edge=UP)
+        self.rest_note = self.rest_label().next_to(self.w_e, DOWN, buff=0.35)
         self.pipeline = VGroup(
-            *parts, self.w_e_label, self.w_u_label, self.x_label, self.logit_label, self.of_frame, self.guess
-        )
-        STAGE.place(self.pipeline)
+            *parts, self.w_e_label, self.w_u_label, self.x_label, self.logit_label, self.of_frame, self.guess,
+            self.rest_note,
+        )  # fmt: skip
+        STAGE.place(VGroup(self.pipeline, self.chances_label))
+        self.rare_veil = VGroup(shade(self.logit_col.names[-1]), shade(self.logit_col.row(n.d_vocab - 1)))
+
+    @staticmethod
+    def rest_label() -> Text:
+        """What the catch-all token's label means."""
+        return words_label(f"{RARE_LABEL}: all other words", color=MUTED_TEXT_COLOR)
 
     def table(self, probs: np.ndarray, header: str, *, row_labels: bool = True) -> HeatMap:
         """A d_vocab x d_vocab table of chances ``[current, next]``, drawn next x current.
 
         Without ``row_labels`` the table is read against the one beside it (same rows, level).
+        The rare-words row is veiled: those are many words at once, not the pattern the clip is about.
         """
         words = self.shown.words
         heat = HeatMap(
@@ -264,68 +274,57 @@ class ZeroLayer(ClipScene):
         )  # fmt: skip
         heat.header = words_label(header).next_to(heat.col_title, UP, buff=0.15).match_x(heat.cells)
         heat.add(heat.header)
+        last = len(words) - 1
+        heat.add(shade(VGroup(heat.row(last), *([heat.row_labels[last]] if row_labels else []))))
         return heat
 
     def build_tables(self) -> None:
-        """The story's table and the model's side by side at the top left; the singular values right of them."""
+        """The story's table and the model's side by side at the top left; the legend and the width panel right."""
         n = self.shown
-        self.story_table = self.table(n.true_probs, "the story: how often")
+        self.story_table = self.table(n.story_freq, "the story: how often")
         self.model_table = self.table(n.model_probs, "the model: softmax(T)", row_labels=False)
-        tables = VGroup(self.story_table, self.model_table).arrange(RIGHT, buff=0.6)
+        tables = VGroup(self.story_table, self.model_table).arrange(RIGHT, buff=0.45)
         self.model_table.shift(UP * (self.story_table.cells.get_y() - self.model_table.cells.get_y()))
         SAFE_FRAME.place(tables, UP + LEFT, buff=0.05)
         self.chances = ColorBar(ticks=CHANCE_TICKS, width=2.2, title=None)
         chance_title = words_label("chance", color=MUTED_TEXT_COLOR)
         self.chances.add(chance_title.next_to(self.chances.bar, UP, buff=0.1))
-        self.chances.next_to(tables, RIGHT, buff=0.35).align_to(tables, UP)
-        self.sigma_panel = self.sigma_column().next_to(self.chances, DOWN, buff=0.2, aligned_edge=LEFT)
-        assert SAFE_FRAME.contains(self.sigma_panel), "the singular values must end above the caption band"
+        self.chances.next_to(tables, RIGHT, buff=0.3).align_to(tables, UP)
+        self.table_note = self.rest_label().next_to(self.chances, DOWN, buff=0.25, aligned_edge=LEFT)
+        self.cell_frames = VGroup(
+            *[
+                block_frame(t, rows=slice(n.next_id, n.next_id + 1), cols=slice(n.word_id, n.word_id + 1))
+                for t in (self.story_table, self.model_table)
+            ]
+        ).set_stroke(width=6)
+        self.width_panel = self.width_lines(n.d_model)
+        assert SAFE_FRAME.contains(self.width_panel), (
+            "the width panel must stay in the frame, above the caption band"
+        )
 
-    def sigma_column(self) -> VGroup:
-        """The story's singular values, largest first, one a line, under a two-line title."""
-        title = VGroup(
-            MathTex(r"\sigma\text{: strengths}", font_size=MATH_SIZE_BODY),
-            words_label("singular values", color=MUTED_TEXT_COLOR),
-            words_label("(not per word)"),
-        ).arrange(DOWN, buff=0.08, aligned_edge=LEFT)
-        self.sigma_values = VGroup(
-            *[MathTex(sigma_text(s), font_size=SIGMA_SIZE) for s in self.shown.singular_values]
-        ).arrange(DOWN, buff=SIGMA_BUFF, aligned_edge=LEFT)
-        return VGroup(title, self.sigma_values).arrange(DOWN, buff=0.1, aligned_edge=LEFT)
+    def width_lines(self, d: int) -> VGroup:
+        """Under the legend: T's shape for a ``d``-wide stream, and what that shape means in plain words.
 
-    def under_table(self, table: HeatMap, mob) -> VGroup:
-        """A short line centred under a table's grid."""
-        return mob.next_to(table.cells, DOWN, buff=0.2).match_x(table.cells)
+        Line 0 (``T = W_U W_E``) and line 3 (the gloss of ``d_model``) never change; the sweep swaps the others.
+        """
+        n = self.shown
+        lines = VGroup(
+            MathTex(r"T = W_U W_E", font_size=MATH_SIZE_BODY),
+            MathTex(rf"({n.d_vocab}\times{d})\,({d}\times{n.d_vocab})", font_size=MATH_SIZE_BODY),
+            MathTex(rf"d_{{\mathrm{{model}}}} = {d}", font_size=MATH_SIZE_BODY),
+            words_label("the stream's width", color=MUTED_TEXT_COLOR),
+            words_label(f"T mixes {d} patterns"),
+        ).arrange(DOWN, buff=0.15, aligned_edge=LEFT)
+        lines[2].shift(0.15 * DOWN)
+        lines[3:].shift(0.15 * DOWN)
+        return lines.next_to(self.table_note, DOWN, buff=0.4, aligned_edge=LEFT)
 
-    def kept_brace(self, k: int) -> VGroup:
-        """A brace right of the first ``k`` singular values, named by the stream width that keeps them."""
-        brace = Brace(VGroup(*self.sigma_values[:k]), RIGHT, buff=0.1, color=MUTED_TEXT_COLOR)
-        label = VGroup(
-            MathTex(rf"d_{{\mathrm{{model}}}} = {k}", font_size=MATH_SIZE_BODY),
-            words_label("kept", color=MUTED_TEXT_COLOR),
-        ).arrange(DOWN, buff=0.08)
-        label.next_to(brace, RIGHT, buff=0.1)
-        return VGroup(brace, label)
-
-    def keep_first(self, k: int) -> list:
-        """Animations showing the first ``k`` singular values as kept, the rest as dropped."""
-        return [
-            value.animate.set_color(TEXT_COLOR if i < k else MUTED_TEXT_COLOR).set_opacity(
-                1 if i < k else 0.4
-            )
-            for i, value in enumerate(self.sigma_values)
-        ]
-
-    def show_width(self, d: int) -> list:
-        """Animations turning the model's table into that of a ``d_model = d`` model."""
-        new = self.kept_brace(d)
-        old, self.brace = self.brace, new
-        return [
-            self.model_table.animate_values(self.shown.sweep_probs[d - 1].T),
-            FadeOut(old, run_time=0.01),
-            FadeIn(new, run_time=0.01),
-            *self.keep_first(d),
-        ]
+    def pair_line(self, table: HeatMap, text: str, *, named: bool = True) -> VGroup:
+        """The tracked pair's number centred under a table's grid (the last part), named by the pair or not."""
+        parts = [words_label(f"'{EXAMPLE_WORD}' → '{NEXT_WORD}':", color=MUTED_TEXT_COLOR)] if named else []
+        line = VGroup(*parts, words_label(text, size=PAIR_SIZE)).arrange(RIGHT, buff=0.12)
+        line[0].align_to(line[-1], DOWN)
+        return line.next_to(table.cells, DOWN, buff=0.2).match_x(table.cells)
 
     # --- beats -----------------------------------------------------------------
     def one_word_in(self) -> None:
@@ -335,161 +334,141 @@ class ZeroLayer(ClipScene):
             ColorBar(ticks=CHANCE_TICKS, width=2.2, title="chance"), RIGHT
         )
         self.beat(
-            "No layers: a word goes in and comes straight back out.",
+            "No layers: a word goes straight in and out.",
             self.strip.show(equation),
             FadeIn(VGroup(self.t_col, self.w_e, self.w_e_label, self.w_u, self.w_u_label)),
+            FadeIn(VGroup(self.logit_col.names, self.rare_veil[0], self.rest_note)),
             FadeIn(self.legend),
             run_time=1.2,
             hold=0.4,
         )
 
     def word_to_vector(self) -> None:
+        """The 'of' column is lifted out: a veil dims W_E under it, the framed column travels to x."""
         n = self.shown
-        column = self.w_e.column(n.word_id)
         assert np.allclose(self.w_e.values[:, n.word_id], n.x_example), "x is the word's column of W_E"
-        self.beat(
-            f"'{EXAMPLE_WORD}' picks its column of the embedding: {n.d_model} numbers, x.",
-            Succession(
-                Create(self.of_frame, run_time=0.4),
-                AnimationGroup(
-                    ReplacementTransform(column.copy(), self.x_col, run_time=1.2),
-                    FadeIn(self.x_label, run_time=0.6),
-                ),
-            ),
-            hold=0.4,
+        veil = shade(self.w_e.cells).set_fill(opacity=0)
+        lifted = self.w_e.column(n.word_id).copy()
+        moving_frame = self.of_frame.copy()
+        self.add(veil, lifted)  # the copy sits over the veil, exactly on its column: nothing changes yet
+        self.steps_beat(
+            f"'{EXAMPLE_WORD}' picks its column of the embedding: x, {n.d_model} numbers.",
+            (0.4, Create(self.of_frame), veil.animate.set_fill(opacity=DIM)),
+            (0.8, VGroup(lifted, moving_frame).animate.move_to(self.x_col)),  # same cells: it lands as x
+            (0.4, FadeIn(VGroup(self.x_col, self.x_label)), FadeOut(VGroup(lifted, moving_frame, veil))),
         )
 
     def vector_to_guess(self) -> None:
         n = self.shown
         assert np.allclose(n.x_example @ self.model.W_U, n.logits_example), "the logits are W_U x"
-        best = int(np.argmax(n.logits_example))
-        assert best == n.next_id
+        assert int(np.argmax(n.logits_example)) == n.next_id
         lit = SurroundingRectangle(self.w_u, buff=0.06, color=TEXT_COLOR)
         top = SurroundingRectangle(
-            VGroup(self.logit_col.row(best), self.logit_col.names[best]), buff=0.06, color=TEXT_COLOR
+            VGroup(self.logit_col.row(n.next_id), self.logit_col.names[n.next_id]),
+            buff=0.06,
+            color=TEXT_COLOR,
         ).set_stroke(width=7)
-        value = Text(winner_text(n.logits_example[best]), font_size=WINNER_SIZE, color=TEXT_COLOR)
-        value.next_to(top, RIGHT, buff=0.2)
-        self.winner = VGroup(value, words_label("highest").next_to(value, UP, buff=0.1))
-        self.pipeline.add(top)
-        self.beat(
-            f"The unembedding scores each word (its logit): '{NEXT_WORD}' scores highest.",
-            Succession(
-                Create(lit, run_time=0.4),
-                FadeIn(
-                    VGroup(self.logit_col.column, self.logit_col.names, self.logit_label), shift=0.3 * RIGHT
-                ),
-                AnimationGroup(FadeOut(lit), Create(top), FadeIn(self.winner, scale=1.3), run_time=0.5),
+        self.pipeline.add(top, self.chances_label)
+        self.pipeline.remove(
+            self.logit_label
+        )  # it fades out here: the pipeline's exit must not bring it back
+        self.steps_beat(
+            f"Each next word gets a score, then a chance: '{NEXT_WORD}' {percent(n.p_example[n.next_id])}.",
+            (0.4, Create(lit)),
+            (
+                0.6,
+                FadeOut(lit),
+                FadeIn(VGroup(self.logit_col.column, self.rare_veil[1], self.logit_label), shift=0.3 * RIGHT),
             ),
-            hold=0.4,
-        )
-        chances = MathTex(r"\mathrm{softmax}(W_U\,x)\text{: chances}", font_size=MATH_SIZE_LABEL)
-        chances.move_to(self.logit_label, aligned_edge=UP)
-        self.beat(
-            f"Softmax turns scores into chances: '{NEXT_WORD}' gets {percent(n.p_example[n.next_id])}.",
-            self.logit_col.animate_values(n.p_example, run_time=0.8),
-            FadeOut(VGroup(self.logit_label, self.legend, self.winner), run_time=0.4),
-            FadeIn(VGroup(chances, self.guess, self.pipe_chances), run_time=0.8),
-            hold=0.4,
-        )
-        self.pipeline.add(chances)
-
-    def true_table(self) -> None:
-        self.beat(
-            "All it can learn is which word follows which ('other': rarer words).",
-            FadeOut(VGroup(self.pipeline, self.pipe_chances, self.strip.current)),
-            FadeIn(VGroup(self.story_table, self.chances), shift=0.2 * RIGHT),
-            run_time=1.2,
-            hold=0.4,
+            (
+                0.8,
+                self.logit_col.animate_values(n.p_example),
+                FadeOut(VGroup(self.logit_label, self.legend)),
+                FadeIn(VGroup(self.chances_label, self.guess, self.pipe_chances, top)),
+            ),
         )
 
-    def model_table_beat(self) -> None:
-        self.beat(
-            "Beside it, the model's table: the same pattern, blurred.",
-            FadeIn(self.model_table, shift=0.2 * LEFT),
-            run_time=1.0,
-            hold=0.4,
+    def steps_beat(self, caption: str, *steps: tuple, hold: float = 0.4) -> None:
+        """One caption over several plays in a row, each ``(run_time, *animations)``; held until read.
+
+        Unlike a ``Succession`` inside one beat, each play ends cleanly (what fades out is gone).
+        """
+        start = self.time
+        for run_time, *animations in steps:
+            self.play(*animations, run_time=run_time)
+        spent = sum(run_time for run_time, *_ in steps)  # as planned, whether or not frames are drawn
+        self.wait(
+            hold_to_read(
+                caption, spent, minimum=hold, rate=self.reading_rate, frame_rate=self.camera.frame_rate
+            )
+        )
+        elapsed = self.time - start
+        self.add_subcaption(caption, duration=elapsed, offset=-elapsed)
+
+    def tables(self) -> None:
+        """The pipeline leaves, then the two tables arrive: one after the other, never overlapping."""
+        self.steps_beat(
+            "All it can learn: which word follows which.",
+            (0.4, FadeOut(VGroup(self.pipeline, self.rare_veil, self.pipe_chances, self.strip.current))),
+            (
+                0.8,
+                FadeIn(
+                    VGroup(self.story_table, self.model_table, self.chances, self.table_note), shift=0.2 * UP
+                ),
+            ),
         )
 
     def example_pair(self) -> None:
         n = self.shown
-        j, i = n.word_id, n.next_id
-        self.cell_frames = VGroup(
-            *[
-                block_frame(t, rows=slice(i, i + 1), cols=slice(j, j + 1))
-                for t in (self.story_table, self.model_table)
-            ]
-        )
         times, total = story_count(n, EXAMPLE_WORD, NEXT_WORD)
-        pair = f"'{EXAMPLE_WORD}' → '{NEXT_WORD}'"
-        self.under = VGroup(
-            self.under_table(
-                self.story_table, words_label(f"{pair}: {times} of {total} = {percent(n.story_freq[j, i])}")
-            ),
-            self.under_table(self.model_table, words_label(f"{pair}: {percent(n.model_probs[j, i])}")),
+        self.story_pair = self.pair_line(
+            self.story_table, f"{times} of {total} = {percent(n.story_freq[n.word_id, n.next_id])}"
         )
+        self.model_pair = self.pair_line(self.model_table, percent(tracked_chance(n, n.d_model)), named=False)
         self.beat(
-            f"After '{EXAMPLE_WORD}', the story has '{NEXT_WORD}' {times} times in {total}; "
-            f"the model says {percent(n.model_probs[j, i])}.",
+            f"After '{EXAMPLE_WORD}', '{NEXT_WORD}' comes {times} times in {total}; "
+            f"the model says {percent(tracked_chance(n, n.d_model))}.",
             Create(self.cell_frames),
-            FadeIn(self.under),
+            FadeIn(VGroup(self.story_pair, self.model_pair)),
             run_time=1.0,
             hold=0.4,
         )
 
-    def rank_limit(self) -> None:
+    def why_blurred(self) -> None:
         n = self.shown
-        ranks = VGroup(
-            self.under_table(
-                self.story_table, MathTex(rf"\operatorname{{rank}}\ {n.true_rank}", font_size=MATH_SIZE_LABEL)
-            ),
-            self.under_table(
-                self.model_table,
-                MathTex(
-                    rf"T:\ ({n.d_vocab}\times{n.d_model})({n.d_model}\times{n.d_vocab}),\ "
-                    rf"\operatorname{{rank}}\ {n.model_rank}",
-                    font_size=MATH_SIZE_LABEL,
-                ),
-            ),
-        )
-        old, self.under = self.under, ranks
+        self.width_vary = VGroup(
+            *[self.width_panel[i] for i in (1, 2, 4)], self.model_pair
+        )  # what the sweep swaps
         self.beat(
-            f"Why blurred? T is {n.d_vocab}×{n.d_model} times {n.d_model}×{n.d_vocab}: rank {n.model_rank}, "
-            f"only {n.model_rank} directions.",
-            FadeOut(VGroup(self.cell_frames, old), run_time=0.5),
-            FadeIn(ranks),
+            f"Why? Only {n.d_model} numbers wide, it mixes just {n.d_model} patterns.",
+            FadeIn(self.width_panel),
             run_time=1.0,
             hold=0.4,
         )
 
-    def singular_values_beat(self) -> None:
-        n = self.shown
-        self.beat(
-            f"The story's table has {n.true_rank} directions; σ says how strong each is.",
-            FadeIn(self.sigma_panel),
-            run_time=1.0,
-            hold=0.4,
-        )
+    def show_width(self, d: int) -> list:
+        """Animations turning the model's table, its tracked chance and the panel into a ``d``-wide model's.
 
-    def keep_largest(self) -> None:
+        Only what changes is swapped (the shape, the width, the pattern count, the chance), in place.
+        """
         n = self.shown
-        self.brace = self.kept_brace(n.d_model)
-        self.beat(
-            f"A stream {n.d_model} numbers wide keeps the {n.d_model} strongest and drops the rest.",
-            *self.keep_first(n.d_model),
-            FadeIn(self.brace),
-            run_time=1.0,
-            hold=0.4,
+        panel, pair = (
+            self.width_lines(d),
+            self.pair_line(self.model_table, percent(tracked_chance(n, d)), named=False),
         )
+        old, self.width_vary = self.width_vary, VGroup(panel[1], panel[2], panel[4], pair)
+        return [
+            self.model_table.animate_values(n.sweep_probs[d - 1].T),
+            FadeOut(old, rate_func=swift),
+            FadeIn(self.width_vary, rate_func=swift),
+        ]
 
     def wider_stream(self) -> None:
         n = self.shown
-        widths = range(n.d_model + 1, n.d_vocab + 1)
-        steps = [AnimationGroup(*self.show_width(d), run_time=0.4) for d in widths]
-        self.beat(
-            f"A wider stream keeps more: with {n.d_vocab} numbers, the two tables match.",
-            FadeOut(self.under, run_time=0.4),
-            Succession(*steps, run_time=0.4 * len(widths)),
-            hold=0.8,
+        assert SWEEP_WIDTHS[-1] == n.d_vocab, "the sweep ends at the full width"
+        self.steps_beat(
+            f"Wider mixes more: at {n.d_vocab}, nearly the story's table.",
+            *[(SWEEP_STEP, *self.show_width(d)) for d in SWEEP_WIDTHS],
+            hold=0.6,
         )
-        assert np.allclose(self.model_table.values, n.true_probs.T)
+        assert np.allclose(self.model_table.values, n.sweep_probs[-1].T)
