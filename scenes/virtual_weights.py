@@ -43,7 +43,6 @@ from circuit_clips.kit import (
     EQUATION_LINE,
     KEY_COLOR,
     MATH_SIZE_BODY,
-    MATH_SIZE_LABEL,
     MUTED_TEXT_COLOR,
     STAGE,
     STREAM_COLOR,
@@ -242,7 +241,7 @@ class VirtualWeights(ClipScene):
         )
         summary_tex = self.strip.tex(VW_TEX, r"\text{: virtual weights}")
         paper = MathTex(r"\text{the paper writes } W_K^{2}\,W_O^{1}\text{: it counts layers from 1}",
-                        font_size=MATH_SIZE_LABEL, color=TEXT_COLOR)  # fmt: skip
+                        font_size=MATH_SIZE_BODY, color=TEXT_COLOR)  # fmt: skip
         self.strip.place(summary_tex)
         paper.next_to(summary_tex, DOWN, buff=0.12)
         self.end_on_summary(
