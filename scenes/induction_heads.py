@@ -734,7 +734,8 @@ class InductionHeads(ClipScene):
         assert (report["predicted"][: 1 + self.half] == NO_GUESS).all()
         right = int(report["correct"][after].sum())
         assert (right, len(after)) == (n.right, n.repeats)
-        box = SurroundingRectangle(VGroup(*[rows[i] for i in after]), buff=0.1, color=LOGIT_COLOR)
+        # tight above and below: its top edge clears the row before the repeat
+        box = SurroundingRectangle(VGroup(*[rows[i] for i in after]), buff=(0.1, 0.05), color=LOGIT_COLOR)
         tally = Text(
             f"{right} of {len(after)}\nright", font_size=LABEL_SIZE, color=TEXT_COLOR, line_spacing=0.8
         )
