@@ -238,6 +238,10 @@ class AttentionHead(ClipScene):
             col_labels_rotated=True, font_size=LABEL_SIZE,
         )  # fmt: skip
         STAGE.place(self.pattern_map, UP + RIGHT)
+        # its column title beside the column labels, at the table's corner: above them it sat under the
+        # legend's ticks and read as the legend's title
+        self.pattern_map.col_title.next_to(self.pattern_map.col_labels, LEFT, buff=0.25)
+        self.pattern_map.col_title.align_to(self.pattern_map.col_labels, DOWN)
 
     # --- beats -------------------------------------------------------------------------
     def show_head_and_stream(self) -> None:
