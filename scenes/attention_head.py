@@ -187,8 +187,14 @@ class AttentionHead(ClipScene):
     def lay_out(self) -> None:
         n = self.shown
         self.strip = EquationStrip(x=EQUATION_LINE.point(0.38, 0.5)[0])
-        # nothing this clip shows is negative: the legend's ticks are the sizes the captions name
-        self.legend = EQUATION_LINE.place(ColorBar(width=3.0, ticks=(0, 0.1, 1, 10)), RIGHT)
+        # nothing this clip shows is negative: the legend's ticks are the sizes the captions name. Its ticks
+        # are evenly spaced though 0.1, 1 and 10 are not: its title says the scale is a log scale
+        bar = ColorBar(width=3.0, ticks=(0, 0.1, 1, 10), title=None)
+        title = VGroup(
+            Text("value", font_size=LABEL_SIZE, color=TEXT_COLOR),
+            Text("log scale", font_size=LABEL_SIZE, color=TEXT_COLOR),
+        ).arrange(DOWN, buff=0.08, aligned_edge=RIGHT)
+        self.legend = EQUATION_LINE.place(VGroup(title.next_to(bar, LEFT, buff=0.2), bar), RIGHT)
         q_y = STAGE.top - 0.4
         self.row_y = {name: q_y - k * ROW_PITCH for k, name in enumerate("qkv")}
         self.block = AttentionHeadBlock(
@@ -232,6 +238,10 @@ class AttentionHead(ClipScene):
             col_labels_rotated=True, font_size=LABEL_SIZE,
         )  # fmt: skip
         STAGE.place(self.pattern_map, UP + RIGHT)
+        # its column title beside the column labels, at the table's corner: above them it sat under the
+        # legend's ticks and read as the legend's title
+        self.pattern_map.col_title.next_to(self.pattern_map.col_labels, LEFT, buff=0.25)
+        self.pattern_map.col_title.align_to(self.pattern_map.col_labels, DOWN)
 
     # --- beats -------------------------------------------------------------------------
     def show_head_and_stream(self) -> None:

@@ -173,12 +173,12 @@ def head_dim_names(model: AttnOnlyTransformer) -> list[str]:
 
     Dimension ``j < d_vocab`` matches token ``j`` (the query's current token against the key's
     previous token), the next one the start token (every query asks a little for it, only the
-    start token's key answers); any others are unused.
+    start token's key answers); any others are unused (zero in every query and key).
     """
     n_vocab = len(model.vocab)
     start_key = model.W_E[model.vocab.index(model.bos_token)] @ model.W_K[IND_HEAD]
     assert np.flatnonzero(start_key).tolist() == [n_vocab], "dimension d_vocab should be the start token's"
-    return [*model.vocab, "start", *["\u00b7"] * (model.d_head - n_vocab - 1)]
+    return [*model.vocab, "start", *["unused"] * (model.d_head - n_vocab - 1)]
 
 
 class InductionHeads(ClipScene):
@@ -420,6 +420,14 @@ class InductionHeads(ClipScene):
         self.fallback.next_to(self.k_col.cell(start), RIGHT, buff=0.2)
         CLOSE_UP.place(VGroup(self.pair, self.score_note, self.fallback), shrink=True)
         self.score_note.match_x(self.pair)
+        # the 'start' row, named where it first shows (the score note takes its place next beat)
+        self.start_note = VGroup(
+            Text("start: every query asks a", font_size=LABEL_SIZE, color=TEXT_COLOR),
+            Text("little for the start token,", font_size=LABEL_SIZE, color=TEXT_COLOR),
+            Text("where it rests if no match", font_size=LABEL_SIZE, color=TEXT_COLOR),
+        ).arrange(DOWN, buff=0.08, aligned_edge=LEFT)
+        self.start_note.next_to(self.pair, DOWN, buff=0.3).set_x(CLOSE_UP.point()[0])
+        assert CLOSE_UP.contains(self.start_note), "the start row's note fits under the query and the key"
         self.beat(
             f"The query says 'I am {last}'; {src}'s key says '{last} came before me'.",
             FadeOut(VGroup(self.notes, self.q_box, self.k_boxes, self.legend), run_time=0.3),
@@ -438,6 +446,7 @@ class InductionHeads(ClipScene):
                 color=KEY_COLOR,
             ),
             Succession(Wait(1.4), FadeIn(VGroup(self.q_col.names, titles), run_time=0.6)),
+            Succession(Wait(2.0), FadeIn(self.start_note, run_time=0.6)),
             hold=2.2,
         )
 
@@ -475,7 +484,8 @@ class InductionHeads(ClipScene):
         self.beat(
             f"They meet on one cell, {n.tokens[n.last]}: a score of {format_value(score, 0)}.",
             Create(match),
-            FadeIn(self.score_note, shift=0.1 * UP),
+            FadeOut(self.start_note, run_time=0.4),
+            Succession(Wait(0.4), FadeIn(self.score_note, shift=0.1 * UP, run_time=0.8)),
             run_time=1.2,
             hold=2.2,  # the key moment: a breather after its caption
         )
@@ -724,7 +734,8 @@ class InductionHeads(ClipScene):
         assert (report["predicted"][: 1 + self.half] == NO_GUESS).all()
         right = int(report["correct"][after].sum())
         assert (right, len(after)) == (n.right, n.repeats)
-        box = SurroundingRectangle(VGroup(*[rows[i] for i in after]), buff=0.1, color=LOGIT_COLOR)
+        # tight above and below: its top edge clears the row before the repeat
+        box = SurroundingRectangle(VGroup(*[rows[i] for i in after]), buff=(0.1, 0.05), color=LOGIT_COLOR)
         tally = Text(
             f"{right} of {len(after)}\nright", font_size=LABEL_SIZE, color=TEXT_COLOR, line_spacing=0.8
         )

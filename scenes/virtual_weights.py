@@ -43,7 +43,6 @@ from circuit_clips.kit import (
     EQUATION_LINE,
     KEY_COLOR,
     MATH_SIZE_BODY,
-    MATH_SIZE_LABEL,
     MUTED_TEXT_COLOR,
     STAGE,
     STREAM_COLOR,
@@ -242,7 +241,7 @@ class VirtualWeights(ClipScene):
         )
         summary_tex = self.strip.tex(VW_TEX, r"\text{: virtual weights}")
         paper = MathTex(r"\text{the paper writes } W_K^{2}\,W_O^{1}\text{: it counts layers from 1}",
-                        font_size=MATH_SIZE_LABEL, color=TEXT_COLOR)  # fmt: skip
+                        font_size=MATH_SIZE_BODY, color=TEXT_COLOR)  # fmt: skip
         self.strip.place(summary_tex)
         paper.next_to(summary_tex, DOWN, buff=0.12)
         self.end_on_summary(
@@ -312,11 +311,9 @@ class VirtualWeights(ClipScene):
                          ("k", self.k_col)):  # fmt: skip
             labels[key].next_to(frame_of(mob), DOWN, buff=0.2)
         labels["k_word"].next_to(self.k_col.cell(s.r_top), LEFT, buff=0.15)
-        # the key's one lit cell outside that block: its column, the start token's, named above it
-        labels["bos"] = words("start token", MUTED_TEXT_COLOR).next_to(frame_of(self.w_k_map), UP, buff=0.1)
-        labels["bos"].align_to(frame_of(self.w_k_map), LEFT)
+        labels["bos"] = self.start_token_note()
         labels["writer"].next_to(VGroup(self.w_o_map, self.r_col), UP, buff=0.25)
-        labels["reader"].next_to(VGroup(self.w_k_map, self.k_col), UP, buff=0.5)
+        labels["reader"].next_to(VGroup(self.w_k_map, self.k_col, labels["bos"]), UP, buff=0.25)
         self.labels = labels
         # the left half is empty until layer 1's head comes: it names the subscript and r's width there
         self.intro = VGroup(
@@ -335,6 +332,22 @@ class VirtualWeights(ClipScene):
         self.w_o_frame = block_frame(self.w_o_map, rows=s.sub[s.block])
         self.w_k_frame = block_frame(self.w_k_map, cols=s.sub[s.block])
         labels["frames"] = VGroup(self.w_o_frame, self.w_k_frame)
+
+    def start_token_note(self) -> VGroup:
+        """The key's one lit cell outside the previous-token block, the start token's, boxed and said
+        what it is for: every query finds it, so a head with no match rests there (it writes nothing)."""
+        s = self.shown
+        row, col = np.argwhere(np.abs(s.w_k[:, s.sub["token"]]) > 1e-9)[0]
+        cell = self.w_k_map.cell(row, s.sub["token"].start + col)
+        box = SurroundingRectangle(cell, buff=0.03, color=TEXT_COLOR, stroke_width=2)
+        note = stacked(words("start token: where the head"), words("rests if nothing matches"))
+        note[1].align_to(note[0], LEFT)
+        note.next_to(frame_of(self.w_k_map), UP, buff=0.1).align_to(frame_of(self.w_k_map), LEFT)
+        arrow = Arrow(
+            [frame_of(self.w_k_map).get_left()[0] - 0.12, note.get_bottom()[1], 0], box.get_left(),
+            buff=0.02, stroke_width=2, color=TEXT_COLOR, tip_length=0.1,
+        )  # fmt: skip
+        return VGroup(note, arrow, box)
 
     # --- beats -------------------------------------------------------------------
     def show_writer(self) -> None:

@@ -144,6 +144,12 @@ def test_query_and_key_meet_on_the_one_cell_of_the_shared_token(scene_module, mo
         x = model.W_E[ids] + model.W_pos[: len(ids)]
         x = x + np.eye(len(ids), k=-1) @ x @ model.W_V[0, 0] @ model.W_O[0, 0]  # the previous-token write
         q, k = x @ model.W_Q[1, 0], x @ model.W_K[1, 0]
+        # the rows named 'unused' are zero in every query and key; 'start': every query asks for it
+        # a little, and only the start token's key answers
+        unused = [d for d, name in enumerate(names) if name == "unused"]
+        assert unused and np.allclose(q[:, unused], 0) and np.allclose(k[:, unused], 0)
+        start = names.index("start")
+        assert (q[:, start] > 0).all() and k[0, start] > 0 and np.allclose(k[1:, start], 0)
         for i in range(2, len(ids)):
             for j in range(2, i + 1):
                 shared = np.flatnonzero(np.abs(q[i] * k[j]) > 1e-9)

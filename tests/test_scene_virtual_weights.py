@@ -134,3 +134,23 @@ def test_the_notes_position_and_r_width(shown, model):
     # the 3 spare entries of r are never written by W_O: its rows for them are zero
     assert np.allclose(model.W_O[0, 0][len(model.vocab) :], 0)
     assert np.allclose(shown.r[len(model.vocab) :], 0)
+
+
+def test_the_start_token_is_where_the_head_rests_if_nothing_matches(model):
+    """The note on W_K's lone start-token cell: "start token: where the head rests if nothing matches".
+    On words that never repeat, layer 1's head (computed here from the raw weights) puts (nearly) all
+    of every position's attention on the start token, at position 0."""
+    words = [w for w in model.vocab if w != BOS_TOKEN]
+    ids = [model.vocab.index(BOS_TOKEN)] + [model.vocab.index(w) for w in words[: model.n_ctx - 1]]
+    x = model.W_E[ids] + model.W_pos[: len(ids)]
+    n = len(ids)
+    causal = np.tril(np.ones((n, n), dtype=bool))
+
+    def pattern(x, layer):
+        scores = (x @ model.W_Q[layer, 0]) @ (x @ model.W_K[layer, 0]).T / math.sqrt(model.d_head)
+        scores = np.where(causal, scores, -np.inf)
+        p = np.exp(scores - scores.max(axis=1, keepdims=True))
+        return p / p.sum(axis=1, keepdims=True)
+
+    x1 = x + pattern(x, 0) @ x @ model.W_V[0, 0] @ model.W_O[0, 0]
+    assert (pattern(x1, 1)[:, 0] > 0.99).all()
