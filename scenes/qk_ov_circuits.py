@@ -412,7 +412,9 @@ class QkOvCircuits(ClipScene):
     def step_arrow(self, name: str, words: str, color, left: VGroup, right: VGroup) -> VGroup:
         """An arrow from the header of ``left`` to that of ``right``, over the copies' path: its
         matrix over it, what it does over that."""
-        arrow = Arrow(left[1].get_right(), right[1].get_left(), buff=0.15, color=color, stroke_width=3)
+        y = max(left[1].get_y(), right[1].get_y()) * UP  # level, whatever the two names' depths
+        start, end = left[1].get_right() * RIGHT + y, right[1].get_left() * RIGHT + y
+        arrow = Arrow(start, end, buff=0.15, color=color, stroke_width=3)
         over = self.tex(name, size=MATH_SIZE_LABEL + 4, color=color).next_to(arrow, UP, buff=0.08)
         return VGroup(arrow, over, self.text(words, color).next_to(over, UP, buff=0.08))
 
