@@ -547,9 +547,9 @@ class QkOvCircuits(ClipScene):
         self.table_place(self.ov_tex, self.u_gloss, self.ov_map, note, self.ov_half, RIGHT)
         VGroup(self.ov_map, note).shift(UP * (self.qk_map.cells.get_top() - self.ov_map.cells.get_top()))
         rows = np.flatnonzero(col > 1e-6)
-        boxes = VGroup(
-            *[block_frame(self.ov_map, rows=slice(r, r + 1), cols=slice(k, k + 1), buff=0.05) for r in rows]
-        ).set_stroke(width=5)
+        assert list(rows) == list(range(rows[0], rows[-1] + 1))  # one block of cells to frame
+        boxes = block_frame(self.ov_map, rows=slice(rows[0], rows[-1] + 1), cols=slice(k, k + 1), buff=0.05)
+        boxes.set_stroke(width=5)
         self.beat(
             "The unembedding turns what OV moves into next-word scores.",
             FadeIn(self.ov_map),
