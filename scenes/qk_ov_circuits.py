@@ -72,6 +72,7 @@ from circuit_clips.toy_models import skip_trigram_model
 LAYER, HEAD = 0, 0
 TOKENS = ["keep", "them", "at", "bay"]
 SOURCE = "keep"  # the word 'in' and 'at' attend to, whose OV column raises 'mind' and 'bay'
+DEST = "at"  # the position of TOKENS that attends to SOURCE
 COLOR = head_color(LAYER, HEAD)
 QK_COLOR, OV_COLOR = QUERY_COLOR, VALUE_COLOR  # the two circuits (the tiles' names stay neutral)
 FACTOR_CELL = 0.12  # cells of the d_model / d_head factor heat maps
@@ -462,6 +463,16 @@ class QkOvCircuits(ClipScene):
         n = self.shown
         sources, results = list(self.v_cols[0]), list(self.h_cols[0])
         merges = [merge(sources, n.pattern[i], results[i], run_time=1.2) for i in range(len(TOKENS))]
+        # the one weight that moves something: 'at' attends to 'keep', the only word with a vector to move
+        dest = TOKENS.index(DEST)
+        src = int(np.argmax(n.pattern[dest]))
+        cell = block_frame(self.a_map, rows=slice(dest, dest + 1), cols=slice(src, src + 1), buff=0.04)
+        note = VGroup(
+            self.text(f"'{DEST}' looks at '{TOKENS[src]}'"),
+            self.text(f"weight {format_value(n.pattern[dest, src], 2)}"),
+        ).arrange(DOWN, buff=0.08)
+        note.next_to(self.a_map, DOWN, buff=0.2).align_to(self.a_map, RIGHT)
+        self.a_group.add(cell, note)
         self.mixing = VGroup(self.x_cols, self.ov_step, self.v_cols, self.a_step, self.h_cols, self.a_group)
         self.beat(
             "Then A mixes positions: each output is a weighted sum.",

@@ -162,6 +162,11 @@ def test_the_tensor_product_on_the_four_positions(shown):
     A = _softmax(scores)
     mixed = np.stack([sum(A[i, j] * each[:, j] for j in range(n)) for i in range(n)], axis=1)
     assert np.allclose(shown.head_out, mixed)
+    # "'at' looks at 'keep'", "weight 1.00": the framed cell of A, by hand
+    words = ["keep", "them", "at", "bay"]
+    at = words.index("at")
+    assert words[int(np.argmax(A[at]))] == "keep" and f"{A[at, 0]:.2f}" == "1.00"
+    assert np.allclose(shown.pattern, A)
     lit = [w for w, col in zip(["keep", "them", "at", "bay"], mixed.T) if np.abs(col).max() > 0.5]
     assert lit == ["keep", "at"]
     assert [w for w, col in zip(["keep", "them", "at", "bay"], each.T) if np.abs(col).max() > 1e-9] == [
