@@ -24,9 +24,11 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
+    PI,
     RIGHT,
     UP,
     AnimationGroup,
+    Arrow,
     Brace,
     Create,
     DashedLine,
@@ -39,8 +41,6 @@ from manim import (
     SurroundingRectangle,
     Text,
     VGroup,
-    smooth,
-    squish_rate_func,
 )
 
 from circuit_clips import circuits
@@ -59,9 +59,11 @@ from circuit_clips.kit import (
     ColorBar,
     HeatMap,
     Region,
+    VectorColumn,
     block_frame,
     format_value,
     head_color,
+    merge,
 )
 from circuit_clips.kit.theme import VALUE_TICKS
 from circuit_clips.model import AttnOnlyTransformer
@@ -70,14 +72,15 @@ from circuit_clips.toy_models import skip_trigram_model
 LAYER, HEAD = 0, 0
 TOKENS = ["keep", "them", "at", "bay"]
 SOURCE = "keep"  # the word 'in' and 'at' attend to, whose OV column raises 'mind' and 'bay'
+DEST = "at"  # the position of TOKENS that attends to SOURCE
 COLOR = head_color(LAYER, HEAD)
 QK_COLOR, OV_COLOR = QUERY_COLOR, VALUE_COLOR  # the two circuits (the tiles' names stay neutral)
 FACTOR_CELL = 0.12  # cells of the d_model / d_head factor heat maps
-VOCAB_CELL = 0.3  # cells of the full vocabulary circuits
-EQ_SIZE = 40  # an equation while it is the thing on screen
+VOCAB_CELL = 0.42  # cells of the full vocabulary circuits
+EQ_SIZE = 44  # an equation while it is the thing on screen
 LABEL_SIZE = 24  # every label a caption talks about (readable at 480p)
 HALF_EQ_SIZE = 34  # an equation sharing the stage with another
-GLOSS_SIZE = 30  # the one-line meanings of the symbols, under their equation
+GLOSS_SIZE = 34  # the one-line meanings of the symbols, under their equation
 SCORE_SCALE = r"\,/\,\sqrt{d_{\mathrm{head}}}"  # every score is divided by it, on screen as in the model
 
 
@@ -94,6 +97,11 @@ class QkOvCircuitsNumbers:
     tokens: np.ndarray  # TOKENS as ids
     pattern: np.ndarray  # [dest, src]
     vocab: list[str]
+    stream: np.ndarray  # X, paper orientation [d_model, pos]: one column per position
+    moved: np.ndarray  # W_OV x_j for every column j [d_model, pos]
+    head_out: np.ndarray  # h(X) (hook_result), [d_model, pos]: column i = sum_j A_ij W_OV x_j
+    qk_lit: tuple[np.ndarray, np.ndarray]  # the non-zero rows and columns of W_QK
+    ov_lit: tuple[np.ndarray, np.ndarray]  # the non-zero rows and columns of W_OV
 
 
 def numbers() -> QkOvCircuitsNumbers:
@@ -116,6 +124,15 @@ def numbers() -> QkOvCircuitsNumbers:
     assert np.allclose(W_U @ paper["W_OV"] @ W_E, full_ov_table)
     tokens = model.to_tokens(TOKENS)
     _, cache = model.run_with_cache(tokens)
+    stream = cache[f"blocks.{LAYER}.hook_resid_pre"].T
+    moved = paper["W_OV"] @ stream
+    pattern = cache[f"blocks.{LAYER}.attn.hook_pattern"][HEAD]
+    head_out = cache[f"blocks.{LAYER}.attn.hook_result"][:, HEAD].T
+    assert np.allclose(moved @ pattern.T, head_out)  # column i: sum_j A_ij W_OV x_j
+
+    def lit(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.flatnonzero(np.abs(m).max(axis=1) > 1e-9), np.flatnonzero(np.abs(m).max(axis=0) > 1e-9)
+
     return QkOvCircuitsNumbers(
         model=model,
         paper=paper,
@@ -124,8 +141,13 @@ def numbers() -> QkOvCircuitsNumbers:
         qk_rank=circuits.rank(paper["W_QK"]),
         ov_rank=circuits.rank(paper["W_OV"]),
         tokens=tokens,
-        pattern=cache[f"blocks.{LAYER}.attn.hook_pattern"][HEAD],
+        pattern=pattern,
         vocab=model.vocab,
+        stream=stream,
+        moved=moved,
+        head_out=head_out,
+        qk_lit=lit(paper["W_QK"]),
+        ov_lit=lit(paper["W_OV"]),
     )
 
 
@@ -139,12 +161,14 @@ class QkOvCircuits(ClipScene):
     def story(self) -> None:
         # Four matrices, two pairs
         self.show_head()
-        self.pair_qk()
+        self.score_terms()
+        self.regroup()
         self.qk_product()
         self.pair_ov()
-        # The whole head in one line
+        # The whole head in one line, then at work on four positions
         self.tensor_form()
-        self.mix_and_map()
+        self.map_each()
+        self.mix_positions()
         # The two circuits over the vocabulary
         self.full_qk()
         self.full_ov()
@@ -164,10 +188,10 @@ class QkOvCircuits(ClipScene):
     def text(self, words: str, color=TEXT_COLOR, size: float = LABEL_SIZE) -> Text:
         return Text(words, font_size=size, color=color)
 
-    def gloss(self, *lines: str) -> VGroup:
+    def gloss(self, *lines: str, size: float = GLOSS_SIZE) -> VGroup:
         """The meanings of an equation's symbols, one typeset line each, left-aligned."""
-        return VGroup(*[self.tex(line, size=GLOSS_SIZE, color=MUTED_TEXT_COLOR) for line in lines]).arrange(
-            DOWN, aligned_edge=LEFT, buff=0.12
+        return VGroup(*[self.tex(line, size=size) for line in lines]).arrange(
+            DOWN, aligned_edge=LEFT, buff=0.15
         )
 
     def braced(self, part, name: str, color) -> VGroup:
@@ -202,6 +226,15 @@ class QkOvCircuits(ClipScene):
         row = VGroup(a, b, eq, c)
         return VGroup(row, self.text(meaning, color).next_to(row, DOWN, buff=0.2))
 
+    def lit_frame(self, row: VGroup, lit: tuple, words: str) -> VGroup:
+        """A white frame round the product's non-zero cells and, under the row, what they are."""
+        hm = row[0][3][0]
+        rows, cols = lit
+        frame = block_frame(
+            hm, rows=slice(rows[0], rows[-1] + 1), cols=slice(cols[0], cols[-1] + 1), buff=0.05
+        )
+        return VGroup(frame, self.text(words).next_to(row, DOWN, buff=0.15))
+
     # --- layout (built before the title card; nothing drawn) ------------------------
     def lay_out(self) -> None:
         self.legend = ColorBar(width=4.3, ticks=VALUE_TICKS)
@@ -210,13 +243,11 @@ class QkOvCircuits(ClipScene):
         for tile in (self.block.w_q, self.block.w_k, self.block.w_v, self.block.w_o):
             tile.box.set_stroke(MUTED_TEXT_COLOR)  # the pairs' frames carry colour, not the tiles
         STAGE.place(self.block.scale(1.4))
-        self.block_top = self.block.copy().scale_to_fit_height(EQUATION_LINE.height - 0.04)
-        EQUATION_LINE.place(self.block_top, UP + RIGHT, buff=0.02)
         self.qk_half, self.ov_half = STAGE.split_columns("QK", "OV")
 
     # --- beats -----------------------------------------------------------------
     def show_head(self) -> None:
-        self.big_frames = self.pair_frames(self.block)
+        self.big_frames = VGroup(*self.pair_frames(self.block))
         self.beat(
             "A head has four matrices. They act only in pairs.",
             Succession(
@@ -230,90 +261,106 @@ class QkOvCircuits(ClipScene):
         ov = SurroundingRectangle(VGroup(block.w_v, block.w_o), buff=0.06, color=OV_COLOR, corner_radius=0.06)
         return qk, ov
 
-    def pair_qk(self) -> None:
-        score = self.tex(
-            r"\text{score}_{ij}",
-            "=",
-            r"q_i \cdot k_j" + SCORE_SCALE,
-            "=",
-            r"(W_Q x_i)^T (W_K x_j)" + SCORE_SCALE,
-        )
-        again = self.tex("=", r"x_i^T", r"W_Q^T W_K", r"x_j" + SCORE_SCALE)
-        again.next_to(score, DOWN, buff=0.3).align_to(score[3], LEFT)
-        named = self.braced(again[2], "W_{QK}", QK_COLOR)
+    def score_terms(self) -> None:
+        score = self.tex(r"\text{score}_{ij}", "=", r"q_i \cdot k_j" + SCORE_SCALE, "=",
+                         r"(W_Q x_i)^T (W_K x_j)" + SCORE_SCALE)  # fmt: skip
         gloss = self.gloss(
-            r"q_i = W_Q x_i,\ k_j = W_K x_j:\ \text{query and key};\quad x_i:\ \text{position } i\text{'s vector}",
-            rf"{{}}^T:\ \text{{transpose}};\quad d_{{\mathrm{{head}}}} = {self.model.d_head}:\ \text{{the head's width}}",
+            r"q_i,\ k_j:\ \text{query and key}",
+            r"x_i:\ \text{position } i\text{'s vector};\quad {}^T:\ \text{transpose}",
+            rf"d_{{\mathrm{{head}}}} = {self.model.d_head}:\ \text{{the head's width}}",
         )
-        gloss.next_to(VGroup(again, named), DOWN, buff=0.3).align_to(score, LEFT)
-        self.qk_score = VGroup(score, again, named, gloss)
-        STAGE.place(self.qk_score)
-        self.frames = self.pair_frames(self.block_top)
+        # the regrouped line's two stages: the transpose written out, then W_Q^T and W_K side by side
+        spread = self.tex("=", "(", r"x_i^T", r"W_Q^T", ")", "(", r"W_K", r"x_j", ")", SCORE_SCALE)
+        spread.next_to(score, DOWN, buff=0.45).align_to(score[3], LEFT)
+        gloss.next_to(spread, DOWN, buff=1.0).align_to(score, LEFT)
+        STAGE.place(VGroup(score, spread, gloss))
+        self.score, self.spread, self.score_gloss = score, spread, gloss
         self.beat(
-            "Query and key meet only in the score, so only their product counts.",
+            "The score multiplies a query by a key.",
             Succession(
-                # the head goes to its corner before the equation comes where it stood
-                AnimationGroup(
-                    self.block.animate.become(self.block_top),
-                    *[ReplacementTransform(big, top) for big, top in zip(self.big_frames, self.frames)],
-                    FadeIn(self.legend),
-                    run_time=0.8,
-                ),
-                FadeIn(VGroup(score, again, gloss), run_time=1.0),
-                FadeIn(named, run_time=0.6),
+                FadeOut(VGroup(self.block, self.big_frames), run_time=0.4),
+                FadeIn(VGroup(score, gloss, self.legend), run_time=0.6),
             ),
-            hold=3.0,  # a derivation and its legend: more than the caption's reading time
         )
+
+    def regroup(self) -> None:
+        spread = self.spread
+        tight = self.tex("=", r"x_i^T", r"W_Q^T", r"W_K", r"x_j", SCORE_SCALE)
+        tight.align_to(spread, LEFT).match_y(spread)
+        tight[2:4].set_color(QK_COLOR)
+        named = self.braced(tight[2:4], "W_{QK}", QK_COLOR)
+        parens = VGroup(spread[1], spread[4], spread[5], spread[8])
+        slide = [
+            ReplacementTransform(spread[a], tight[b])
+            for a, b in ((0, 0), (2, 1), (3, 2), (6, 3), (7, 4), (9, 5))
+        ]
+        self.beat(
+            "Regroup: the query and key matrices meet as one product.",
+            Succession(
+                LaggedStart(*[FadeIn(m, shift=0.2 * DOWN) for m in spread], lag_ratio=0.05, run_time=0.5),
+                AnimationGroup(*[FadeOut(m, run_time=0.3) for m in parens], *slide, run_time=0.9),
+                FadeIn(named, run_time=0.4),
+            ),
+        )
+        self.qk_score = VGroup(self.score, tight, named, self.score_gloss)
 
     def qk_product(self) -> None:
         self.qk_row = self.product_row("W_Q^T", "W_K", "W_QK", QK_COLOR, "decides where to look")
-        # the score in its short form, with W_QK named, at the top of the QK half
         short = self.tex(
             r"\text{score}_{ij}", "=", r"x_i^T", r"W_Q^T W_K", r"x_j" + SCORE_SCALE, size=HALF_EQ_SIZE
         )
+        short[3].set_color(QK_COLOR)
         score_small = VGroup(short, self.braced(short[3], "W_{QK}", QK_COLOR))
-        self.qk_half.place(score_small, UP, buff=0.05, shrink=True)
+        self.qk_half.place(score_small, UP, buff=0.25, shrink=True)
         self.qk_row.next_to(score_small, DOWN, buff=0.3)
-        d = self.model.d_model
+        d, vocab = self.model.d_model, self.shown.vocab
+        key = vocab[self.shown.qk_lit[1][0] - self.model.subspaces["token"].start]
+        self.qk_lit = self.lit_frame(self.qk_row, self.shown.qk_lit, f"lit: keys whose word is '{key}'")
         # 16 is named where it first shows: under the maps whose shapes say it
-        self.width_gloss = self.tex(
-            rf"{d} = d_{{\mathrm{{model}}}}:\ \text{{the stream's width}}",
-            size=HALF_EQ_SIZE,
-            color=TEXT_COLOR,
-        )
-        self.width_gloss.next_to(self.qk_row, DOWN, buff=0.2).match_x(self.qk_row)
+        self.width_gloss = self.gloss(rf"{d} = d_{{\mathrm{{model}}}}:\ \text{{the stream's width}}", size=28)
+        self.a_gloss = self.gloss(r"A_{ij}:\ \text{attention weights}", size=28)
+        top_line = VGroup(self.width_gloss, self.a_gloss).arrange(RIGHT, buff=0.5)
+        EQUATION_LINE.place(top_line, RIGHT, buff=0.1, shrink=True)
         self.beat(
-            f"Their product is one {d}\u00d7{d} matrix: it decides where to look.",
+            f"Their product, one {d}\u00d7{d} matrix, decides where to look.",
             Succession(
-                AnimationGroup(FadeOut(self.qk_score), FadeIn(score_small), run_time=0.8),
+                ReplacementTransform(self.qk_score, score_small, run_time=0.6),
                 LaggedStart(
-                    *[FadeIn(m) for m in (*self.qk_row, self.width_gloss)], lag_ratio=0.3, run_time=1.2
+                    *[FadeIn(m) for m in (*self.qk_row, self.width_gloss)], lag_ratio=0.3, run_time=0.8
                 ),
+                AnimationGroup(Create(self.qk_lit[0]), FadeIn(self.qk_lit[1]), run_time=0.4),
             ),
         )
         self.qk_score = score_small
 
     def pair_ov(self) -> None:
         write = self.tex(r"h(X)_i", "=", r"\sum\nolimits_j A_{ij}", r"W_O W_V", r"x_j", size=HALF_EQ_SIZE)
+        write[3].set_color(OV_COLOR)
         named = self.braced(write[3], "W_{OV}", OV_COLOR)
-        gloss = self.gloss(r"A_{ij}:\ \text{attention weights}")
-        gloss.next_to(named, RIGHT, buff=0.3)
-        gloss.shift(DOWN * max(0.0, gloss.get_top()[1] - write.get_bottom()[1] + 0.08))  # under the equation
-        ov_write = VGroup(write, named, gloss)
-        self.ov_half.place(ov_write, UP, buff=0.05, shrink=True)
+        ov_write = VGroup(write, named)
+        self.ov_half.place(ov_write, UP, buff=0.3, shrink=True)
         ov_write.shift(UP * (self.qk_score[0].get_y() - write.get_y()))  # level with the QK score
         self.ov_row = self.product_row("W_O", "W_V", "W_OV", OV_COLOR, "decides what is moved")
-        self.ov_row.match_y(self.qk_row).match_x(ov_write)
+        self.ov_row.match_y(self.qk_row).set_x(self.ov_half.point()[0])
         self.ov_row[1].match_y(self.qk_row[1])
+        vocab, sub = self.shown.vocab, self.model.subspaces
+        rows, cols = self.shown.ov_lit
+        moved = ", ".join(f"'{vocab[r - sub['output'].start]}'" for r in rows)
+        self.ov_lit = self.lit_frame(
+            self.ov_row,
+            self.shown.ov_lit,
+            f"lit: reads '{vocab[cols[0] - sub['token'].start]}', writes {moved}",
+        )
         self.divider = DashedLine(self.qk_half.point(1, 0.97), self.qk_half.point(1, 0.03), dash_length=0.08)
         self.divider.set_stroke(MUTED_TEXT_COLOR, width=1.5, opacity=0.6)
         self.ov_write = ov_write
         self.beat(
             "Value and output act only as one product too: what moves.",
-            FadeIn(self.divider),
-            FadeIn(ov_write),
-            LaggedStart(*[FadeIn(m) for m in self.ov_row], lag_ratio=0.3),
-            run_time=2.0,
+            Succession(
+                AnimationGroup(FadeIn(self.divider), FadeIn(ov_write), FadeIn(self.a_gloss), run_time=0.5),
+                LaggedStart(*[FadeIn(m) for m in self.ov_row], lag_ratio=0.3, run_time=0.8),
+                AnimationGroup(Create(self.ov_lit[0]), FadeIn(self.ov_lit[1]), run_time=0.4),
+            ),
         )
 
     def tensor_form(self) -> None:
@@ -329,105 +376,163 @@ class QkOvCircuits(ClipScene):
         a_line.shift(RIGHT * (head_line[1].get_x() - a_line[1].get_x()))  # the two "=" one above the other
         gloss = self.gloss(
             r"X:\ \text{the stream, one column per position}",
-            r"\mathrm{softmax}_{j \le i}:\ \text{scores into weights over the earlier positions, summing to 1}",
-        ).next_to(a_line, DOWN, buff=0.35)
+            r"\otimes:\ \text{tensor product (next: how it works)}",
+            r"\mathrm{softmax}_{j \le i}:\ \text{weights on earlier positions, summing to 1}",
+        ).next_to(a_line, DOWN, buff=0.4)
         self.tensor_tex = VGroup(head_line, a_line)
         STAGE.place(VGroup(self.tensor_tex, gloss))
         self.tensor_gloss = gloss
+        old = VGroup(self.qk_score, self.qk_row, self.qk_lit, self.width_gloss)
+        old.add(self.ov_write, self.ov_row, self.ov_lit, self.divider, self.a_gloss)
         self.beat(
             "In one line: QK alone sets the weights A; OV maps what moves.",
             Succession(
-                FadeOut(
-                    VGroup(
-                        self.qk_score, self.qk_row, self.ov_write, self.ov_row, self.divider, self.width_gloss
-                    ),
-                    run_time=0.4,
-                ),
-                FadeIn(VGroup(self.tensor_tex, gloss), run_time=0.6),
+                FadeOut(old, run_time=0.4),
+                AnimationGroup(FadeIn(head_line), FadeIn(a_line), FadeIn(gloss), run_time=0.6),
             ),
         )
 
-    def mix_and_map(self) -> None:
-        top = self.tensor_tex.copy().scale(0.72)
-        STAGE.place(top, UP, buff=0.05)
+    def columns(self, values: np.ndarray, name: str, color, words: bool = True) -> VGroup:
+        """One vector column per position, ``name`` above and (with ``words``) the word under each:
+        cols, name, words."""
+        cols = VGroup(
+            *[
+                VectorColumn(values[:, j], cell_height=0.17, cell_width=0.3, outline_color=color)
+                for j in range(len(TOKENS))
+            ]
+        ).arrange(RIGHT, buff=0.25)
+        header = self.tex(name, size=MATH_SIZE_LABEL + 4, color=color).next_to(cols, UP, buff=0.15)
+        group = VGroup(cols, header)
+        if words:
+            names = VGroup(*[self.text(t).rotate(PI / 2) for t in TOKENS])  # read upwards, as the maps'
+            for word, col in zip(names, cols):
+                word.next_to(col, DOWN, buff=0.12)
+            group.add(names)
+        return group
+
+    def step_arrow(self, name: str, words: str, color, left: VGroup, right: VGroup) -> VGroup:
+        """An arrow from the header of ``left`` to that of ``right``, over the copies' path: its
+        matrix over it, what it does over that."""
+        y = max(left[1].get_y(), right[1].get_y()) * UP  # level, whatever the two names' depths
+        start, end = left[1].get_right() * RIGHT + y, right[1].get_left() * RIGHT + y
+        arrow = Arrow(start, end, buff=0.15, color=color, stroke_width=3)
+        over = self.tex(name, size=MATH_SIZE_LABEL + 4, color=color).next_to(arrow, UP, buff=0.08)
+        return VGroup(arrow, over, self.text(words, color).next_to(over, UP, buff=0.08))
+
+    def map_each(self) -> None:
+        n = self.shown
+        self.x_cols = self.columns(n.stream, "X", TEXT_COLOR)
+        self.v_cols = self.columns(n.moved, r"W_{OV}\,x_j", OV_COLOR, words=False)
+        self.h_cols = self.columns(n.head_out, r"h(X)", COLOR)
         self.a_map = AttentionPatternMap(
-            self.shown.pattern,
-            TOKENS,
-            color=COLOR,
-            cell_size=0.5,
-            col_labels_rotated=True,
-            font_size=LABEL_SIZE,
-            row_title="destination",
-            col_title="source",
-        )
-        otimes = self.tex(r"\otimes")
-        w_ov = HeatMap(self.shown.paper["W_OV"], cell_size=0.2, outline_color=OV_COLOR)
-        ov_label = self.tex(r"W_{OV}", size=MATH_SIZE_LABEL, color=OV_COLOR).next_to(w_ov, UP, buff=0.12)
-        w_ov_group = VGroup(w_ov, ov_label)
-        maps = VGroup(self.a_map, otimes, w_ov_group).arrange(RIGHT, buff=0.6)
-        otimes.match_y(self.a_map.cells)
-        w_ov_group.shift(UP * (self.a_map.cells.get_y() - w_ov.get_y()))
-        notes = VGroup(
-            self.text("where: between positions", COLOR).next_to(self.a_map, DOWN, buff=0.25),
-            self.text("what: inside each vector", OV_COLOR).next_to(w_ov_group, DOWN, buff=0.25),
-        )
-        notes[1].match_y(notes[0])
-        # the masked cells, named where they first show
-        notes.add(self.text("hatched: later words, masked").next_to(notes[0], DOWN, buff=0.12))
-        below = Region(
-            "below the equation", STAGE.left, STAGE.right, STAGE.bottom + 0.3, top.get_bottom()[1] - 0.2
-        )
-        below.place(VGroup(maps, notes), shrink=True)
-        self.mixing = VGroup(maps, notes)
+            n.pattern, TOKENS, color=COLOR, cell_size=0.4, col_labels_rotated=True, font_size=LABEL_SIZE,
+            row_title="destination", col_title="source",
+        )  # fmt: skip
+        a_name = self.tex("A", size=MATH_SIZE_LABEL + 4, color=COLOR).next_to(self.a_map, UP, buff=0.1)
+        self.a_group = VGroup(self.a_map, a_name)
+        row = VGroup(self.x_cols, self.v_cols, self.h_cols, self.a_group).arrange(RIGHT, buff=0.9)
+        for group in (self.v_cols, self.h_cols):  # the columns level, so the arrows between them are too
+            group.shift(UP * (self.x_cols[0].get_y() - group[0].get_y()))
+        self.a_group.shift(LEFT * 0.3 + UP * (self.x_cols[0].get_y() - self.a_map.cells.get_y()))
+        self.ov_step = self.step_arrow(r"W_{OV}", "inside each vector", OV_COLOR, self.x_cols, self.v_cols)
+        self.a_step = self.step_arrow("A", "across positions", COLOR, self.v_cols, self.h_cols)
+        row.add(self.ov_step, self.a_step)
+        # the head's line goes to the top line, right of the legend: the stage is the columns'
+        head_line, a_line = self.tensor_tex
+        top = head_line.copy().scale_to_fit_height(EQUATION_LINE.height * 0.6)
+        EQUATION_LINE.place(top, RIGHT, buff=0.3)
+        STAGE.place(row, buff=0.15, shrink=True)
+        copies = [ReplacementTransform(x.body.copy(), v) for x, v in zip(self.x_cols[0], self.v_cols[0])]
         self.beat(
-            "The tensor product \u2297: A mixes positions, the OV matrix maps each vector.",
-            self.tensor_tex.animate.become(top),
-            FadeOut(self.tensor_gloss),
-            FadeIn(self.mixing, rate_func=squish_rate_func(smooth, 0.3, 1.0)),
-            run_time=1.6,
-            hold=2.4,  # the picture the caption explains: time to look, not only to read
+            "First, the OV matrix maps each column on its own.",
+            Succession(
+                AnimationGroup(
+                    head_line.animate.become(top),
+                    FadeOut(a_line),
+                    FadeOut(self.tensor_gloss),
+                    FadeIn(self.x_cols),
+                    run_time=0.6,
+                ),
+                FadeIn(VGroup(self.ov_step, self.v_cols[1]), run_time=0.3),
+                LaggedStart(*copies, lag_ratio=0.3, run_time=1.0),
+            ),
+            hold=2.0,  # settled by the cue's middle, then time to look
         )
 
-    def vocab_table(self, table, color, row_title: str, col_title: str, half) -> HeatMap:
+    def mix_positions(self) -> None:
+        n = self.shown
+        sources, results = list(self.v_cols[0]), list(self.h_cols[0])
+        merges = [merge(sources, n.pattern[i], results[i], run_time=1.2) for i in range(len(TOKENS))]
+        # the one weight that moves something: 'at' attends to 'keep', the only word with a vector to move
+        dest = TOKENS.index(DEST)
+        src = int(np.argmax(n.pattern[dest]))
+        cell = block_frame(self.a_map, rows=slice(dest, dest + 1), cols=slice(src, src + 1), buff=0.04)
+        note = VGroup(
+            self.text(f"'{DEST}' looks at '{TOKENS[src]}'"),
+            self.text(f"weight {format_value(n.pattern[dest, src], 2)}"),
+        ).arrange(DOWN, buff=0.08)
+        note.next_to(self.a_map, DOWN, buff=0.2).align_to(self.a_map, RIGHT)
+        self.a_group.add(cell, note)
+        self.mixing = VGroup(self.x_cols, self.ov_step, self.v_cols, self.a_step, self.h_cols, self.a_group)
+        self.beat(
+            "Then A mixes positions: each output is a weighted sum.",
+            Succession(
+                FadeIn(VGroup(self.a_group, self.a_step, self.h_cols[1], self.h_cols[2]), run_time=0.4),
+                LaggedStart(*merges, lag_ratio=0.25, run_time=2.0),
+            ),
+            hold=2.4,  # settled by the cue's middle, then time to look
+        )
+
+    def vocab_table(self, table, color, row_title: str) -> HeatMap:
         vocab = self.shown.vocab
-        hm = HeatMap(
+        return HeatMap(
             table, cell_size=VOCAB_CELL, row_labels=vocab, col_labels=vocab, row_title=row_title,
-            col_title=col_title, col_labels_rotated=True, outline_color=color, font_size=LABEL_SIZE,
+            col_title="source", col_labels_rotated=True, outline_color=color, font_size=LABEL_SIZE,
         )  # fmt: skip
-        return hm
+
+    def table_place(self, tex, gloss, hm, notes, half, side) -> None:
+        """The table's formula and its gloss in the top line over its half; the table and notes under it,
+        against the frame's ``side`` (the legend goes between the two tables)."""
+        half_line = Region(half.name, half.left, half.right, EQUATION_LINE.bottom, EQUATION_LINE.top)
+        half_line.place(VGroup(tex, gloss).arrange(RIGHT, buff=0.4), shrink=True)
+        half.place(VGroup(hm, notes), UP + side, buff=0.05)
 
     def full_qk(self) -> None:
         vocab = self.shown.vocab
-        self.qk_map = self.vocab_table(
-            self.shown.full_qk_table, QK_COLOR, "query word", "key word", self.qk_half
-        )
+        self.qk_map = self.vocab_table(self.shown.full_qk_table, QK_COLOR, "destination")
         self.qk_tex = self.tex(r"W_E^T", r"W_{QK}", r"W_E" + SCORE_SCALE, size=MATH_SIZE_BODY)
         self.qk_tex[1].set_color(QK_COLOR)
-        self.qk_tex.next_to(self.qk_map, UP, buff=0.12)
         k = vocab.index(SOURCE)
         col = self.shown.full_qk_table[:, k]
         fans = [vocab[i] for i in np.flatnonzero(col > 0)]
+        rows = np.flatnonzero(col > 0)
+        assert list(rows) == list(range(rows[0], rows[-1] + 1))  # one block of cells to frame
         others = col[col < 0]
         assert np.allclose(others, others[0]) and np.allclose(col[col > 0], col[col > 0][0])
         fan_score, other_score = format_value(col.max(), 1, sign=True), format_value(others[0], 1, sign=True)
         note = VGroup(
-            self.text(f"{', '.join(fans)} \u2192 {SOURCE}: {fan_score}"),
-            self.text(f"others \u2192 {SOURCE}: {other_score}; elsewhere 0"),
+            self.text(f"{', '.join(fans)} \u2192 {SOURCE}: {fan_score}, look here"),
+            self.text(f"others \u2192 {SOURCE}: {other_score}, look away", MUTED_TEXT_COLOR),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
         note.next_to(self.qk_map, DOWN, buff=0.15).match_x(self.qk_map.cells)
-        self.qk_half.place(VGroup(self.qk_tex, self.qk_map, note), UP, buff=0.05)
-        # the embedding's and unembedding's names, in the top line where the head stood
-        e_gloss, self.u_gloss = self.gloss(r"W_E:\ \text{embedding}"), self.gloss(r"W_U:\ \text{unembedding}")
-        EQUATION_LINE.place(VGroup(e_gloss, self.u_gloss).arrange(RIGHT, buff=0.5), RIGHT, buff=0.1)
-        box = block_frame(self.qk_map, cols=slice(k, k + 1), color=TEXT_COLOR)
+        self.e_gloss = self.gloss(r"W_E:\ \text{embedding}", size=28)
+        self.table_place(self.qk_tex, self.e_gloss, self.qk_map, note, self.qk_half, LEFT)
+        # the legend, cut to the tables' three values, between the two tables
+        small_legend = ColorBar(width=1.6, ticks=(-10, 0, 10))
+        small_legend.move_to(STAGE.point()).match_y(self.qk_map.cells)
+        box = block_frame(self.qk_map, rows=slice(rows[0], rows[-1] + 1), cols=slice(k, k + 1), buff=0.05)
+        box.set_stroke(width=5)
         self.beat(
-            "With the word embeddings on both sides: a score for every word pair.",
+            "With embeddings on both sides: a score per word pair.",
             Succession(
-                FadeOut(
-                    VGroup(self.tensor_tex, self.mixing, self.block, self.frames[0], self.frames[1]),
-                    run_time=0.6,
+                FadeOut(VGroup(self.tensor_tex[0], self.mixing), run_time=0.5),
+                AnimationGroup(
+                    FadeIn(self.qk_map),
+                    FadeIn(self.qk_tex),
+                    FadeIn(self.e_gloss),
+                    ReplacementTransform(self.legend, small_legend),
+                    run_time=0.8,
                 ),
-                AnimationGroup(FadeIn(self.qk_map), FadeIn(self.qk_tex), FadeIn(e_gloss), run_time=1.0),
             ),
         )
         self.beat(
@@ -436,16 +541,12 @@ class QkOvCircuits(ClipScene):
             FadeIn(note),
             run_time=1.0,
         )
-        self.qk_extras = VGroup(e_gloss)
 
     def full_ov(self) -> None:
         vocab = self.shown.vocab
-        self.ov_map = self.vocab_table(
-            self.shown.full_ov_table, OV_COLOR, "output word", "attended word", self.ov_half
-        )
+        self.ov_map = self.vocab_table(self.shown.full_ov_table, OV_COLOR, "output")
         self.ov_tex = self.tex(r"W_U", r"W_{OV}", r"W_E", size=MATH_SIZE_BODY)
         self.ov_tex[1].set_color(OV_COLOR)
-        self.ov_tex.next_to(self.ov_map, UP, buff=0.12)
         k = vocab.index(SOURCE)
         col = self.shown.full_ov_table[:, k]
         raised = [vocab[i] for i in np.flatnonzero(col > 1e-6)]
@@ -453,35 +554,34 @@ class QkOvCircuits(ClipScene):
         gain = format_value(col.max(), 1, sign=True)
         note = self.text(f"{SOURCE} \u2192 {', '.join(raised)}: {gain}")
         note.next_to(self.ov_map, DOWN, buff=0.15).match_x(self.ov_map.cells)
-        self.ov_half.place(VGroup(self.ov_tex, self.ov_map, note), UP, buff=0.05)
-        # the two tables side by side, their cells level
-        VGroup(self.ov_tex, self.ov_map, note).shift(
-            UP * (self.qk_map.cells.get_top() - self.ov_map.cells.get_top())
-        )
-        self.ov_tex.match_y(self.qk_tex)
-        u_gloss = self.u_gloss
-        box = block_frame(self.ov_map, cols=slice(k, k + 1), color=TEXT_COLOR)
+        self.u_gloss = self.gloss(r"W_U:\ \text{unembedding}", size=28)
+        self.table_place(self.ov_tex, self.u_gloss, self.ov_map, note, self.ov_half, RIGHT)
+        VGroup(self.ov_map, note).shift(UP * (self.qk_map.cells.get_top() - self.ov_map.cells.get_top()))
+        rows = np.flatnonzero(col > 1e-6)
+        assert list(rows) == list(range(rows[0], rows[-1] + 1))  # one block of cells to frame
+        boxes = block_frame(self.ov_map, rows=slice(rows[0], rows[-1] + 1), cols=slice(k, k + 1), buff=0.05)
+        boxes.set_stroke(width=5)
         self.beat(
-            "The unembedding turns what OV moves into logits: next-word scores.",
+            "The unembedding turns what OV moves into next-word scores.",
             FadeIn(self.ov_map),
             FadeIn(self.ov_tex),
-            FadeIn(u_gloss),
-            run_time=1.2,
+            FadeIn(self.u_gloss),
+            run_time=1.0,
         )
         self.beat(
             f"Attending to '{SOURCE}' raises {' and '.join(repr(t) for t in raised)} by {gain}: "
             f"{SOURCE} in {raised[0]}, {SOURCE} at {raised[1]}.",
-            Create(box),
+            Create(boxes),
             FadeIn(note),
             run_time=1.0,
         )
         # the poster: each table's formula gets its meaning beside it
-        self.summary_anims = []
+        self.summary_anims = [FadeOut(self.e_gloss), FadeOut(self.u_gloss)]
         pairs = ((self.qk_tex, self.qk_half, "where to look:", QK_COLOR),
                  (self.ov_tex, self.ov_half, "what is moved:", OV_COLOR))  # fmt: skip
         for tex, half, words, color in pairs:
             text = self.text(words, color, LABEL_SIZE + 4)
             line = VGroup(text, tex.copy()).arrange(RIGHT, buff=0.25)
-            half.place(line, UP).match_y(tex)
+            line.set_x(half.point()[0]).match_y(tex)
             text.align_to(tex, DOWN).shift(DOWN * 0.02)
             self.summary_anims += [FadeIn(text, shift=0.2 * RIGHT), tex.animate.move_to(line[1])]

@@ -121,3 +121,54 @@ def test_the_hatched_cells_are_the_later_words(shown):
     assert np.allclose(shown.pattern, _softmax(scores))
     assert np.all(shown.pattern[np.triu_indices(n, 1)] == 0)
     assert np.allclose(shown.pattern.sum(axis=1), 1)
+
+
+def test_the_lit_cells_and_what_their_labels_say(shown):
+    """ "lit: keys whose word is 'keep'" and "lit: reads 'keep', writes 'mind', 'bay'": the framed
+    non-zero cells of W_QK and W_OV, and the words they stand for, from the one-hot embeddings."""
+    m, vocab = shown.model, shown.vocab
+    W_QK = m.W_Q[0, 0] @ m.W_K[0, 0].T  # row-vector form: rows query side, columns key side
+    W_OV = (m.W_V[0, 0] @ m.W_O[0, 0]).T  # column-vector form: rows written, columns read
+    qk_rows, qk_cols = np.nonzero(np.abs(W_QK) > 1e-9)
+    ov_rows, ov_cols = np.nonzero(np.abs(W_OV) > 1e-9)
+    # the key side is one direction of the stream: the one the embedding gives the word 'keep'
+    assert set(qk_cols) == {int(np.argmax(m.W_E[vocab.index("keep")]))}
+    assert {vocab[t] for t in range(m.d_vocab) if np.abs(m.W_E[t] @ W_QK).sum() < 1e-9} == set()
+    assert [vocab[t] for t in range(m.d_vocab) if np.abs(W_QK @ m.W_E[t]).max() > 1e-9] == ["keep"]
+    # W_OV reads only 'keep''s direction and writes only the directions the unembedding reads as mind, bay
+    assert [vocab[t] for t in range(m.d_vocab) if np.abs(W_OV @ m.W_E[t]).max() > 1e-9] == ["keep"]
+    written = {vocab[t] for t in range(m.d_vocab) if np.abs(m.W_U[sorted(set(ov_rows)), t]).max() > 1e-9}
+    assert written == {"mind", "bay"}
+    assert (set(qk_rows), set(qk_cols)) == (set(shown.qk_lit[0]), set(shown.qk_lit[1]))
+    assert (set(ov_rows), set(ov_cols)) == (set(shown.ov_lit[0]), set(shown.ov_lit[1]))
+    # each lit block is one rectangle of cells (the frame drawn round it holds nothing else)
+    for rows, cols in (shown.qk_lit, shown.ov_lit):
+        assert list(rows) == list(range(rows[0], rows[-1] + 1)) and list(cols) == list(
+            range(cols[0], cols[-1] + 1)
+        )
+
+
+def test_the_tensor_product_on_the_four_positions(shown):
+    """The columns drawn: X, W_OV applied to each column alone, and A mixing them, by hand from the
+    weights; only 'keep' has anything to move, and it lands at 'keep' and at 'at' (which attend to it)."""
+    m = shown.model
+    X = (m.W_E[shown.tokens] + m.W_pos[: len(shown.tokens)]).T
+    assert np.allclose(shown.stream, X)
+    each = np.stack([(X[:, j] @ m.W_V[0, 0]) @ m.W_O[0, 0] for j in range(X.shape[1])], axis=1)
+    assert np.allclose(shown.moved, each)
+    n = X.shape[1]
+    scores = (X.T @ m.W_Q[0, 0]) @ (X.T @ m.W_K[0, 0]).T / np.sqrt(m.d_head)
+    scores[np.triu_indices(n, 1)] = -np.inf
+    A = _softmax(scores)
+    mixed = np.stack([sum(A[i, j] * each[:, j] for j in range(n)) for i in range(n)], axis=1)
+    assert np.allclose(shown.head_out, mixed)
+    # "'at' looks at 'keep'", "weight 1.00": the framed cell of A, by hand
+    words = ["keep", "them", "at", "bay"]
+    at = words.index("at")
+    assert words[int(np.argmax(A[at]))] == "keep" and f"{A[at, 0]:.2f}" == "1.00"
+    assert np.allclose(shown.pattern, A)
+    lit = [w for w, col in zip(["keep", "them", "at", "bay"], mixed.T) if np.abs(col).max() > 0.5]
+    assert lit == ["keep", "at"]
+    assert [w for w, col in zip(["keep", "them", "at", "bay"], each.T) if np.abs(col).max() > 1e-9] == [
+        "keep"
+    ]
