@@ -360,13 +360,13 @@ class LinearMaps(ClipScene):
         self.beat(
             f"Its tall output matrix writes back, {cols} in, {rows} out: only '{s.write_block}'.",
             Succession(
-                AnimationGroup(FadeIn(self.w_o_map), FadeIn(self.w_o_label), run_time=0.8),
-                AnimationGroup(Create(self.w_o_frame), FadeIn(self.w_o_tag), run_time=0.6),
+                AnimationGroup(FadeIn(self.w_o_map), FadeIn(self.w_o_label), run_time=0.6),
+                AnimationGroup(Create(self.w_o_frame), FadeIn(self.w_o_tag), run_time=0.4),
                 AnimationGroup(
-                    read(self.v_col, self.w_o_map, self.out_col, weight=s.w_o.T, color=HEAD, run_time=1.4),
+                    read(self.v_col, self.w_o_map, self.out_col, weight=s.w_o.T, color=HEAD, run_time=1.2),
                     *self.strip.change_to(new_equation, "match", run_time=1.0),
                 ),
-                AnimationGroup(Create(self.out_frame), FadeIn(self.out_label), run_time=0.5),
+                AnimationGroup(Create(self.out_frame), FadeIn(self.out_label), run_time=0.3),
             ),
         )
 
@@ -381,7 +381,8 @@ class LinearMaps(ClipScene):
         self.w_ov_map = HeatMap(s.w_ov, cell_size=PRODUCT_CELL, outline_color=HEAD)
         self.w_ov_map.next_to(w_o_target, RIGHT, buff=0.25).align_to(w_o_target, UP)
         w_v_target.next_to(self.w_ov_map, UP, buff=0.25).align_to(self.w_ov_map, LEFT)
-        # the labels move with their matrices, unchanged (no morph between different texts)
+        # W_O's label moves with it, unchanged; W_V's, from under it to its right, fades across (moving,
+        # it would pass under the matrix)
         w_o_label = self.w_o_label[0].copy().next_to(w_o_target, DOWN, buff=0.2)
         w_v_label = self.w_v_label[0].copy().next_to(w_v_target, RIGHT, buff=0.3)
         self.w_ov_label = shape_tex("W_{OV}^h", *s.w_ov.shape, font_size=SMALL_MATH)
@@ -402,7 +403,7 @@ class LinearMaps(ClipScene):
             self.w_ov_map, rows=s.sub[s.write_block], cols=s.sub[s.read_block], stroke_width=4
         )
         gone = [self.x_alone, self.x_frame, self.v_col, self.v_label, self.d_head_label, self.out_col,
-                self.out_label, self.out_frame, self.w_o_tag, self.w_v_tag, self.w_o_label[1], self.w_v_label[1]]  # fmt: skip
+                self.out_label, self.out_frame, self.w_o_tag, self.w_v_tag, self.w_o_label[1], self.w_v_label]  # fmt: skip
         self.beat(
             f"Two maps in a row are one, {s.d_model} × {s.d_model}: lit columns meet lit rows.",
             Succession(
@@ -411,20 +412,20 @@ class LinearMaps(ClipScene):
                     Transform(w_o_group, w_o_target),
                     Transform(w_v_group, w_v_target),
                     Transform(self.w_o_label[0], w_o_label),
-                    Transform(self.w_v_label[0], w_v_label),
-                    run_time=1.0,
+                    run_time=0.7,
                 ),
                 AnimationGroup(
                     FadeIn(self.w_ov_map),
                     FadeIn(self.w_ov_label),
+                    FadeIn(w_v_label),
                     *self.strip.change_to(self.strip.tex(r"W_{OV}^h", "=", r"W_O^h W_V^h"), "cross_fade"),
-                    run_time=0.6,
+                    run_time=0.4,
                 ),
-                AnimationGroup(GrowFromEdge(bands[0], UP), GrowFromEdge(bands[1], LEFT), run_time=0.9),
-                Create(self.ov_frame, run_time=0.4),
+                AnimationGroup(GrowFromEdge(bands[0], UP), GrowFromEdge(bands[1], LEFT), run_time=0.6),
+                Create(self.ov_frame, run_time=0.3),
             ),
         )
-        self.factors = VGroup(w_o_group, w_v_group, self.w_o_label[0], self.w_v_label[0], bands)
+        self.factors = VGroup(w_o_group, w_v_group, self.w_o_label[0], w_v_label, bands)
 
     def show_rank(self) -> None:
         """The product alone, its blocks named; its lit cells counted: the rank."""
