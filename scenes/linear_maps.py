@@ -151,6 +151,12 @@ def words(text: str, color=TEXT_COLOR) -> Text:
     return Text(text, font_size=TEXT_SIZE, color=color)
 
 
+def span(left, right, top, bottom) -> Rectangle:
+    """A borderless rectangle between the x of ``left`` and ``right`` and the y of ``top`` and ``bottom``."""
+    rect = Rectangle(width=right[0] - left[0], height=top[1] - bottom[1]).set_stroke(width=0)
+    return rect.move_to([(left[0] + right[0]) / 2, (top[1] + bottom[1]) / 2, 0])
+
+
 def value_key(lit: float) -> VGroup:
     """The clip's legend: the two values its cells hold, each beside a cell of its colour."""
     entries = [
@@ -388,20 +394,20 @@ class LinearMaps(ClipScene):
         self.w_ov_label = shape_tex("W_{OV}^h", *s.w_ov.shape, font_size=SMALL_MATH)
         self.w_ov_label.next_to(self.w_ov_map, DOWN, buff=0.2)
         STAGE.place(VGroup(w_o_target, w_v_target, self.w_ov_map, w_o_label, w_v_label, self.w_ov_label))
-        columns, rows = w_v_target[1], w_o_target[1]  # the frames of W_V's lit columns, W_O's lit rows
-        bands = VGroup(
-            Rectangle(width=columns.width, height=columns.get_top()[1] - self.w_ov_map.get_bottom()[1])
-            .align_to(columns, UP)
-            .match_x(columns),
-            Rectangle(width=self.w_ov_map.get_right()[0] - rows.get_left()[0], height=rows.height)
-            .align_to(rows, LEFT)
-            .match_y(rows),
-        )
-        for band, color in zip(bands, (VALUE_COLOR, HEAD)):
-            band.set_stroke(width=0).set_fill(color, opacity=0.25)
         self.ov_frame = block_frame(
             self.w_ov_map, rows=s.sub[s.write_block], cols=s.sub[s.read_block], stroke_width=4
         )
+        # bands from the frames of W_V's lit columns and W_O's lit rows across the product, crossing
+        # at its lit block and leaving every lit cell (the factors' and the block's) untinted
+        columns, rows, block, product = w_v_target[1], w_o_target[1], self.ov_frame, self.w_ov_map
+        bands = VGroup(
+            span(columns.get_left(), columns.get_right(), columns.get_bottom(), block.get_top()),
+            span(columns.get_left(), columns.get_right(), block.get_bottom(), product.get_bottom()),
+            span(rows.get_right(), block.get_left(), rows.get_top(), rows.get_bottom()),
+            span(block.get_right(), product.get_right(), rows.get_top(), rows.get_bottom()),
+        )
+        for band, color in zip(bands, (VALUE_COLOR, VALUE_COLOR, HEAD, HEAD)):
+            band.set_fill(color, opacity=0.3)
         gone = [self.x_alone, self.x_frame, self.v_col, self.v_label, self.d_head_label, self.out_col,
                 self.out_label, self.out_frame, self.w_o_tag, self.w_v_tag, self.w_o_label[1], self.w_v_label]  # fmt: skip
         self.beat(
@@ -421,7 +427,11 @@ class LinearMaps(ClipScene):
                     *self.strip.change_to(self.strip.tex(r"W_{OV}^h", "=", r"W_O^h W_V^h"), "cross_fade"),
                     run_time=0.4,
                 ),
-                AnimationGroup(GrowFromEdge(bands[0], UP), GrowFromEdge(bands[1], LEFT), run_time=0.6),
+                AnimationGroup(
+                    Succession(GrowFromEdge(bands[0], UP), GrowFromEdge(bands[1], UP)),
+                    Succession(GrowFromEdge(bands[2], LEFT), GrowFromEdge(bands[3], LEFT)),
+                    run_time=0.6,
+                ),
                 Create(self.ov_frame, run_time=0.3),
             ),
         )
