@@ -157,6 +157,21 @@ def span(left, right, top, bottom) -> Rectangle:
     return rect.move_to([(left[0] + right[0]) / 2, (top[1] + bottom[1]) / 2, 0])
 
 
+def crossing_bands(columns, rows, block, product) -> VGroup:
+    """Bands from the frames of W_V's lit ``columns`` and W_O's lit ``rows`` across the ``product``,
+    crossing at its lit ``block``: every lit cell (the factors' and the block's) stays untinted.
+    Columns' two pieces first (above and below the block), then the rows' two (left and right)."""
+    bands = VGroup(
+        span(columns.get_left(), columns.get_right(), columns.get_bottom(), block.get_top()),
+        span(columns.get_left(), columns.get_right(), block.get_bottom(), product.get_bottom()),
+        span(rows.get_right(), block.get_left(), rows.get_top(), rows.get_bottom()),
+        span(block.get_right(), product.get_right(), rows.get_top(), rows.get_bottom()),
+    )
+    for band, color in zip(bands, (VALUE_COLOR, VALUE_COLOR, HEAD, HEAD)):
+        band.set_fill(color, opacity=0.3)
+    return bands
+
+
 def value_key(lit: float) -> VGroup:
     """The clip's legend: the two values its cells hold, each beside a cell of its colour."""
     entries = [
@@ -257,7 +272,7 @@ class LinearMaps(ClipScene):
         self.x_lying.shift(RIGHT * (self.w_v_map.cells.get_left()[0] - self.x_lying[0].get_left()[0]))
         self.lying_frame = SurroundingRectangle(self.x_lying[0][s.sub[s.read_block]], buff=0.03, color=TEXT_COLOR,
                                                 stroke_width=3)  # fmt: skip
-        self.lying_frame.add(math("x").next_to(self.x_lying, LEFT, buff=0.1))  # it is x, laid down
+        self.x_lying.add(math("x").next_to(self.x_lying, LEFT, buff=0.1))  # it is x, laid down: named at once
         self.w_v_label = self.under(
             self.x_lying,
             shape_tex("W_V^h", *s.w_v.shape, font_size=SMALL_MATH),
@@ -397,17 +412,7 @@ class LinearMaps(ClipScene):
         self.ov_frame = block_frame(
             self.w_ov_map, rows=s.sub[s.write_block], cols=s.sub[s.read_block], stroke_width=4
         )
-        # bands from the frames of W_V's lit columns and W_O's lit rows across the product, crossing
-        # at its lit block and leaving every lit cell (the factors' and the block's) untinted
-        columns, rows, block, product = w_v_target[1], w_o_target[1], self.ov_frame, self.w_ov_map
-        bands = VGroup(
-            span(columns.get_left(), columns.get_right(), columns.get_bottom(), block.get_top()),
-            span(columns.get_left(), columns.get_right(), block.get_bottom(), product.get_bottom()),
-            span(rows.get_right(), block.get_left(), rows.get_top(), rows.get_bottom()),
-            span(block.get_right(), product.get_right(), rows.get_top(), rows.get_bottom()),
-        )
-        for band, color in zip(bands, (VALUE_COLOR, VALUE_COLOR, HEAD, HEAD)):
-            band.set_fill(color, opacity=0.3)
+        bands = crossing_bands(w_v_target[1], w_o_target[1], self.ov_frame, self.w_ov_map)
         gone = [self.x_alone, self.x_frame, self.v_col, self.v_label, self.d_head_label, self.out_col,
                 self.out_label, self.out_frame, self.w_o_tag, self.w_v_tag, self.w_o_label[1], self.w_v_label]  # fmt: skip
         self.beat(
