@@ -13,23 +13,31 @@ from dataclasses import dataclass
 
 import numpy as np
 from manim import (
+    DEGREES,
     DOWN,
     LEFT,
+    ORIGIN,
     PI,
     RIGHT,
     UP,
     AnimationGroup,
+    Arrow,
     Create,
     FadeIn,
     FadeOut,
+    GrowArrow,
+    GrowFromEdge,
+    LaggedStart,
     Line,
     MathTex,
+    Rectangle,
     Succession,
     SurroundingRectangle,
     Text,
     Transform,
-    TransformFromCopy,
+    UpdateFromAlphaFunc,
     VGroup,
+    linear,
 )
 
 from circuit_clips.circuits import paper_ov_matrix, paper_weight, rank
@@ -42,15 +50,16 @@ from circuit_clips.kit import (
     TEXT_COLOR,
     VALUE_COLOR,
     ClipScene,
-    ColorBar,
     EquationStrip,
     HeatMap,
     VectorColumn,
     block_frame,
+    format_value,
     head_color,
     matrix_guides,
     read,
     shape_tex,
+    value_to_color,
 )
 from circuit_clips.kit.chain import frame_of, line_up, space_out
 from circuit_clips.model import AttnOnlyTransformer
@@ -72,6 +81,13 @@ def lit_block(mass: np.ndarray, subspaces) -> str:
     return names[0]
 
 
+def lit_value(*matrices: np.ndarray) -> float:
+    """The one non-zero value every lit cell of ``matrices`` holds."""
+    values = {float(x) for m in matrices for x in np.unique(m) if x != 0}
+    assert len(values) == 1, values
+    return values.pop()
+
+
 @dataclass(frozen=True)
 class LinearMapsNumbers:
     """Layer 0's W_V and W_O in the paper's orientation, applied to the stream at the second 'Mr'."""
@@ -87,6 +103,7 @@ class LinearMapsNumbers:
     w_ov: np.ndarray  # paper W_OV = W_O W_V
     rank: int
     w_v_rows: int  # how many of W_V's rows are not zero
+    lit: float  # the one non-zero value of W_V, W_O and their product (every lit cell)
     d_model: int
     d_head: int
     sub: dict[str, slice]  # the model's subspaces
@@ -120,6 +137,7 @@ def numbers() -> LinearMapsNumbers:
         w_ov=w_ov,
         rank=rank(w_ov),
         w_v_rows=int(np.count_nonzero(np.abs(w_v).sum(axis=1))),
+        lit=lit_value(w_v, w_o, w_ov),
         d_model=model.d_model,
         d_head=model.d_head,
         sub=model.subspaces,
@@ -133,24 +151,46 @@ def words(text: str, color=TEXT_COLOR) -> Text:
     return Text(text, font_size=TEXT_SIZE, color=color)
 
 
-def stagger(names, pad: float = 0.15) -> None:
-    """Lift the names of a matrix's column blocks, in order, each to the first line where it clears
-    the names already there (the end names kept to their block's outer edge), and tie a lifted name
-    to its bracket with a thin line: names of narrow blocks never touch."""
-    names[0][1].align_to(names[0][0], LEFT)
-    names[-1][1].align_to(names[-1][0], RIGHT)
-    step = 1.3 * max(guide[1].height for guide in names)
-    taken: dict[int, list[tuple[float, float]]] = {}
-    for guide in names:
-        left, right = guide[1].get_left()[0], guide[1].get_right()[0]
-        line = 0
-        while any(left < r + pad and right > l - pad for l, r in taken.get(line, [])):
-            line += 1
-        taken.setdefault(line, []).append((left, right))
-        if line:
-            guide[1].shift(UP * line * step)
-            guide.add(Line(guide[0].get_top(), guide[1].get_bottom(), buff=0.05, stroke_width=1.5,
-                           color=MUTED_TEXT_COLOR))  # fmt: skip
+def span(left, right, top, bottom) -> Rectangle:
+    """A borderless rectangle between the x of ``left`` and ``right`` and the y of ``top`` and ``bottom``."""
+    rect = Rectangle(width=right[0] - left[0], height=top[1] - bottom[1]).set_stroke(width=0)
+    return rect.move_to([(left[0] + right[0]) / 2, (top[1] + bottom[1]) / 2, 0])
+
+
+def crossing_bands(columns, rows, block, product) -> VGroup:
+    """Bands from the frames of W_V's lit ``columns`` and W_O's lit ``rows`` across the ``product``,
+    crossing at its lit ``block``: every lit cell (the factors' and the block's) stays untinted.
+    Columns' two pieces first (above and below the block), then the rows' two (left and right)."""
+    bands = VGroup(
+        span(columns.get_left(), columns.get_right(), columns.get_bottom(), block.get_top()),
+        span(columns.get_left(), columns.get_right(), block.get_bottom(), product.get_bottom()),
+        span(rows.get_right(), block.get_left(), rows.get_top(), rows.get_bottom()),
+        span(block.get_right(), product.get_right(), rows.get_top(), rows.get_bottom()),
+    )
+    for band, color in zip(bands, (VALUE_COLOR, VALUE_COLOR, HEAD, HEAD)):
+        band.set_fill(color, opacity=0.3)
+    return bands
+
+
+def value_key(lit: float) -> VGroup:
+    """The clip's legend: the two values its cells hold, each beside a cell of its colour."""
+    entries = [
+        VGroup(
+            Rectangle(width=0.3, height=0.2)
+            .set_stroke(MUTED_TEXT_COLOR, width=1)
+            .set_fill(value_to_color(x), 1),
+            words(f"= {format_value(x, 0)}"),
+        ).arrange(RIGHT, buff=0.1)
+        for x in (lit, 0.0)
+    ]
+    return VGroup(*entries).arrange(RIGHT, buff=0.35)
+
+
+def directions(angles: list[float], name: str) -> VGroup:
+    """Directions of the stream as arrows from one point at ``angles`` (degrees), ``name`` under them."""
+    tips = [1.1 * np.array([np.cos(a * DEGREES), np.sin(a * DEGREES), 0]) for a in angles]
+    arrows = VGroup(*[Arrow(ORIGIN, tip, buff=0, color=STREAM_COLOR, stroke_width=4) for tip in tips])
+    return VGroup(arrows, words(name).next_to(arrows, DOWN, buff=0.2))
 
 
 def math(tex: str, font_size: float = MATH_SIZE_BODY) -> MathTex:
@@ -173,7 +213,6 @@ class LinearMaps(ClipScene):
         self.read_subspace()
         # A tall d_model x d_head matrix writes into a subspace (an embedding)
         self.show_writer()
-        self.write_subspace()
         # Two maps in a row are one map: W_OV = W_O W_V ...
         self.multiply()
         # ... of low rank
@@ -210,7 +249,7 @@ class LinearMaps(ClipScene):
                          self.w_o_label, self.out_label, self.w_v_tag, self.w_o_tag, self.w_v_frame,
                          self.w_o_frame, self.x_lying, self.lying_frame)  # fmt: skip
         STAGE.place(picture)
-        self.legend = EQUATION_LINE.place(ColorBar(width=2.6), UP + LEFT, buff=0.1)
+        self.legend = EQUATION_LINE.place(value_key(s.lit), UP + LEFT, buff=0.1)
         self.strip = EquationStrip(top_buff=0.4, keep_centre=True)
         # x first appears alone in the middle; it moves to its place in the chain when W_V arrives
         self.x_alone = VGroup(self.x_col, self.x_word, self.x_label)
@@ -233,15 +272,19 @@ class LinearMaps(ClipScene):
         self.x_lying.shift(RIGHT * (self.w_v_map.cells.get_left()[0] - self.x_lying[0].get_left()[0]))
         self.lying_frame = SurroundingRectangle(self.x_lying[0][s.sub[s.read_block]], buff=0.03, color=TEXT_COLOR,
                                                 stroke_width=3)  # fmt: skip
-        self.lying_frame.add(math("x").next_to(self.x_lying, LEFT, buff=0.1))  # it is x, laid down
+        self.x_lying.add(math("x").next_to(self.x_lying, LEFT, buff=0.1))  # it is x, laid down: named at once
         self.w_v_label = self.under(
-            self.x_lying, shape_tex("W_V^h", *s.w_v.shape), words("value matrix of head h")
+            self.x_lying,
+            shape_tex("W_V^h", *s.w_v.shape, font_size=SMALL_MATH),
+            words("value matrix of head h"),
         ).match_x(self.w_v_map)
         self.v_label = self.under(self.v_col, math(v))
         self.d_head_label = math(
             rf"d_{{\mathrm{{head}}}} = {s.d_head}", SMALL_MATH
         )  # the caption says "width"
-        self.w_o_label = self.under(self.w_o_map, shape_tex("W_O^h", *s.w_o.shape), words("output matrix"))
+        self.w_o_label = self.under(
+            self.w_o_map, shape_tex("W_O^h", *s.w_o.shape, font_size=SMALL_MATH), words("output matrix")
+        )
         self.out_label = self.under(self.out_col, math(rf"W_O^h\,{v}"))
         self.w_v_frame = block_frame(self.w_v_map, cols=s.sub[s.read_block])
         self.w_v_tag = words(f"reads {s.read_block}").next_to(self.w_v_frame, UP, buff=0.15)
@@ -263,7 +306,7 @@ class LinearMaps(ClipScene):
     def show_vector(self) -> None:
         s = self.shown
         self.beat(
-            f"A vector is a column of numbers: here, {s.d_model} for the word '{s.tokens[s.source]}'.",
+            f"A vector: a column of {s.d_model} numbers, here for the word '{s.tokens[s.source]}'.",
             FadeIn(self.x_alone, shift=0.3 * LEFT),
             FadeIn(self.legend),
             run_time=1.4,
@@ -282,7 +325,7 @@ class LinearMaps(ClipScene):
         self.beat(
             f"Only its {self.shown.read_block} columns are lit: they pick one block, a subspace.",
             Succession(
-                TransformFromCopy(self.x_col.body, self.x_lying, run_time=1.0),
+                FadeIn(self.x_lying, shift=0.4 * LEFT, run_time=0.8),  # x laid down, no tilted bar
                 AnimationGroup(
                     Create(self.w_v_frame),
                     Create(self.x_frame),
@@ -296,95 +339,118 @@ class LinearMaps(ClipScene):
     def read_subspace(self) -> None:
         s = self.shown
         self.beat(
-            f"So v keeps '{s.tokens[s.source]}' and drops the rest: {s.d_head} numbers, the head's width.",
-            FadeOut(VGroup(self.x_lying, self.lying_frame), run_time=0.5),
-            read(self.x_col, self.w_v_map, self.v_col, weight=s.w_v.T, color=VALUE_COLOR),
+            "Each row times x, summed, gives one number of v.",
+            self.row_sweep(),
             FadeIn(self.v_label),
-            FadeIn(self.d_head_label),
             self.strip.show(self.strip.tex("v", "=", r"W_V^h\,x")),
-            run_time=2.2,
+        )
+        self.beat(
+            f"So v keeps '{s.tokens[s.source]}', drops the rest: {s.d_head} numbers, the head's width.",
+            FadeOut(VGroup(self.x_lying, self.lying_frame, self.sweep)),
+            FadeIn(self.d_head_label),
+            run_time=0.8,
+        )
+
+    def row_sweep(self) -> UpdateFromAlphaFunc:
+        """A box steps down W_V's rows; as it meets row i, v's cell i appears, tied to the row by a
+        line: each row of W_V, against x laid below it, gives one number of v."""
+        n_rows, n_cols = self.shown.w_v.shape
+        rows = [VGroup(*self.w_v_map.cells[i * n_cols : (i + 1) * n_cols]) for i in range(n_rows)]
+        box = SurroundingRectangle(rows[0], buff=0.015, color=TEXT_COLOR, stroke_width=3)
+        cells = self.v_col.cells
+        link = Line(box.get_left(), cells[0].get_right(), color=TEXT_COLOR, stroke_width=2)
+        self.sweep = VGroup(box, link)
+
+        def step(_, alpha: float) -> None:
+            i = min(n_rows - 1, int(alpha * n_rows))
+            box.move_to(rows[i])
+            link.put_start_and_end_on(box.get_left(), cells[i].get_right())
+            for j, cell in enumerate(cells):
+                cell.set_opacity(1 if j <= i else 0)
+
+        return UpdateFromAlphaFunc(
+            VGroup(self.v_col, box, link), step, run_time=0.25 * n_rows, rate_func=linear
         )
 
     def show_writer(self) -> None:
-        rows, cols = self.shown.w_o.shape
-        self.beat(
-            f"Its output matrix writes back, tall: {cols} numbers in, {rows} out.",
-            FadeIn(self.w_o_map),
-            FadeIn(self.w_o_label),
-            run_time=1.2,
-        )
-
-    def write_subspace(self) -> None:
         s = self.shown
-        out_frame = SurroundingRectangle(self.out_col.cells_of(s.sub[s.write_block]), buff=0.03,
-                                         color=TEXT_COLOR, stroke_width=3)  # fmt: skip
+        rows, cols = s.w_o.shape
+        self.out_frame = SurroundingRectangle(self.out_col.cells_of(s.sub[s.write_block]), buff=0.03,
+                                              color=TEXT_COLOR, stroke_width=3)  # fmt: skip
         new_equation = self.strip.tex(r"W_O^h\,", "v", "=", r"W_O^h\,", r"W_V^h\,x")
         self.beat(
-            f"Only its '{s.write_block}' rows are lit: it writes that block.",
-            Create(self.w_o_frame, run_time=0.6),
-            FadeIn(self.w_o_tag, run_time=0.6),
+            f"Its tall output matrix writes back, {cols} in, {rows} out: only '{s.write_block}'.",
             Succession(
-                read(self.v_col, self.w_o_map, self.out_col, weight=s.w_o.T, color=HEAD, run_time=1.4),
-                AnimationGroup(Create(out_frame), FadeIn(self.out_label), run_time=0.5),
+                AnimationGroup(FadeIn(self.w_o_map), FadeIn(self.w_o_label), run_time=0.6),
+                AnimationGroup(Create(self.w_o_frame), FadeIn(self.w_o_tag), run_time=0.4),
+                AnimationGroup(
+                    read(self.v_col, self.w_o_map, self.out_col, weight=s.w_o.T, color=HEAD, run_time=1.2),
+                    *self.strip.change_to(new_equation, "match", run_time=1.0),
+                ),
+                AnimationGroup(Create(self.out_frame), FadeIn(self.out_label), run_time=0.3),
             ),
-            *self.strip.change_to(new_equation, "match", run_time=1.0),
         )
-        self.out_frame = out_frame
 
     def multiply(self) -> None:
-        """W_O and W_V side by side, top-aligned (the tall-times-wide picture), "=", their product."""
+        """The product laid out as it is computed: W_O left of it (its rows), W_V above it (its
+        columns); W_V's lit columns and W_O's lit rows, drawn on as bands, cross at its lit block."""
         s = self.shown
         w_o_group = VGroup(self.w_o_map, self.w_o_frame)
         w_v_group = VGroup(self.w_v_map, self.w_v_frame)
-        w_o_target, w_v_target = w_o_group.copy(), w_v_group.copy()
-        w_v_target.next_to(w_o_target, RIGHT, buff=0.2).align_to(w_o_target, UP)
-        self.w_ov_map = HeatMap(s.w_ov, cell_size=CELL, outline_color=HEAD)
-        self.equals = MathTex("=", font_size=MATH_SIZE_BODY).next_to(w_v_target, RIGHT, buff=0.35)
-        self.w_ov_map.next_to(self.equals, RIGHT, buff=0.35).align_to(w_o_target, UP)
-        self.equals.match_y(self.w_ov_map)
-        # the labels move with their matrices, unchanged (no morph between different texts)
+        shrink = PRODUCT_CELL / CELL  # the factors at the product's cell size: rows and columns line up
+        w_o_target, w_v_target = w_o_group.copy().scale(shrink), w_v_group.copy().scale(shrink)
+        self.w_ov_map = HeatMap(s.w_ov, cell_size=PRODUCT_CELL, outline_color=HEAD)
+        self.w_ov_map.next_to(w_o_target, RIGHT, buff=0.25).align_to(w_o_target, UP)
+        w_v_target.next_to(self.w_ov_map, UP, buff=0.25).align_to(self.w_ov_map, LEFT)
+        # W_O's label moves with it, unchanged; W_V's, from under it to its right, fades across (moving,
+        # it would pass under the matrix)
         w_o_label = self.w_o_label[0].copy().next_to(w_o_target, DOWN, buff=0.2)
-        w_v_label = self.w_v_label[0].copy().next_to(w_v_target, DOWN, buff=0.2)
-        self.w_ov_label = shape_tex("W_{OV}^h", *s.w_ov.shape).next_to(self.w_ov_map, DOWN, buff=0.2)
-        picture = VGroup(
-            w_o_target, w_v_target, self.equals, self.w_ov_map, w_o_label, w_v_label, self.w_ov_label
+        w_v_label = self.w_v_label[0].copy().next_to(w_v_target, RIGHT, buff=0.3)
+        self.w_ov_label = shape_tex("W_{OV}^h", *s.w_ov.shape, font_size=SMALL_MATH)
+        self.w_ov_label.next_to(self.w_ov_map, DOWN, buff=0.2)
+        STAGE.place(VGroup(w_o_target, w_v_target, self.w_ov_map, w_o_label, w_v_label, self.w_ov_label))
+        self.ov_frame = block_frame(
+            self.w_ov_map, rows=s.sub[s.write_block], cols=s.sub[s.read_block], stroke_width=4
         )
-        STAGE.place(picture)
+        bands = crossing_bands(w_v_target[1], w_o_target[1], self.ov_frame, self.w_ov_map)
         gone = [self.x_alone, self.x_frame, self.v_col, self.v_label, self.d_head_label, self.out_col,
-                self.out_label, self.out_frame, self.w_o_tag, self.w_v_tag, self.w_o_label[1], self.w_v_label[1]]  # fmt: skip
+                self.out_label, self.out_frame, self.w_o_tag, self.w_v_tag, self.w_o_label[1], self.w_v_label]  # fmt: skip
         self.beat(
-            f"Two maps in a row are one: their product, a {s.d_model} × {s.d_model} matrix.",
+            f"Two maps in a row are one, {s.d_model} × {s.d_model}: lit columns meet lit rows.",
             Succession(
                 AnimationGroup(
                     *[FadeOut(m, run_time=0.5) for m in gone],
                     Transform(w_o_group, w_o_target),
                     Transform(w_v_group, w_v_target),
                     Transform(self.w_o_label[0], w_o_label),
-                    Transform(self.w_v_label[0], w_v_label),
-                    run_time=1.0,
+                    run_time=0.7,
                 ),
                 AnimationGroup(
-                    FadeIn(self.equals),
-                    FadeIn(self.w_ov_map, shift=0.3 * LEFT),
+                    FadeIn(self.w_ov_map),
                     FadeIn(self.w_ov_label),
-                    Succession(
-                        *self.strip.change_to(self.strip.tex(r"W_{OV}^h", "=", r"W_O^h W_V^h"), "cross_fade")
-                    ),
-                    run_time=0.8,
+                    FadeIn(w_v_label),
+                    *self.strip.change_to(self.strip.tex(r"W_{OV}^h", "=", r"W_O^h W_V^h"), "cross_fade"),
+                    run_time=0.4,
                 ),
+                AnimationGroup(
+                    Succession(GrowFromEdge(bands[0], UP), GrowFromEdge(bands[1], UP)),
+                    Succession(GrowFromEdge(bands[2], LEFT), GrowFromEdge(bands[3], LEFT)),
+                    run_time=0.6,
+                ),
+                Create(self.ov_frame, run_time=0.3),
             ),
-            run_time=1.8,
         )
-        self.factors = VGroup(w_o_group, w_v_group, self.w_o_label[0], self.w_v_label[0], self.equals)
+        self.factors = VGroup(w_o_group, w_v_group, self.w_o_label[0], w_v_label, bands)
 
     def show_rank(self) -> None:
         """The product alone, its blocks named; its lit cells counted: the rank."""
         s = self.shown
-        target = VGroup(self.w_ov_map.copy().scale(PRODUCT_CELL / CELL), self.w_ov_label.copy())
-        target[1].next_to(target[0], DOWN, buff=0.2)
+        target = VGroup(self.w_ov_map.copy(), self.w_ov_label.copy())
         row_names = matrix_guides(target[0], s.sub, side=RIGHT, font_size=TEXT_SIZE)
-        col_names = matrix_guides(target[0], s.sub, side=UP, font_size=TEXT_SIZE)
-        stagger(col_names)
+        # the columns: only the block it reads is named (the same four blocks as the rows)
+        col_names = matrix_guides(
+            target[0], {s.read_block: s.sub[s.read_block]}, side=UP, font_size=TEXT_SIZE
+        )
         STAGE.place(VGroup(target, row_names, col_names), LEFT, buff=0.5)
         self.row_names, self.col_names = row_names, col_names
         frame = block_frame(target[0], rows=s.sub[s.write_block], cols=s.sub[s.read_block], stroke_width=4)
@@ -394,20 +460,33 @@ class LinearMaps(ClipScene):
             MathTex(rf"\le d_{{\mathrm{{head}}}} = {s.d_head}", font_size=MATH_SIZE_BODY),
             words(f"its value matrix lights {s.w_v_rows} of {s.d_head} rows"),
         ).arrange(DOWN, buff=0.3)
-        # in the middle of the room right of the product
-        self.rank_tex.move_to(target[0]).set_x((row_names.get_right()[0] + STAGE.right) / 2)
+        # in the room right of the product, at its top: below it, room for real models' picture
+        self.rank_tex.align_to(target[0], UP).set_x((row_names.get_right()[0] + STAGE.right) / 2)
         self.beat(
-            f"Its rank is {s.rank}: {s.rank} lit cells, {s.rank} directions, fewer than the head's {s.d_head}.",
+            f"Rank {s.rank}: {s.rank} lit cells, {s.rank} directions, fewer than the head's {s.d_head}.",
             Succession(
                 FadeOut(self.factors, run_time=0.4),  # gone before the product moves over their place
                 AnimationGroup(
-                    Transform(self.w_ov_map, target[0]), Transform(self.w_ov_label, target[1]), run_time=0.8
+                    Transform(self.w_ov_map, target[0]),
+                    Transform(self.w_ov_label, target[1]),
+                    Transform(self.ov_frame, frame),
+                    run_time=0.8,
                 ),
-                AnimationGroup(
-                    FadeIn(row_names), FadeIn(col_names), Create(frame), FadeIn(self.rank_tex), run_time=0.8
-                ),
+                AnimationGroup(FadeIn(row_names), FadeIn(col_names), FadeIn(self.rank_tex), run_time=0.8),
             ),
         )
 
     def blocks_apart(self) -> None:
-        self.beat("Real models share directions; this toy keeps blocks apart.")
+        """Directions as arrows in a plane: the toy's each on its own axis, a real model's sharing it."""
+        panels = VGroup(
+            directions([0, 90], "this toy"),
+            directions([15, 50, 80, 125, 160], "real models"),
+        )
+        panels.arrange(RIGHT, buff=1.0, aligned_edge=DOWN)
+        panels.next_to(self.rank_tex, DOWN, buff=0.4)
+        self.beat(
+            "Real models share directions; this toy keeps blocks apart.",
+            LaggedStart(*[GrowArrow(a) for a in panels[0][0]], FadeIn(panels[0][1]), lag_ratio=0.3),
+            LaggedStart(*[GrowArrow(a) for a in panels[1][0]], FadeIn(panels[1][1]), lag_ratio=0.2),
+            run_time=1.5,
+        )

@@ -1,6 +1,6 @@
 """What the linear_maps clip shows, checked against an independent calculation from the raw weights.
 
-Every number a caption or label states (39 numbers in and 12 out, then 12 in and 39 out, d_model
+Every number a caption or label states (every lit cell 1, 39 numbers in and 12 out, then 12 in and 39 out, d_model
 39, d_head 12, the 39 x 39 product, its rank 8 and its 8 lit cells, the word 'Mr' at position 6)
 is recomputed here from the model's weights, not taken from the scene; the general claims (W_V
 reads only the token block, W_O writes only the previous-token block, the rank is one per lit
@@ -155,3 +155,30 @@ def test_value_matrix_lights_8_of_12_rows(shown, model):
     lit_rows = [i for i in range(model.d_head) if np.any(model.W_V[0, 0][:, i] != 0)]
     assert shown.w_v_rows == len(lit_rows) == 8 == model.d_vocab - 1
     assert not np.any(model.W_V[0, 0][model.subspaces["token"].start + model.vocab.index("<bos>")])
+
+
+def test_every_lit_cell_is_one(shown, model):
+    """The legend's '= 1' and '= 0': every entry of W_V, W_O and their product is 0 or 1, counted
+    here from the raw weights (the lit cells the bands cross at are the product's 1s)."""
+    w_v, w_o = model.W_V[0, 0], model.W_O[0, 0]
+    product = w_o.T @ w_v.T
+    for matrix in (w_v, w_o, product):
+        assert set(np.unique(matrix)) == {0.0, 1.0}
+    assert shown.lit == 1.0
+    rows, cols = np.nonzero(product)
+    token, previous = model.subspaces["token"], model.subspaces["previous token"]
+    assert all(previous.start <= r < previous.stop for r in rows)
+    assert all(token.start <= c < token.stop for c in cols)
+
+
+def test_each_row_gives_one_number_of_v(shown, model):
+    """The row sweep: v's number i is row i of W_V against x, summed; only the row of x's token
+    ('Mr') gives a non-zero number, and it is 1."""
+    x = shown.x
+    for i in range(model.d_head):
+        row = model.W_V[0, 0][:, i]
+        assert shown.v[i] == pytest.approx(sum(row[j] * x[j] for j in range(model.d_model)))
+    assert np.count_nonzero(shown.v) == 1 and shown.v.max() == 1.0
+    assert int(np.argmax(shown.v)) == int(
+        np.argmax(model.W_V[0, 0][model.subspaces["token"].start + model.vocab.index("Mr")])
+    )
