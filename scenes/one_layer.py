@@ -40,7 +40,6 @@ from manim import (
     ReplacementTransform,
     Succession,
     Text,
-    TransformMatchingTex,
     VGroup,
 )
 
@@ -390,7 +389,7 @@ class OneLayer(ClipScene):
     # --- beats -----------------------------------------------------------------
     def sum_of_paths(self) -> None:
         self.beat(
-            "One layer, attention only: its logits T are a sum of paths.",
+            "One attention-only layer: its logits T are a sum of paths.",
             FadeIn(self.opening, shift=0.2 * DOWN),
             LaggedStart(*[FadeIn(t, shift=0.2 * DOWN) for t in self.prompt.tiles], lag_ratio=0.15),
             run_time=1.2,
@@ -439,19 +438,24 @@ class OneLayer(ClipScene):
         ).arrange(DOWN, buff=0.4, aligned_edge=LEFT)
         STAGE.place(self.head_names)
         self.beat(
-            "Two heads here: L0H0 and L0H1, layer 0's heads 0 and 1.",
+            "Two heads: L0H0 and L0H1, layer 0's heads 0 and 1.",
             Succession(
-                FadeOut(VGroup(self.direct_note, self.heads_note), run_time=0.4),
-                TransformMatchingTex(self.opening, expanded, run_time=0.9),
-                FadeIn(self.head_names, run_time=0.5),
-            ),  # the notes go before the formula changes, which changes before the names come
+                FadeOut(VGroup(self.direct_note, self.heads_note, self.opening[4]), run_time=0.4),
+                AnimationGroup(
+                    *[ReplacementTransform(self.opening[i], expanded[i]) for i in range(4)], run_time=0.7
+                ),  # "T = Id (x) W_U W_E +" moves up, alone
+                FadeIn(expanded[4:], run_time=0.4),
+                FadeIn(self.head_names, run_time=0.4),
+            ),  # one change at a time: nothing fades in over what is fading out
             hold=0.4,
         )
+        self.remove(*expanded)  # its parts came in one by one: the strip holds it whole
+        self.add(expanded)
 
     def prompt_in(self) -> None:
         assert np.allclose(self.logit_col.values, 0), "the caption says the direct path is zero"
         self.beat(
-            f"Prompt: '{' '.join(PROMPT)}'. In this toy the direct path is zero.",
+            f"Prompt: '{' '.join(PROMPT)}'. Here the direct path is zero.",
             FadeOut(self.head_names, run_time=0.4),
             FadeIn(VGroup(self.logit_col, self.logit_title, self.legend)),
             self.expanded[2:4].animate.set_opacity(DIM),  # the direct path and its "+": zero here
@@ -492,16 +496,16 @@ class OneLayer(ClipScene):
     def head0_term(self) -> None:
         term, frames, merging = self.head_term(0)
         self.beat(
-            "Its term: the prompt words' columns, weighted by attention, then added.",
+            "Its term: the prompt words' columns, weighted by attention.",
             Succession(
                 FadeOut(VGroup(self.row_frame, self.col_frame), run_time=0.3),
                 Create(frames, run_time=0.4),
                 merging,
                 FadeOut(frames, run_time=0.3),
-                self.add_term(term),
             ),
-            hold=0.4,
+            hold=0.2,
         )
+        self.beat("Then added to the logits.", self.add_term(term), hold=0.4)
 
     def skip_trigram(self) -> None:
         n = self.shown
@@ -510,7 +514,7 @@ class OneLayer(ClipScene):
         assert np.isclose(mind, gain * weight) and PROMPT[0] == "keep"
         self.boxes = [self.row_box(n.mind)]
         self.beat(
-            f"A skip-trigram: 'keep', later 'in', gives 'mind' {format_value(mind, DIGITS)}: "
+            f"Skip-trigram: 'keep', later 'in', gives 'mind' {format_value(mind, DIGITS)}: "
             f"{cell_number(gain)} × its attention.",
             FadeIn(self.trigrams[0], shift=0.2 * UP),
             Create(self.boxes[0]),
@@ -567,7 +571,7 @@ class OneLayer(ClipScene):
         assert np.count_nonzero(np.round(column, 6)) == 1 and column[n.keep] > 0
         self.eig_frame = block_frame(self.tables[1], cols=slice(n.keep, n.keep + 1))
         self.beat(
-            f"Eigenvalue λ: the table turns a word into λ times itself. All "
+            f"Eigenvalue λ: a word comes out λ times itself. All "
             f"+{format_value(n.eigenvalues.real.min(), 0)}: it copies.",
             FadeIn(self.copy_note[1], shift=0.2 * UP),
             Create(self.eig_frame),

@@ -114,7 +114,7 @@ def test_table_entries_the_captions_cite(shown):
 
 
 def test_direct_path_is_zero_for_every_prompt(shown):
-    """'In this toy the direct path is zero': W_U W_E is zero, so no prompt gets a direct logit."""
+    """'Here the direct path is zero': W_U W_E is zero, so no prompt gets a direct logit."""
     model = shown.model
     assert np.allclose(model.W_E @ model.W_U, 0)
     rng = np.random.default_rng(0)
