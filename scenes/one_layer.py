@@ -45,6 +45,7 @@ from manim import (
 
 from circuit_clips.circuits import full_qk_circuit, ov_eigenvalues, paper_full_ov_circuit, path_expansion
 from circuit_clips.kit import (
+    BACKGROUND_COLOR,
     FONT_SIZE_MIN,
     LOGIT_COLOR,
     MATH_SIZE_BODY,
@@ -70,7 +71,7 @@ from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import skip_trigram_model
 
 PROMPT = ["keep", "it", "in"]
-OV_CELL = 0.4  # the OV tables, the head terms and the logits share this row height
+OV_CELL = 0.44  # the OV tables, the head terms and the logits share this row height
 PATTERN_CELL = (1.1, 0.66)  # wide enough for a weight printed to 4 decimals
 WEIGHT_DIGITS = 4  # 10 x 0.9999 = 9.999: the product checks on screen
 DIGITS = 3  # decimals of the logits on screen
@@ -247,12 +248,12 @@ class OneLayer(ClipScene):
         last = self.shown.last
         pattern.entries = VGroup(
             *[
-                words(format_value(w, WEIGHT_DIGITS), color=value_text_color(w), size=FONT_SIZE_MIN).move_to(
-                    pattern.cell(last, j)
-                )
+                words(format_value(w, WEIGHT_DIGITS), size=FONT_SIZE_MIN).move_to(pattern.cell(last, j))
                 for j, w in enumerate(self.shown.patterns[head][last])
             ]
         )  # the last row's weights: the ones the head's term uses
+        pattern.entries.set_stroke(BACKGROUND_COLOR, width=3, background=True)  # light text, dark rim: reads
+        # on the mid-blue of 0.9999 as well as on the dark of 0.0000
         pattern.add(pattern.entries)
         pattern.masks.set_stroke(width=2, opacity=0.8)  # "no looking ahead" stays visible at 480p
         pattern.header = MathTex(
@@ -304,7 +305,7 @@ class OneLayer(ClipScene):
         spacer = Line(ORIGIN, room * RIGHT, stroke_opacity=0)
         self.legend = ColorBar(ticks=(0, 0.1, 1, 10), width=2.4, title=None)  # every value shown is >= 0
         left = VGroup(self.legend, self.patterns[0], self.trigrams).arrange(
-            DOWN, buff=0.35, aligned_edge=LEFT
+            DOWN, buff=0.25, aligned_edge=LEFT
         )
         left.add(spacer.move_to(left.get_left(), aligned_edge=LEFT))
         self.logit_col = VocabColumn(
@@ -370,7 +371,7 @@ class OneLayer(ClipScene):
     def add_term(self, term: VectorColumn) -> Succession:
         """The term is added to the logits, whose printed values then follow."""
         before = self.logit_col.values.copy()
-        adding = write(term, self.logit_col.column, side=LEFT, gap=0.3, plus_color=TEXT_COLOR, run_time=1.4)
+        adding = write(term, self.logit_col.column, side=LEFT, gap=0.3, plus_color=TEXT_COLOR, run_time=1.2)
         assert np.allclose(self.logit_col.values, before + term.values)
         return Succession(adding, self.logit_col.update_readouts("all", run_time=0.3))
 
@@ -470,7 +471,7 @@ class OneLayer(ClipScene):
         assert weight[src] > 0.99
         self.row_frame = block_frame(self.patterns[0], rows=slice(n.last, n.last + 1))
         self.beat(
-            f"L0H0's attention: from '{PROMPT[n.last]}', {format_value(weight[src], WEIGHT_DIGITS)} "
+            f"L0H0 attends from '{PROMPT[n.last]}': {format_value(weight[src], WEIGHT_DIGITS)} "
             f"at '{PROMPT[src]}' (slashes: no looking ahead).",
             FadeIn(self.patterns[0]),
             Create(self.row_frame),
@@ -505,7 +506,8 @@ class OneLayer(ClipScene):
             ),
             hold=0.2,
         )
-        self.beat("Then added to the logits.", self.add_term(term), hold=0.4)
+        assert np.allclose(self.logit_col.values, 0), "the logits were all zero"
+        self.beat("Then added to the logits, which were all zero.", self.add_term(term), hold=0.4)
 
     def skip_trigram(self) -> None:
         n = self.shown
@@ -545,7 +547,7 @@ class OneLayer(ClipScene):
         w = n.patterns[1][n.last]
         assert np.allclose(w, w[0])
         self.beat(
-            f"L0H1 looks at every word evenly; its table raises each word by {self.self_raise()}.",
+            f"L0H1 looks at every word evenly; its table raises each by {self.self_raise()}.",
             FadeOut(
                 VGroup(
                     self.patterns[0],
