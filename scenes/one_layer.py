@@ -548,20 +548,24 @@ class OneLayer(ClipScene):
         assert np.allclose(w, w[0])
         self.beat(
             f"L0H1 looks at every word evenly; its table raises each by {self.self_raise()}.",
-            FadeOut(
-                VGroup(
-                    self.patterns[0],
-                    self.tables[0],
-                    self.trigrams,
-                    self.row_frame,
-                    self.col_frame,
-                    *self.boxes,
+            Succession(
+                FadeOut(
+                    VGroup(
+                        self.patterns[0],
+                        self.tables[0],
+                        self.trigrams,
+                        self.row_frame,
+                        self.col_frame,
+                        *self.boxes,
+                    ),
+                    run_time=0.5,
                 ),
-                run_time=0.6,
-            ),
-            FadeIn(VGroup(self.patterns[1], self.tables[1])),
-            FadeIn(self.copy_note[0], shift=0.2 * UP),
-            run_time=1.2,
+                AnimationGroup(
+                    FadeIn(VGroup(self.patterns[1], self.tables[1])),
+                    FadeIn(self.copy_note[0], shift=0.2 * UP),
+                    run_time=0.7,
+                ),
+            ),  # L0H0's pattern and table are gone before L0H1's come in their place: no overlap
             hold=0.4,
         )
 
