@@ -28,6 +28,7 @@ from manim import (
     ORIGIN,
     RIGHT,
     UP,
+    AnimationGroup,
     Brace,
     Create,
     FadeIn,
@@ -36,14 +37,15 @@ from manim import (
     Line,
     MathTex,
     Rectangle,
+    ReplacementTransform,
     Succession,
     Text,
-    TransformMatchingTex,
     VGroup,
 )
 
 from circuit_clips.circuits import full_qk_circuit, ov_eigenvalues, paper_full_ov_circuit, path_expansion
 from circuit_clips.kit import (
+    BACKGROUND_COLOR,
     FONT_SIZE_MIN,
     LOGIT_COLOR,
     MATH_SIZE_BODY,
@@ -69,13 +71,15 @@ from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import skip_trigram_model
 
 PROMPT = ["keep", "it", "in"]
-OV_CELL = 0.4  # the OV tables, the head terms and the logits share this row height
-PATTERN_CELL = 0.66
+OV_CELL = 0.44  # the OV tables, the head terms and the logits share this row height
+PATTERN_CELL = (1.1, 0.66)  # wide enough for a weight printed to 4 decimals
+WEIGHT_DIGITS = 4  # 10 x 0.9999 = 9.999: the product checks on screen
 DIGITS = 3  # decimals of the logits on screen
 LABEL_SIZE = 24  # words a caption talks about: readable at 480p
 MOMENT_SIZE = 42  # the skip-trigram lines: the largest text on screen
 OPENING_SIZE = 44  # the path expansion while it is explained, left of the prompt
 NOTE_SIZE = 36  # the notes under it
+DIM = 0.3  # opacity of a part of the formula not being talked about (or zero in this toy)
 
 
 @dataclass(frozen=True)
@@ -244,13 +248,14 @@ class OneLayer(ClipScene):
         last = self.shown.last
         pattern.entries = VGroup(
             *[
-                words(format_value(w, 2), color=value_text_color(w), size=FONT_SIZE_MIN).move_to(
-                    pattern.cell(last, j)
-                )
+                words(format_value(w, WEIGHT_DIGITS), size=FONT_SIZE_MIN).move_to(pattern.cell(last, j))
                 for j, w in enumerate(self.shown.patterns[head][last])
             ]
         )  # the last row's weights: the ones the head's term uses
+        pattern.entries.set_stroke(BACKGROUND_COLOR, width=3, background=True)  # light text, dark rim: reads
+        # on the mid-blue of 0.9999 as well as on the dark of 0.0000
         pattern.add(pattern.entries)
+        pattern.masks.set_stroke(width=2, opacity=0.8)  # "no looking ahead" stays visible at 480p
         pattern.header = MathTex(
             f"A^{{{head_name(head)}}}", font_size=MATH_SIZE_BODY, color=head_color(0, head)
         )
@@ -300,7 +305,7 @@ class OneLayer(ClipScene):
         spacer = Line(ORIGIN, room * RIGHT, stroke_opacity=0)
         self.legend = ColorBar(ticks=(0, 0.1, 1, 10), width=2.4, title=None)  # every value shown is >= 0
         left = VGroup(self.legend, self.patterns[0], self.trigrams).arrange(
-            DOWN, buff=0.35, aligned_edge=LEFT
+            DOWN, buff=0.25, aligned_edge=LEFT
         )
         left.add(spacer.move_to(left.get_left(), aligned_edge=LEFT))
         self.logit_col = VocabColumn(
@@ -309,7 +314,7 @@ class OneLayer(ClipScene):
             outline_color=LOGIT_COLOR, font_size=LABEL_SIZE,
         )  # fmt: skip
         self.term_slot = VectorColumn(np.zeros(len(n.vocab)), cell_height=OV_CELL, cell_width=0.45)
-        row = VGroup(left, self.tables[0], self.term_slot, self.logit_col).arrange(RIGHT, buff=0.35)
+        row = VGroup(left, self.tables[0], self.term_slot, self.logit_col).arrange(RIGHT, buff=0.25)
         grid = self.tables[0].cells
         left.shift(UP * (grid.get_top()[1] - self.patterns[0].cells.get_top()[1]))
         for column in (self.term_slot, self.logit_col):
@@ -363,25 +368,29 @@ class OneLayer(ClipScene):
         frames = VGroup(*[block_frame(table, cols=slice(int(t), int(t) + 1), color=color) for t in n.ids])
         return term, frames, merge(sources, n.patterns[head][n.last], term, run_time=1.6)
 
-    def add_term(self, term: VectorColumn, head: int) -> Succession:
+    def add_term(self, term: VectorColumn) -> Succession:
         """The term is added to the logits, whose printed values then follow."""
         before = self.logit_col.values.copy()
-        adding = write(
-            term, self.logit_col.column, side=LEFT, gap=0.3, plus_color=head_color(0, head), run_time=1.4
-        )
+        adding = write(term, self.logit_col.column, side=LEFT, gap=0.3, plus_color=TEXT_COLOR, run_time=1.2)
         assert np.allclose(self.logit_col.values, before + term.values)
         return Succession(adding, self.logit_col.update_readouts("all", run_time=0.3))
 
-    def row_box(self, index: int) -> Rectangle:
-        """A frame around one row of the logits (cell, name and printed value), inside its row's height."""
-        row = self.logit_col.row(index)
-        frame = Rectangle(width=row.width + 0.1, height=OV_CELL - 0.06, color=TEXT_COLOR)
-        return frame.move_to(row).align_to(self.logit_col.column.outline, LEFT)
+    def row_box(self, first: int, last: int | None = None) -> Rectangle:
+        """One frame around adjacent rows ``first..last`` of the logits (cells, names, printed values),
+        a little outside the column's outline so that its left edge does not double the outline."""
+        last = first if last is None else last
+        assert last >= first
+        rows = VGroup(*[self.logit_col.row(i) for i in range(first, last + 1)])
+        left = self.logit_col.column.outline.get_left()[0] - 0.08
+        frame = Rectangle(
+            width=rows.get_right()[0] + 0.08 - left, height=(last - first + 1) * OV_CELL, color=TEXT_COLOR
+        )
+        return frame.move_to(rows).align_to(left * RIGHT, LEFT)
 
     # --- beats -----------------------------------------------------------------
     def sum_of_paths(self) -> None:
         self.beat(
-            "One layer, attention only: its logits T are a sum of paths.",
+            "One attention-only layer: its logits T are a sum of paths.",
             FadeIn(self.opening, shift=0.2 * DOWN),
             LaggedStart(*[FadeIn(t, shift=0.2 * DOWN) for t in self.prompt.tiles], lag_ratio=0.15),
             run_time=1.2,
@@ -389,15 +398,24 @@ class OneLayer(ClipScene):
         )
 
     def direct_path_named(self) -> None:
-        self.show_note("The direct path: each word alone, embedded, then unembedded.", self.direct_note)
+        self.show_note(
+            "Direct path: each word alone, embedded then unembedded.",
+            self.direct_note,
+            self.opening[4].animate.set_opacity(DIM),
+        )
 
     def head_terms_named(self) -> None:
         self.show_note(
-            "Plus a term per head: attention mixes positions, its table maps words.", self.heads_note
+            "Plus a term per head: its attention and its table.",
+            self.heads_note,
+            self.opening[4].animate.set_opacity(1),
+            self.opening[2].animate.set_opacity(DIM),
+            self.direct_note.animate.set_opacity(DIM),
         )
 
-    def show_note(self, caption: str, note: VGroup) -> None:
-        self.beat(caption, FadeIn(note, shift=0.1 * DOWN), run_time=0.8, hold=0.4)
+    def show_note(self, caption: str, note: VGroup, *lighting) -> None:
+        """A note comes in under its part of the formula while the other part dims."""
+        self.beat(caption, FadeIn(note, shift=0.1 * DOWN), *lighting, run_time=0.8, hold=0.4)
 
     def two_heads(self) -> None:
         expanded = self.strip.tex(
@@ -421,20 +439,27 @@ class OneLayer(ClipScene):
         ).arrange(DOWN, buff=0.4, aligned_edge=LEFT)
         STAGE.place(self.head_names)
         self.beat(
-            "Two heads here: L0H0 and L0H1, layer 0's heads 0 and 1.",
-            FadeOut(VGroup(self.direct_note, self.heads_note), run_time=0.5),
-            TransformMatchingTex(self.opening, expanded),
-            FadeIn(self.head_names, rate_func=lambda t: max(0.0, 2 * t - 1)),  # once the notes have gone
-            run_time=1.2,
+            "Two heads: L0H0 and L0H1, layer 0's heads 0 and 1.",
+            Succession(
+                FadeOut(VGroup(self.direct_note, self.heads_note, self.opening[4]), run_time=0.4),
+                AnimationGroup(
+                    *[ReplacementTransform(self.opening[i], expanded[i]) for i in range(4)], run_time=0.7
+                ),  # "T = Id (x) W_U W_E +" moves up, alone
+                FadeIn(expanded[4:], run_time=0.4),
+                FadeIn(self.head_names, run_time=0.4),
+            ),  # one change at a time: nothing fades in over what is fading out
             hold=0.4,
         )
+        self.remove(*expanded)  # its parts came in one by one: the strip holds it whole
+        self.add(expanded)
 
     def prompt_in(self) -> None:
         assert np.allclose(self.logit_col.values, 0), "the caption says the direct path is zero"
         self.beat(
-            f"Prompt: '{' '.join(PROMPT)}'. In this toy the direct path is zero.",
+            f"Prompt: '{' '.join(PROMPT)}'. Here the direct path is zero.",
             FadeOut(self.head_names, run_time=0.4),
             FadeIn(VGroup(self.logit_col, self.logit_title, self.legend)),
+            self.expanded[2:4].animate.set_opacity(DIM),  # the direct path and its "+": zero here
             run_time=1.2,
             hold=0.4,
         )
@@ -446,8 +471,8 @@ class OneLayer(ClipScene):
         assert weight[src] > 0.99
         self.row_frame = block_frame(self.patterns[0], rows=slice(n.last, n.last + 1))
         self.beat(
-            f"L0H0's attention: from '{PROMPT[n.last]}', almost only at '{PROMPT[src]}' "
-            f"(slashes: no looking ahead).",
+            f"L0H0 attends from '{PROMPT[n.last]}': {format_value(weight[src], WEIGHT_DIGITS)} "
+            f"at '{PROMPT[src]}' (slashes: no looking ahead).",
             FadeIn(self.patterns[0]),
             Create(self.row_frame),
             run_time=1.2,
@@ -472,16 +497,17 @@ class OneLayer(ClipScene):
     def head0_term(self) -> None:
         term, frames, merging = self.head_term(0)
         self.beat(
-            "Its term: the prompt words' columns, weighted by attention, added to the logits.",
-            FadeOut(VGroup(self.row_frame, self.col_frame), run_time=0.4),
+            "Its term: the prompt words' columns, weighted by attention.",
             Succession(
+                FadeOut(VGroup(self.row_frame, self.col_frame), run_time=0.3),
                 Create(frames, run_time=0.4),
                 merging,
                 FadeOut(frames, run_time=0.3),
-                self.add_term(term, 0),
             ),
-            hold=0.4,
+            hold=0.2,
         )
+        assert np.allclose(self.logit_col.values, 0), "the logits were all zero"
+        self.beat("Then added to the logits, which were all zero.", self.add_term(term), hold=0.4)
 
     def skip_trigram(self) -> None:
         n = self.shown
@@ -490,7 +516,7 @@ class OneLayer(ClipScene):
         assert np.isclose(mind, gain * weight) and PROMPT[0] == "keep"
         self.boxes = [self.row_box(n.mind)]
         self.beat(
-            f"A skip-trigram: 'keep', later 'in', gives 'mind' {format_value(mind, DIGITS)}: "
+            f"Skip-trigram: 'keep', later 'in', gives 'mind' {format_value(mind, DIGITS)}: "
             f"{cell_number(gain)} × its attention.",
             FadeIn(self.trigrams[0], shift=0.2 * UP),
             Create(self.boxes[0]),
@@ -501,47 +527,60 @@ class OneLayer(ClipScene):
     def the_bug(self) -> None:
         n = self.shown
         bay = self.logit_col.values[n.bay]
-        self.boxes.append(self.row_box(n.bay))
+        assert n.bay == n.mind + 1, "one box holds the tie"
+        pair = self.row_box(n.mind, n.bay)
         self.row_frame = block_frame(self.patterns[0], rows=slice(n.last, n.last + 1))
         self.col_frame = block_frame(self.tables[0], cols=slice(n.keep, n.keep + 1))
         self.beat(
             f"But 'bay' gets {format_value(bay, DIGITS)} too, a bug: looking and writing are separate.",
             FadeIn(self.trigrams[1], shift=0.2 * UP),
-            Create(self.boxes[1]),
+            ReplacementTransform(self.boxes[0], pair),
             Create(self.row_frame),
             Create(self.col_frame),
             run_time=1.2,
             hold=0.6,
         )
+        self.boxes = [pair]
 
     def copying_head(self) -> None:
         n = self.shown
         w = n.patterns[1][n.last]
         assert np.allclose(w, w[0])
         self.beat(
-            f"L0H1 looks at every word evenly; its table raises each word by {self.self_raise()}.",
-            FadeOut(
-                VGroup(
-                    self.patterns[0],
-                    self.tables[0],
-                    self.trigrams,
-                    self.row_frame,
-                    self.col_frame,
-                    *self.boxes,
+            f"L0H1 looks at every word evenly; its table raises each by {self.self_raise()}.",
+            Succession(
+                FadeOut(
+                    VGroup(
+                        self.patterns[0],
+                        self.tables[0],
+                        self.trigrams,
+                        self.row_frame,
+                        self.col_frame,
+                        *self.boxes,
+                    ),
+                    run_time=0.5,
                 ),
-                run_time=0.6,
-            ),
-            FadeIn(VGroup(self.patterns[1], self.tables[1])),
-            FadeIn(self.copy_note[0], shift=0.2 * UP),
-            run_time=1.2,
+                AnimationGroup(
+                    FadeIn(VGroup(self.patterns[1], self.tables[1])),
+                    FadeIn(self.copy_note[0], shift=0.2 * UP),
+                    run_time=0.7,
+                ),
+            ),  # L0H0's pattern and table are gone before L0H1's come in their place: no overlap
             hold=0.4,
         )
 
     def copying_eigenvalues(self) -> None:
+        """Eigenvalue, said in plain words in the equation line, shown on one column: 'keep' comes out
+        as 5 times 'keep' (the column's only entry is on its own row)."""
+        n = self.shown
+        column = n.ov_tables[1][:, n.keep]
+        assert np.count_nonzero(np.round(column, 6)) == 1 and column[n.keep] > 0
+        self.eig_frame = block_frame(self.tables[1], cols=slice(n.keep, n.keep + 1))
         self.beat(
-            f"Eigenvalues λ: how much it scales a word onto itself. All "
-            f"+{format_value(self.shown.eigenvalues.real.min(), 0)}: it copies.",
+            f"Eigenvalue λ: a word comes out λ times itself. All "
+            f"+{format_value(n.eigenvalues.real.min(), 0)}: it copies.",
             FadeIn(self.copy_note[1], shift=0.2 * UP),
+            Create(self.eig_frame),
             *self.strip.change_to(self.eigen_gloss(), "cross_fade"),
             run_time=0.8,
             hold=0.4,
@@ -550,7 +589,7 @@ class OneLayer(ClipScene):
     def eigen_gloss(self) -> MathTex:
         """The word 'eigenvalue' said in plain words, large, in the equation line."""
         gloss = MathTex(
-            r"\lambda\text{, an eigenvalue: how much the table scales a word onto itself}",
+            r"\lambda\text{, an eigenvalue: the table turns a word into }\lambda\times\text{itself}",
             font_size=MOMENT_SIZE,
             color=TEXT_COLOR,
         )
@@ -563,14 +602,22 @@ class OneLayer(ClipScene):
         assert np.allclose(n.patterns[1][n.last], 1 / len(PROMPT))
         self.beat(
             "Its term: a third of each prompt word's column.",
-            Succession(Create(frames, run_time=0.3), merging, FadeOut(frames, run_time=0.3)),
-            *self.strip.change_to(self.expanded.copy(), "cross_fade"),
+            Succession(
+                AnimationGroup(
+                    *self.strip.change_to(self.expanded.copy(), "cross_fade"),
+                    FadeOut(self.eig_frame),
+                    run_time=0.5,
+                ),  # the formula is back, whole, before the columns move
+                Create(frames, run_time=0.3),
+                merging,
+                FadeOut(frames, run_time=0.3),
+            ),
             hold=0.4,
         )
         third = n.paths["L0H1"][n.last].max()
         self.beat(
             f"It adds {format_value(third, DIGITS)}, a third of {self.self_raise()}, to 'keep', 'it' and 'in'.",
-            self.add_term(term, 1),
+            self.add_term(term),
             hold=0.4,
         )
 
@@ -579,7 +626,7 @@ class OneLayer(ClipScene):
         assert np.allclose(self.logit_col.values, n.final)
         mind, bay = n.final[n.mind], n.final[n.bay]
         assert format_value(mind, DIGITS) == format_value(bay, DIGITS)
-        self.boxes = [self.row_box(n.mind), self.row_box(n.bay)]
+        self.boxes = [self.row_box(n.mind, n.bay)]
         self.beat(
             f"All paths summed: 'mind' and 'bay' still tie at {format_value(mind, DIGITS)}.",
             *[Create(box) for box in self.boxes],
@@ -599,5 +646,7 @@ class OneLayer(ClipScene):
         )
         for block in heads:
             block.arrange(DOWN, buff=0.2, aligned_edge=LEFT)
-        heads.arrange(DOWN, buff=0.45, aligned_edge=LEFT).move_to(self.patterns[1], aligned_edge=UP + LEFT)
-        return [Succession(FadeOut(VGroup(self.patterns[1], self.copy_note)), FadeIn(heads))]
+        heads.arrange(DOWN, buff=0.6, aligned_edge=LEFT)
+        shown = VGroup(self.patterns[1], self.tables[1], self.copy_note)
+        heads.move_to(shown)  # both heads' lines where the copier's pattern and table were: one head each
+        return [Succession(FadeOut(shown), FadeIn(heads))]

@@ -114,7 +114,7 @@ def test_table_entries_the_captions_cite(shown):
 
 
 def test_direct_path_is_zero_for_every_prompt(shown):
-    """'In this toy the direct path is zero': W_U W_E is zero, so no prompt gets a direct logit."""
+    """'Here the direct path is zero': W_U W_E is zero, so no prompt gets a direct logit."""
     model = shown.model
     assert np.allclose(model.W_E @ model.W_U, 0)
     rng = np.random.default_rng(0)
@@ -122,3 +122,20 @@ def test_direct_path_is_zero_for_every_prompt(shown):
     for _ in range(20):
         ids = rng.integers(0, len(shown.vocab), size=3)
         assert np.allclose(module.path_expansion(model, ids)["direct"], 0)
+
+
+def test_the_printed_attention_times_the_gain_is_the_printed_logit(shown):
+    """The pattern prints 'in''s weights to 4 decimals, so 10 x 0.9999 = 9.999 checks on screen (with 2
+    decimals it read 1.00, and 10 x 1.00 is not 9.999). The weight is e^10 / (e^10 + 2), by hand."""
+    module = _scene_module()
+    weight = np.exp(10) / (np.exp(10) + 2)
+    printed = format_value(shown.patterns[0][shown.last][0], module.WEIGHT_DIGITS)
+    assert printed == "0.9999" == f"{weight:.4f}"
+    assert format_value(10 * float(printed), 3) == format_value(shown.final[shown.mind], 3) == "9.999"
+    # the copier's weights print 0.3333: 'a third', and a third of 5 is the printed 1.667
+    assert format_value(shown.patterns[1][shown.last][0], module.WEIGHT_DIGITS) == "0.3333"
+    assert format_value(shown.paths["L0H1"][shown.last].max(), 3) == f"{5 / 3:.3f}"
+    # the eigenvalue beat frames 'keep''s column of L0H1's table: its only entry is 5, on 'keep''s own row
+    keep = shown.vocab.index("keep")
+    column = shown.ov_tables[1][:, keep]
+    assert np.flatnonzero(np.round(column, 6)).tolist() == [keep] and column[keep] == pytest.approx(5)
