@@ -210,7 +210,9 @@ class Composition(ClipScene):
             Succession(
                 Wait(0.8),
                 *[
-                    AnimationGroup(self.carry(kind), FadeIn(t, shift=0.2 * DOWN, run_time=0.6))
+                    AnimationGroup(
+                        self.carry(kind), Succession(Wait(1.1), FadeIn(t, shift=0.2 * DOWN, run_time=0.5))
+                    )  # the name appears as the cell lands
                     for kind, t in zip(COMPOSITION_KINDS, self.kind_titles)
                 ],
             ),
@@ -321,13 +323,9 @@ class Composition(ClipScene):
         self.line.add_numbers([0, 1])  # the score's whole range: 0 ignores, 1 reads all of it
         self.line.move_to(SCALE_AREA.point(0.5, 0.3))
         base, ceiling = self.shown.baselines["K"], self.shown.ceilings["K"]
+        # on two rows below the line (the lower one on one line), so the two labels never meet
         self.base_mark = self.mark(base, MUTED_TEXT_COLOR, "random heads", up=False, buff=0.45)
-        self.ceil_mark = self.mark(ceiling, TEXT_COLOR, "most possible", up=False, buff=0.45)
-        # the two labels sit either side of their dots, so they never touch
-        self.base_mark[2].align_to(self.base_mark[1], RIGHT).shift(0.15 * RIGHT)
-        self.ceil_mark[2].align_to(self.ceil_mark[1], LEFT).shift(0.15 * LEFT)
-        for m in (self.base_mark, self.ceil_mark):
-            m[0].put_start_and_end_on(m[1].get_center(), [m[1].get_x(), m[2].get_top()[1], 0])
+        self.ceil_mark = self.mark(ceiling, TEXT_COLOR, "most possible", up=False, buff=1.25, sep=" ")
         self.beat(
             f"Random heads score {format_value(base)}; these two could score at most {format_value(ceiling)}.",
             Succession(
@@ -519,9 +517,9 @@ class Composition(ClipScene):
         writes = block_frame(w0, rows=subspaces["previous token"], color=head_color(*WRITER))
         for frame in (reads, writes):
             frame.set_stroke(width=5)
-        read_txt = Text("reads 'token'", font_size=FONT_SIZE_LABEL + 4, color=VALUE_COLOR)
+        read_txt = Text("reads only 'token'", font_size=FONT_SIZE_LABEL + 4, color=VALUE_COLOR)
         write_txt = Text(
-            "writes\n'previous token'",
+            "writes only\n'previous token'",
             font_size=FONT_SIZE_LABEL + 4,
             color=head_color(*WRITER),
             line_spacing=0.8,

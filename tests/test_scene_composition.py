@@ -203,6 +203,13 @@ def test_the_other_paths_are_zero_because_only_l1h0_writes_what_w_u_reads(scene_
     assert not ov0[:, output].any()  # L0H0 writes no 'output'
     assert np.abs(ov1[:, output]).max() > 0  # L1H0 does
     assert not (ov0 @ ov1).any()  # the virtual head writes nothing at all
+    # "reads only 'token'" / "writes only 'previous token'": L1H0's value reads (rows here) only 'token',
+    # L0H0 writes (columns here) only 'previous token'
+    token, prev = (
+        np.isin(np.arange(model.d_model), np.r_[model.subspaces[k]]) for k in ("token", "previous token")
+    )
+    assert not ov1[~token].any() and ov1[token].any()
+    assert not ov0[:, ~prev].any() and ov0[:, prev].any()
     assert (
         scene_module.OTHERS_ZERO == "The others are 0: W_U reads only 'output', and only L1H0 writes there."
     )
