@@ -437,7 +437,7 @@ class Composition(ClipScene):
             "below the formula",
             SAFE_FRAME.left,
             SAFE_FRAME.right,
-            STAGE.bottom,
+            STAGE.bottom + 0.15,  # clear of the caption band
             self.formula.get_bottom()[1] - 0.2,
         )
         split = below.left + 0.4 * below.width
@@ -461,8 +461,9 @@ class Composition(ClipScene):
         words = self.shown.tokens
         heat = HeatMap(
             self.shown.virtual_pattern,
-            cell_size=0.3,
+            cell_size=0.36,
             row_labels=words,
+            font_size=FONT_SIZE_LABEL + 4,
             col_title="looks at (same words)",
             outline_color=color,
         )
