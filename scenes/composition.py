@@ -13,7 +13,8 @@ scores (:func:`~circuit_clips.circuits.virtual_weights`,
 :func:`~circuit_clips.circuits.composition_ceiling`), its OV matrices
 (the virtual head's pattern is computed, not drawn), and :func:`~circuit_clips.circuits.path_expansion`
 on the running example. That model composes through the key only: its
-virtual head is exactly zero, and the clip says so on screen.
+virtual head's attention is real (two hops, shown on the example), but its
+OV product is exactly zero, and the clip says why on screen.
 """
 
 from dataclasses import dataclass
@@ -740,6 +741,6 @@ class Composition(ClipScene):
             color=TEXT_COLOR,
         ).move_to(self.needs)
         self.end_on_summary(
-            "This model composes by key only: its virtual head is exactly zero.",
+            "This model composes by key only: its virtual head moves nothing.",
             Succession(FadeOut(VGroup(self.needs, self.arrow), run_time=0.4), FadeIn(line, run_time=0.6)),
         )
