@@ -371,7 +371,7 @@ class Composition(ClipScene):
         )
         inside[1].set_color(KEY_COLOR)
         why = Text(
-            "the key's product, inside both whole circuits;  ‖·‖: size",
+            "whole circuits, with the key's product inside;  ‖·‖: size",
             font_size=FONT_SIZE_LABEL + 2,
             color=TEXT_COLOR,
         )
