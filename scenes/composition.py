@@ -94,7 +94,9 @@ WRITER_TEX, READER_TEX = (
     rf"\mathrm{{{READER_NAME}}}",
 )  # superscripts: heads only
 VIRTUAL = f"{WRITER_NAME}->{READER_NAME}"
-OTHERS_ZERO = f"The others are 0: W_U reads only 'output', and only {READER_NAME} writes there."
+OTHERS_ZERO = (
+    rf"\text{{The others are 0: }} W_U \text{{ reads only `output', and only {READER_NAME} writes there.}}"
+)
 """Why four of the five path columns are 0 (the test checks it against the weights)."""
 
 
@@ -583,11 +585,9 @@ class Composition(ClipScene):
         self.legend.arrange(DOWN, aligned_edge=LEFT, buff=0.12).next_to(second, RIGHT, buff=0.6)
         equation = VGroup(first, second)
         SAFE_FRAME.place(VGroup(equation, labels, self.legend), UP, buff=0.05)
-        self.path_note = Text(
-            OTHERS_ZERO,
-            font_size=FONT_SIZE_LABEL + 4,
-            color=TEXT_COLOR,
-        ).next_to(VGroup(equation, labels), DOWN, buff=0.2)
+        self.path_note = MathTex(OTHERS_ZERO, font_size=MATH_SIZE_LABEL + 2, color=TEXT_COLOR).next_to(
+            VGroup(equation, labels), DOWN, buff=0.2
+        )
         self.path_note.set_x(SAFE_FRAME.center[0])
         return equation
 
@@ -617,16 +617,16 @@ class Composition(ClipScene):
         )
         self.signs = VGroup(*[MathTex(s, font_size=MATH_SIZE_BODY) for s in ("+", "+", "+", "=")])
         row = VGroup(*[m for pair in zip(self.cols, [*self.signs, VGroup()]) for m in pair])
-        row.arrange(RIGHT, buff=0.6)
+        row.arrange(RIGHT, buff=0.8)
         self.col_names = VGroup(
             *[
-                MathTex(t, font_size=MATH_SIZE_LABEL, color=c).next_to(col, UP, buff=0.15)
+                MathTex(t, font_size=MATH_SIZE_LABEL + 6, color=c).next_to(col, UP, buff=0.15)
                 for t, c, col in zip(texs, colors, self.cols)
             ]
         )
         vocab = VGroup(
             *[
-                Text(tok, font_size=FONT_SIZE_LABEL, color=TEXT_COLOR).next_to(cell, LEFT, buff=0.2)
+                Text(tok, font_size=FONT_SIZE_LABEL + 4, color=TEXT_COLOR).next_to(cell, LEFT, buff=0.2)
                 for tok, cell in zip(self.model.vocab, self.cols[0].cells)
             ]
         )

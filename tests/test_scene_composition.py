@@ -211,5 +211,6 @@ def test_the_other_paths_are_zero_because_only_l1h0_writes_what_w_u_reads(scene_
     assert not ov1[~token].any() and ov1[token].any()
     assert not ov0[:, ~prev].any() and ov0[:, prev].any()
     assert (
-        scene_module.OTHERS_ZERO == "The others are 0: W_U reads only 'output', and only L1H0 writes there."
+        scene_module.OTHERS_ZERO
+        == r"\text{The others are 0: } W_U \text{ reads only `output', and only L1H0 writes there.}"
     )
