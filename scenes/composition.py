@@ -13,7 +13,8 @@ scores (:func:`~circuit_clips.circuits.virtual_weights`,
 :func:`~circuit_clips.circuits.composition_ceiling`), its OV matrices
 (the virtual head's pattern is computed, not drawn), and :func:`~circuit_clips.circuits.path_expansion`
 on the running example. That model composes through the key only: its
-virtual head is exactly zero, and the clip says so on screen.
+virtual head's attention is real (two hops, shown on the example), but its
+OV product is exactly zero, and the clip says why on screen.
 """
 
 from dataclasses import dataclass
@@ -35,11 +36,14 @@ from manim import (
     LaggedStart,
     Line,
     MathTex,
+    MoveAlongPath,
     NumberLine,
+    Square,
     Succession,
     SurroundingRectangle,
     Text,
     VGroup,
+    VMobject,
     Wait,
 )
 from manim.utils.color import interpolate_color
@@ -53,7 +57,6 @@ from circuit_clips.circuits import (
     paper_ov_matrix,
     paper_virtual_weights,
     path_expansion,
-    qk_matrix,
 )
 from circuit_clips.kit import (
     FONT_SIZE_BODY,
@@ -91,6 +94,10 @@ WRITER_TEX, READER_TEX = (
     rf"\mathrm{{{READER_NAME}}}",
 )  # superscripts: heads only
 VIRTUAL = f"{WRITER_NAME}->{READER_NAME}"
+OTHERS_ZERO = (
+    rf"\text{{The others are 0: }} W_U \text{{ reads only `output', and only {READER_NAME} writes there.}}"
+)
+"""Why four of the five path columns are 0 (the test checks it against the weights)."""
 
 
 # --- the numbers ------------------------------------------------------------------
@@ -113,8 +120,7 @@ class CompositionNumbers:
     cache: ActivationCache
     scores: dict[str, float]  # composition score per kind (Q, K, V)
     baselines: dict[str, float]  # what random heads of these shapes score, per kind
-    ceilings: dict[str, float]  # the most these two heads' ranks allow, per kind
-    ranks: dict[str, int]  # directions L0H0 writes (W_OV) and L1H0's key reads (W_QK), by head name
+    ceilings: dict[str, float]  # the most these two heads could score, per kind
     maps: dict[str, np.ndarray]  # the paper's virtual weights W_X^1 W_O^0 per kind
     virtual_pattern: np.ndarray  # A^1 A^0
     virtual_ov: np.ndarray  # W_OV^1 W_OV^0 (paper orientation)
@@ -144,10 +150,6 @@ def numbers() -> CompositionNumbers:
         scores={kind: composition_score(model, *WRITER, *READER, kind) for kind in COMPOSITION_KINDS},
         baselines={kind: composition_baseline(model, kind) for kind in COMPOSITION_KINDS},
         ceilings={kind: composition_ceiling(model, *WRITER, *READER, kind) for kind in COMPOSITION_KINDS},
-        ranks={
-            WRITER_NAME: int(np.linalg.matrix_rank(paper_ov_matrix(model, *WRITER))),
-            READER_NAME: int(np.linalg.matrix_rank(qk_matrix(model, *READER))),
-        },
         maps={kind: paper_virtual_weights(model, *WRITER, *READER, kind) for kind in COMPOSITION_KINDS},
         virtual_pattern=virtual_pattern,
         virtual_ov=virtual_ov,
@@ -210,12 +212,40 @@ class Composition(ClipScene):
             FadeIn(via, run_time=0.8),
             Succession(
                 Wait(0.8),
-                LaggedStart(
-                    *[FadeIn(t, shift=0.2 * DOWN) for t in self.kind_titles], lag_ratio=0.4, run_time=1.8
-                ),
+                *[
+                    AnimationGroup(
+                        self.carry(kind), Succession(Wait(1.1), FadeIn(t, shift=0.2 * DOWN, run_time=0.5))
+                    )  # the name appears as the cell lands
+                    for kind, t in zip(COMPOSITION_KINDS, self.kind_titles)
+                ],
             ),
         )
         self.link = VGroup(link, via)
+
+    def carry(self, kind: str) -> Succession:
+        """What L0H0 writes (a cell in its colour) leaves its ``W_O``, travels under the heads along the
+        stream and enters L1H0's ``W_Q``, ``W_K`` or ``W_V``, which lights up; then it is gone."""
+        start, tile = self.writer.w_o, self.reader.matrix(kind)
+        low = min(self.writer.get_bottom()[1], self.reader.get_bottom()[1]) - 0.12
+        route = VMobject().set_points_as_corners(
+            [
+                start.get_center(),
+                [start.get_x(), low, 0],
+                [tile.get_x(), low, 0],
+                tile.get_center(),
+            ]
+        )
+        packet = Square(0.3, color=head_color(*WRITER), fill_opacity=1.0, stroke_width=2)
+        packet.move_to(start)
+        return Succession(
+            FadeIn(packet, scale=0.5, run_time=0.25),
+            MoveAlongPath(packet, route, run_time=0.9),
+            AnimationGroup(
+                FadeOut(packet, scale=0.5),
+                Indicate(tile, color=KIND_COLORS[kind], scale_factor=1.25),
+                run_time=0.5,
+            ),
+        )
 
     def virtual_weight_maps(self) -> None:
         self.maps, self.map_tex = VGroup(), VGroup()
@@ -223,13 +253,13 @@ class Composition(ClipScene):
         for kind, title in zip(COMPOSITION_KINDS, self.kind_titles):
             heat = HeatMap(
                 self.shown.maps[kind],
-                cell_size=0.175,
+                cell_size=0.155,
                 outline_color=KIND_COLORS[kind],
                 row_title=f"{READER_NAME} reads",
                 col_title=f"{WRITER_NAME} writes",
             )
             tex = MathTex(
-                f"W_{kind}^{{{READER_TEX}}}", f"W_O^{{{WRITER_TEX}}}", font_size=MATH_SIZE_LABEL + 6
+                f"W_{kind}^{{{READER_TEX}}}", f"W_O^{{{WRITER_TEX}}}", font_size=MATH_SIZE_BODY + 12
             )
             tex[0].set_color(KIND_COLORS[kind])
             tex[1].set_color(writer_color)
@@ -286,26 +316,19 @@ class Composition(ClipScene):
         self.definition = self.score_definition()
         SCALE_AREA.place(self.definition, UP, buff=0.05, shrink=True)
         self.line = NumberLine(
-            x_range=[0, 0.5, 0.1],
-            length=SCALE_AREA.width - 1.0,
+            x_range=[0, 1, 0.1],
+            length=SCALE_AREA.width - 0.8,
             color=TEXT_COLOR,
-            include_numbers=True,
+            include_numbers=False,
             font_size=FONT_SIZE_BODY + 8,
-            decimal_number_config={"num_decimal_places": 1},
+            decimal_number_config={"num_decimal_places": 0},
         )
-        self.line.move_to(SCALE_AREA.point(0.5, 0.4))
+        self.line.add_numbers([0, 1])  # the score's whole range: 0 ignores, 1 reads all of it
+        self.line.move_to(SCALE_AREA.point(0.5, 0.3))
         base, ceiling = self.shown.baselines["K"], self.shown.ceilings["K"]
+        # on two rows below the line (the lower one on one line), so the two labels never meet
         self.base_mark = self.mark(base, MUTED_TEXT_COLOR, "random heads", up=False, buff=0.45)
-        self.ceil_mark = self.mark(ceiling, TEXT_COLOR, "most possible", up=False, buff=0.45)
-        ranks = self.shown.ranks
-        why = Text(
-            f"as {WRITER_NAME} writes {ranks[WRITER_NAME]} directions\nand {READER_NAME}'s key reads {ranks[READER_NAME]}",
-            font_size=FONT_SIZE_LABEL + 2,
-            color=TEXT_COLOR,
-            line_spacing=0.8,
-        ).next_to(self.ceil_mark[2], DOWN, buff=0.1)
-        why.set_x(min(why.get_x(), SCALE_AREA.right - why.width / 2))
-        self.ceil_mark.add(why)
+        self.ceil_mark = self.mark(ceiling, TEXT_COLOR, "most possible", up=False, buff=1.25, sep=" ")
         self.beat(
             f"Random heads score {format_value(base)}; these two could score at most {format_value(ceiling)}.",
             Succession(
@@ -340,13 +363,22 @@ class Composition(ClipScene):
             color=TEXT_COLOR,
             line_spacing=0.8,
         )
-        symbols = MathTex(
-            r"W_{QK} = W_Q^{\top} W_K,\ \ W_{OV} = W_O W_V,\ \ \lVert\cdot\rVert_F:\ \text{size}",
-            font_size=MATH_SIZE_LABEL,
+        # why W_QK and W_OV: each holds one factor of the key's product, W_QK = W_Q^T W_K, W_OV = W_O W_V
+        inside = MathTex(
+            rf"W_{{QK}}^{{{r}}}\, W_{{OV}}^{{{w}}} = W_Q^{{\top}}",
+            r"\big(W_K W_O\big)",
+            r"W_V",
+            font_size=MATH_SIZE_BODY,
+            color=TEXT_COLOR,
+        )
+        inside[1].set_color(KEY_COLOR)
+        why = Text(
+            "whole circuits, with the key's product inside;  ‖·‖: size",
+            font_size=FONT_SIZE_LABEL + 2,
             color=TEXT_COLOR,
         )
         top = VGroup(formula, gloss).arrange(RIGHT, buff=0.3)
-        return VGroup(top, symbols).arrange(DOWN, buff=0.15)
+        return VGroup(top, inside, why).arrange(DOWN, buff=0.15)
 
     def mark(
         self,
@@ -371,7 +403,7 @@ class Composition(ClipScene):
         """The key moment: the K score, the boldest mark of the line, about twice random, near the most."""
         score, base = self.shown.scores["K"], self.shown.baselines["K"]
         self.k_mark = self.mark(
-            score, KEY_COLOR, "K-composition", up=True, size=FONT_SIZE_BODY + 4, buff=0.35, sep=" "
+            score, KEY_COLOR, "K-composition", up=True, size=FONT_SIZE_BODY + 4, buff=0.25, sep=" "
         )
         self.k_mark[1].scale(1.8)
         self.k_mark[0].set_stroke(width=4)
@@ -385,36 +417,70 @@ class Composition(ClipScene):
 
     # --- V-composition: the virtual head ----------------------------------------------
     def virtual_head(self) -> None:
+        """The virtual head's formula, ``⊗`` named in words, and its attention: real, two hops."""
         c0, c1 = head_color(*WRITER), head_color(*READER)
         c01 = interpolate_color(c0, c1, 0.5)  # a virtual head is both heads at once
         formula = MathTex(
             rf"\big(A^{{{READER_TEX}}} A^{{{WRITER_TEX}}}\big)",
             r"\otimes",
             rf"\big(W_{{OV}}^{{{READER_TEX}}}\, W_{{OV}}^{{{WRITER_TEX}}}\big)",
-            font_size=MATH_SIZE_BODY + 4,
+            font_size=MATH_SIZE_BODY + 6,
         )
         formula[0].set_color(c01)
-        parts = VGroup(
-            Text(
-                f"mix positions: two hops of attention A\n(here {self.two_hops()})",
-                font_size=FONT_SIZE_LABEL + 2,
-                line_spacing=0.8,
-            ),
-            Text(
-                "then map each vector:\nboth heads' OV maps", font_size=FONT_SIZE_LABEL + 2, line_spacing=0.8
-            ),
-        ).set_color(MUTED_TEXT_COLOR)
-        parts.arrange(RIGHT, buff=1.0).next_to(formula, DOWN, buff=0.25)
-        self.formula = VGroup(formula, parts)
+        otimes = MathTex(
+            r"\otimes:\ A \text{ mixes positions, } W_{OV} \text{ acts inside each vector}",
+            font_size=MATH_SIZE_LABEL + 2,
+            color=TEXT_COLOR,
+        )
+        self.formula = VGroup(formula, otimes).arrange(DOWN, buff=0.2)
         SAFE_FRAME.place(self.formula, UP, buff=0.05)
-        self.ov = self.ov_row(c0, c1, c01)
+        self.pattern = self.virtual_pattern_map(c01)
+        self.ov = self.ov_row(c0, c1)
+        below = Region(
+            "below the formula",
+            SAFE_FRAME.left,
+            SAFE_FRAME.right,
+            STAGE.bottom + 0.15,  # clear of the caption band
+            self.formula.get_bottom()[1] - 0.2,
+        )
+        split = below.left + 0.4 * below.width
+        left = Region("the virtual pattern", below.left, split, below.bottom, below.top)
+        right = Region("the OV maps", split, below.right, below.bottom, below.top)
+        left.place(self.pattern, shrink=True)
+        right.place(self.ov, UP, buff=0.1, shrink=True)
         self.beat(
-            "Through the value, two heads act as one: a virtual head.",
+            "Two heads can act as one, a virtual head: its attention is real.",
             Succession(
                 self.clear_stage(run_time=0.6),
-                AnimationGroup(FadeIn(self.formula), FadeIn(self.ov), run_time=1.0),
+                AnimationGroup(
+                    FadeIn(self.formula), FadeIn(self.pattern[:-1]), FadeIn(self.ov[:2]), run_time=1.0
+                ),
+                FadeIn(self.pattern[-1], run_time=0.6),
             ),
         )
+
+    def virtual_pattern_map(self, color) -> VGroup:
+        """``A^{L1H0} A^{L0H0}`` on the example, tokens along both sides, the last D's row framed."""
+        words = self.shown.tokens
+        heat = HeatMap(
+            self.shown.virtual_pattern,
+            cell_size=0.36,
+            row_labels=words,
+            font_size=FONT_SIZE_LABEL + 4,
+            col_title="looks at (same words)",
+            outline_color=color,
+        )
+        name = MathTex(rf"A^{{{READER_TEX}}} A^{{{WRITER_TEX}}}", font_size=MATH_SIZE_BODY, color=color)
+        name.next_to(heat, DOWN, buff=0.15)
+        last = len(words) - 1
+        row = SurroundingRectangle(heat.row(last), buff=0.03, color=TEXT_COLOR, stroke_width=3)
+        hops = Text(
+            f"{self.two_hops()}:\nwhere {WRITER_NAME} looked,\nfrom where {READER_NAME} looked",
+            font_size=FONT_SIZE_LABEL + 4,
+            color=TEXT_COLOR,
+            line_spacing=0.8,
+        ).next_to(name, DOWN, buff=0.12)
+        return VGroup(name, heat, VGroup(row, hops))
 
     def two_hops(self) -> str:
         """Where the virtual head's pattern sends the last position: ``"last D → urs → D"``."""
@@ -427,27 +493,24 @@ class Composition(ClipScene):
         words = self.shown.tokens
         return f"last {words[last]} \u2192 {words[first]} \u2192 {words[second]}"
 
-    def ov_row(self, c0, c1, c01) -> VGroup:
-        """``W_OV^{L1H0} . W_OV^{L0H0} = product``: each d_model x d_model (the paper's orientation), framed."""
+    def ov_row(self, c0, c1) -> VGroup:
+        """``W_OV^{L1H0} . W_OV^{L0H0}``: each d_model x d_model (the paper's orientation), framed."""
         ov = VGroup(
-            SparseHeatMap(paper_ov_matrix(self.model, *READER), cell_size=0.078, outline_color=c1),
+            SparseHeatMap(paper_ov_matrix(self.model, *READER), cell_size=0.09, outline_color=c1),
             MathTex(r"\cdot", font_size=MATH_SIZE_BODY),
-            SparseHeatMap(paper_ov_matrix(self.model, *WRITER), cell_size=0.078, outline_color=c0),
-            MathTex("=", font_size=MATH_SIZE_BODY),
-            SparseHeatMap(self.shown.virtual_ov, cell_size=0.078, outline_color=c01),
-        ).arrange(RIGHT, buff=0.35)
+            SparseHeatMap(paper_ov_matrix(self.model, *WRITER), cell_size=0.09, outline_color=c0),
+        ).arrange(RIGHT, buff=0.3)
         names = VGroup(
             *[
-                MathTex(t, font_size=MATH_SIZE_LABEL).next_to(ov[i], UP, buff=0.12)
-                for t, i in (
-                    (rf"W_{{OV}}^{{{READER_TEX}}}", 0),
-                    (rf"W_{{OV}}^{{{WRITER_TEX}}}", 2),
-                    (r"\text{product}", 4),
+                MathTex(t, font_size=MATH_SIZE_BODY, color=c).next_to(ov[i], UP, buff=0.12)
+                for t, i, c in (
+                    (rf"W_{{OV}}^{{{READER_TEX}}}", 0, c1),
+                    (rf"W_{{OV}}^{{{WRITER_TEX}}}", 2, c0),
                 )
             ]
         )
-        row = VGroup(ov, names).next_to(self.formula, DOWN, buff=0.35)
-        return row.set_x(SAFE_FRAME.center[0])
+        zero = MathTex(r"= 0", font_size=MATH_SIZE_BODY + 12, color=TEXT_COLOR).next_to(ov, RIGHT, buff=0.3)
+        return VGroup(ov, names, zero)  # "= 0" shown in the next beat
 
     def virtual_head_is_zero(self) -> None:
         subspaces = self.model.subspaces
@@ -456,19 +519,21 @@ class Composition(ClipScene):
         # W_OV^{L1H0} reads (its nonzero columns) 'token'; W_OV^{L0H0} writes (its nonzero rows) 'previous token'
         reads = block_frame(w1, cols=subspaces["token"], color=VALUE_COLOR)
         writes = block_frame(w0, rows=subspaces["previous token"], color=head_color(*WRITER))
-        read_txt = Text("reads 'token'", font_size=FONT_SIZE_LABEL + 2, color=VALUE_COLOR)
+        for frame in (reads, writes):
+            frame.set_stroke(width=5)
+        read_txt = Text("reads only 'token'", font_size=FONT_SIZE_LABEL + 4, color=VALUE_COLOR)
         write_txt = Text(
-            "writes\n'previous token'",
-            font_size=FONT_SIZE_LABEL + 2,
+            "writes only\n'previous token'",
+            font_size=FONT_SIZE_LABEL + 4,
             color=head_color(*WRITER),
             line_spacing=0.8,
         )
         read_txt.next_to(w1, DOWN, buff=0.15)
         write_txt.next_to(w0, DOWN, buff=0.15)
-        zero = MathTex("= 0", font_size=MATH_SIZE_BODY + 6, color=TEXT_COLOR).next_to(ov[4], DOWN, buff=0.15)
+        zero = self.ov[2]
         assert not self.shown.virtual_ov.any(), "the induction model's virtual head should be exactly zero"
         self.beat(
-            f"Here it moves nothing: {WRITER_NAME} writes where {READER_NAME}'s value never reads.",
+            f"But it moves nothing: {WRITER_NAME} writes where {READER_NAME}'s value never reads.",
             Create(reads),
             Create(writes),
             FadeIn(read_txt),
@@ -480,9 +545,10 @@ class Composition(ClipScene):
 
     # --- the path expansion ------------------------------------------------------------
     def path_equation(self) -> VGroup:
-        """The two-layer path expansion, over two lines at the top, with a name beside each term.
+        """The two-layer path expansion over two lines, each term's name right under it.
 
-        ``self.path_term_tex`` holds its three terms: direct, one head, two heads.
+        ``self.path_term_tex`` holds its three terms: direct, one head, two heads. The symbols'
+        legend sits beside the second line; ``self.path_note`` is the free line under it all.
         """
         size = MATH_SIZE_BODY + 2  # larger than the strip's: legible at 480p
         first = MathTex(
@@ -498,27 +564,30 @@ class Composition(ClipScene):
             r"\sum_{h,\,h'} \big(A^{h'}A^{h}\big) \otimes W_U W_{OV}^{h'} W_{OV}^{h} W_E",
             font_size=size,
         )
-        labels = [
-            Text(t, font_size=FONT_SIZE_LABEL + 2, color=TEXT_COLOR, line_spacing=0.8)
-            for t in ("direct", "one head", "two heads:\nvirtual heads")
-        ]
-        for label, term in zip(labels[:2], (first[2], first[4])):
-            label.next_to(first, DOWN, buff=0.08).set_x(term.get_x())  # below the sum's subscript
-        second.next_to(VGroup(*labels[:2]), DOWN, buff=0.12)
-        second.align_to(first[1], LEFT)  # its + under the =
-        labels[2].next_to(second, RIGHT, buff=0.35)
-        self.term_labels = VGroup(*labels)
-        equation = VGroup(first, second)
-        SAFE_FRAME.place(VGroup(equation, self.term_labels), UP, buff=0.05)
         self.path_term_tex = [first[2], first[4], second[1]]
-        self.path_note = MathTex(
-            r"A^h:\ \text{head } h\text{'s attention};\quad",
-            r"W_{OV}^h = W_O^h W_V^h;\quad",
-            r"W_E,\ W_U:\ \text{embed, unembed};\quad",
-            r"\mathrm{Id}:\ \text{no mixing}",
-            font_size=MATH_SIZE_LABEL,
-            color=TEXT_COLOR,
-        ).next_to(equation, DOWN, buff=0.15)
+        labels = VGroup(
+            *[
+                Text(t, font_size=FONT_SIZE_LABEL + 4, color=TEXT_COLOR)
+                for t in ("direct", "one head", "two heads: virtual heads")
+            ]
+        )
+        for label, term in zip(labels[:2], self.path_term_tex[:2]):
+            label.next_to(first, DOWN, buff=0.1).match_x(term)
+        second.next_to(labels[:2], DOWN, buff=0.25).align_to(first[1], LEFT)  # its + under the =
+        labels[2].next_to(second, DOWN, buff=0.1).match_x(second[1])
+        self.term_labels = labels
+        self.legend = VGroup(
+            MathTex(r"A^h:\ \text{head } h\text{'s attention}", font_size=MATH_SIZE_LABEL + 2),
+            MathTex(r"W_{OV}^h = W_O^h W_V^h", font_size=MATH_SIZE_LABEL + 2),
+            MathTex(r"W_E,\ W_U:\ \text{embed, unembed}", font_size=MATH_SIZE_LABEL + 2),
+            MathTex(r"\mathrm{Id}:\ \text{no mixing}", font_size=MATH_SIZE_LABEL + 2),
+        ).set_color(TEXT_COLOR)
+        self.legend.arrange(DOWN, aligned_edge=LEFT, buff=0.12).next_to(second, RIGHT, buff=0.6)
+        equation = VGroup(first, second)
+        SAFE_FRAME.place(VGroup(equation, labels, self.legend), UP, buff=0.05)
+        self.path_note = MathTex(OTHERS_ZERO, font_size=MATH_SIZE_LABEL + 2, color=TEXT_COLOR).next_to(
+            VGroup(equation, labels), DOWN, buff=0.2
+        )
         self.path_note.set_x(SAFE_FRAME.center[0])
         return equation
 
@@ -548,16 +617,16 @@ class Composition(ClipScene):
         )
         self.signs = VGroup(*[MathTex(s, font_size=MATH_SIZE_BODY) for s in ("+", "+", "+", "=")])
         row = VGroup(*[m for pair in zip(self.cols, [*self.signs, VGroup()]) for m in pair])
-        row.arrange(RIGHT, buff=0.6)
+        row.arrange(RIGHT, buff=0.8)
         self.col_names = VGroup(
             *[
-                MathTex(t, font_size=MATH_SIZE_LABEL, color=c).next_to(col, UP, buff=0.15)
+                MathTex(t, font_size=MATH_SIZE_LABEL + 6, color=c).next_to(col, UP, buff=0.15)
                 for t, c, col in zip(texs, colors, self.cols)
             ]
         )
         vocab = VGroup(
             *[
-                Text(tok, font_size=FONT_SIZE_LABEL, color=TEXT_COLOR).next_to(cell, LEFT, buff=0.2)
+                Text(tok, font_size=FONT_SIZE_LABEL + 4, color=TEXT_COLOR).next_to(cell, LEFT, buff=0.2)
                 for tok, cell in zip(self.model.vocab, self.cols[0].cells)
             ]
         )
@@ -590,33 +659,30 @@ class Composition(ClipScene):
         self.beat(
             "So the logits are a sum of paths: direct, one head, two heads.",
             Succession(
-                self.clear_stage(run_time=0.3),
+                self.clear_stage(run_time=0.4),  # the virtual head gone early in the cue
                 AnimationGroup(
                     FadeIn(equation),
                     FadeIn(self.term_labels),
-                    FadeIn(self.path_note),
+                    FadeIn(self.legend),
                     FadeIn(table[2]),
-                    run_time=0.6,
+                    run_time=0.4,
                 ),
                 LaggedStart(
-                    *[
-                        AnimationGroup(
-                            Indicate(
-                                term,
-                                color=self.path_colors[list(self.shown.terms)[g[0]]],
-                                scale_factor=1.08,
-                            ),
-                            *[FadeIn(VGroup(self.cols[i], self.col_names[i], self.signs[i])) for i in g],
-                        )
-                        for term, g in zip(self.path_term_tex, groups)
-                    ],
-                    lag_ratio=0.8,
-                    run_time=1.2,
-                ),
-                FadeIn(VGroup(self.cols[4], self.col_names[4]), run_time=0.4),
+                    *[self.path_in(term, g, g == groups[-1]) for term, g in zip(self.path_term_tex, groups)],
+                    lag_ratio=0.5,
+                    run_time=0.9,
+                ),  # everything in well before the caption's middle
             ),
             hold=1.5,  # the whole sum on screen before the next cue
         )
+
+    def path_in(self, term, group: list[int], last: bool) -> AnimationGroup:
+        """One term of the equation flashes in its path's colour as its columns (and, last, the sum) appear."""
+        color = self.path_colors[list(self.shown.terms)[group[0]]]
+        shown = [VGroup(self.cols[i], self.col_names[i], self.signs[i]) for i in group]
+        if last:
+            shown.append(VGroup(self.cols[4], self.col_names[4]))
+        return AnimationGroup(Indicate(term, color=color, scale_factor=1.08), *[FadeIn(m) for m in shown])
 
     def logit_of_urs(self) -> None:
         """Each path's logit for the predicted word, row by row: all of it from the layer-1 head."""
@@ -637,6 +703,7 @@ class Composition(ClipScene):
             f"At the last D, {word}'s logit: {parts[READER_NAME]} from {READER_NAME}, 0 from every other path.",
             Create(rows_box),
             FadeIn(VGroup(self.value_txt, self.value_label), shift=0.1 * UP),
+            FadeIn(self.path_note),
             run_time=1.2,
             hold=3.2,
         )
@@ -674,6 +741,6 @@ class Composition(ClipScene):
             color=TEXT_COLOR,
         ).move_to(self.needs)
         self.end_on_summary(
-            "This model composes by key only: its virtual head is exactly zero.",
+            "This model composes by key only: its virtual head moves nothing.",
             Succession(FadeOut(VGroup(self.needs, self.arrow), run_time=0.4), FadeIn(line, run_time=0.6)),
         )

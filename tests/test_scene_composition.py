@@ -185,18 +185,32 @@ def test_the_typeset_k_score_is_what_the_clip_computes(scene_module, model):
         getattr(m, "tex_string", "") for m in [*definition.get_family()] if hasattr(m, "tex_string")
     )
     assert r"\lVert W_{QK}^{\mathrm{L1H0}}\, W_{OV}^{\mathrm{L0H0}} \rVert_F" in tex
-    assert r"W_{QK} = W_Q^{\top} W_K" in tex and r"W_{OV} = W_O W_V" in tex
+    # and why W_QK and W_OV: their product holds the key's virtual weights W_K W_O
+    assert r"W_{QK}^{\mathrm{L1H0}}\, W_{OV}^{\mathrm{L0H0}} = W_Q^{\top} \big(W_K W_O\big) W_V" in tex
+    wo, wv = model.W_O[0, 0].T, model.W_V[0, 0].T  # the paper's
+    assert np.allclose(w_qk @ w_ov, wq.T @ (wk @ wo) @ wv)
 
 
-def test_the_ceiling_label_states_the_directions_each_head_uses(scene_module, model):
-    """ "most possible 0.34, as L0H0 writes 8 directions and L1H0's key reads 9": ranks counted
-    from singular values, and the ceiling is what heads of those directions allow."""
-    shown = scene_module.numbers()
-    ov0, qk1 = paper_pair(model, "K")
-    s = np.linalg.svd(ov0, compute_uv=False)
-    t = np.linalg.svd(qk1, compute_uv=False)
-    writes, reads = int(np.sum(s > 1e-9 * s[0])), int(np.sum(t > 1e-9 * t[0]))
-    assert shown.ranks == {"L0H0": writes, "L1H0": reads} == {"L0H0": 8, "L1H0": 9}
-    assert f"{shown.ceilings['K']:.2f}" == "0.34"
-    # with all directions equally strong, 8 written directions would allow 1/sqrt(8) at most
-    assert shown.ceilings["K"] <= 1 / np.sqrt(writes) + 1e-12
+def test_the_other_paths_are_zero_because_only_l1h0_writes_what_w_u_reads(scene_module, model):
+    """ "The others are 0: W_U reads only 'output', and only L1H0 writes there": from the weights."""
+    output = np.zeros(model.d_model, dtype=bool)
+    output[model.subspaces["output"]] = True
+    assert not model.W_U[~output].any()  # W_U [d_model, d_vocab] reads no other direction
+    assert np.abs(model.W_U[output]).max() > 0
+    assert not model.W_E[:, output].any() and not model.W_pos[:, output].any()  # the direct path
+    ov0 = model.W_V[0, 0] @ model.W_O[0, 0]  # row convention: x @ W_OV is what L0H0 writes
+    ov1 = model.W_V[1, 0] @ model.W_O[1, 0]
+    assert not ov0[:, output].any()  # L0H0 writes no 'output'
+    assert np.abs(ov1[:, output]).max() > 0  # L1H0 does
+    assert not (ov0 @ ov1).any()  # the virtual head writes nothing at all
+    # "reads only 'token'" / "writes only 'previous token'": L1H0's value reads (rows here) only 'token',
+    # L0H0 writes (columns here) only 'previous token'
+    token, prev = (
+        np.isin(np.arange(model.d_model), np.r_[model.subspaces[k]]) for k in ("token", "previous token")
+    )
+    assert not ov1[~token].any() and ov1[token].any()
+    assert not ov0[:, ~prev].any() and ov0[:, prev].any()
+    assert (
+        scene_module.OTHERS_ZERO
+        == r"\text{The others are 0: } W_U \text{ reads only `output', and only L1H0 writes there.}"
+    )
