@@ -76,8 +76,8 @@ CELL = 0.26  # one row of W_O and of every vector on the product row
 CUT = 0.15  # how far W_O's second block moves away from the first when it is cut
 V_CELL = 0.19  # the values and results under the attention patterns (the heads fit the stage)
 BLOCK_CELL_WIDTH = 0.105  # W_O's columns: narrower than its rows are tall, so the whole row fits
-ROOM_FOR_TAGS = 1.8  # right of head 0's write: its value and the words of its rows
-WRITE_GAP = 0.5  # between a stream column and a write staged beside it: room for a plain "+"
+ROOM_FOR_TAGS = 1.82  # right of head 0's write: its value and the words of its rows
+WRITE_GAP = 0.45  # between a stream column and a write staged beside it: room for a plain "+"
 TAG_PITCH = 0.3  # the least distance between two row tags (words at LABEL_SIZE never touch)
 EQ_SIZE = 34  # the equation line (its stacked vectors stay inside the line)
 LABEL_SIZE = 24
@@ -279,7 +279,7 @@ class HeadsAreAdditive(ClipScene):
             if words:
                 ys = fanned([col.cell(i).get_center()[1] for i in range(a, b)], TAG_PITCH)
                 tags = VGroup(*[on_row(self.text(self.word_of_row(i)), y) for i, y in zip(range(a, b), ys)])
-                marks[-1].add(tags.shift(RIGHT * (value.get_right()[0] + 0.12 - tags.get_left()[0])))
+                marks[-1].add(tags.shift(RIGHT * (value.get_right()[0] + 0.08 - tags.get_left()[0])))
         return marks
 
     # --- layout (built before the title card; nothing drawn) ------------------------
@@ -321,9 +321,11 @@ class HeadsAreAdditive(ClipScene):
         self.equals.next_to(r1, RIGHT, buff=0.95)  # room for r^1's values
         h0.next_to(self.equals, RIGHT, buff=0.25)
         h1.next_to(h0, RIGHT, buff=ROOM_FOR_TAGS)  # h0's value and words, and the "+"
-        per_head.next_to(h1, RIGHT, buff=1.0 + WRITE_GAP + 0.3)  # h1's values, then a write's staging
-        self.same.next_to(per_head, RIGHT, buff=0.45)  # room for both streams' names underneath
-        one_go.next_to(self.same, RIGHT, buff=0.45)
+        per_head.next_to(
+            h1, RIGHT, buff=1.15 + WRITE_GAP + 0.3
+        )  # h1's values, then a write staged clear of them
+        self.same.next_to(per_head, RIGHT, buff=0.36)
+        one_go.next_to(self.same, RIGHT, buff=0.36)
         self.plus_rhs.move_to(VGroup(h0, h1))
         self.row_names = self.name_rows(one_go)
         self.stream_title = self.text(f"the stream of the word '{TOKENS[self.shown.dest]}'")
