@@ -15,7 +15,9 @@ two versions (one write, or one write per head) and end up equal
 
 Layout: every ``d_model`` vector (the writes and both stream copies) has the cell height of
 ``W_O``'s rows and sits on the product row's centre line, so one set of row names, right of the
-last stream column, names the rows of all of them.
+last stream column, names the rows of all of them: every row of the next-word half by its word
+(fanned out with a thin line to its row where neighbours would crowd) and the lit row of the word
+half. Head 0's write also names its two lit rows beside them, where the caption talks about them.
 """
 
 from dataclasses import dataclass
@@ -357,7 +359,7 @@ class HeadsAreAdditive(ClipScene):
         for word, y, target in zip(words, ys, targets):
             tag = on_row(self.text(word), y)
             tags.add(tag.shift(RIGHT * (x + 0.35 - tag.get_left()[0])))
-            leaders.add(Line([x + 0.06, target, 0], [x + 0.29, y, 0]).set_stroke(MUTED_TEXT_COLOR, width=1.5))
+            leaders.add(Line([x + 0.12, target, 0], [x + 0.29, y, 0]).set_stroke(MUTED_TEXT_COLOR, width=1.5))
         header = VGroup(self.text("next-word"), self.text("scores:"))
         header.arrange(DOWN, aligned_edge=LEFT, buff=0.08).next_to(tags[1], UP, buff=0.2)
         return VGroup(header.align_to(tags, LEFT), tags, leaders)
