@@ -28,6 +28,7 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
+    Animation,
     AnimationGroup,
     Arrow,
     Create,
@@ -590,6 +591,7 @@ class HeadsAreAdditive(ClipScene):
                 for h, col in enumerate(self.h_cols)
             ]
         )
+        self.marks = values  # [0], [1]: the values (and words) beside each head's write
         values.add(self.readouts(self.stacked[1], n.z[1], self.color(1)))
         # W_O^1's diagonal is 0.5: said beside the diagonal's last cell, off the grid (r^1 ends higher)
         diagonal = paper_weight(self.model, "W_O", LAYER, 1)
@@ -630,11 +632,16 @@ class HeadsAreAdditive(ClipScene):
         for h, caption in enumerate(captions):
             delta = self.h_cols[h].copy()
             self.add(delta)
-            self.bring_to_back(delta)  # it passes behind the columns and labels on its way
             steps = [write(delta, per_head, side=LEFT, gap=WRITE_GAP, plus_color=self.color(h), run_time=2.4)]
             if h == 0:
                 steps.insert(0, FadeIn(VGroup(per_head, self.stream_labels[0]), run_time=0.6))
-            self.beat(caption, Succession(*steps), hold=0.4)
+            # A play draws a write's copy over what is already on screen. What the copy passes (head
+            # 1's column, the values and words beside the writes, the "+") leaves the scene and comes
+            # back with a still animation listed after the write, so it is drawn over the copy.
+            passed = VGroup(*self.marks[:2], self.plus_rhs, self.h_cols[1])
+            self.remove(passed, *passed)
+            run_time = sum(step.run_time for step in steps)
+            self.beat(caption, Succession(*steps), Animation(passed, run_time=run_time), hold=0.4)
 
     def compare(self) -> None:
         n = self.shown
