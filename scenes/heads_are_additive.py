@@ -15,7 +15,9 @@ two versions (one write, or one write per head) and end up equal
 
 Layout: every ``d_model`` vector (the writes and both stream copies) has the cell height of
 ``W_O``'s rows and sits on the product row's centre line, so one set of row names, right of the
-last stream column, names the rows of all of them.
+last stream column, names the rows of all of them: every row of the next-word half by its word
+(fanned out with a thin line to its row where neighbours would crowd) and the lit row of the word
+half. Head 0's write also names its two lit rows beside them, where the caption talks about them.
 """
 
 from dataclasses import dataclass
@@ -26,9 +28,9 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
+    Animation,
     AnimationGroup,
     Arrow,
-    Brace,
     Create,
     FadeIn,
     FadeOut,
@@ -73,13 +75,16 @@ from circuit_clips.toy_models import skip_trigram_model
 
 TOKENS = ["keep", "them", "at"]
 LAYER = 0
-CELL = 0.19  # one row of W_O and of every vector on the product row
-BLOCK_CELL_WIDTH = 0.13  # W_O's columns: narrower than its rows are tall, so the whole row fits
+CELL = 0.26  # one row of W_O and of every vector on the product row
+CUT = 0.15  # how far W_O's second block moves away from the first when it is cut
+V_CELL = 0.19  # the values and results under the attention patterns (the heads fit the stage)
+BLOCK_CELL_WIDTH = 0.105  # W_O's columns: narrower than its rows are tall, so the whole row fits
+ROOM_FOR_TAGS = 1.82  # right of head 0's write: its value and the words of its rows
+WRITE_GAP = 0.45  # between a stream column and a write staged beside it: room for a plain "+"
+TAG_PITCH = 0.3  # the least distance between two row tags (words at LABEL_SIZE never touch)
 EQ_SIZE = 34  # the equation line (its stacked vectors stay inside the line)
 LABEL_SIZE = 24
-GLOSS_SIZE = (
-    28  # the meaning of a symbol, beside its equation  # every label a caption talks about (readable at 480p)
-)
+GLOSS_SIZE = EQ_SIZE  # the meaning of a symbol, beside what it names (readable at 480p)
 EPS = 1e-6
 
 
@@ -148,6 +153,29 @@ def runs(values: np.ndarray) -> list[tuple[int, int]]:
     return found
 
 
+def fanned(targets: list[float], pitch: float) -> list[float]:
+    """Heights for tags that want ``targets`` (top to bottom): each as near its target as it can
+    be while no two are closer than ``pitch`` (tags that would crowd are spread about their mean)."""
+    clusters: list[list[float]] = []
+    for t in targets:
+        clusters.append([t])
+        while len(clusters) > 1:
+            above, below = clusters[-2], clusters[-1]
+            gap = (np.mean(above) - (len(above) - 1) * pitch / 2) - (
+                np.mean(below) + (len(below) - 1) * pitch / 2
+            )
+            if gap >= pitch - EPS:
+                break
+            clusters[-2:] = [above + below]
+    return [float(np.mean(c) + ((len(c) - 1) / 2 - k) * pitch) for c in clusters for k in range(len(c))]
+
+
+def on_row(word: Text, y: float) -> Text:
+    """``word`` moved so that its baseline sits just under height ``y`` (words with and without
+    descenders line up with the row they name)."""
+    return word.shift(UP * (y - 0.09 - word[0].get_bottom()[1]))
+
+
 class HeadsAreAdditive(ClipScene):
     title = "Heads are additive"
     description = "Each head adds its own $W_O^h r^h$ to the stream."
@@ -177,15 +205,15 @@ class HeadsAreAdditive(ClipScene):
             "Heads are independent: each adds its own write.",
             self.swap(summary_line),
             run_time=1.2,
-            hold=2.5,
+            hold=2.0,
         )
 
     # --- building blocks ---------------------------------------------------------
     def color(self, head: int):
         return head_color(LAYER, head)
 
-    def column(self, values, color) -> VectorColumn:
-        return VectorColumn(values, cell_height=CELL, cell_width=0.3, outline_color=color, outline_width=2.5)
+    def column(self, values, color, cell: float = CELL) -> VectorColumn:
+        return VectorColumn(values, cell_height=cell, cell_width=0.3, outline_color=color, outline_width=2.5)
 
     def text(self, words: str, color=TEXT_COLOR, size: float = LABEL_SIZE) -> Text:
         return Text(words, font_size=size, color=color)
@@ -231,13 +259,18 @@ class HeadsAreAdditive(ClipScene):
             self.remove(*col.cells, col.outline)
             self.add(col)
 
-    def swap(self, equation: MathTex) -> Succession:
+    def swap(self, equation: MathTex, **kwargs) -> Succession:
         """The strip's equation replaced by ``equation``: the old one gone before the new one comes."""
         old_out, new_in = self.strip.change_to(equation, "cross_fade")
-        return Succession(old_out, new_in)
+        return Succession(old_out, new_in, **kwargs)
 
-    def readouts(self, col: VectorColumn, values: np.ndarray, color) -> VGroup:
-        """Each run of equal non-zero entries of ``col`` marked by a bar and labelled with its value."""
+    def word_of_row(self, row: int) -> str:
+        """The word a row of the stream's output half scores."""
+        return self.model.vocab[row - self.model.subspaces["output"].start]
+
+    def readouts(self, col: VectorColumn, values: np.ndarray, color, words: bool = False) -> VGroup:
+        """Each run of equal non-zero entries of ``col`` marked by a bar and labelled with its value
+        (and, with ``words``, the word of each of its rows, beside the value)."""
         marks = VGroup()
         for a, b in runs(values):
             cells = col.cells_of(slice(a, b))
@@ -246,13 +279,17 @@ class HeadsAreAdditive(ClipScene):
             bar.set_stroke(color, width=3)
             value = self.text(format_value(values[a]), color).next_to(bar, RIGHT, buff=0.06)
             marks.add(VGroup(bar, value))
+            if words:
+                ys = fanned([col.cell(i).get_center()[1] for i in range(a, b)], TAG_PITCH)
+                tags = VGroup(*[on_row(self.text(self.word_of_row(i)), y) for i, y in zip(range(a, b), ys)])
+                marks[-1].add(tags.shift(RIGHT * (value.get_right()[0] + 0.08 - tags.get_left()[0])))
         return marks
 
     # --- layout (built before the title card; nothing drawn) ------------------------
     def lay_out(self) -> None:
         n = self.shown
         self.legend = EQUATION_LINE.place(
-            ColorBar(width=2.0, ticks=(0, 0.1, 1, 10), title=None), UP + RIGHT, buff=0.02
+            ColorBar(width=2.0, ticks=(0, 0.1, 1, 10), title="log scale"), UP + RIGHT, buff=0.02
         )
         self.strip = EquationStrip(center=EQUATION_LINE.point(0.3, 0.5), font_size=EQ_SIZE)
         self.blocks = VGroup(
@@ -286,18 +323,23 @@ class HeadsAreAdditive(ClipScene):
         r1.next_to(b1, RIGHT, buff=0.12)
         self.equals.next_to(r1, RIGHT, buff=0.95)  # room for r^1's values
         h0.next_to(self.equals, RIGHT, buff=0.25)
-        h1.next_to(h0, RIGHT, buff=1.0)  # room for h0's value and the "+"
-        per_head.next_to(h1, RIGHT, buff=1.6)  # h1's values, then a write's staging
-        self.same.next_to(per_head, RIGHT, buff=0.55)  # room for both streams' names underneath
-        one_go.next_to(self.same, RIGHT, buff=0.55)
+        h1.next_to(h0, RIGHT, buff=ROOM_FOR_TAGS)  # h0's value and words, and the "+"
+        per_head.next_to(
+            h1, RIGHT, buff=1.15 + WRITE_GAP + 0.3
+        )  # h1's values, then a write staged clear of them
+        self.same.next_to(per_head, RIGHT, buff=0.36)
+        one_go.next_to(self.same, RIGHT, buff=0.36)
         self.plus_rhs.move_to(VGroup(h0, h1))
         self.row_names = self.name_rows(one_go)
         self.stream_title = self.text(f"the stream of the word '{TOKENS[self.shown.dest]}'")
         self.stream_title.next_to(self.streams, UP, buff=0.25)
         self.stream_labels = VGroup(
-            *[
-                self.text(s, MUTED_TEXT_COLOR).next_to(c, DOWN, buff=0.15)
-                for s, c in zip(("per head", "in one go"), self.streams)
+            *[  # each label's outer edge in line with its column's: the two never read as one phrase
+                self.text(s, MUTED_TEXT_COLOR)
+                .next_to(c, DOWN, buff=0.15)
+                .align_to(c, -side)
+                .shift(0.1 * -side)
+                for s, c, side in zip(("per head", "in one go"), self.streams, (LEFT, RIGHT))
             ]
         )
         row = VGroup(self.blocks, self.r_parts, self.h_cols, self.streams, self.row_names, self.stream_title)
@@ -305,17 +347,23 @@ class HeadsAreAdditive(ClipScene):
         STAGE.place(row)
 
     def name_rows(self, col: VectorColumn) -> VGroup:
-        """Names of the rows the heads write, beside ``col`` (neighbouring rows share one name)."""
-        vocab, out = self.model.vocab, self.model.subspaces["output"]
-        written = (np.abs(self.shown.result).sum(axis=0) > EPS).astype(float)
-        names = VGroup()
-        for a, b in runs(written):
-            words = ", ".join(vocab[i - out.start] for i in range(a, b))
-            names.add(self.text(words, MUTED_TEXT_COLOR).next_to(col.cells_of(slice(a, b)), RIGHT, buff=0.3))
-        names.align_to(names[0], LEFT)
-        header = VGroup(self.text("next-word", MUTED_TEXT_COLOR), self.text("scores:", MUTED_TEXT_COLOR))
-        header.arrange(DOWN, aligned_edge=LEFT, buff=0.08).next_to(names, UP, buff=0.25)
-        return VGroup(header.align_to(names, LEFT), names)
+        """Every row of the stream's output half named by its word, beside ``col`` (a thin line from
+        each row to its word), under the header "next-word scores"; the word's own row named too."""
+        out = self.model.subspaces["output"]
+        rows = [*np.flatnonzero(self.shown.resid_pre[: out.start] > EPS), *range(out.start, out.stop)]
+        words = [f"word: {self.model.vocab[rows[0]]}", *[self.word_of_row(i) for i in rows[1:]]]
+        x = col.outline.get_right()[0]
+        targets = [col.cell(i).get_center()[1] for i in rows]
+        ys = fanned(targets, TAG_PITCH)
+        ys = [y + max(0.0, targets[-1] - ys[-1]) * (k > 0) for k, y in enumerate(ys)]  # none below the column
+        tags, leaders = VGroup(), VGroup()
+        for word, y, target in zip(words, ys, targets):
+            tag = on_row(self.text(word), y)
+            tags.add(tag.shift(RIGHT * (x + 0.35 - tag.get_left()[0])))
+            leaders.add(Line([x + 0.12, target, 0], [x + 0.29, y, 0]).set_stroke(MUTED_TEXT_COLOR, width=1.5))
+        header = VGroup(self.text("next-word"), self.text("scores:"))
+        header.arrange(DOWN, aligned_edge=LEFT, buff=0.08).next_to(tags[1], UP, buff=0.2)
+        return VGroup(header.align_to(tags, LEFT), tags, leaders)
 
     def lay_out_textbook_row(self) -> None:
         """W_O (the two blocks side by side) times [r^0; r^1] = the output, where the final row starts."""
@@ -327,13 +375,20 @@ class HeadsAreAdditive(ClipScene):
         self.stacked = VGroup(
             *[self.r_parts[h].copy().move_to(self.concat_col.cells_of(part)) for h, part in enumerate(halves)]
         )
-        self.concat_label = self.stacked_r().next_to(self.concat_col, DOWN, buff=0.15)
-        self.out_equals = make_label("=").next_to(self.concat_col, RIGHT, buff=0.25)
+        # each half of the stack named beside it (a stacked label under it would reach the caption band)
+        self.concat_label = VGroup(
+            *[self.colored(f"r^{h}").next_to(part, RIGHT, buff=0.1) for h, part in enumerate(self.stacked)]
+        )
+        self.out_equals = make_label("=").next_to(self.concat_col, RIGHT, buff=0.6)  # clear of the r^h names
         self.out_col = self.column(n.attn_out, TEXT_COLOR).next_to(self.out_equals, RIGHT, buff=0.25)
-        self.braces = VGroup()
-        for h, block in enumerate(self.w_o):
-            brace = Brace(block, UP, buff=0.08, color=self.color(h))
-            self.braces.add(VGroup(brace, self.colored(f"W_O^{h}").next_to(brace, UP, buff=0.08)))
+        # the cut: head 1's block moves a little right, and each block gets its name under it
+        self.cut = CUT * RIGHT
+        self.cut_labels = VGroup(
+            *[
+                self.colored(f"W_O^{h}").next_to(block, DOWN, buff=0.15).shift(h * self.cut)
+                for h, block in enumerate(self.w_o)
+            ]
+        )
 
     def lay_out_heads(self) -> None:
         """The two attention patterns, the destination's row boxed, an arrow to each head's result."""
@@ -355,7 +410,9 @@ class HeadsAreAdditive(ClipScene):
             )
             values = VGroup(
                 *[
-                    VectorColumn(n.v[h, j], cell_height=CELL, cell_width=0.3, outline_color=MUTED_TEXT_COLOR)
+                    VectorColumn(
+                        n.v[h, j], cell_height=V_CELL, cell_width=0.3, outline_color=MUTED_TEXT_COLOR
+                    )
                     .next_to(pmap.cells, DOWN, buff=0.15)
                     .match_x(pmap.cell(0, j))
                     for j in range(len(TOKENS))
@@ -365,7 +422,11 @@ class HeadsAreAdditive(ClipScene):
             pmap.add(values)
             self.values.append(values)
             # the result level with the values it mixes: their copies fly straight to it
-            col = self.r_parts[h].copy().next_to(pmap.cells, RIGHT, buff=1.0).match_y(values)
+            col = (
+                self.column(n.z[h], self.color(h), V_CELL)
+                .next_to(pmap.cells, RIGHT, buff=1.0)
+                .match_y(values)
+            )
             label = self.colored(f"r^{h}").next_to(col, RIGHT, buff=0.12)
             arrow = Arrow(box.get_right(), col.get_left(), buff=0.08, color=self.color(h), stroke_width=4)
             self.maps.add(pmap)
@@ -379,7 +440,7 @@ class HeadsAreAdditive(ClipScene):
     # --- beats -----------------------------------------------------------------
     def show_heads(self) -> None:
         self.beat(
-            f"Two heads. At the word '{TOKENS[self.shown.dest]}', each weighs the words its own way.",
+            f"Two heads. At '{TOKENS[self.shown.dest]}', each weighs the words its own way.",
             LaggedStart(*[FadeIn(m) for m in self.maps], lag_ratio=0.3, run_time=1.2),
             FadeIn(self.legend, run_time=1.2),
             Succession(
@@ -397,10 +458,12 @@ class HeadsAreAdditive(ClipScene):
             self.strip.tex(rf"r^h = \sum_j A^h_{{\text{{{TOKENS[self.shown.dest]}}},\,j}}\, v^h_j")
         )
         self.v_gloss = MathTex(
-            r"v^h_j:\ \text{what word } j \text{ offers head } h",
-            font_size=GLOSS_SIZE,
-            color=MUTED_TEXT_COLOR,
-        ).next_to(equation, RIGHT, buff=0.4)
+            r"v^h_j:\ \text{what word } j \text{ offers head } h", font_size=GLOSS_SIZE, color=TEXT_COLOR
+        ).next_to(equation, RIGHT, buff=0.5)
+        # the equation and the meaning of its v side by side, in the room left of the legend
+        VGroup(equation, self.v_gloss).shift(
+            RIGHT * (self.legend.get_left()[0] - 0.4 - self.v_gloss.get_right()[0])
+        )
         self.beat(
             "Each head mixes the words' values v by these weights into r.",
             self.strip.show(equation),
@@ -415,7 +478,7 @@ class HeadsAreAdditive(ClipScene):
                 )
                 for h in range(self.shown.n_heads)
             ],
-            FadeIn(VGroup(*[r[1] for r in self.results]), rate_func=squish_rate_func(smooth, 0.8, 1.0)),
+            FadeIn(VGroup(*[r[1] for r in self.results]), rate_func=squish_rate_func(smooth, 0.6, 0.8)),
             run_time=2.4,
         )
 
@@ -423,23 +486,27 @@ class HeadsAreAdditive(ClipScene):
         new_eq = self.stacked_r(r"\text{output} = W_O", size=EQ_SIZE)
         cols, labels = zip(*self.results)
         self.beat(
-            "Textbook way: stack the results, multiply by one big matrix.",
+            "Textbook: stack the results, multiply by one big matrix.",
             Succession(
-                # the patterns leave before the results move where head 0's pattern was
+                # the results start for their stack (where head 0's pattern was) once the patterns
+                # are half gone, and W_O comes in as they arrive: the frame is never empty
                 AnimationGroup(
-                    FadeOut(VGroup(self.maps, self.rows, self.arrows, self.v_gloss)),
-                    self.swap(new_eq),
-                    run_time=0.8,
-                ),
-                AnimationGroup(
-                    *[ReplacementTransform(c, s) for c, s in zip(cols, self.stacked)],
-                    *[
-                        ReplacementTransform(lab, self.concat_label[1 + 2 * h])
-                        for h, lab in enumerate(labels)
-                    ],
-                    FadeIn(VGroup(self.concat_label[0], self.concat_label[4])),
-                    FadeIn(VGroup(self.w_o, self.w_o_label)),
-                    run_time=1.0,
+                    FadeOut(VGroup(self.maps, self.rows, self.arrows, self.v_gloss), run_time=0.6),
+                    self.swap(new_eq, run_time=1.2),
+                    Succession(
+                        Wait(0.3),
+                        AnimationGroup(
+                            *[ReplacementTransform(c, s) for c, s in zip(cols, self.stacked)],
+                            *[
+                                ReplacementTransform(lab, self.concat_label[h])
+                                for h, lab in enumerate(labels)
+                            ],
+                            FadeIn(
+                                VGroup(self.w_o, self.w_o_label), rate_func=squish_rate_func(smooth, 0.3, 1)
+                            ),
+                            run_time=1.1,
+                        ),
+                    ),
                 ),
                 AnimationGroup(
                     FadeIn(self.out_equals),
@@ -460,17 +527,14 @@ class HeadsAreAdditive(ClipScene):
     def add_to_stream(self) -> None:
         one_go = self.streams[1]
         self.beat(
-            "Add it to the stream, the running sum every layer adds to.",
-            Succession(
-                FadeIn(VGroup(one_go, self.row_names, self.stream_title), run_time=0.8),
-                AnimationGroup(
-                    FadeOut(self.out_equals),
-                    write(self.out_col, one_go, side=LEFT, gap=0.3),
-                    FadeIn(self.stream_labels[1]),
-                    run_time=2.0,
-                ),
-            ),
-            hold=0.4,
+            "The stream: the word, and scores for the next word.",
+            FadeIn(VGroup(one_go, self.row_names, self.stream_title, self.stream_labels[1]), run_time=1.0),
+        )
+        self.beat(
+            "Add it in. Every layer adds to this running sum.",
+            FadeOut(self.out_equals, run_time=0.5),
+            write(self.out_col, one_go, side=LEFT, gap=WRITE_GAP),
+            run_time=2.2,
         )
 
     def cut_w_o(self) -> None:
@@ -482,7 +546,9 @@ class HeadsAreAdditive(ClipScene):
         )  # fmt: skip
         self.beat(
             "Cut the matrix into one block per head.",
-            FadeIn(self.braces),
+            FadeOut(self.w_o_label, rate_func=squish_rate_func(smooth, 0, 0.4)),
+            self.w_o[1].animate.shift(self.cut),
+            FadeIn(self.cut_labels, rate_func=squish_rate_func(smooth, 0.4, 1)),
             self.swap(new_eq),
             run_time=1.2,
         )
@@ -492,16 +558,23 @@ class HeadsAreAdditive(ClipScene):
         for h in range(self.shown.n_heads):
             self.block_labels.add(self.colored(f"W_O^{h}").next_to(self.blocks[h], DOWN, buff=0.15))
             self.block_labels.add(self.colored(f"r^{h}").next_to(self.r_parts[h], DOWN, buff=0.15))
+        self.pairs = VGroup(
+            *[
+                SurroundingRectangle(VGroup(self.blocks[h], self.r_parts[h]), buff=0.05, color=self.color(h))
+                for h in range(self.shown.n_heads)
+            ]
+        )
         self.beat(
             "Each block meets only its own head's result.",
-            FadeOut(VGroup(self.braces, self.w_o_label, self.concat_label)),
+            FadeOut(VGroup(self.cut_labels, self.concat_label)),
+            Create(self.pairs, rate_func=squish_rate_func(smooth, 0.4, 0.9)),
             *[self.w_o[h].animate.move_to(self.blocks[h]) for h in range(self.shown.n_heads)],
             *[self.stacked[h].animate.move_to(self.r_parts[h]) for h in range(self.shown.n_heads)],
             FadeIn(
                 VGroup(self.plus_lhs, self.block_labels),
                 rate_func=squish_rate_func(smooth, 0.5, 1),
             ),
-            run_time=1.6,
+            run_time=1.3,
         )
 
     def heads_write(self) -> None:
@@ -513,15 +586,21 @@ class HeadsAreAdditive(ClipScene):
             ]
         )
         values = VGroup(
-            *[self.readouts(col, n.result[h], self.color(h)) for h, col in enumerate(self.h_cols)]
+            *[
+                self.readouts(col, n.result[h], self.color(h), words=h == 0)
+                for h, col in enumerate(self.h_cols)
+            ]
         )
+        self.marks = values  # [0], [1]: the values (and words) beside each head's write
         values.add(self.readouts(self.stacked[1], n.z[1], self.color(1)))
-        # W_O^1's diagonal is 0.5: said beside it, in the empty corner under it
+        # W_O^1's diagonal is 0.5: said beside the diagonal's last cell, off the grid (r^1 ends higher)
         diagonal = paper_weight(self.model, "W_O", LAYER, 1)
         half = format_value(diagonal.max())
         assert np.allclose(diagonal[diagonal > EPS], diagonal.max())
         rows, cols = diagonal.shape
-        values.add(self.text(half, self.color(1)).move_to(self.w_o[1].cell(rows - 2, 1)))
+        values.add(
+            self.text(half, self.color(1)).next_to(self.w_o[1].cell(rows - 1, cols - 1), RIGHT, buff=0.1)
+        )
         vocab, out = self.model.vocab, self.model.subspaces["output"]
         raised0 = " and ".join(f"'{vocab[i - out.start]}'" for i in np.flatnonzero(n.result[0] > EPS))
         late = {"rate_func": squish_rate_func(smooth, 0.7, 1.0)}
@@ -538,6 +617,7 @@ class HeadsAreAdditive(ClipScene):
                 )
                 for h in range(n.n_heads)
             ],
+            FadeOut(self.pairs, rate_func=squish_rate_func(smooth, 0.5, 0.7)),  # before r^1's values come
             FadeIn(VGroup(self.equals, self.plus_rhs, self.h_labels, values), **late),
             run_time=2.2,
         )
@@ -546,17 +626,22 @@ class HeadsAreAdditive(ClipScene):
     def writes_land(self) -> None:
         per_head = self.streams[0]
         captions = (
-            "Head 0 adds its write to a fresh copy of the stream.",
+            "Head 0 adds its write to a copy of the stream.",
             "Head 1 adds its own, never reading head 0's.",
         )
         for h, caption in enumerate(captions):
             delta = self.h_cols[h].copy()
             self.add(delta)
-            self.bring_to_back(delta)  # it passes behind the columns and labels on its way
-            steps = [write(delta, per_head, side=LEFT, gap=0.35, plus_color=self.color(h), run_time=2.4)]
+            steps = [write(delta, per_head, side=LEFT, gap=WRITE_GAP, plus_color=self.color(h), run_time=2.4)]
             if h == 0:
                 steps.insert(0, FadeIn(VGroup(per_head, self.stream_labels[0]), run_time=0.6))
-            self.beat(caption, Succession(*steps), hold=0.4)
+            # A play draws a write's copy over what is already on screen. What the copy passes (head
+            # 1's column, the values and words beside the writes, the "+") leaves the scene and comes
+            # back with a still animation listed after the write, so it is drawn over the copy.
+            passed = VGroup(*self.marks[:2], self.plus_rhs, self.h_cols[1])
+            self.remove(passed, *passed)
+            run_time = sum(step.run_time for step in steps)
+            self.beat(caption, Succession(*steps), Animation(passed, run_time=run_time), hold=0.4)
 
     def compare(self) -> None:
         n = self.shown

@@ -154,3 +154,34 @@ def test_heads_are_additive_on_every_input(shown):
                 assert np.allclose(one_go, writes.sum(axis=1))
                 assert np.allclose(cache["blocks.0.hook_attn_out"], one_go)
                 assert np.allclose(cache["blocks.0.hook_resid_post"], x + writes.sum(axis=1))
+
+
+def test_the_stream_rows_are_named_by_the_words_they_score(shown, module):
+    """The row tags beside the stream: row 8 + k is the score of the k-th word (the unembedding
+    reads that row, and only it, into that word's logit), and the word tag "word: at" names the
+    one lit row of the stream's first half (the embedding of 'at')."""
+    model = shown.model
+    scene = module.HeadsAreAdditive.__new__(module.HeadsAreAdditive)
+    scene.model = model
+    out = model.subspaces["output"]
+    for row in range(out.start, out.stop):
+        unembedded = np.eye(model.d_model)[row] @ model.W_U  # a lone 1 in this row, read out
+        assert np.count_nonzero(unembedded) == 1
+        assert scene.word_of_row(row) == model.vocab[int(np.argmax(unembedded))]
+    word_half = shown.resid_pre[: out.start]
+    assert np.count_nonzero(word_half) == 1
+    embedded = np.eye(model.d_vocab)[model.vocab.index("at")] @ model.W_E
+    assert int(np.argmax(word_half)) == int(np.argmax(embedded))
+    # the words beside head 0's two lit cells
+    lit = np.flatnonzero(shown.result[0] > 1e-6)
+    assert [scene.word_of_row(i) for i in lit] == ["mind", "bay"]
+
+
+def test_row_tags_never_crowd(module):
+    """fanned() keeps tags in order, at least a pitch apart, and leaves lone tags on their row."""
+    pitch = module.TAG_PITCH
+    targets = [3.0, 1.0, 0.8, 0.6, 0.4, -2.0]
+    ys = module.fanned(targets, pitch)
+    assert all(a - b >= pitch - 1e-9 for a, b in zip(ys, ys[1:]))
+    assert ys[0] == 3.0 and ys[-1] == -2.0
+    assert np.isclose(np.mean(ys[1:5]), np.mean(targets[1:5]))  # a crowd is spread about its middle
