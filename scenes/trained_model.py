@@ -447,8 +447,8 @@ class TrainedModel(ClipScene):
             f"On the repeat, its loss plunges near step {self.fig['phase_step']}: a phase change.",
             FadeIn(self.frame_parts, run_time=0.8),
             FadeIn(VGroup(rep_name, other_name), run_time=0.8),
-            Succession(Wait(0.5), Create(self.rep_line, run_time=2.2)),
-            Succession(Wait(0.5), Create(self.other_line, run_time=2.2)),
+            Succession(Wait(0.2), Create(self.rep_line, run_time=1.8)),
+            Succession(Wait(0.2), Create(self.other_line, run_time=1.8)),
             Succession(Wait(1.2), AnimationGroup(Create(line), FadeIn(phase), FadeIn(dot, scale=2.0))),
             hold=1.4,
         )
@@ -482,11 +482,14 @@ class TrainedModel(ClipScene):
         self.step_text.next_to(phase_small, DOWN, buff=0.1)
         self.legend = ColorBar(width=2.6, ticks=[0.0, 0.1, 1.0], title="attention")
         self.legend.next_to(self.step_text, DOWN, buff=0.2)
-        not_linear = label("small weights made\nvisible: 0.1 is mid-bar", TEXT_COLOR, READ_SIZE)
+        not_linear = label("small weights made\nvisible: 0.1 is mid-bar")  # a note, quieter than the maps
         not_linear.next_to(self.legend, DOWN, buff=0.15)
         key = label("row: a token\ncells: where it looks\n(earlier tokens only)")
         key.next_to(not_linear, DOWN, buff=0.12)
         key = VGroup(not_linear, key)
+        step = s.snapshot_steps[s.before]  # the marker sits where the shrunk plot (target) puts the step
+        at_step = target[0].c2p(self.plot_x(step), np.interp(step, s.steps, s.loss_repeated))
+        self.marker = Dot(at_step, radius=0.08, color=TEXT_COLOR)
         self.beat(
             "Before the drop, its heads' attention is spread out.",
             plot.animate.scale(0.38).move_to(target),
@@ -494,11 +497,10 @@ class TrainedModel(ClipScene):
             FadeIn(plot_name),
             FadeIn(groups),
             FadeIn(VGroup(self.step_text, key, self.legend)),
+            Succession(Wait(1.2), FadeIn(self.marker, scale=2.0, run_time=0.4)),  # where the plot landed
             run_time=1.6,
             hold=0.8,
         )
-        self.marker = Dot(self.plot_point(s.snapshot_steps[s.before]), radius=0.08, color=TEXT_COLOR)
-        self.add(self.marker)
         self.plot = VGroup(plot, plot_name, self.marker, self.phase_words)
         self.pattern_groups = groups
 
@@ -540,7 +542,7 @@ class TrainedModel(ClipScene):
         arrow = self.pointer(back, heat.cell(n // 4 + 1, n // 4), DOWN + LEFT)
         self.beat(
             "Layer 0's head now looks one token back, mostly.",
-            LaggedStart(*[Create(m) for m in marks], lag_ratio=0.05, run_time=2.0),
+            LaggedStart(*[Create(m) for m in marks], lag_ratio=0.05, run_time=1.2),  # done by mid-cue
             FadeIn(VGroup(job, back, arrow), run_time=1.0),
             hold=0.8,
         )
@@ -571,7 +573,7 @@ class TrainedModel(ClipScene):
         )  # fmt: skip
         self.beat(
             "Layer 1's head draws the stripe: just after the earlier copy.",
-            LaggedStart(*[Create(m) for m in stripe], lag_ratio=0.15, run_time=2.6),
+            LaggedStart(*[Create(m) for m in stripe], lag_ratio=0.15, run_time=1.7),  # done by mid-cue
             FadeIn(VGroup(job, stripe_name), run_time=1.0),
             Succession(Wait(1.0), GrowArrow(arrow, run_time=0.8)),
             hold=1.4,
@@ -818,7 +820,10 @@ class TrainedModel(ClipScene):
                 outline_color=head_color(*head),
             )
             title = label(f"{head_name(*head)}\n{job}", head_color(*head), FONT_SIZE_BODY)
-            thumbs.add(region.place(VGroup(title, heat).arrange(DOWN, buff=0.2), UP, buff=0.2))
+            title.next_to(heat, UP, buff=0.2).align_to(heat, LEFT)
+            thumbs.add(region.place(VGroup(title, heat), UP, buff=0.2))
+        # the two grids level (their titles differ in height), so the arrow between them is level
+        thumbs[1].shift((thumbs[0][1].get_center()[1] - thumbs[1][1].get_center()[1]) * UP)
         arrow = Arrow(thumbs[0].get_right(), thumbs[1].get_left(), buff=0.3, color=KEY_COLOR)
         arrow.match_y(thumbs[0][1])
         reads = label(
