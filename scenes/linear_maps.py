@@ -54,10 +54,10 @@ from circuit_clips.kit import (
     HeatMap,
     VectorColumn,
     block_frame,
+    flash_around,
     format_value,
     head_color,
     matrix_guides,
-    read,
     shape_tex,
     value_to_color,
 )
@@ -320,10 +320,11 @@ class LinearMaps(ClipScene):
     def show_reader(self) -> None:
         self.beat(
             f"An attention head reads it with its value matrix: {self.shown.d_model} in, {self.shown.d_head} out.",
-            self.x_alone.animate.move_to(self.x_home),
-            FadeIn(self.w_v_map, shift=0.3 * RIGHT),
-            FadeIn(self.w_v_label, shift=0.3 * RIGHT),
-            run_time=1.4,
+            Succession(  # x is home before W_V comes in beside it: nothing slides over x
+                self.x_alone.animate(run_time=0.6).move_to(self.x_home),
+                AnimationGroup(FadeIn(self.w_v_map), FadeIn(self.w_v_label), run_time=0.6),
+            ),
+            run_time=1.2,
         )
         self.x_frame = SurroundingRectangle(self.x_col.cells_of(self.shown.sub[self.shown.read_block]), buff=0.03,
                                             color=TEXT_COLOR, stroke_width=3)  # fmt: skip
@@ -396,7 +397,11 @@ class LinearMaps(ClipScene):
                 AnimationGroup(FadeIn(self.w_o_map), FadeIn(self.w_o_label), run_time=0.6),
                 AnimationGroup(Create(self.w_o_frame), FadeIn(self.w_o_tag), run_time=0.4),
                 AnimationGroup(
-                    read(self.v_col, self.w_o_map, self.out_col, weight=s.w_o.T, color=HEAD, run_time=1.2),
+                    # v lights, then W_O v grows out of W_O's side: no copy of v crosses the matrix
+                    Succession(
+                        flash_around(self.v_col.body, HEAD, run_time=0.5),
+                        GrowFromEdge(self.out_col, RIGHT, run_time=0.7),
+                    ),
                     *self.strip.change_to(new_equation, "match", run_time=1.0),
                 ),
                 AnimationGroup(Create(self.out_frame), FadeIn(self.out_label), run_time=0.3),
@@ -431,7 +436,7 @@ class LinearMaps(ClipScene):
             f"Two maps in a row are one, {s.d_model} × {s.d_model}: lit columns meet lit rows.",
             Succession(
                 AnimationGroup(
-                    *[FadeOut(m, run_time=0.5) for m in gone],
+                    *[FadeOut(m, run_time=0.3) for m in gone],  # gone at once: no lingering outlines
                     Transform(w_o_group, w_o_target),
                     Transform(w_v_group, w_v_target),
                     Transform(self.w_o_label[0], w_o_label),
