@@ -28,8 +28,10 @@ from manim import (
     Create,
     FadeIn,
     FadeOut,
+    GrowFromEdge,
     LaggedStart,
     MathTex,
+    ShowPassingFlash,
     Succession,
     SurroundingRectangle,
     Text,
@@ -53,6 +55,7 @@ from circuit_clips.kit import (
     HeatMap,
     VectorColumn,
     block_frame,
+    flash_around,
     format_value,
     head_color,
     read,
@@ -235,9 +238,14 @@ class VirtualWeights(ClipScene):
         self.show_bottleneck()
 
     def summary(self) -> None:
-        reader, writer = self.conversation
-        box = SurroundingRectangle(
-            VGroup(reader, writer), buff=0.12, color=head_color(*READER), stroke_width=3
+        reader, writer, block = self.conversation
+        # reader, the block and its writer each boxed: no box cuts through the column
+        box = VGroup(
+            *[
+                SurroundingRectangle(m, buff=0.1, color=head_color(*READER), stroke_width=3)
+                for m in (reader, writer)
+            ],
+            SurroundingRectangle(block, buff=0.03, color=head_color(*READER), stroke_width=4),
         )
         summary_tex = self.strip.tex(VW_TEX, r"\text{: virtual weights}")
         paper = MathTex(r"\text{the paper writes } W_K^{2}\,W_O^{1}\text{: it counts layers from 1}",
@@ -413,11 +421,19 @@ class VirtualWeights(ClipScene):
         self.beat(
             f"So {SOURCE_TOKEN}'s key, what it offers to be found by, says {s.prev_token}: "
             f"{format_value(s.k[s.r_top])}, the rest 0.",
+            # the block it reads lights, then W_K's frame on it, then k grows out of W_K's side: no
+            # copy of the stream slides over the labels or doubles W_K's outline
             Succession(
-                read(self.x_col, self.w_k_map, self.k_col, weight=s.w_k.T, color=KEY_COLOR, run_time=1.4),
+                flash_around(self.x_col.cells_of(s.sub[s.block]), KEY_COLOR, run_time=0.5),
+                AnimationGroup(
+                    ShowPassingFlash(self.w_k_frame.copy().set_stroke(KEY_COLOR, 5), time_width=0.6),
+                    GrowFromEdge(self.k_col, RIGHT),
+                    run_time=0.8,
+                ),
                 AnimationGroup(FadeIn(self.labels["k"]), FadeIn(self.labels["k_word"]), run_time=0.5),
             ),
         )
+        assert np.allclose(self.x_col.values @ s.w_k.T, self.k_col.values)
 
     def multiply(self) -> None:
         """k_i = W_K x_i + (W_K W_O) r_i: the stream steps out, W_K and W_O sit side by side, and
@@ -493,13 +509,14 @@ class VirtualWeights(ClipScene):
         word = words(SOURCE_TOKEN, size=TEXT_SIZE + 4).next_to(col.outline, DOWN, buff=0.2)
         STAGE.place(VGroup(col, names, rows, total, reader, word))
         writer_row = next(row for row, (name, _, _) in zip(rows, s.writer_dims) if L0 in name)
-        self.conversation = (reader, writer_row[:3])
+        self.conversation = (reader, writer_row[:3], col.cells_of(s.sub[s.block]))
         self.toy = VGroup(rows, total)  # hidden while the sketch of a real model shows
         self.beat(
             f"Each block has one writer, and together they fill all {s.d_model} numbers.",
             Succession(
-                AnimationGroup(FadeOut(self.product_frame), self.strip.hide(), run_time=0.6),
-                AnimationGroup(FadeIn(col), FadeIn(names), FadeIn(word), FadeIn(reader), run_time=0.6),
+                # a short change of scene: little time on a near-empty frame
+                AnimationGroup(FadeOut(self.product_frame), self.strip.hide(), run_time=0.4),
+                AnimationGroup(FadeIn(col), FadeIn(names), FadeIn(word), FadeIn(reader), run_time=0.4),
                 LaggedStart(*[FadeIn(row, shift=0.2 * LEFT) for row in rows], FadeIn(total), lag_ratio=0.3),
                 run_time=2.4,
             ),
