@@ -331,10 +331,6 @@ class VirtualWeights(ClipScene):
                 font_size=MATH_SIZE_BODY,
             ),
             MathTex(self.r_tex, r"\text{: the head's result there}", font_size=MATH_SIZE_BODY),
-            MathTex(
-                rf"\text{{{s.d_head} numbers, {s.words_used} used: one per word}}",
-                font_size=MATH_SIZE_BODY,
-            ),
         ).arrange(DOWN, buff=0.35, aligned_edge=LEFT)
         self.intro.set_color(TEXT_COLOR)
         self.w_o_frame = block_frame(self.w_o_map, rows=s.sub[s.block])
@@ -348,8 +344,7 @@ class VirtualWeights(ClipScene):
         row, col = np.argwhere(np.abs(s.w_k[:, s.sub["token"]]) > 1e-9)[0]
         cell = self.w_k_map.cell(row, s.sub["token"].start + col)
         box = SurroundingRectangle(cell, buff=0.03, color=TEXT_COLOR, stroke_width=2)
-        note = stacked(words("start token: where the head"), words("rests if nothing matches"))
-        note[1].align_to(note[0], LEFT)
+        note = words("start token")  # one short line beside its cell, no longer than the key's name
         note.next_to(frame_of(self.w_k_map), UP, buff=0.1).align_to(frame_of(self.w_k_map), LEFT)
         arrow = Arrow(
             [frame_of(self.w_k_map).get_left()[0] - 0.12, note.get_bottom()[1], 0], box.get_left(),
@@ -372,7 +367,7 @@ class VirtualWeights(ClipScene):
             FadeIn(lab["writer"]),
             FadeIn(self.w_o_map),
             FadeIn(lab["w_o"]),
-            FadeIn(self.intro[:2]),
+            FadeIn(self.intro),
             run_time=0.8,
         )
 
@@ -389,7 +384,6 @@ class VirtualWeights(ClipScene):
             self.strip.show(equation, run_time=0.8),
             Create(self.w_o_frame, run_time=0.6),
             *self.guides.named(s.block).light(color, run_time=0.6),
-            FadeIn(self.intro[2], run_time=0.6),
             Succession(
                 read(self.r_col, self.w_o_map, delta_col, weight=s.w_o.T, color=color, run_time=1.2),
                 write(delta_col, self.x_col, side=RIGHT, gap=0.35, run_time=1.6),
@@ -466,6 +460,7 @@ class VirtualWeights(ClipScene):
         picture = VGroup(w_k_target, w_o_target, equals, self.vw_map, vw_label, meet)
         STAGE.place(picture)
         equals.match_y(self.vw_map)
+        pink_frames = [t[1].copy().set_stroke(head_color(*READER), 6) for t in (w_k_target, w_o_target)]
         gone = [self.stream_group, self.labels["word"], self.labels["x"], self.labels["writer"],
                 self.labels["reader"], self.k_col, self.labels["k"], self.labels["k_word"], self.r_col,
                 self.labels["r"], self.labels["r_word"], self.labels["w_k"][1], self.labels["w_o"][1],
@@ -478,10 +473,17 @@ class VirtualWeights(ClipScene):
                     *[FadeOut(m, run_time=0.5) for m in gone],
                     Transform(w_k_group, w_k_target),
                     Transform(w_o_group, w_o_target),
-                    run_time=1.0,
+                    run_time=0.8,
                 ),
+                # the two white blocks light, one after the other; the product grows out of the '='
                 AnimationGroup(
-                    FadeIn(meet), FadeIn(equals), FadeIn(self.vw_map), FadeIn(vw_label), run_time=0.8
+                    FadeIn(meet),
+                    Succession(*[ShowPassingFlash(f, time_width=0.6, run_time=0.4) for f in pink_frames]),
+                    run_time=0.8,
+                ),
+                # all in before the cue's middle
+                AnimationGroup(
+                    FadeIn(equals), GrowFromEdge(self.vw_map, LEFT), FadeIn(vw_label), run_time=0.6
                 ),
             ),
         )
