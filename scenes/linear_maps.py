@@ -54,10 +54,10 @@ from circuit_clips.kit import (
     HeatMap,
     VectorColumn,
     block_frame,
+    flash_around,
     format_value,
     head_color,
     matrix_guides,
-    read,
     shape_tex,
     value_to_color,
 )
@@ -277,7 +277,12 @@ class LinearMaps(ClipScene):
             self.x_lying,
             shape_tex("W_V^h", *s.w_v.shape, font_size=SMALL_MATH),
             words("value matrix of head h"),
+            words("rows: out, columns: in"),  # the shape reads (out x in): said where it first shows
         ).match_x(self.w_v_map)
+        # clear of x's own label on its right
+        self.w_v_label.shift(
+            LEFT * max(0.0, self.w_v_label.get_right()[0] + 0.25 - self.x_label.get_left()[0])
+        )
         self.v_label = self.under(self.v_col, math(v))
         self.d_head_label = math(
             rf"d_{{\mathrm{{head}}}} = {s.d_head}", SMALL_MATH
@@ -315,10 +320,11 @@ class LinearMaps(ClipScene):
     def show_reader(self) -> None:
         self.beat(
             f"An attention head reads it with its value matrix: {self.shown.d_model} in, {self.shown.d_head} out.",
-            self.x_alone.animate.move_to(self.x_home),
-            FadeIn(self.w_v_map, shift=0.3 * RIGHT),
-            FadeIn(self.w_v_label, shift=0.3 * RIGHT),
-            run_time=1.4,
+            Succession(  # x is home before W_V comes in beside it: nothing slides over x
+                self.x_alone.animate(run_time=0.6).move_to(self.x_home),
+                AnimationGroup(FadeIn(self.w_v_map), FadeIn(self.w_v_label), run_time=0.6),
+            ),
+            run_time=1.2,
         )
         self.x_frame = SurroundingRectangle(self.x_col.cells_of(self.shown.sub[self.shown.read_block]), buff=0.03,
                                             color=TEXT_COLOR, stroke_width=3)  # fmt: skip
@@ -338,6 +344,11 @@ class LinearMaps(ClipScene):
 
     def read_subspace(self) -> None:
         s = self.shown
+        read_part = range(s.d_model)[s.sub[s.read_block]]
+        self.dropped = VGroup(
+            *[cell for j, cell in enumerate(self.x_lying[0]) if j not in read_part], self.x_lying[1]
+        )
+        self.kept = VGroup(*[self.x_lying[0][j] for j in read_part], self.x_lying[2], self.lying_frame)
         self.beat(
             "Each row times x, summed, gives one number of v.",
             self.row_sweep(),
@@ -346,7 +357,9 @@ class LinearMaps(ClipScene):
         )
         self.beat(
             f"So v keeps '{s.tokens[s.source]}', drops the rest: {s.d_head} numbers, the head's width.",
-            FadeOut(VGroup(self.x_lying, self.lying_frame, self.sweep)),
+            # the entries of x that W_V does not read fall away; its block stays, framed
+            FadeOut(self.dropped, shift=0.3 * DOWN),
+            FadeOut(self.sweep),
             FadeIn(self.d_head_label),
             run_time=0.8,
         )
@@ -384,7 +397,11 @@ class LinearMaps(ClipScene):
                 AnimationGroup(FadeIn(self.w_o_map), FadeIn(self.w_o_label), run_time=0.6),
                 AnimationGroup(Create(self.w_o_frame), FadeIn(self.w_o_tag), run_time=0.4),
                 AnimationGroup(
-                    read(self.v_col, self.w_o_map, self.out_col, weight=s.w_o.T, color=HEAD, run_time=1.2),
+                    # v lights, then W_O v grows out of W_O's side: no copy of v crosses the matrix
+                    Succession(
+                        flash_around(self.v_col.body, HEAD, run_time=0.5),
+                        GrowFromEdge(self.out_col, RIGHT, run_time=0.7),
+                    ),
                     *self.strip.change_to(new_equation, "match", run_time=1.0),
                 ),
                 AnimationGroup(Create(self.out_frame), FadeIn(self.out_label), run_time=0.3),
@@ -413,13 +430,13 @@ class LinearMaps(ClipScene):
             self.w_ov_map, rows=s.sub[s.write_block], cols=s.sub[s.read_block], stroke_width=4
         )
         bands = crossing_bands(w_v_target[1], w_o_target[1], self.ov_frame, self.w_ov_map)
-        gone = [self.x_alone, self.x_frame, self.v_col, self.v_label, self.d_head_label, self.out_col,
+        gone = [self.x_alone, self.x_frame, self.kept, self.v_col, self.v_label, self.d_head_label, self.out_col,
                 self.out_label, self.out_frame, self.w_o_tag, self.w_v_tag, self.w_o_label[1], self.w_v_label]  # fmt: skip
         self.beat(
             f"Two maps in a row are one, {s.d_model} × {s.d_model}: lit columns meet lit rows.",
             Succession(
                 AnimationGroup(
-                    *[FadeOut(m, run_time=0.5) for m in gone],
+                    *[FadeOut(m, run_time=0.3) for m in gone],  # gone at once: no lingering outlines
                     Transform(w_o_group, w_o_target),
                     Transform(w_v_group, w_v_target),
                     Transform(self.w_o_label[0], w_o_label),
@@ -450,6 +467,13 @@ class LinearMaps(ClipScene):
         # the columns: only the block it reads is named (the same four blocks as the rows)
         col_names = matrix_guides(
             target[0], {s.read_block: s.sub[s.read_block]}, side=UP, font_size=TEXT_SIZE
+        )
+        # which axis is read and which written, over each axis's names
+        col_names.add(
+            words("columns: what it reads").next_to(col_names, UP, buff=0.12).align_to(col_names, LEFT)
+        )
+        row_names.add(
+            words("rows: what it writes").next_to(row_names, UP, buff=0.12).align_to(row_names, LEFT)
         )
         STAGE.place(VGroup(target, row_names, col_names), LEFT, buff=0.5)
         self.row_names, self.col_names = row_names, col_names
@@ -483,7 +507,7 @@ class LinearMaps(ClipScene):
             directions([15, 50, 80, 125, 160], "real models"),
         )
         panels.arrange(RIGHT, buff=1.0, aligned_edge=DOWN)
-        panels.next_to(self.rank_tex, DOWN, buff=0.4)
+        panels.next_to(self.rank_tex, DOWN, buff=0.25)  # clear of the caption band
         self.beat(
             "Real models share directions; this toy keeps blocks apart.",
             LaggedStart(*[GrowArrow(a) for a in panels[0][0]], FadeIn(panels[0][1]), lag_ratio=0.3),

@@ -28,8 +28,10 @@ from manim import (
     Create,
     FadeIn,
     FadeOut,
+    GrowFromEdge,
     LaggedStart,
     MathTex,
+    ShowPassingFlash,
     Succession,
     SurroundingRectangle,
     Text,
@@ -53,6 +55,7 @@ from circuit_clips.kit import (
     HeatMap,
     VectorColumn,
     block_frame,
+    flash_around,
     format_value,
     head_color,
     read,
@@ -235,9 +238,14 @@ class VirtualWeights(ClipScene):
         self.show_bottleneck()
 
     def summary(self) -> None:
-        reader, writer = self.conversation
-        box = SurroundingRectangle(
-            VGroup(reader, writer), buff=0.12, color=head_color(*READER), stroke_width=3
+        reader, writer, block = self.conversation
+        # reader, the block and its writer each boxed: no box cuts through the column
+        box = VGroup(
+            *[
+                SurroundingRectangle(m, buff=0.1, color=head_color(*READER), stroke_width=3)
+                for m in (reader, writer)
+            ],
+            SurroundingRectangle(block, buff=0.03, color=head_color(*READER), stroke_width=4),
         )
         summary_tex = self.strip.tex(VW_TEX, r"\text{: virtual weights}")
         paper = MathTex(r"\text{the paper writes } W_K^{2}\,W_O^{1}\text{: it counts layers from 1}",
@@ -323,10 +331,6 @@ class VirtualWeights(ClipScene):
                 font_size=MATH_SIZE_BODY,
             ),
             MathTex(self.r_tex, r"\text{: the head's result there}", font_size=MATH_SIZE_BODY),
-            MathTex(
-                rf"\text{{{s.d_head} numbers, {s.words_used} used: one per word}}",
-                font_size=MATH_SIZE_BODY,
-            ),
         ).arrange(DOWN, buff=0.35, aligned_edge=LEFT)
         self.intro.set_color(TEXT_COLOR)
         self.w_o_frame = block_frame(self.w_o_map, rows=s.sub[s.block])
@@ -340,8 +344,7 @@ class VirtualWeights(ClipScene):
         row, col = np.argwhere(np.abs(s.w_k[:, s.sub["token"]]) > 1e-9)[0]
         cell = self.w_k_map.cell(row, s.sub["token"].start + col)
         box = SurroundingRectangle(cell, buff=0.03, color=TEXT_COLOR, stroke_width=2)
-        note = stacked(words("start token: where the head"), words("rests if nothing matches"))
-        note[1].align_to(note[0], LEFT)
+        note = words("start token")  # one short line beside its cell, no longer than the key's name
         note.next_to(frame_of(self.w_k_map), UP, buff=0.1).align_to(frame_of(self.w_k_map), LEFT)
         arrow = Arrow(
             [frame_of(self.w_k_map).get_left()[0] - 0.12, note.get_bottom()[1], 0], box.get_left(),
@@ -364,7 +367,7 @@ class VirtualWeights(ClipScene):
             FadeIn(lab["writer"]),
             FadeIn(self.w_o_map),
             FadeIn(lab["w_o"]),
-            FadeIn(self.intro[:2]),
+            FadeIn(self.intro),
             run_time=0.8,
         )
 
@@ -381,7 +384,6 @@ class VirtualWeights(ClipScene):
             self.strip.show(equation, run_time=0.8),
             Create(self.w_o_frame, run_time=0.6),
             *self.guides.named(s.block).light(color, run_time=0.6),
-            FadeIn(self.intro[2], run_time=0.6),
             Succession(
                 read(self.r_col, self.w_o_map, delta_col, weight=s.w_o.T, color=color, run_time=1.2),
                 write(delta_col, self.x_col, side=RIGHT, gap=0.35, run_time=1.6),
@@ -413,11 +415,19 @@ class VirtualWeights(ClipScene):
         self.beat(
             f"So {SOURCE_TOKEN}'s key, what it offers to be found by, says {s.prev_token}: "
             f"{format_value(s.k[s.r_top])}, the rest 0.",
+            # the block it reads lights, then W_K's frame on it, then k grows out of W_K's side: no
+            # copy of the stream slides over the labels or doubles W_K's outline
             Succession(
-                read(self.x_col, self.w_k_map, self.k_col, weight=s.w_k.T, color=KEY_COLOR, run_time=1.4),
+                flash_around(self.x_col.cells_of(s.sub[s.block]), KEY_COLOR, run_time=0.5),
+                AnimationGroup(
+                    ShowPassingFlash(self.w_k_frame.copy().set_stroke(KEY_COLOR, 5), time_width=0.6),
+                    GrowFromEdge(self.k_col, RIGHT),
+                    run_time=0.8,
+                ),
                 AnimationGroup(FadeIn(self.labels["k"]), FadeIn(self.labels["k_word"]), run_time=0.5),
             ),
         )
+        assert np.allclose(self.x_col.values @ s.w_k.T, self.k_col.values)
 
     def multiply(self) -> None:
         """k_i = W_K x_i + (W_K W_O) r_i: the stream steps out, W_K and W_O sit side by side, and
@@ -450,6 +460,7 @@ class VirtualWeights(ClipScene):
         picture = VGroup(w_k_target, w_o_target, equals, self.vw_map, vw_label, meet)
         STAGE.place(picture)
         equals.match_y(self.vw_map)
+        pink_frames = [t[1].copy().set_stroke(head_color(*READER), 6) for t in (w_k_target, w_o_target)]
         gone = [self.stream_group, self.labels["word"], self.labels["x"], self.labels["writer"],
                 self.labels["reader"], self.k_col, self.labels["k"], self.labels["k_word"], self.r_col,
                 self.labels["r"], self.labels["r_word"], self.labels["w_k"][1], self.labels["w_o"][1],
@@ -462,10 +473,17 @@ class VirtualWeights(ClipScene):
                     *[FadeOut(m, run_time=0.5) for m in gone],
                     Transform(w_k_group, w_k_target),
                     Transform(w_o_group, w_o_target),
-                    run_time=1.0,
+                    run_time=0.8,
                 ),
+                # the two white blocks light, one after the other; the product grows out of the '='
                 AnimationGroup(
-                    FadeIn(meet), FadeIn(equals), FadeIn(self.vw_map), FadeIn(vw_label), run_time=0.8
+                    FadeIn(meet),
+                    Succession(*[ShowPassingFlash(f, time_width=0.6, run_time=0.4) for f in pink_frames]),
+                    run_time=0.8,
+                ),
+                # all in before the cue's middle
+                AnimationGroup(
+                    FadeIn(equals), GrowFromEdge(self.vw_map, LEFT), FadeIn(vw_label), run_time=0.6
                 ),
             ),
         )
@@ -493,13 +511,14 @@ class VirtualWeights(ClipScene):
         word = words(SOURCE_TOKEN, size=TEXT_SIZE + 4).next_to(col.outline, DOWN, buff=0.2)
         STAGE.place(VGroup(col, names, rows, total, reader, word))
         writer_row = next(row for row, (name, _, _) in zip(rows, s.writer_dims) if L0 in name)
-        self.conversation = (reader, writer_row[:3])
+        self.conversation = (reader, writer_row[:3], col.cells_of(s.sub[s.block]))
         self.toy = VGroup(rows, total)  # hidden while the sketch of a real model shows
         self.beat(
             f"Each block has one writer, and together they fill all {s.d_model} numbers.",
             Succession(
-                AnimationGroup(FadeOut(self.product_frame), self.strip.hide(), run_time=0.6),
-                AnimationGroup(FadeIn(col), FadeIn(names), FadeIn(word), FadeIn(reader), run_time=0.6),
+                # a short change of scene: little time on a near-empty frame
+                AnimationGroup(FadeOut(self.product_frame), self.strip.hide(), run_time=0.4),
+                AnimationGroup(FadeIn(col), FadeIn(names), FadeIn(word), FadeIn(reader), run_time=0.4),
                 LaggedStart(*[FadeIn(row, shift=0.2 * LEFT) for row in rows], FadeIn(total), lag_ratio=0.3),
                 run_time=2.4,
             ),

@@ -182,3 +182,19 @@ def test_each_row_gives_one_number_of_v(shown, model):
     assert int(np.argmax(shown.v)) == int(
         np.argmax(model.W_V[0, 0][model.subspaces["token"].start + model.vocab.index("Mr")])
     )
+
+
+def test_rows_are_outputs_and_the_rest_of_x_is_dropped(shown, model):
+    """'rows: out, columns: in': W_V has one row per number of v and one column per number of x.
+    'drops the rest': the entries of x outside the token block (they fall away on screen) do not
+    change v: zeroing them, or replacing them with noise, gives the same v from the raw weights."""
+    w_v = model.W_V[0, 0].T  # the paper's orientation: [d_head, d_model]
+    assert w_v.shape == (shown.v.size, shown.x.size) == (12, 39)
+    token = model.subspaces["token"]
+    kept = np.zeros(model.d_model)
+    kept[token] = shown.x[token]
+    assert np.allclose(w_v @ kept, shown.v)
+    noisy = np.random.default_rng(0).normal(size=model.d_model)
+    noisy[token] = shown.x[token]
+    assert np.allclose(w_v @ noisy, shown.v)
+    assert not np.allclose(shown.x, kept), "something is dropped: x has entries outside the token block"

@@ -123,9 +123,9 @@ def test_the_writers_fill_the_stream(shown, model):
 
 
 def test_the_notes_position_and_r_width(shown, model):
-    """The notes 'x_3: the stream at position 3, urs' and '12 numbers, 9 used: one per word': urs is
-    position 3 counting the start token as 0; r has d_head = 12 entries, and layer 0's W_O uses 9 of
-    them (its rank, counted here by SVD), as many as the vocabulary has words: one entry per word."""
+    """The note 'x_3: the stream at position 3, urs': urs is position 3 counting the start token as 0;
+    r has d_head = 12 entries, and layer 0's W_O uses 9 of them (its rank, counted here by SVD), as
+    many as the vocabulary has words: the 12 x 12 product's 9 lit diagonal cells."""
     tokens = [BOS_TOKEN, *RUNNING_EXAMPLE]
     assert tokens.index("urs") == shown.pos == 3
     assert shown.r.shape == (model.d_head,) and model.d_head == 12
@@ -137,7 +137,7 @@ def test_the_notes_position_and_r_width(shown, model):
 
 
 def test_the_start_token_is_where_the_head_rests_if_nothing_matches(model):
-    """The note on W_K's lone start-token cell: "start token: where the head rests if nothing matches".
+    """The note "start token" on W_K's lone cell outside the block: it is where the head rests if nothing matches.
     On words that never repeat, layer 1's head (computed here from the raw weights) puts (nearly) all
     of every position's attention on the start token, at position 0."""
     words = [w for w in model.vocab if w != BOS_TOKEN]
