@@ -41,6 +41,8 @@ from manim import (
     Succession,
     Text,
     VGroup,
+    smooth,
+    squish_rate_func,
 )
 
 from circuit_clips.circuits import full_qk_circuit, ov_eigenvalues, paper_full_ov_circuit, path_expansion
@@ -152,9 +154,9 @@ def cell_number(value: float) -> str:
     return format_value(value, 0)
 
 
-def trigram(out: str, *, bug: bool = False) -> MathTex:
-    """``keep ... in -> out`` in the clip's largest type; a bug says so."""
-    parts = [r"\text{keep}", r"\dots", r"\text{in}", r"\to", rf"\text{{{out}}}"]
+def trigram(out: str, *, dest: str = "in", bug: bool = False) -> MathTex:
+    """``keep ... dest -> out`` in the clip's largest type; a bug says so."""
+    parts = [r"\text{keep}", r"\dots", rf"\text{{{dest}}}", r"\to", rf"\text{{{out}}}"]
     if bug:
         parts.append(r"\ \text{(bug)}")
     return MathTex(*parts, font_size=MOMENT_SIZE, color=TEXT_COLOR)
@@ -293,8 +295,8 @@ class OneLayer(ClipScene):
         n = self.shown
         self.patterns = [self.pattern_map(h) for h in range(n.model.n_heads)]
         self.tables = [self.ov_map(h) for h in range(n.model.n_heads)]
-        self.trigrams = VGroup(trigram("mind"), trigram("bay", bug=True)).arrange(
-            DOWN, buff=0.3, aligned_edge=LEFT
+        self.trigrams = VGroup(trigram("mind"), trigram("bay", dest="at"), trigram("bay", bug=True)).arrange(
+            DOWN, buff=0.1, aligned_edge=LEFT
         )
         self.copy_note = VGroup(
             MathTex(rf"\text{{each word}} \to \text{{itself: +{self.self_raise()}}}", font_size=MOMENT_SIZE),
@@ -307,6 +309,7 @@ class OneLayer(ClipScene):
         left = VGroup(self.legend, self.patterns[0], self.trigrams).arrange(
             DOWN, buff=0.25, aligned_edge=LEFT
         )
+        self.trigrams.shift(0.15 * UP)  # three lines: they stay clear of the caption band
         left.add(spacer.move_to(left.get_left(), aligned_edge=LEFT))
         self.logit_col = VocabColumn(
             n.paths["direct"][n.last], n.vocab, side=RIGHT, readout="all", digits=DIGITS, cell_height=OV_CELL,
@@ -330,6 +333,11 @@ class OneLayer(ClipScene):
         for new, old in ((self.patterns[1], self.patterns[0]), (self.tables[1], self.tables[0])):
             new.shift(old.cells.get_center() - new.cells.get_center())
         self.copy_note.move_to(self.trigrams, aligned_edge=UP + LEFT)
+        # the bar's ticks are evenly spaced though 0.1, 1 and 10 are not: its title says so. It sits right
+        # of the bar (not in the arranged column, whose width sets the table's place)
+        bar_title = words("value (log scale)").next_to(self.legend, RIGHT, buff=0.25)
+        bar_title.align_to(self.legend.get_top(), UP)
+        self.legend = VGroup(self.legend, bar_title)
         opening = VGroup(self.opening, self.direct_note, self.heads_note)
         assert self.opening.get_right()[0] < self.prompt.get_left()[0] - 0.2, (
             "the prompt shows beside the formula"
@@ -352,7 +360,7 @@ class OneLayer(ClipScene):
             text = r"\lambda = " + r",\ ".join(format_value(v, 1) for v in eig.real)
         return MathTex(text, font_size=MOMENT_SIZE, color=head_color(0, 1))
 
-    def head_term(self, head: int) -> tuple[VectorColumn, VGroup, Succession]:
+    def head_term(self, head: int, run_time: float) -> tuple[VectorColumn, VGroup, Succession]:
         """Head ``head``'s term for the last position: its table's columns of the prompt's words (framed),
         weighted by the head's attention and merged. Returns the term, the frames and the merge."""
         n, table, color = self.shown, self.tables[head], head_color(0, head)
@@ -366,14 +374,18 @@ class OneLayer(ClipScene):
         )
         term.move_to(self.term_slot)
         frames = VGroup(*[block_frame(table, cols=slice(int(t), int(t) + 1), color=color) for t in n.ids])
-        return term, frames, merge(sources, n.patterns[head][n.last], term, run_time=1.6)
+        return term, frames, merge(sources, n.patterns[head][n.last], term, run_time=run_time)
 
-    def add_term(self, term: VectorColumn) -> Succession:
-        """The term is added to the logits, whose printed values then follow."""
+    def add_term(self, term: VectorColumn) -> AnimationGroup:
+        """The term is added to the logits; their printed values change with their colours."""
         before = self.logit_col.values.copy()
         adding = write(term, self.logit_col.column, side=LEFT, gap=0.3, plus_color=TEXT_COLOR, run_time=1.2)
         assert np.allclose(self.logit_col.values, before + term.values)
-        return Succession(adding, self.logit_col.update_readouts("all", run_time=0.3))
+        # write() recolours the cells in its last 55%: the printed values change in that same span
+        numbers = self.logit_col.update_readouts(
+            "all", rate_func=squish_rate_func(smooth, 0.45, 1.0), run_time=1.2
+        )
+        return AnimationGroup(adding, numbers, run_time=1.2)
 
     def row_box(self, first: int, last: int | None = None) -> Rectangle:
         """One frame around adjacent rows ``first..last`` of the logits (cells, names, printed values),
@@ -437,17 +449,21 @@ class OneLayer(ClipScene):
                 for h in range(self.shown.model.n_heads)
             ]
         ).arrange(DOWN, buff=0.4, aligned_edge=LEFT)
+        toy = words("a toy model: its weights are set by hand", size=NOTE_SIZE * 0.8)
+        self.head_names.add(toy.next_to(self.head_names, DOWN, buff=0.5, aligned_edge=LEFT))
         STAGE.place(self.head_names)
         self.beat(
-            "Two heads: L0H0 and L0H1, layer 0's heads 0 and 1.",
+            "Two heads: L0H0 and L0H1.",
             Succession(
-                FadeOut(VGroup(self.direct_note, self.heads_note, self.opening[4]), run_time=0.4),
                 AnimationGroup(
-                    *[ReplacementTransform(self.opening[i], expanded[i]) for i in range(4)], run_time=0.7
-                ),  # "T = Id (x) W_U W_E +" moves up, alone
-                FadeIn(expanded[4:], run_time=0.4),
-                FadeIn(self.head_names, run_time=0.4),
-            ),  # one change at a time: nothing fades in over what is fading out
+                    FadeOut(VGroup(self.direct_note, self.heads_note)),
+                    *[ReplacementTransform(self.opening[i], expanded[i]) for i in range(4)],
+                    FadeOut(self.opening[4]),
+                    FadeIn(expanded[4:]),
+                    run_time=0.5,
+                ),  # the sum becomes the two heads' terms as the whole line moves up: no lone "+"
+                FadeIn(self.head_names, run_time=0.3),
+            ),  # the names come in once the notes are gone: nothing fades in over what is fading out
             hold=0.4,
         )
         self.remove(*expanded)  # its parts came in one by one: the strip holds it whole
@@ -495,7 +511,7 @@ class OneLayer(ClipScene):
         )
 
     def head0_term(self) -> None:
-        term, frames, merging = self.head_term(0)
+        term, frames, merging = self.head_term(0, run_time=2.2)  # slow: the copies cross the table
         self.beat(
             "Its term: the prompt words' columns, weighted by attention.",
             Succession(
@@ -507,7 +523,7 @@ class OneLayer(ClipScene):
             hold=0.2,
         )
         assert np.allclose(self.logit_col.values, 0), "the logits were all zero"
-        self.beat("Then added to the logits, which were all zero.", self.add_term(term), hold=0.4)
+        self.beat("Added to the logits, all zero so far.", self.add_term(term), hold=0.4)
 
     def skip_trigram(self) -> None:
         n = self.shown
@@ -525,20 +541,27 @@ class OneLayer(ClipScene):
         )
 
     def the_bug(self) -> None:
+        """Where 'bay' comes from: the one 'keep' column also serves ``keep ... at -> bay``, and what the
+        head writes depends only on the word it looks at, not on the word that asked ('in' or 'at')."""
         n = self.shown
         bay = self.logit_col.values[n.bay]
         assert n.bay == n.mind + 1, "one box holds the tie"
+        assert ("keep", "at", "bay") in {t[:3] for t in skip_trigrams(n, 0)}
         pair = self.row_box(n.mind, n.bay)
-        self.row_frame = block_frame(self.patterns[0], rows=slice(n.last, n.last + 1))
         self.col_frame = block_frame(self.tables[0], cols=slice(n.keep, n.keep + 1))
         self.beat(
-            f"But 'bay' gets {format_value(bay, DIGITS)} too, a bug: looking and writing are separate.",
+            "The 'keep' column also serves 'keep … at → bay'.",
             FadeIn(self.trigrams[1], shift=0.2 * UP),
-            ReplacementTransform(self.boxes[0], pair),
-            Create(self.row_frame),
             Create(self.col_frame),
-            run_time=1.2,
-            hold=0.6,
+            run_time=0.8,
+            hold=0.4,
+        )
+        self.beat(
+            f"It can't tell 'in' from 'at': 'bay' gets {format_value(bay, DIGITS)} too. A bug.",
+            FadeIn(self.trigrams[2], shift=0.2 * UP),
+            ReplacementTransform(self.boxes[0], pair),
+            run_time=0.8,
+            hold=0.4,
         )
         self.boxes = [pair]
 
@@ -554,7 +577,6 @@ class OneLayer(ClipScene):
                         self.patterns[0],
                         self.tables[0],
                         self.trigrams,
-                        self.row_frame,
                         self.col_frame,
                         *self.boxes,
                     ),
@@ -575,12 +597,10 @@ class OneLayer(ClipScene):
         n = self.shown
         column = n.ov_tables[1][:, n.keep]
         assert np.count_nonzero(np.round(column, 6)) == 1 and column[n.keep] > 0
-        self.eig_frame = block_frame(self.tables[1], cols=slice(n.keep, n.keep + 1))
         self.beat(
             f"Eigenvalue λ: a word comes out λ times itself. All "
             f"+{format_value(n.eigenvalues.real.min(), 0)}: it copies.",
             FadeIn(self.copy_note[1], shift=0.2 * UP),
-            Create(self.eig_frame),
             *self.strip.change_to(self.eigen_gloss(), "cross_fade"),
             run_time=0.8,
             hold=0.4,
@@ -598,17 +618,14 @@ class OneLayer(ClipScene):
 
     def head1_term(self) -> None:
         n = self.shown
-        term, frames, merging = self.head_term(1)
+        term, frames, merging = self.head_term(1, run_time=1.9)
         assert np.allclose(n.patterns[1][n.last], 1 / len(PROMPT))
         self.beat(
             "Its term: a third of each prompt word's column.",
             Succession(
-                AnimationGroup(
-                    *self.strip.change_to(self.expanded.copy(), "cross_fade"),
-                    FadeOut(self.eig_frame),
-                    run_time=0.5,
-                ),  # the formula is back, whole, before the columns move
-                Create(frames, run_time=0.3),
+                AnimationGroup(*self.strip.change_to(self.expanded.copy(), "cross_fade"), run_time=0.3),
+                # the formula is back, whole, before the columns move
+                Create(frames, run_time=0.2),
                 merging,
                 FadeOut(frames, run_time=0.3),
             ),
@@ -616,7 +633,7 @@ class OneLayer(ClipScene):
         )
         third = n.paths["L0H1"][n.last].max()
         self.beat(
-            f"It adds {format_value(third, DIGITS)}, a third of {self.self_raise()}, to 'keep', 'it' and 'in'.",
+            f"It adds {format_value(third, DIGITS)}, a third of {self.self_raise()}, to each prompt word.",
             self.add_term(term),
             hold=0.4,
         )

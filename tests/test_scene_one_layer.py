@@ -139,3 +139,21 @@ def test_the_printed_attention_times_the_gain_is_the_printed_logit(shown):
     keep = shown.vocab.index("keep")
     column = shown.ov_tables[1][:, keep]
     assert np.flatnonzero(np.round(column, 6)).tolist() == [keep] and column[keep] == pytest.approx(5)
+
+
+def test_head_0_writes_the_same_after_in_and_after_at(shown):
+    """'The keep column also serves keep ... at -> bay' and 'it can't tell in from at': L0H0 attends
+    from 'at' to 'keep' as it does from 'in', and what it then writes (its term, from the cache) is the
+    same after either word, raising 'mind' and 'bay' alike. The screen's lines say the same."""
+    model, vocab = shown.model, shown.vocab
+    terms = {}
+    for dest in ("in", "at"):
+        _, cache = model.run_with_cache(model.to_tokens(["keep", "it", dest]))
+        assert cache["blocks.0.attn.hook_pattern"][0, -1, 0] > 0.99
+        terms[dest] = cache["blocks.0.attn.hook_result"][-1, 0] @ model.W_U
+    assert np.allclose(terms["in"], terms["at"])
+    assert terms["in"][vocab.index("bay")] == pytest.approx(terms["in"][vocab.index("mind")])
+    assert terms["in"][vocab.index("bay")] == pytest.approx(shown.final[shown.bay])
+    module = _scene_module()
+    lines = [m.tex_string for m in (module.trigram("bay", dest="at"), module.trigram("bay", bug=True))]
+    assert r"\text{at}" in lines[0] and r"\text{in}" in lines[1] and "bug" in lines[1]
