@@ -460,14 +460,23 @@ class ZeroLayer(ClipScene):
             self.story_table, f"{times} of {total} = {percent(n.story_freq[n.word_id, n.next_id])}"
         )
         self.model_pair = self.pair_line(self.model_table, percent(tracked_chance(n, n.d_model)), named=False)
+        self.other_columns = VGroup(
+            *[self.veil_other_columns(t) for t in (self.story_table, self.model_table)]
+        )
         self.beat(
             f"After '{EXAMPLE_WORD}', '{NEXT_WORD}' comes {times} times in {total}; "
             f"the model says {percent(tracked_chance(n, n.d_model))}.",
             Create(self.cell_frames),
-            FadeIn(VGroup(self.story_pair, self.model_pair)),
+            FadeIn(VGroup(self.story_pair, self.model_pair, self.other_columns)),
             run_time=1.0,
             hold=0.4,
         )
+
+    def veil_other_columns(self, table: HeatMap) -> VGroup:
+        """Veils over every column but :data:`EXAMPLE_WORD`'s: its column alone shows sharp (story) vs spread (model)."""
+        j, last = self.shown.word_id, self.shown.d_vocab - 1
+        sides = [range(0, j), range(j + 1, last + 1)]
+        return VGroup(*[shade(VGroup(*[table.column(k) for k in side])) for side in sides if len(side)])
 
     def why_blurred(self) -> None:
         n = self.shown
@@ -477,6 +486,7 @@ class ZeroLayer(ClipScene):
         self.beat(
             f"Why? x holds only {n.d_model} numbers, so T mixes just {n.d_model} patterns.",
             FadeIn(self.width_panel),
+            FadeOut(self.other_columns),
             run_time=1.0,
             hold=0.4,
         )
