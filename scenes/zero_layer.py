@@ -445,8 +445,8 @@ class ZeroLayer(ClipScene):
         )
         self.steps_beat(
             "All it can learn: which word follows which.",
-            (
-                0.8,
+            (  # quick: the caption's first words are not read over a dark screen
+                0.5,
                 FadeIn(
                     VGroup(self.story_table, self.model_table, self.chances, self.table_note), shift=0.2 * UP
                 ),
