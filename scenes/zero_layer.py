@@ -11,13 +11,15 @@ the wider models of the sweep). Tables are drawn in the paper's orientation: col
 current word, row = next word. They show chances (each column sums to 1): the story's
 ``count / column total`` and the model's ``softmax(T)``, on the one value scale with a
 legend ticked at 0, 0.1 and 1. The model's ``T`` is the best rank-``d_model`` fit to the
-story's (lightly smoothed) log-chances: the clip says "a mix of d_model patterns" for rank.
+story's (lightly smoothed) log-chances: the clip says "T mixes d_model patterns (the columns of
+W_U)" for rank, since each word's scores ``W_U x`` mix W_U's columns by x's d_model numbers.
 
 Captions are paced to be read (``pace_to_captions``); nothing is drawn in the
 caption band.
 """
 
 from dataclasses import dataclass
+from importlib import resources
 
 import numpy as np
 from manim import (
@@ -29,10 +31,12 @@ from manim import (
     FadeIn,
     FadeOut,
     MathTex,
+    MoveAlongPath,
     Rectangle,
     SurroundingRectangle,
     Text,
     VGroup,
+    VMobject,
 )
 
 from circuit_clips.circuits import paper_weight, rank, softmax
@@ -58,6 +62,7 @@ from circuit_clips.kit.pacing import hold_to_read
 from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import (
     OTHER_TOKEN,
+    TEXT_FILE,
     bigram_counts,
     bigram_frequencies,
     bigram_log_probs,
@@ -72,11 +77,11 @@ NEXT_WORD = "the"
 RARE_LABEL = "rest"
 #: The stream widths the sweep steps through after d_model = 4 (the last is d_vocab: the full table).
 SWEEP_WIDTHS = (6, 9, 13)
-SWEEP_STEP = 8 / 15  # seconds per width of the sweep: whole frames at 15 fps, done before the cue's middle
+SWEEP_OUT, SWEEP_IN, SWEEP_HOLD = 0.25, 0.6, 0.6  # per width: the old numbers leave, the new arrive, stay
 ROW = 0.3  # row height of the one-word pipeline (t, W_U and the logits share rows)
 COL = 0.3  # column width of W_E and W_U
 PIPE_BUFF = 0.9  # between the pipeline's parts: room for the labels under x
-TABLE_CELL = 0.28  # cell side of the two d_vocab x d_vocab tables
+TABLE_CELL = (0.31, 0.28)  # cell width, height of the two tables: room between the upright column labels
 LABEL_SIZE = 24  # word labels a caption talks about: readable at 480p
 PAIR_SIZE = 34  # the tracked pair's numbers under the tables: the clip's key moment
 CHANCE_TICKS = (0.0, 0.1, 1.0)  # the tables' legend: chances
@@ -154,14 +159,15 @@ def story_count(shown: ZeroLayerNumbers, current: str, following: str) -> tuple[
     return int(counts[i, j]), int(counts[i].sum())
 
 
+def story_title() -> str:
+    """The story's title: the first line of the text the tables count."""
+    text = resources.files("circuit_clips").joinpath("data", TEXT_FILE).read_text("utf-8")
+    return text.splitlines()[0].strip()
+
+
 def tracked_chance(shown: ZeroLayerNumbers, d_model: int) -> float:
     """The chance a ``d_model``-wide model gives :data:`NEXT_WORD` after :data:`EXAMPLE_WORD`."""
     return float(shown.sweep_probs[d_model - 1][shown.word_id, shown.next_id])
-
-
-def swift(t: float) -> float:
-    """A rate function done in the first quarter of its play: numbers swap quickly, then stay put."""
-    return min(1.0, 4 * t)
 
 
 def words_label(text: str, *, color=TEXT_COLOR, size: float = LABEL_SIZE) -> Text:
@@ -200,7 +206,7 @@ class ZeroLayer(ClipScene):
         self.wider_stream()
 
     def summary(self) -> None:
-        self.end_on_summary("No layers: a bigram table, as sharp as the stream is wide.", hold=2.0)
+        self.end_on_summary("No layers: a bigram table, as sharp as x is wide.", hold=2.0)
 
     # --- building blocks ---------------------------------------------------------
     def build_pipeline(self) -> None:
@@ -247,7 +253,8 @@ class ZeroLayer(ClipScene):
             words_label("only score gaps matter", color=MUTED_TEXT_COLOR),
         ).arrange(DOWN, buff=0.08)
         self.chances_label.move_to(self.logit_label, aligned_edge=UP)
-        self.rest_note = self.rest_label().next_to(self.w_e, DOWN, buff=0.35)
+        # low enough that the lifted 'of' column passes between it and W_E
+        self.rest_note = self.rest_label().next_to(self.w_e, DOWN, buff=self.w_e.cells.height + 0.5)
         self.pipeline = VGroup(
             *parts, self.w_e_label, self.w_u_label, self.x_label, self.logit_label, self.of_frame, self.guess,
             self.rest_note,
@@ -256,9 +263,20 @@ class ZeroLayer(ClipScene):
         self.rare_veil = VGroup(shade(self.logit_col.names[-1]), shade(self.logit_col.row(n.d_vocab - 1)))
 
     @staticmethod
+    def story_note() -> VGroup:
+        """What 'the story' is: the short text shipped with the package, named by its title line."""
+        title = story_title().split()
+        return VGroup(
+            words_label("the story: the text"),
+            words_label("it learns from,", color=MUTED_TEXT_COLOR),
+            words_label("'" + " ".join(title[:4]), color=MUTED_TEXT_COLOR),
+            words_label(" ".join(title[4:]) + "'", color=MUTED_TEXT_COLOR),
+        ).arrange(DOWN, buff=0.08, aligned_edge=LEFT)
+
+    @staticmethod
     def rest_label() -> Text:
         """What the catch-all token's label means."""
-        return words_label(f"{RARE_LABEL}: all other words", color=MUTED_TEXT_COLOR)
+        return words_label(f"{RARE_LABEL}: other words", color=MUTED_TEXT_COLOR)
 
     def table(self, probs: np.ndarray, header: str, *, row_labels: bool = True) -> HeatMap:
         """A d_vocab x d_vocab table of chances ``[current, next]``, drawn next x current.
@@ -283,14 +301,17 @@ class ZeroLayer(ClipScene):
         n = self.shown
         self.story_table = self.table(n.story_freq, "the story: how often")
         self.model_table = self.table(n.model_probs, "the model: softmax(T)", row_labels=False)
-        tables = VGroup(self.story_table, self.model_table).arrange(RIGHT, buff=0.45)
+        tables = VGroup(self.story_table, self.model_table).arrange(RIGHT, buff=0.25)
         self.model_table.shift(UP * (self.story_table.cells.get_y() - self.model_table.cells.get_y()))
         SAFE_FRAME.place(tables, UP + LEFT, buff=0.05)
         self.chances = ColorBar(ticks=CHANCE_TICKS, width=2.2, title=None)
         chance_title = words_label("chance", color=MUTED_TEXT_COLOR)
         self.chances.add(chance_title.next_to(self.chances.bar, UP, buff=0.1))
-        self.chances.next_to(tables, RIGHT, buff=0.3).align_to(tables, UP)
-        self.table_note = self.rest_label().next_to(self.chances, DOWN, buff=0.25, aligned_edge=LEFT)
+        self.chances.next_to(tables, RIGHT, buff=0.15).align_to(tables, UP)
+        self.table_note = VGroup(self.story_note(), self.rest_label()).arrange(
+            DOWN, buff=0.25, aligned_edge=LEFT
+        )
+        self.table_note.next_to(self.chances, DOWN, buff=0.25, aligned_edge=LEFT)
         self.cell_frames = VGroup(
             *[
                 block_frame(t, rows=slice(n.next_id, n.next_id + 1), cols=slice(n.word_id, n.word_id + 1))
@@ -312,8 +333,9 @@ class ZeroLayer(ClipScene):
             MathTex(r"T = W_U W_E", font_size=MATH_SIZE_BODY),
             MathTex(rf"({n.d_vocab}\times{d})\,({d}\times{n.d_vocab})", font_size=MATH_SIZE_BODY),
             MathTex(rf"d_{{\mathrm{{model}}}} = {d}", font_size=MATH_SIZE_BODY),
-            words_label("the stream's width", color=MUTED_TEXT_COLOR),
+            words_label("numbers in x", color=MUTED_TEXT_COLOR),
             words_label(f"T mixes {d} patterns"),
+            MathTex(r"\text{(the columns of }W_U\text{)}", font_size=MATH_SIZE_LABEL, color=MUTED_TEXT_COLOR),
         ).arrange(DOWN, buff=0.15, aligned_edge=LEFT)
         lines[2].shift(0.15 * DOWN)
         lines[3:].shift(0.15 * DOWN)
@@ -351,11 +373,17 @@ class ZeroLayer(ClipScene):
         lifted = self.w_e.column(n.word_id).copy()
         moving_frame = self.of_frame.copy()
         self.add(veil, lifted)  # the copy sits over the veil, exactly on its column: nothing changes yet
+        carried = VGroup(lifted, moving_frame)
+        # down out of W_E, along under it, up into x: it never sits on another column
+        drop = (self.w_e.cells.height + 0.2) * DOWN
+        start = carried.get_center()
+        path = VMobject().set_points_as_corners([start, start + drop, self.x_col.get_center() + drop])
+        path.add_line_to(self.x_col.get_center())  # same cells: it lands as x
         self.steps_beat(
             f"'{EXAMPLE_WORD}' picks its column of the embedding: x, {n.d_model} numbers.",
             (0.4, Create(self.of_frame), veil.animate.set_fill(opacity=DIM)),
-            (0.8, VGroup(lifted, moving_frame).animate.move_to(self.x_col)),  # same cells: it lands as x
-            (0.4, FadeIn(VGroup(self.x_col, self.x_label)), FadeOut(VGroup(lifted, moving_frame, veil))),
+            (1.1, MoveAlongPath(carried, path)),
+            (0.4, FadeIn(VGroup(self.x_col, self.x_label)), FadeOut(VGroup(carried, veil))),
         )
 
     def vector_to_guess(self) -> None:
@@ -392,10 +420,14 @@ class ZeroLayer(ClipScene):
         """One caption over several plays in a row, each ``(run_time, *animations)``; held until read.
 
         Unlike a ``Succession`` inside one beat, each play ends cleanly (what fades out is gone).
+        A step with no animations is a still moment.
         """
         start = self.time
         for run_time, *animations in steps:
-            self.play(*animations, run_time=run_time)
+            if animations:
+                self.play(*animations, run_time=run_time)
+            else:
+                self.wait(run_time)
         spent = sum(run_time for run_time, *_ in steps)  # as planned, whether or not frames are drawn
         self.wait(
             hold_to_read(
@@ -406,12 +438,15 @@ class ZeroLayer(ClipScene):
         self.add_subcaption(caption, duration=elapsed, offset=-elapsed)
 
     def tables(self) -> None:
-        """The pipeline leaves, then the two tables arrive: one after the other, never overlapping."""
+        """The pipeline leaves between two captions, then the tables arrive under theirs: never overlapping."""
+        self.play(
+            FadeOut(VGroup(self.pipeline, self.rare_veil, self.pipe_chances, self.strip.current)),
+            run_time=0.4,
+        )
         self.steps_beat(
             "All it can learn: which word follows which.",
-            (0.4, FadeOut(VGroup(self.pipeline, self.rare_veil, self.pipe_chances, self.strip.current))),
-            (
-                0.8,
+            (  # quick: the caption's first words are not read over a dark screen
+                0.5,
                 FadeIn(
                     VGroup(self.story_table, self.model_table, self.chances, self.table_note), shift=0.2 * UP
                 ),
@@ -425,14 +460,23 @@ class ZeroLayer(ClipScene):
             self.story_table, f"{times} of {total} = {percent(n.story_freq[n.word_id, n.next_id])}"
         )
         self.model_pair = self.pair_line(self.model_table, percent(tracked_chance(n, n.d_model)), named=False)
+        self.other_columns = VGroup(
+            *[self.veil_other_columns(t) for t in (self.story_table, self.model_table)]
+        )
         self.beat(
             f"After '{EXAMPLE_WORD}', '{NEXT_WORD}' comes {times} times in {total}; "
             f"the model says {percent(tracked_chance(n, n.d_model))}.",
             Create(self.cell_frames),
-            FadeIn(VGroup(self.story_pair, self.model_pair)),
+            FadeIn(VGroup(self.story_pair, self.model_pair, self.other_columns)),
             run_time=1.0,
             hold=0.4,
         )
+
+    def veil_other_columns(self, table: HeatMap) -> VGroup:
+        """Veils over every column but :data:`EXAMPLE_WORD`'s: its column alone shows sharp (story) vs spread (model)."""
+        j, last = self.shown.word_id, self.shown.d_vocab - 1
+        sides = [range(0, j), range(j + 1, last + 1)]
+        return VGroup(*[shade(VGroup(*[table.column(k) for k in side])) for side in sides if len(side)])
 
     def why_blurred(self) -> None:
         n = self.shown
@@ -440,16 +484,18 @@ class ZeroLayer(ClipScene):
             *[self.width_panel[i] for i in (1, 2, 4)], self.model_pair
         )  # what the sweep swaps
         self.beat(
-            f"Why? Only {n.d_model} numbers wide, it mixes just {n.d_model} patterns.",
+            f"Why? x holds only {n.d_model} numbers, so T mixes just {n.d_model} patterns.",
             FadeIn(self.width_panel),
+            FadeOut(self.other_columns),
             run_time=1.0,
             hold=0.4,
         )
 
-    def show_width(self, d: int) -> list:
-        """Animations turning the model's table, its tracked chance and the panel into a ``d``-wide model's.
+    def show_width(self, d: int) -> list[tuple]:
+        """Steps turning the model's table, its tracked chance and the panel into a ``d``-wide model's.
 
-        Only what changes is swapped (the shape, the width, the pattern count, the chance), in place.
+        Only what changes is swapped (the shape, the width, the pattern count, the chance), in place:
+        the old numbers are gone before the new ones arrive, then they stay still to be read.
         """
         n = self.shown
         panel, pair = (
@@ -458,9 +504,9 @@ class ZeroLayer(ClipScene):
         )
         old, self.width_vary = self.width_vary, VGroup(panel[1], panel[2], panel[4], pair)
         return [
-            self.model_table.animate_values(n.sweep_probs[d - 1].T),
-            FadeOut(old, rate_func=swift),
-            FadeIn(self.width_vary, rate_func=swift),
+            (SWEEP_OUT, FadeOut(old)),
+            (SWEEP_IN, self.model_table.animate_values(n.sweep_probs[d - 1].T), FadeIn(self.width_vary)),
+            (SWEEP_HOLD,),
         ]
 
     def wider_stream(self) -> None:
@@ -468,7 +514,7 @@ class ZeroLayer(ClipScene):
         assert SWEEP_WIDTHS[-1] == n.d_vocab, "the sweep ends at the full width"
         self.steps_beat(
             f"Wider mixes more: at {n.d_vocab}, nearly the story's table.",
-            *[(SWEEP_STEP, *self.show_width(d)) for d in SWEEP_WIDTHS],
+            *[step for d in SWEEP_WIDTHS for step in self.show_width(d)],
             hold=0.6,
         )
         assert np.allclose(self.model_table.values, n.sweep_probs[-1].T)

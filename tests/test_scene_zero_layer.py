@@ -171,3 +171,26 @@ def test_caption_percentages(shown, module):
     assert module.percent(18 / 23) == "78%"
     assert (module.EXAMPLE_WORD, module.NEXT_WORD) == ("of", "the")
     assert shown.next_id == i and shown.word_id == j
+
+
+def test_story_named_on_screen_is_the_counted_text(module):
+    """The note 'the story: the text it learns from, The Keeper of the Harbour Light' names the
+    very file the tables are counted from (its title line, read here afresh)."""
+    text = resources.files("circuit_clips").joinpath("data", "harbour.txt").read_text("utf-8")
+    assert module.TEXT_FILE == "harbour.txt"
+    assert module.story_title() == text.splitlines()[0] == "The Keeper of the Harbour Light"
+    assert len(_story_words()) > 900  # a short tale, not a handful of sentences
+
+
+def test_each_words_scores_mix_the_columns_of_W_U(shown):
+    """'T mixes d patterns (the columns of W_U)': every word's scores W_U x are W_U's d columns
+    (rows of the code's W_U) weighted by x's d numbers, and fewer columns cannot give them."""
+    model = shown.model
+    patterns = model.W_U.T  # [d_vocab, d_model]: one score pattern per column
+    for j in range(len(shown.vocab)):
+        scores = shown.model_logits[j]
+        mix, *_ = np.linalg.lstsq(patterns, scores, rcond=None)
+        assert np.allclose(patterns @ mix, scores)
+        assert np.allclose(mix, model.W_E[j])
+    fewer, *_ = np.linalg.lstsq(patterns[:, :-1], shown.model_logits.T, rcond=None)
+    assert not np.allclose(patterns[:, :-1] @ fewer, shown.model_logits.T, atol=1e-3)
