@@ -475,17 +475,15 @@ class QkOvCircuits(ClipScene):
         top = head_line.copy().scale_to_fit_height(EQUATION_LINE.height * 0.6)
         EQUATION_LINE.place(top, RIGHT, buff=0.3)
         STAGE.place(row, buff=0.15, shrink=True)
-        copies = [ReplacementTransform(x.body.copy(), v) for x, v in zip(self.x_cols[0], self.v_cols[0])]
+        # each W_OV x_j leaves its x_j (a FadeIn from there: nothing is drawn before its turn)
+        copies = [FadeIn(v, target_position=x.body) for x, v in zip(self.x_cols[0], self.v_cols[0])]
         self.beat(
             "First, the OV matrix maps each column on its own.",
             Succession(
                 AnimationGroup(
-                    head_line.animate.become(top),
-                    FadeOut(a_line),
-                    FadeOut(self.tensor_gloss),
-                    FadeIn(VGroup(self.x_cols, self.legend)),
-                    run_time=0.6,
+                    head_line.animate.become(top), FadeOut(VGroup(a_line, self.tensor_gloss)), run_time=0.35
                 ),
+                FadeIn(VGroup(self.x_cols, self.legend), run_time=0.3),  # after the gloss they'd cross
                 FadeIn(VGroup(self.ov_step, self.v_cols[1]), run_time=0.3),
                 LaggedStart(*copies, lag_ratio=0.3, run_time=1.0),
             ),
@@ -510,10 +508,14 @@ class QkOvCircuits(ClipScene):
         self.beat(
             "Then A mixes positions: each output is a weighted sum.",
             Succession(
-                FadeIn(VGroup(self.a_group, self.a_step, self.h_cols[1], self.h_cols[2]), run_time=0.4),
-                LaggedStart(*merges, lag_ratio=0.25, run_time=2.0),
+                FadeIn(VGroup(self.a_group, self.a_step, self.h_cols[1]), run_time=0.4),
+                AnimationGroup(  # the words come in under the columns as the last ones arrive
+                    LaggedStart(*merges, lag_ratio=0.25, run_time=2.0),
+                    FadeIn(self.h_cols[2], run_time=0.3),
+                    lag_ratio=0.85,
+                ),
             ),
-            hold=2.4,  # settled by the cue's middle, then time to look
+            hold=2.6,  # settled by the cue's middle, then time to look
         )
 
     def vocab_table(self, table, color, row_title: str) -> HeatMap:
@@ -604,7 +606,7 @@ class QkOvCircuits(ClipScene):
             run_time=1.0,
         )
         # the poster: each table's formula gets its meaning beside it
-        self.summary_anims = [FadeOut(self.e_gloss), FadeOut(self.u_gloss)]
+        gone, moves, meanings = [FadeOut(self.e_gloss), FadeOut(self.u_gloss)], [], []
         pairs = ((self.qk_tex, self.qk_half, "where to look:", QK_COLOR),
                  (self.ov_tex, self.ov_half, "what is moved:", OV_COLOR))  # fmt: skip
         for tex, half, words, color in pairs:
@@ -612,4 +614,9 @@ class QkOvCircuits(ClipScene):
             line = VGroup(text, tex.copy()).arrange(RIGHT, buff=0.25)
             line.set_x(half.point()[0]).match_y(tex)
             text.align_to(tex, DOWN).shift(DOWN * 0.02)
-            self.summary_anims += [FadeIn(text, shift=0.2 * RIGHT), tex.animate.move_to(line[1])]
+            moves.append(tex.animate.move_to(line[1]))
+            meanings.append(FadeIn(text, shift=0.2 * RIGHT))
+        # one after the other: the glosses leave, the formulas slide over, their meanings arrive beside them
+        self.summary_anims = [
+            Succession(AnimationGroup(*gone), AnimationGroup(*moves), AnimationGroup(*meanings))
+        ]
