@@ -45,6 +45,7 @@ from manim import (
 
 from circuit_clips import circuits
 from circuit_clips.kit import (
+    BACKGROUND_COLOR,
     EQUATION_LINE,
     MATH_SIZE_BODY,
     MATH_SIZE_LABEL,
@@ -102,6 +103,8 @@ class QkOvCircuitsNumbers:
     head_out: np.ndarray  # h(X) (hook_result), [d_model, pos]: column i = sum_j A_ij W_OV x_j
     qk_lit: tuple[np.ndarray, np.ndarray]  # the non-zero rows and columns of W_QK
     ov_lit: tuple[np.ndarray, np.ndarray]  # the non-zero rows and columns of W_OV
+    qk_named: tuple[dict[int, str], dict[int, str]]  # W_QK's positive rows and columns: dim -> its word
+    ov_named: tuple[dict[int, str], dict[int, str]]  # W_OV's positive rows and columns: dim -> its word
 
 
 def numbers() -> QkOvCircuitsNumbers:
@@ -133,6 +136,16 @@ def numbers() -> QkOvCircuitsNumbers:
     def lit(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.flatnonzero(np.abs(m).max(axis=1) > 1e-9), np.flatnonzero(np.abs(m).max(axis=0) > 1e-9)
 
+    def named(m: np.ndarray) -> tuple[dict[int, str], dict[int, str]]:
+        """The rows and columns holding ``m``'s positive cells, each named by the word its dimension holds."""
+
+        def word(dim: int) -> str:
+            sub = next(s for s in model.subspaces.values() if s.start <= dim < s.stop)
+            return model.vocab[dim - sub.start]
+
+        rows, cols = np.nonzero(m > 1e-9)
+        return {int(r): word(r) for r in np.unique(rows)}, {int(c): word(c) for c in np.unique(cols)}
+
     return QkOvCircuitsNumbers(
         model=model,
         paper=paper,
@@ -148,6 +161,8 @@ def numbers() -> QkOvCircuitsNumbers:
         head_out=head_out,
         qk_lit=lit(paper["W_QK"]),
         ov_lit=lit(paper["W_OV"]),
+        qk_named=named(paper["W_QK"]),
+        ov_named=named(paper["W_OV"]),
     )
 
 
@@ -226,14 +241,23 @@ class QkOvCircuits(ClipScene):
         row = VGroup(a, b, eq, c)
         return VGroup(row, self.text(meaning, color).next_to(row, DOWN, buff=0.2))
 
-    def lit_frame(self, row: VGroup, lit: tuple, words: str) -> VGroup:
-        """A white frame round the product's non-zero cells and, under the row, what they are."""
+    def lit_frame(self, row: VGroup, lit: tuple, named: tuple, words: str) -> VGroup:
+        """A white frame round the product's non-zero cells, under the row what they are, and the words
+        of its positive rows (right of the frame) and column (above): frame, note, names."""
         hm = row[0][3][0]
         rows, cols = lit
         frame = block_frame(
             hm, rows=slice(rows[0], rows[-1] + 1), cols=slice(cols[0], cols[-1] + 1), buff=0.05
         )
-        return VGroup(frame, self.text(words).next_to(row, DOWN, buff=0.15))
+        row_words, col_words = named
+        r0, r1, c0, c1 = min(row_words), max(row_words), min(col_words), max(col_words)
+        row_names = self.text("\u2190 " + ", ".join(row_words.values()))  # inside the map, on empty cells
+        row_names.add_background_rectangle(color=BACKGROUND_COLOR, opacity=0.85, buff=0.04)
+        row_names.next_to(frame, RIGHT, buff=0.08).match_y(block_frame(hm, rows=slice(r0, r1 + 1)))
+        col_names = self.text(", ".join(col_words.values()))
+        col_names.next_to(block_frame(hm, cols=slice(c0, c1 + 1)), UP, buff=0.1)
+        col_names.align_to(block_frame(hm, cols=slice(c0, c1 + 1)), RIGHT)
+        return VGroup(frame, self.text(words).next_to(row, DOWN, buff=0.15), VGroup(row_names, col_names))
 
     # --- layout (built before the title card; nothing drawn) ------------------------
     def lay_out(self) -> None:
@@ -279,7 +303,7 @@ class QkOvCircuits(ClipScene):
             "The score multiplies a query by a key.",
             Succession(
                 FadeOut(VGroup(self.block, self.big_frames), run_time=0.4),
-                FadeIn(VGroup(score, gloss, self.legend), run_time=0.6),
+                FadeIn(VGroup(score, gloss), run_time=0.6),
             ),
         )
 
@@ -315,7 +339,10 @@ class QkOvCircuits(ClipScene):
         self.qk_row.next_to(score_small, DOWN, buff=0.3)
         d, vocab = self.model.d_model, self.shown.vocab
         key = vocab[self.shown.qk_lit[1][0] - self.model.subspaces["token"].start]
-        self.qk_lit = self.lit_frame(self.qk_row, self.shown.qk_lit, f"lit: keys whose word is '{key}'")
+        queries = ", ".join(f"'{w}'" for w in self.shown.qk_named[0].values())
+        self.qk_lit = self.lit_frame(
+            self.qk_row, self.shown.qk_lit, self.shown.qk_named, f"lit: key '{key}'; + for {queries}"
+        )
         # 16 is named where it first shows: under the maps whose shapes say it
         self.width_gloss = self.gloss(rf"{d} = d_{{\mathrm{{model}}}}:\ \text{{the stream's width}}", size=28)
         self.a_gloss = self.gloss(r"A_{ij}:\ \text{attention weights}", size=28)
@@ -324,11 +351,14 @@ class QkOvCircuits(ClipScene):
         self.beat(
             f"Their product, one {d}\u00d7{d} matrix, decides where to look.",
             Succession(
-                ReplacementTransform(self.qk_score, score_small, run_time=0.6),
+                FadeOut(self.qk_score, run_time=0.3),  # out, then the short line in: no glyph morph
+                FadeIn(score_small, run_time=0.3),
                 LaggedStart(
-                    *[FadeIn(m) for m in (*self.qk_row, self.width_gloss)], lag_ratio=0.3, run_time=0.8
+                    *[FadeIn(m) for m in (*self.qk_row, self.width_gloss, self.legend)],
+                    lag_ratio=0.3,
+                    run_time=0.8,
                 ),
-                AnimationGroup(Create(self.qk_lit[0]), FadeIn(self.qk_lit[1]), run_time=0.4),
+                AnimationGroup(Create(self.qk_lit[0]), FadeIn(self.qk_lit[1:]), run_time=0.4),
             ),
         )
         self.qk_score = score_small
@@ -349,6 +379,7 @@ class QkOvCircuits(ClipScene):
         self.ov_lit = self.lit_frame(
             self.ov_row,
             self.shown.ov_lit,
+            self.shown.ov_named,
             f"lit: reads '{vocab[cols[0] - sub['token'].start]}', writes {moved}",
         )
         self.divider = DashedLine(self.qk_half.point(1, 0.97), self.qk_half.point(1, 0.03), dash_length=0.08)
@@ -359,7 +390,7 @@ class QkOvCircuits(ClipScene):
             Succession(
                 AnimationGroup(FadeIn(self.divider), FadeIn(ov_write), FadeIn(self.a_gloss), run_time=0.5),
                 LaggedStart(*[FadeIn(m) for m in self.ov_row], lag_ratio=0.3, run_time=0.8),
-                AnimationGroup(Create(self.ov_lit[0]), FadeIn(self.ov_lit[1]), run_time=0.4),
+                AnimationGroup(Create(self.ov_lit[0]), FadeIn(self.ov_lit[1:]), run_time=0.4),
             ),
         )
 
@@ -384,11 +415,13 @@ class QkOvCircuits(ClipScene):
         self.tensor_gloss = gloss
         old = VGroup(self.qk_score, self.qk_row, self.qk_lit, self.width_gloss)
         old.add(self.ov_write, self.ov_row, self.ov_lit, self.divider, self.a_gloss)
+        old.add(self.legend)  # nothing here is coloured by value: the legend is back with the vectors
         self.beat(
             "In one line: QK alone sets the weights A; OV maps what moves.",
-            Succession(
-                FadeOut(old, run_time=0.4),
-                AnimationGroup(FadeIn(head_line), FadeIn(a_line), FadeIn(gloss), run_time=0.6),
+            AnimationGroup(  # the new lines come in as the old fade: the cue never opens on nothing
+                FadeOut(old, run_time=0.3),
+                FadeIn(VGroup(head_line, a_line, gloss), run_time=0.5),
+                lag_ratio=0.5,
             ),
         )
 
@@ -442,17 +475,15 @@ class QkOvCircuits(ClipScene):
         top = head_line.copy().scale_to_fit_height(EQUATION_LINE.height * 0.6)
         EQUATION_LINE.place(top, RIGHT, buff=0.3)
         STAGE.place(row, buff=0.15, shrink=True)
-        copies = [ReplacementTransform(x.body.copy(), v) for x, v in zip(self.x_cols[0], self.v_cols[0])]
+        # each W_OV x_j leaves its x_j (a FadeIn from there: nothing is drawn before its turn)
+        copies = [FadeIn(v, target_position=x.body) for x, v in zip(self.x_cols[0], self.v_cols[0])]
         self.beat(
             "First, the OV matrix maps each column on its own.",
             Succession(
                 AnimationGroup(
-                    head_line.animate.become(top),
-                    FadeOut(a_line),
-                    FadeOut(self.tensor_gloss),
-                    FadeIn(self.x_cols),
-                    run_time=0.6,
+                    head_line.animate.become(top), FadeOut(VGroup(a_line, self.tensor_gloss)), run_time=0.35
                 ),
+                FadeIn(VGroup(self.x_cols, self.legend), run_time=0.3),  # after the gloss they'd cross
                 FadeIn(VGroup(self.ov_step, self.v_cols[1]), run_time=0.3),
                 LaggedStart(*copies, lag_ratio=0.3, run_time=1.0),
             ),
@@ -477,10 +508,14 @@ class QkOvCircuits(ClipScene):
         self.beat(
             "Then A mixes positions: each output is a weighted sum.",
             Succession(
-                FadeIn(VGroup(self.a_group, self.a_step, self.h_cols[1], self.h_cols[2]), run_time=0.4),
-                LaggedStart(*merges, lag_ratio=0.25, run_time=2.0),
+                FadeIn(VGroup(self.a_group, self.a_step, self.h_cols[1]), run_time=0.4),
+                AnimationGroup(  # the words come in under the columns as the last ones arrive
+                    LaggedStart(*merges, lag_ratio=0.25, run_time=2.0),
+                    FadeIn(self.h_cols[2], run_time=0.3),
+                    lag_ratio=0.85,
+                ),
             ),
-            hold=2.4,  # settled by the cue's middle, then time to look
+            hold=2.6,  # settled by the cue's middle, then time to look
         )
 
     def vocab_table(self, table, color, row_title: str) -> HeatMap:
@@ -524,15 +559,10 @@ class QkOvCircuits(ClipScene):
         box.set_stroke(width=5)
         self.beat(
             "With embeddings on both sides: a score per word pair.",
-            Succession(
-                FadeOut(VGroup(self.tensor_tex[0], self.mixing), run_time=0.5),
-                AnimationGroup(
-                    FadeIn(self.qk_map),
-                    FadeIn(self.qk_tex),
-                    FadeIn(self.e_gloss),
-                    ReplacementTransform(self.legend, small_legend),
-                    run_time=0.8,
-                ),
+            AnimationGroup(  # the legend fades out and in at its new place: it flies over nothing
+                FadeOut(VGroup(self.tensor_tex[0], self.mixing, self.legend), run_time=0.3),
+                FadeIn(VGroup(self.qk_map, self.qk_tex, self.e_gloss, small_legend), run_time=0.5),
+                lag_ratio=0.5,
             ),
         )
         self.beat(
@@ -576,7 +606,7 @@ class QkOvCircuits(ClipScene):
             run_time=1.0,
         )
         # the poster: each table's formula gets its meaning beside it
-        self.summary_anims = [FadeOut(self.e_gloss), FadeOut(self.u_gloss)]
+        gone, moves, meanings = [FadeOut(self.e_gloss), FadeOut(self.u_gloss)], [], []
         pairs = ((self.qk_tex, self.qk_half, "where to look:", QK_COLOR),
                  (self.ov_tex, self.ov_half, "what is moved:", OV_COLOR))  # fmt: skip
         for tex, half, words, color in pairs:
@@ -584,4 +614,9 @@ class QkOvCircuits(ClipScene):
             line = VGroup(text, tex.copy()).arrange(RIGHT, buff=0.25)
             line.set_x(half.point()[0]).match_y(tex)
             text.align_to(tex, DOWN).shift(DOWN * 0.02)
-            self.summary_anims += [FadeIn(text, shift=0.2 * RIGHT), tex.animate.move_to(line[1])]
+            moves.append(tex.animate.move_to(line[1]))
+            meanings.append(FadeIn(text, shift=0.2 * RIGHT))
+        # one after the other: the glosses leave, the formulas slide over, their meanings arrive beside them
+        self.summary_anims = [
+            Succession(AnimationGroup(*gone), AnimationGroup(*moves), AnimationGroup(*meanings))
+        ]

@@ -172,3 +172,26 @@ def test_the_tensor_product_on_the_four_positions(shown):
     assert [w for w, col in zip(["keep", "them", "at", "bay"], each.T) if np.abs(col).max() > 1e-9] == [
         "keep"
     ]
+
+
+def test_the_words_named_beside_the_lit_cells(shown):
+    """The words beside W_QK's and W_OV's positive rows and above their column: the query words that
+    score 'keep' up, the key 'keep', and the words W_OV writes, each read off the one-hot embedding and
+    unembedding (the row or column of W_E / W_U whose entry for that word is set)."""
+    m, vocab = shown.model, shown.vocab
+    W_QK = m.W_Q[0, 0] @ m.W_K[0, 0].T
+    W_OV = (m.W_V[0, 0] @ m.W_O[0, 0]).T
+
+    def embedded(word):
+        return int(np.argmax(m.W_E[vocab.index(word)]))
+
+    def unembedded(word):
+        return int(np.argmax(m.W_U[:, vocab.index(word)]))
+
+    keep = embedded("keep")
+    up = [t for t in vocab if m.W_E[vocab.index(t)] @ W_QK @ m.W_E[vocab.index("keep")] > 0]
+    assert up == ["in", "at"]
+    assert shown.qk_named == ({embedded(t): t for t in up}, {keep: "keep"})
+    assert all(W_QK[embedded(t), keep] > 0 for t in up)
+    assert shown.ov_named == ({unembedded(t): t for t in ("mind", "bay")}, {keep: "keep"})
+    assert all(W_OV[unembedded(t), keep] > 0 for t in ("mind", "bay"))
