@@ -352,33 +352,7 @@ class Composition(ClipScene):
         self.line.add_numbers([0, 1])  # the score's whole range: 0 ignores, 1 reads all of it
         self.line.move_to(SCALE_AREA.point(0.5, 0.3))
         base, ceiling = self.shown.baselines["K"], self.shown.ceilings["K"]
-        # on two rows below the line (the lower one on one line), so the two labels never meet
-        self.base_mark = self.mark(base, MUTED_TEXT_COLOR, "random heads", up=False, buff=0.45)
-        self.base_mark[2].become(
-            VGroup(
-                *[
-                    Text(t, font_size=FONT_SIZE_BODY - 2, color=MUTED_TEXT_COLOR)
-                    for t in ("random heads", format_value(base))
-                ]
-            )
-            .arrange(DOWN, buff=0.1)
-            .next_to(self.base_mark[1], DOWN, buff=0.45)
-        )  # each line centred under its tick
-        self.ceil_mark = self.mark(ceiling, TEXT_COLOR, "most possible", up=False, buff=0.45, sep=" ")
-        self.ceil_mark[2].become(
-            Text(
-                f"most possible {format_value(ceiling)}\n{CEILING_REASON}",
-                font_size=FONT_SIZE_BODY - 4,
-                color=TEXT_COLOR,
-                line_spacing=0.8,
-            )
-        )
-        self.ceil_mark[2].next_to(self.ceil_mark[1], DOWN, buff=0.3).align_to(self.ceil_mark[1], LEFT)
-        self.ceil_mark[2].shift(0.3 * RIGHT)  # right of its tick, clear of the random heads' label
-        self.ceil_mark[0].put_start_and_end_on(
-            self.ceil_mark[1].get_center(),
-            [self.ceil_mark[1].get_x(), self.ceil_mark[2].get_top()[1] - 0.1, 0],
-        )
+        self.base_mark, self.ceil_mark = self.scale_marks(base, ceiling)
         self.beat(
             f"Random heads score {format_value(base)}; these two, at most {format_value(ceiling)}.",
             Succession(
@@ -395,6 +369,35 @@ class Composition(ClipScene):
             ),
             hold=2.6,  # time for the definition as well as the caption
         )
+
+    def scale_marks(self, base: float, ceiling: float) -> tuple[VGroup, VGroup]:
+        """Below the line: random heads (each line centred under its tick), and the most possible with
+        its reason, to the right of its tick so that the two labels never meet."""
+        base_mark = self.mark(base, MUTED_TEXT_COLOR, "random heads", up=False, buff=0.45)
+        base_mark[2].become(
+            VGroup(
+                *[
+                    Text(t, font_size=FONT_SIZE_BODY - 2, color=MUTED_TEXT_COLOR)
+                    for t in ("random heads", format_value(base))
+                ]
+            )
+            .arrange(DOWN, buff=0.1)
+            .next_to(base_mark[1], DOWN, buff=0.45)
+        )
+        ceil_mark = self.mark(ceiling, TEXT_COLOR, "most possible", up=False, buff=0.45, sep=" ")
+        ceil_mark[2].become(
+            Text(
+                f"most possible {format_value(ceiling)}\n{CEILING_REASON}",
+                font_size=FONT_SIZE_BODY - 4,
+                color=TEXT_COLOR,
+                line_spacing=0.8,
+            )
+        )
+        ceil_mark[2].next_to(ceil_mark[1], DOWN, buff=0.3).align_to(ceil_mark[1], LEFT).shift(0.3 * RIGHT)
+        ceil_mark[0].put_start_and_end_on(
+            ceil_mark[1].get_center(), [ceil_mark[1].get_x(), ceil_mark[2].get_top()[1] - 0.1, 0]
+        )
+        return base_mark, ceil_mark
 
     def score_definition(self) -> VGroup:
         """The K-composition score, typeset, with its symbols named and a short gloss."""
