@@ -643,9 +643,11 @@ class Composition(ClipScene):
             ).next_to(prod, DOWN),
         )
         head = Text(f"what if {READER_NAME}'s value read 'previous token'?", font_size=FONT_SIZE_LABEL + 10)
-        head.set_color(QUERY_COLOR).next_to(row, UP, buff=0.2)
+        head.set_color(TEXT_COLOR).next_to(row, UP, buff=0.2)
         body = VGroup(head, row, band, names)
-        frame = DashedVMobject(SurroundingRectangle(body, buff=0.15, color=QUERY_COLOR), num_dashes=70)
+        frame = DashedVMobject(
+            SurroundingRectangle(body, buff=0.15, color=TEXT_COLOR), num_dashes=70
+        )  # not the query's yellow
         what_if = VGroup(frame, body)
         low.place(what_if, shrink=True)
         self.beat(
