@@ -23,20 +23,23 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
+    PI,
     RIGHT,
     UP,
     AnimationGroup,
     Arrow,
     Create,
+    CurvedArrow,
+    DashedVMobject,
     Dot,
     FadeIn,
     FadeOut,
-    GrowArrow,
     Indicate,
     LaggedStart,
     Line,
     MathTex,
     MoveAlongPath,
+    MoveToTarget,
     NumberLine,
     Square,
     Succession,
@@ -98,6 +101,8 @@ OTHERS_ZERO = (
     rf"\text{{The others are 0: }} W_U \text{{ reads only `output', and only {READER_NAME} writes there.}}"
 )
 """Why four of the five path columns are 0 (the test checks it against the weights)."""
+CEILING_REASON = "(if their directions\nlined up exactly)"
+"""What the ceiling is: the score under the best rotation (the test checks it), in trained_model's words."""
 
 
 # --- the numbers ------------------------------------------------------------------
@@ -107,6 +112,17 @@ def virtual_head_parts(model, tokens) -> tuple[np.ndarray, np.ndarray]:
     a0 = cache[f"blocks.{WRITER[0]}.attn.hook_pattern"][WRITER[1]]
     a1 = cache[f"blocks.{READER[0]}.attn.hook_pattern"][READER[1]]
     return a1 @ a0, paper_ov_matrix(model, *READER) @ paper_ov_matrix(model, *WRITER)
+
+
+def what_if_value_reads_previous(model) -> np.ndarray:
+    """A what-if, not the model: L1H0's ``W_OV`` with its 'token' columns moved to 'previous token'.
+
+    The same copy, read from where L0H0 writes instead of from the token itself.
+    """
+    ov = paper_ov_matrix(model, *READER)
+    what_if = np.zeros_like(ov)
+    what_if[:, model.subspaces["previous token"]] = ov[:, model.subspaces["token"]]
+    return what_if
 
 
 @dataclass(frozen=True)
@@ -124,6 +140,9 @@ class CompositionNumbers:
     maps: dict[str, np.ndarray]  # the paper's virtual weights W_X^1 W_O^0 per kind
     virtual_pattern: np.ndarray  # A^1 A^0
     virtual_ov: np.ndarray  # W_OV^1 W_OV^0 (paper orientation)
+    what_if_ov: np.ndarray  # what-if: L1H0's W_OV if its value read 'previous token' (not the model)
+    what_if_product: np.ndarray  # what_if_ov W_OV^0: what that virtual head would move
+    what_if_logits: np.ndarray  # that virtual head's logits at the last position
     terms: dict[str, np.ndarray]  # the path expansion's terms at the last position
     total: np.ndarray  # their sum: the logits there
 
@@ -141,6 +160,10 @@ def numbers() -> CompositionNumbers:
     terms = {name: values[last] for name, values in paths.items()}
     total = sum(terms.values())
     assert np.allclose(total, logits[last])
+    what_if_ov = what_if_value_reads_previous(model)
+    what_if_product = what_if_ov @ paper_ov_matrix(model, *WRITER)
+    x0 = cache["hook_embed"] + cache["hook_pos_embed"]
+    what_if_logits = (virtual_pattern @ x0 @ what_if_product.T @ model.W_U)[last]
     return CompositionNumbers(
         model=model,
         tokens=tokens,
@@ -153,6 +176,9 @@ def numbers() -> CompositionNumbers:
         maps={kind: paper_virtual_weights(model, *WRITER, *READER, kind) for kind in COMPOSITION_KINDS},
         virtual_pattern=virtual_pattern,
         virtual_ov=virtual_ov,
+        what_if_ov=what_if_ov,
+        what_if_product=what_if_product,
+        what_if_logits=what_if_logits,
         terms=terms,
         total=total,
     )
@@ -184,6 +210,7 @@ class Composition(ClipScene):
         # V-composition: a virtual attention head (zero in this model)
         self.virtual_head()
         self.virtual_head_is_zero()
+        self.what_if()
         # The two-layer path expansion
         self.path_terms()
         self.logit_of_urs()
@@ -295,9 +322,8 @@ class Composition(ClipScene):
             text.align_to(lowest, DOWN)
         meaning = Text("score: how much, from 0 to 1", font_size=FONT_SIZE_LABEL)
         meaning.set_color(TEXT_COLOR).move_to(self.vw_name)
-        s = {kind: format_value(v) for kind, v in self.shown.scores.items()}
         self.beat(
-            f"A composition score says how much each reads: Q {s['Q']}, K {s['K']}, V {s['V']}.",
+            "A composition score says how much each reads.",  # the three scores are on screen
             FadeOut(self.vw_name, run_time=0.4),
             Succession(Wait(0.4), FadeIn(meaning, run_time=0.5)),
             LaggedStart(*[FadeIn(t, shift=0.1 * UP) for t in self.score_txt], lag_ratio=0.3, run_time=1.2),
@@ -326,11 +352,9 @@ class Composition(ClipScene):
         self.line.add_numbers([0, 1])  # the score's whole range: 0 ignores, 1 reads all of it
         self.line.move_to(SCALE_AREA.point(0.5, 0.3))
         base, ceiling = self.shown.baselines["K"], self.shown.ceilings["K"]
-        # on two rows below the line (the lower one on one line), so the two labels never meet
-        self.base_mark = self.mark(base, MUTED_TEXT_COLOR, "random heads", up=False, buff=0.45)
-        self.ceil_mark = self.mark(ceiling, TEXT_COLOR, "most possible", up=False, buff=1.25, sep=" ")
+        self.base_mark, self.ceil_mark = self.scale_marks(base, ceiling)
         self.beat(
-            f"Random heads score {format_value(base)}; these two could score at most {format_value(ceiling)}.",
+            f"Random heads score {format_value(base)}; these two, at most {format_value(ceiling)}.",
             Succession(
                 FadeOut(
                     VGroup(
@@ -343,8 +367,37 @@ class Composition(ClipScene):
                 FadeIn(VGroup(self.line, self.definition), run_time=0.6),
                 FadeIn(VGroup(self.base_mark, self.ceil_mark), run_time=0.5),
             ),
-            hold=3.0,  # time for the definition as well as the caption
+            hold=2.6,  # time for the definition as well as the caption
         )
+
+    def scale_marks(self, base: float, ceiling: float) -> tuple[VGroup, VGroup]:
+        """Below the line: random heads (each line centred under its tick), and the most possible with
+        its reason, to the right of its tick so that the two labels never meet."""
+        base_mark = self.mark(base, MUTED_TEXT_COLOR, "random heads", up=False, buff=0.45)
+        base_mark[2].become(
+            VGroup(
+                *[
+                    Text(t, font_size=FONT_SIZE_BODY - 2, color=MUTED_TEXT_COLOR)
+                    for t in ("random heads", format_value(base))
+                ]
+            )
+            .arrange(DOWN, buff=0.1)
+            .next_to(base_mark[1], DOWN, buff=0.45)
+        )
+        ceil_mark = self.mark(ceiling, TEXT_COLOR, "most possible", up=False, buff=0.45, sep=" ")
+        ceil_mark[2].become(
+            Text(
+                f"most possible {format_value(ceiling)}\n{CEILING_REASON}",
+                font_size=FONT_SIZE_BODY - 4,
+                color=TEXT_COLOR,
+                line_spacing=0.8,
+            )
+        )
+        ceil_mark[2].next_to(ceil_mark[1], DOWN, buff=0.3).align_to(ceil_mark[1], LEFT).shift(0.3 * RIGHT)
+        ceil_mark[0].put_start_and_end_on(
+            ceil_mark[1].get_center(), [ceil_mark[1].get_x(), ceil_mark[2].get_top()[1] - 0.1, 0]
+        )
+        return base_mark, ceil_mark
 
     def score_definition(self) -> VGroup:
         """The K-composition score, typeset, with its symbols named and a short gloss."""
@@ -448,12 +501,13 @@ class Composition(ClipScene):
         right = Region("the OV maps", split, below.right, below.bottom, below.top)
         left.place(self.pattern, shrink=True)
         right.place(self.ov, UP, buff=0.1, shrink=True)
+        self.ov_area = right
         self.beat(
             "Two heads can act as one, a virtual head: its attention is real.",
             Succession(
-                self.clear_stage(run_time=0.6),
+                self.clear_stage(run_time=0.35),  # a short fade: the stage is never blank for long
                 AnimationGroup(
-                    FadeIn(self.formula), FadeIn(self.pattern[:-1]), FadeIn(self.ov[:2]), run_time=1.0
+                    FadeIn(self.formula), FadeIn(self.pattern[:-1]), FadeIn(self.ov[:2]), run_time=0.7
                 ),
                 FadeIn(self.pattern[-1], run_time=0.6),
             ),
@@ -497,7 +551,7 @@ class Composition(ClipScene):
         """``W_OV^{L1H0} . W_OV^{L0H0}``: each d_model x d_model (the paper's orientation), framed."""
         ov = VGroup(
             SparseHeatMap(paper_ov_matrix(self.model, *READER), cell_size=0.09, outline_color=c1),
-            MathTex(r"\cdot", font_size=MATH_SIZE_BODY),
+            MathTex(r"\times", font_size=MATH_SIZE_BODY + 16),  # readable at 480p
             SparseHeatMap(paper_ov_matrix(self.model, *WRITER), cell_size=0.09, outline_color=c0),
         ).arrange(RIGHT, buff=0.3)
         names = VGroup(
@@ -540,7 +594,69 @@ class Composition(ClipScene):
             FadeIn(write_txt),
             FadeIn(zero, scale=1.3),
             run_time=1.4,
-            hold=3.0,
+            hold=2.2,
+        )
+        self.bands, self.band_txt = VGroup(reads, writes), VGroup(read_txt, write_txt)
+
+    def what_if(self) -> None:
+        """A what-if, framed and labelled as one: if L1H0's value read 'previous token', the product would
+        copy 'token' into 'output', and at the last D this virtual head would add 10 to D's logit."""
+        c0, c1 = head_color(*WRITER), head_color(*READER)
+        real = VGroup(self.ov, self.bands)
+        real_tag = Text("this model", font_size=FONT_SIZE_LABEL + 2, color=MUTED_TEXT_COLOR)
+        area = self.ov_area
+        real.generate_target()
+        real.target.scale(0.42)
+        small_ov, small_names, small_zero = real.target[0]
+        small_ov[1].scale(2.0)  # the "×", "= 0" and the names stay readable
+        small_zero.scale(2.0).next_to(small_ov, RIGHT, buff=0.15)
+        for name, matrix in zip(small_names, (small_ov[0], small_ov[2])):
+            name.scale(1.6).next_to(matrix, UP, buff=0.05)
+        area.place(real.target, UP, buff=0.05)
+        low = Region("what if", area.left, area.right, area.bottom, real.target.get_bottom()[1] - 0.15)
+        real_tag.next_to(real.target, LEFT, buff=0.35)
+        s = self.model.subspaces
+        wi = SparseHeatMap(self.shown.what_if_ov, cell_size=0.06, outline_color=c1)
+        w0 = SparseHeatMap(paper_ov_matrix(self.model, *WRITER), cell_size=0.06, outline_color=c0)
+        prod = SparseHeatMap(
+            self.shown.what_if_product, cell_size=0.06, outline_color=interpolate_color(c0, c1, 0.5)
+        )
+        times, eq = (
+            MathTex(r"\times", font_size=MATH_SIZE_BODY + 16),
+            MathTex("=", font_size=MATH_SIZE_BODY + 16),
+        )
+        row = VGroup(wi, times, w0, eq, prod).arrange(RIGHT, buff=0.45)
+        band = VGroup(
+            block_frame(wi, cols=s["previous token"], color=VALUE_COLOR, stroke_width=5),
+            block_frame(w0, rows=s["previous token"], color=c0, stroke_width=5),
+        )  # now the two bands meet
+        predicted = int(np.argmax(self.shown.what_if_logits))
+        word, value = self.model.vocab[predicted], format_value(self.shown.what_if_logits[predicted], 0)
+        names = VGroup(
+            Text("reads 'previous token'", font_size=FONT_SIZE_LABEL + 10, color=VALUE_COLOR).next_to(
+                wi, DOWN
+            ),
+            Text(
+                f"copies {word}: +{value}\nto {word}'s logit",
+                font_size=FONT_SIZE_LABEL + 10,
+                color=TEXT_COLOR,
+            ).next_to(prod, DOWN),
+        )
+        head = Text(f"what if {READER_NAME}'s value read 'previous token'?", font_size=FONT_SIZE_LABEL + 10)
+        head.set_color(TEXT_COLOR).next_to(row, UP, buff=0.2)
+        body = VGroup(head, row, band, names)
+        frame = DashedVMobject(
+            SurroundingRectangle(body, buff=0.15, color=TEXT_COLOR), num_dashes=70
+        )  # not the query's yellow
+        what_if = VGroup(frame, body)
+        low.place(what_if, shrink=True)
+        self.beat(
+            f"What if its value read 'previous token'? Then it would copy {word}.",
+            FadeOut(self.band_txt, run_time=0.4),
+            MoveToTarget(real, run_time=0.8),
+            Succession(Wait(0.6), FadeIn(real_tag, run_time=0.4)),
+            Succession(Wait(0.8), FadeIn(what_if, run_time=0.8)),
+            hold=1.6,
         )
 
     # --- the path expansion ------------------------------------------------------------
@@ -577,10 +693,10 @@ class Composition(ClipScene):
         labels[2].next_to(second, DOWN, buff=0.1).match_x(second[1])
         self.term_labels = labels
         self.legend = VGroup(
-            MathTex(r"A^h:\ \text{head } h\text{'s attention}", font_size=MATH_SIZE_LABEL + 2),
-            MathTex(r"W_{OV}^h = W_O^h W_V^h", font_size=MATH_SIZE_LABEL + 2),
-            MathTex(r"W_E,\ W_U:\ \text{embed, unembed}", font_size=MATH_SIZE_LABEL + 2),
-            MathTex(r"\mathrm{Id}:\ \text{no mixing}", font_size=MATH_SIZE_LABEL + 2),
+            MathTex(r"A^h:\ \text{head } h\text{'s attention}", font_size=MATH_SIZE_LABEL + 8),
+            MathTex(r"W_{OV}^h = W_O^h W_V^h", font_size=MATH_SIZE_LABEL + 8),
+            MathTex(r"W_E,\ W_U:\ \text{embed, unembed}", font_size=MATH_SIZE_LABEL + 8),
+            MathTex(r"\mathrm{Id}:\ \text{no mixing}", font_size=MATH_SIZE_LABEL + 8),
         ).set_color(TEXT_COLOR)
         self.legend.arrange(DOWN, aligned_edge=LEFT, buff=0.12).next_to(second, RIGHT, buff=0.6)
         equation = VGroup(first, second)
@@ -652,7 +768,7 @@ class Composition(ClipScene):
             SAFE_FRAME.left,
             SAFE_FRAME.right,
             STAGE.bottom + 0.2,
-            self.path_note.get_bottom()[1] - 0.2,
+            self.path_note.get_bottom()[1] - 0.5,  # room for the key's arrow over the column names
         )
         below.place(table, shrink=True)
         groups = [[0], [1, 2], [3]]  # columns of the direct path, the one-head paths, the virtual head
@@ -700,7 +816,7 @@ class Composition(ClipScene):
         others = {v for name, v in parts.items() if name != READER_NAME}
         assert others == {"0"}
         self.beat(
-            f"At the last D, {word}'s logit: {parts[READER_NAME]} from {READER_NAME}, 0 from every other path.",
+            f"At the last D, {word}'s logit: all {parts[READER_NAME]} from {READER_NAME}.",
             Create(rows_box),
             FadeIn(VGroup(self.value_txt, self.value_label), shift=0.1 * UP),
             FadeIn(self.path_note),
@@ -710,6 +826,7 @@ class Composition(ClipScene):
 
     def where_the_prediction_lives(self) -> None:
         l1 = list(self.shown.terms).index(READER_NAME)
+        word = self.model.vocab[self.predicted]
         box = SurroundingRectangle(
             VGroup(self.cols[l1], self.col_names[l1], self.value_txt[l1]),
             buff=0.15,
@@ -717,17 +834,24 @@ class Composition(ClipScene):
             corner_radius=0.1,
         )
         self.needs = Text(
-            f"{READER_NAME}'s key reads {WRITER_NAME}: K-composition",
+            f"{WRITER_NAME} adds 0 itself, but tells {READER_NAME}'s key where to look",
             font_size=FONT_SIZE_BODY - 2,
             color=KEY_COLOR,
         ).move_to(self.path_note)
-        arrow = Arrow(self.needs.get_bottom(), box.get_top(), buff=0.08, color=KEY_COLOR, stroke_width=4)
+        writer_col = list(self.shown.terms).index(WRITER_NAME)
+        arrow = CurvedArrow(
+            self.col_names[writer_col].get_top() + 0.05 * UP,
+            box.get_top() + 0.02 * UP,
+            angle=-PI / 3,  # arching over the columns' names, under the words
+            color=KEY_COLOR,
+            stroke_width=5,
+        )
         self.beat(
-            f"That term needs layer 0: {READER_NAME}'s key reads {WRITER_NAME}.",
+            f"{WRITER_NAME} adds 0 itself, but {READER_NAME}'s key reads it to find {word}.",
             Create(box, run_time=1.0),
             FadeOut(self.path_note, run_time=0.5),
             Succession(Wait(0.6), FadeIn(self.needs, run_time=0.6)),
-            Succession(Wait(1.0), GrowArrow(arrow, run_time=0.6)),
+            Succession(Wait(1.0), Create(arrow, run_time=0.6)),
             hold=1.6,
         )
         self.arrow = arrow

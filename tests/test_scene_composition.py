@@ -214,3 +214,34 @@ def test_the_other_paths_are_zero_because_only_l1h0_writes_what_w_u_reads(scene_
         scene_module.OTHERS_ZERO
         == r"\text{The others are 0: } W_U \text{ reads only `output', and only L1H0 writes there.}"
     )
+
+
+def test_the_what_if_virtual_head_would_copy_the_word_two_hops_back(scene_module, model):
+    """The labelled what-if (not the model): if L1H0's value read 'previous token' instead of 'token',
+    its W_OV times L0H0's would copy 'token' into 'output', and at the last D the virtual head, attending
+    last D -> urs -> D, would add 10 to D's logit. Built here from the weights in the row convention."""
+    s = model.subspaces
+    ov1 = model.W_V[1, 0] @ model.W_O[1, 0]  # row convention: x @ ov1 is what L1H0 writes
+    ov0 = model.W_V[0, 0] @ model.W_O[0, 0]
+    moved = np.zeros_like(ov1)
+    moved[s["previous token"], :] = ov1[s["token"], :]  # now it reads where L0H0 writes
+    shown = scene_module.numbers()
+    assert np.array_equal(shown.what_if_ov, moved.T)
+    product = ov0 @ moved  # first L0H0, then the what-if L1H0
+    assert np.allclose(shown.what_if_product, product.T)
+    assert product.any() and not (ov0 @ ov1).any()  # the what-if moves something; the model does not
+    block = product[s["token"], s["output"]]  # 'token' in, 'output' out, nothing else
+    assert np.abs(product).sum() == pytest.approx(np.abs(block).sum())
+    tokens = model.to_tokens(RUNNING_EXAMPLE)
+    _, cache = model.run_with_cache(tokens)
+    pattern = cache["blocks.1.attn.hook_pattern"][0] @ cache["blocks.0.attn.hook_pattern"][0]
+    x0 = model.W_E[tokens] + model.W_pos[: len(tokens)]
+    logits = (pattern @ x0 @ product @ model.W_U)[-1]
+    assert np.allclose(shown.what_if_logits, logits)
+    assert model.vocab[int(np.argmax(logits))] == "D" and f"{logits.max():.0f}" == "10"
+    assert np.count_nonzero(np.round(logits, 2)) == 1  # +10 to D, nothing else
+
+
+def test_the_ceiling_is_named_for_what_it_is(scene_module):
+    """The ceiling is the score under the best rotation (checked above): "if their directions lined up"."""
+    assert " ".join(scene_module.CEILING_REASON.split()) == "(if their directions lined up exactly)"
