@@ -771,9 +771,11 @@ class InductionHeads(ClipScene):
         assert (right, len(after)) == (n.right, n.repeats)
         # its top and bottom edges just inside the rows' boundaries (the pattern's cells): closer to the
         # four rows it holds than to the row above, so it reads as their border, not an underline
-        box = SurroundingRectangle(VGroup(*[rows[i] for i in after]), buff=(0.1, 0.0), color=LOGIT_COLOR)
+        box = SurroundingRectangle(VGroup(*[rows[i] for i in after]), buff=(0.2, 0.0), color=LOGIT_COLOR)
         span = VGroup(*[self.stripe_map.cell(i, 0) for i in after])
-        box.stretch_to_fit_height(span.height - 0.3 * self.stripe_map.cell(after[0], 0).height).match_y(span)
+        margin = 0.12 * span[0].height
+        top, bottom = span.get_top()[1] - margin, span.get_bottom()[1] - margin  # nothing below: room there
+        box.stretch_to_fit_height(top - bottom).set_y((top + bottom) / 2)
         tally = Text(
             f"{right} of {len(after)}\nright", font_size=LABEL_SIZE, color=TEXT_COLOR, line_spacing=0.8
         )
