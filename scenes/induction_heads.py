@@ -449,7 +449,7 @@ class InductionHeads(ClipScene):
         self.beat(
             f"The query says 'I am {last}'; {src}'s key says '{last} came before me'.",
             FadeOut(VGroup(self.notes, others, self.legend), run_time=0.3),
-            Succession(Wait(0.2), AnimationGroup(*[Create(b) for b in self.lit_qk], run_time=0.6)),
+            Succession(Wait(0.2), FadeIn(self.lit_qk, run_time=0.5)),  # faded in: no half-drawn slivers
             Succession(
                 Wait(0.8),
                 FadeIn(VGroup(self.q_col, self.k_col, titles), shift=0.2 * LEFT, run_time=0.8),
@@ -620,12 +620,13 @@ class InductionHeads(ClipScene):
         self.beat(
             f"It copies {n.tokens[n.target]}: its value and output maps read it ...",
             Succession(
-                AnimationGroup(FadeOut(self.attention), Create(self.src_box), run_time=0.4),
-                GrowArrow(path[0], run_time=0.5),
-                Create(lit, run_time=0.4),
-                GrowArrow(path[1], run_time=0.5),
+                AnimationGroup(FadeOut(self.attention), Create(self.src_box), run_time=0.3),
+                GrowArrow(path[0], run_time=0.35),
+                FadeIn(lit, run_time=0.25),  # faded in, not drawn: no stray dash under the head's name
+                GrowArrow(path[1], run_time=0.35),
+                # settled before the cue's middle frame
                 AnimationGroup(
-                    FadeIn(delta, shift=0.2 * DOWN), FadeIn(self.out_label, scale=1.3), run_time=0.5
+                    FadeIn(delta, shift=0.2 * DOWN), FadeIn(self.out_label, scale=1.3), run_time=0.35
                 ),
             ),
         )
