@@ -23,10 +23,12 @@ from manim import (
     RIGHT,
     UP,
     AnimationGroup,
+    Arrow,
     Create,
     CurvedArrow,
     FadeIn,
     FadeOut,
+    GrowArrow,
     LaggedStart,
     MathTex,
     Mobject,
@@ -78,7 +80,13 @@ PREV_HEAD = (0, 0)  # layer 0 head 0: the previous-token head
 IND_HEAD = (1, 0)  # layer 1 head 0: the induction head
 SEED = 0  # the random repeated sequence's
 NO_GUESS = -1  # next_token_report's "predicts no particular token"
-LABEL_SIZE = 24  # a label the viewer must read (at 480p too)
+ROW_BUFF = (
+    0.06,
+    0.0,
+)  # a box around one row of a close-up: no margin above or below, clear of its neighbours
+LABEL_SIZE = 24
+QK_CELL = 0.33  # the query/key close-up's row height: 12 rows and the score's working fit unshrunk  # a label the viewer must read (at 480p too)
+START_ROW = "rest"  # the query/key dimension only the start token's key has (head_dim_names)
 GUESS_LOGIT = 1.0  # a top logit below this is no guess (a copied token scores LOGIT_GAIN = 10)
 
 
@@ -178,7 +186,7 @@ def head_dim_names(model: AttnOnlyTransformer) -> list[str]:
     n_vocab = len(model.vocab)
     start_key = model.W_E[model.vocab.index(model.bos_token)] @ model.W_K[IND_HEAD]
     assert np.flatnonzero(start_key).tolist() == [n_vocab], "dimension d_vocab should be the start token's"
-    return [*model.vocab, "start", *["unused"] * (model.d_head - n_vocab - 1)]
+    return [*model.vocab, START_ROW, *["unused"] * (model.d_head - n_vocab - 1)]
 
 
 class InductionHeads(ClipScene):
@@ -284,7 +292,11 @@ class InductionHeads(ClipScene):
     def embed(self) -> None:
         self.beat(
             "Each becomes a stream column, after a start token.",
-            *self.stream.enter_from(self.token_row, lag_ratio=0.08),
+            # the chips' boxes go first: they are taller than the labels and would lie across the columns
+            Succession(
+                AnimationGroup(*[FadeOut(tile[0]) for tile in self.token_row.tiles], run_time=0.3),
+                AnimationGroup(*self.stream.enter_from(self.token_row, lag_ratio=0.08), run_time=1.2),
+            ),
             FadeIn(self.legend),
             run_time=1.5,  # done before the cue's middle: no half-faded tiles
         )
@@ -344,9 +356,9 @@ class InductionHeads(ClipScene):
             VGroup(
                 zoom.names[self.model.vocab.index(before)], zoom.column.cell(self.model.vocab.index(before))
             ),
-            buff=0.06,
+            buff=ROW_BUFF,
             color=TEXT_COLOR,
-            stroke_width=4,
+            stroke_width=3,
         )
         self.beat(
             f"{n.tokens[n.target]}'s column now says '{before} came before me'.",
@@ -401,12 +413,12 @@ class InductionHeads(ClipScene):
             q[n.last],
             head_dim_names(self.model),
             side=LEFT,
-            cell_height=0.36,
+            cell_height=QK_CELL,
             cell_width=0.7,
             outline_color=QUERY_COLOR,
             font_size=FONT_SIZE_BODY - 4,
         )
-        self.k_col = VectorColumn(k[n.target], cell_height=0.36, cell_width=0.7, outline_color=KEY_COLOR)
+        self.k_col = VectorColumn(k[n.target], cell_height=QK_CELL, cell_width=0.7, outline_color=KEY_COLOR)
         self.k_col.next_to(self.q_col.column, RIGHT, buff=0.3)
         last, src = n.tokens[n.last], n.tokens[n.target]
         titles = VGroup(
@@ -415,57 +427,71 @@ class InductionHeads(ClipScene):
         titles.next_to(VGroup(self.q_col, self.k_col), UP, buff=0.2).align_to(self.q_col.column, LEFT)
         self.score_note = self.score_formula().next_to(VGroup(self.q_col, self.k_col), DOWN, buff=0.3)
         self.pair = VGroup(titles, self.q_col, self.k_col)
-        start = len(self.model.vocab)  # the 'start' dimension (head_dim_names)
-        self.fallback = Text("fallback", font_size=FONT_SIZE_LABEL, color=MUTED_TEXT_COLOR)
-        self.fallback.next_to(self.k_col.cell(start), RIGHT, buff=0.2)
-        CLOSE_UP.place(VGroup(self.pair, self.score_note, self.fallback), shrink=True)
+        CLOSE_UP.place(VGroup(self.pair, self.score_note), shrink=True)
         self.score_note.match_x(self.pair)
         # the 'start' row, named where it first shows (the score note takes its place next beat)
         self.start_note = VGroup(
-            Text("start: every query asks a", font_size=LABEL_SIZE, color=TEXT_COLOR),
-            Text("little for the start token,", font_size=LABEL_SIZE, color=TEXT_COLOR),
-            Text("where it rests if no match", font_size=LABEL_SIZE, color=TEXT_COLOR),
+            Text(f"{START_ROW}: queries all ask a", font_size=LABEL_SIZE, color=TEXT_COLOR),
+            Text("little for the start token", font_size=LABEL_SIZE, color=TEXT_COLOR),
+            Text("<bos>, their fallback", font_size=LABEL_SIZE, color=TEXT_COLOR),
         ).arrange(DOWN, buff=0.08, aligned_edge=LEFT)
         self.start_note.next_to(self.pair, DOWN, buff=0.3).set_x(CLOSE_UP.point()[0])
         assert CLOSE_UP.contains(self.start_note), "the start row's note fits under the query and the key"
+        # the query and the key are the stream through W_Q and W_K (checked), shown by colour: the
+        # boxed blocks they read, the lit matrices, then the vectors in the close-up (no copy in flight)
+        assert np.allclose(self.stream.column(n.last).values @ self.model.W_Q[IND_HEAD], self.q_col.values)
+        assert np.allclose(self.stream.column(n.target).values @ self.model.W_K[IND_HEAD], self.k_col.values)
+        others = VGroup(*[b for p, b in enumerate(self.k_boxes) if p != n.target])
+        self.lit_qk = VGroup(
+            SurroundingRectangle(block.w_q, buff=0.06, color=QUERY_COLOR, stroke_width=5),
+            SurroundingRectangle(block.w_k, buff=0.06, color=KEY_COLOR, stroke_width=5),
+        )
         self.beat(
             f"The query says 'I am {last}'; {src}'s key says '{last} came before me'.",
-            FadeOut(VGroup(self.notes, self.q_box, self.k_boxes, self.legend), run_time=0.3),
-            read(
-                self.stream.column(n.last),
-                block.w_q,
-                self.q_col.column,
-                weight=self.model.W_Q[IND_HEAD],
-                color=QUERY_COLOR,
+            FadeOut(VGroup(self.notes, others, self.legend), run_time=0.3),
+            Succession(Wait(0.2), FadeIn(self.lit_qk, run_time=0.5)),  # faded in: no half-drawn slivers
+            Succession(
+                Wait(0.8),
+                FadeIn(VGroup(self.q_col, self.k_col, titles), shift=0.2 * LEFT, run_time=0.8),
             ),
-            read(
-                self.stream.column(n.target),
-                block.w_k,
-                self.k_col,
-                weight=self.model.W_K[IND_HEAD],
-                color=KEY_COLOR,
-            ),
-            Succession(Wait(1.4), FadeIn(VGroup(self.q_col.names, titles), run_time=0.6)),
             Succession(Wait(2.0), FadeIn(self.start_note, run_time=0.6)),
             hold=2.2,
         )
+        self.lit_qk.add(self.q_box, self.k_boxes[n.target])
 
     def score_formula(self) -> VGroup:
         """``score = q.k / sqrt(d_head) = 20`` (the number large, in the head's colour) and what d_head is."""
-        score = self.shown.scores[self.shown.target]
+        n = self.shown
+        score = n.scores[n.target]
+        q_d, k_d = self.matching_cell_values()
         formula = MathTex(
-            r"\mathrm{score} = \frac{q \cdot k}{\sqrt{d_{\mathrm{head}}}}",
+            r"\mathrm{score} = \frac{q \cdot k}{\sqrt{d_{\mathrm{head}}}}", font_size=MATH_SIZE_BODY
+        )
+        # the one shared cell's product (its query value, its key value), scaled: where the score comes from
+        worked = MathTex(
+            "=",
+            format_value(q_d, 1),
+            r"\times",
+            format_value(k_d, 1),
+            rf"/ \sqrt{{{self.model.d_head}}}",
             "=",
             format_value(score, 0),
             font_size=MATH_SIZE_BODY,
         )
-        formula[2].set_color(head_color(*IND_HEAD)).scale(1.4, about_edge=LEFT)
+        worked[1].set_color(QUERY_COLOR)
+        worked[3].set_color(KEY_COLOR)
+        worked[6].set_color(head_color(*IND_HEAD)).scale(1.4, about_edge=LEFT)
         width = MathTex(
             rf"d_{{\mathrm{{head}}}} = {self.model.d_head}",
             r"\text{: the head's width}",
             font_size=MATH_SIZE_LABEL,
         ).set_color(TEXT_COLOR)
-        return VGroup(formula, width).arrange(DOWN, buff=0.2)
+        return VGroup(formula, worked, width).arrange(DOWN, buff=0.2)
+
+    def matching_cell_values(self) -> tuple[float, float]:
+        """The query's and the key's values in the one cell they share (the last token's row)."""
+        d = self.model.vocab.index(self.shown.tokens[self.shown.last])
+        return float(self.q_col.values[d]), float(self.k_col.values[d])
 
     def same_cell(self) -> None:
         """The key moment, second half: one shared cell, and the score it gives."""
@@ -477,14 +503,14 @@ class InductionHeads(ClipScene):
         assert np.isclose(q @ k / self.model.attn_scale, score)
         match = SurroundingRectangle(
             VGroup(self.q_col.names[d], self.q_col.column.cell(d), self.k_col.cell(d)),
-            buff=0.06,
+            buff=ROW_BUFF,
             color=TEXT_COLOR,
-            stroke_width=4,
+            stroke_width=3,
         )
         self.beat(
             f"They meet on one cell, {n.tokens[n.last]}: a score of {format_value(score, 0)}.",
             Create(match),
-            FadeOut(self.start_note, run_time=0.4),
+            FadeOut(VGroup(self.start_note, self.lit_qk), run_time=0.4),
             Succession(Wait(0.4), FadeIn(self.score_note, shift=0.1 * UP, run_time=0.8)),
             run_time=1.2,
             hold=2.2,  # the key moment: a breather after its caption
@@ -505,22 +531,23 @@ class InductionHeads(ClipScene):
         last = n.tokens[n.last]
         self.row_name = Text(f"the last {last}'s\nscores", font_size=FONT_SIZE_LABEL, line_spacing=0.8)
         self.row_name.set_color(QUERY_COLOR).next_to(self.score_txt[0], LEFT, buff=0.35)
+        self.row_name.align_to(self.score_txt[0], DOWN)  # clear of the "token" label below
         self.d_box = SurroundingRectangle(self.stream.column(n.last), buff=0.06, color=QUERY_COLOR)
         start = len(self.model.vocab)  # the query's 'start' dimension (head_dim_names)
         start_row = SurroundingRectangle(
             VGroup(self.q_col.names[start], self.q_col.column.cell(start), self.k_col.cell(start)),
-            buff=0.06,
+            buff=ROW_BUFF,
             color=MUTED_TEXT_COLOR,
             stroke_width=3,
         )
-        self.pair.add(start_row, self.fallback)
+        self.pair.add(start_row)
         self.beat(
             f"Scores: {format_value(n.scores[n.target], 0)} for {n.tokens[n.target]}, "
             f"{format_value(n.scores[0], 0)} for the start token, {format_value(np.abs(others).max(), 0)} elsewhere.",
             Create(self.d_box),
             FadeIn(self.row_name),
             LaggedStart(*[FadeIn(t, shift=0.1 * UP) for t in self.score_txt], lag_ratio=0.1, run_time=1.4),
-            Succession(Wait(0.8), AnimationGroup(Create(start_row), FadeIn(self.fallback), run_time=0.6)),
+            Succession(Wait(0.8), Create(start_row, run_time=0.6)),
         )
 
     def softmax_formula(self) -> MathTex:
@@ -579,25 +606,34 @@ class InductionHeads(ClipScene):
         self.out_label = Text(n.tokens[n.target], font_size=FONT_SIZE_BODY + 4, color=color)
         self.out_label.next_to(delta.cell(int(np.argmax(result))), RIGHT, buff=0.2)
         self.src_box = SurroundingRectangle(self.stream.column(n.target), buff=0.06, color=color)
+        # the read, drawn as a path: urs -> the lit W_V, W_O -> the vector beside D (no copy in flight,
+        # nothing squeezed into the small tiles); the vector is urs's column through W_V W_O (checked)
+        assert np.allclose(
+            self.stream.column(n.target).values @ ov_matrix(self.model, *IND_HEAD), delta.values, atol=1e-3
+        )
+        lit = SurroundingRectangle(VGroup(block.w_v, block.w_o), buff=0.06, color=color, stroke_width=5)
+        side = 0.25 * lit.width * RIGHT
+        path = VGroup(
+            Arrow(self.src_box.get_top(), lit.get_bottom() - side, buff=0.08, color=color, stroke_width=4),
+            Arrow(lit.get_bottom() + side, delta.get_top(), buff=0.08, color=color, stroke_width=4),
+        )
         self.beat(
             f"It copies {n.tokens[n.target]}: its value and output maps read it ...",
             Succession(
-                AnimationGroup(FadeOut(self.attention), Create(self.src_box), run_time=0.4),
-                read(
-                    self.stream.column(n.target),
-                    VGroup(block.w_v, block.w_o),
-                    delta,
-                    weight=ov_matrix(self.model, *IND_HEAD),
-                    color=color,
-                    atol=1e-3,
-                    run_time=1.8,
+                AnimationGroup(FadeOut(self.attention), Create(self.src_box), run_time=0.3),
+                GrowArrow(path[0], run_time=0.35),
+                FadeIn(lit, run_time=0.25),  # faded in, not drawn: no stray dash under the head's name
+                GrowArrow(path[1], run_time=0.35),
+                # settled before the cue's middle frame
+                AnimationGroup(
+                    FadeIn(delta, shift=0.2 * DOWN), FadeIn(self.out_label, scale=1.3), run_time=0.35
                 ),
-                FadeIn(self.out_label, scale=1.3, run_time=0.5),
             ),
         )
         column = self.stream.column(n.last)
         self.beat(
             f"... and add it to the last {n.tokens[n.last]}'s 'output' block.",
+            FadeOut(VGroup(path, lit), run_time=0.4),
             write(delta, column, side=RIGHT, gap=0.15, run_time=1.8),
             Succession(
                 Wait(1.0),
@@ -734,8 +770,13 @@ class InductionHeads(ClipScene):
         assert (report["predicted"][: 1 + self.half] == NO_GUESS).all()
         right = int(report["correct"][after].sum())
         assert (right, len(after)) == (n.right, n.repeats)
-        # tight above and below: its top edge clears the row before the repeat
-        box = SurroundingRectangle(VGroup(*[rows[i] for i in after]), buff=(0.1, 0.05), color=LOGIT_COLOR)
+        # its top and bottom edges just inside the rows' boundaries (the pattern's cells): closer to the
+        # four rows it holds than to the row above, so it reads as their border, not an underline
+        box = SurroundingRectangle(VGroup(*[rows[i] for i in after]), buff=(0.2, 0.0), color=LOGIT_COLOR)
+        span = VGroup(*[self.stripe_map.cell(i, 0) for i in after])
+        margin = 0.12 * span[0].height
+        top, bottom = span.get_top()[1] - margin, span.get_bottom()[1] - margin  # nothing below: room there
+        box.stretch_to_fit_height(top - bottom).set_y((top + bottom) / 2)
         tally = Text(
             f"{right} of {len(after)}\nright", font_size=LABEL_SIZE, color=TEXT_COLOR, line_spacing=0.8
         )

@@ -148,7 +148,7 @@ def test_query_and_key_meet_on_the_one_cell_of_the_shared_token(scene_module, mo
         # a little, and only the start token's key answers
         unused = [d for d, name in enumerate(names) if name == "unused"]
         assert unused and np.allclose(q[:, unused], 0) and np.allclose(k[:, unused], 0)
-        start = names.index("start")
+        start = names.index(scene_module.START_ROW)
         assert (q[:, start] > 0).all() and k[0, start] > 0 and np.allclose(k[1:, start], 0)
         for i in range(2, len(ids)):
             for j in range(2, i + 1):
@@ -161,7 +161,9 @@ def test_query_and_key_meet_on_the_one_cell_of_the_shared_token(scene_module, mo
                     assert shared.size == 0
     assert checked > 30
     shown = scene_module.numbers()
-    assert names[np.argmax(shown.cache["blocks.1.attn.hook_k"][0, 0])] == "start"  # the start token's key
+    assert (
+        names[np.argmax(shown.cache["blocks.1.attn.hook_k"][0, 0])] == scene_module.START_ROW
+    )  # the start token's key
 
 
 def test_the_labels_numbers(scene_module, model):
@@ -176,3 +178,23 @@ def test_the_labels_numbers(scene_module, model):
     repeats = range(half + 1, len(ids) - 1)  # positions whose next word came before
     right = sum(int(np.argmax(logits[i]) == ids[i + 1]) for i in repeats)
     assert (shown.right, shown.repeats) == (right, len(repeats)) == (4, 4)
+
+
+def test_the_score_is_the_shared_cells_product_scaled(scene_module, model):
+    """ "= 11.8 x 5.9 / sqrt(12) = 20": the last D's query and urs's key in the D cell, by hand from
+    the weights, and their product over sqrt(d_head) is the score shown."""
+    ids = model.to_tokens(RUNNING_EXAMPLE)
+    x = model.W_E[ids] + model.W_pos[: len(ids)]
+    x = x + np.eye(len(ids), k=-1) @ x @ model.W_V[0, 0] @ model.W_O[0, 0]  # the previous-token write
+    last, target = len(ids) - 1, 1 + RUNNING_EXAMPLE.index("urs")  # past the start token
+    d = model.vocab.index("D")
+    q_d, k_d = (x @ model.W_Q[1, 0])[last, d], (x @ model.W_K[1, 0])[target, d]
+    assert (f"{q_d:.1f}", f"{k_d:.1f}", model.d_head) == ("11.8", "5.9", 12)
+    assert round(float(f"{q_d:.1f}") * float(f"{k_d:.1f}") / np.sqrt(12)) == 20  # the rounded figures agree
+    assert q_d * k_d / np.sqrt(model.d_head) == pytest.approx(20)
+    shown = scene_module.numbers()  # the clip's query and key (what its close-up and formula show)
+    assert (shown.last, shown.target) == (last, target)
+    assert shown.cache["blocks.1.attn.hook_q"][last, 0, d] == pytest.approx(
+        q_d, rel=1e-3
+    )  # layer 0 attends ~1.00 back
+    assert shown.cache["blocks.1.attn.hook_k"][target, 0, d] == pytest.approx(k_d, rel=1e-3)
