@@ -490,10 +490,11 @@ class HeadsAreAdditive(ClipScene):
             "Textbook: stack the results, multiply by one big matrix.",
             Succession(
                 # the results start for their stack (where head 0's pattern was) once the patterns
-                # are half gone, and W_O comes in as they arrive: the frame is never empty
+                # are half gone, and W_O is in, whole, while they travel: the frame is never empty
                 AnimationGroup(
-                    FadeOut(VGroup(self.maps, self.rows, self.arrows, self.v_gloss), run_time=0.6),
+                    FadeOut(VGroup(self.maps, self.rows, self.arrows, self.v_gloss), run_time=0.5),
                     self.swap(new_eq, run_time=1.2),
+                    Succession(Wait(0.35), FadeIn(VGroup(self.w_o, self.w_o_label), run_time=0.45)),
                     Succession(
                         Wait(0.3),
                         AnimationGroup(
@@ -502,9 +503,6 @@ class HeadsAreAdditive(ClipScene):
                                 ReplacementTransform(lab, self.concat_label[h])
                                 for h, lab in enumerate(labels)
                             ],
-                            FadeIn(
-                                VGroup(self.w_o, self.w_o_label), rate_func=squish_rate_func(smooth, 0.3, 1)
-                            ),
                             run_time=1.1,
                         ),
                     ),
@@ -534,7 +532,7 @@ class HeadsAreAdditive(ClipScene):
         self.beat(
             "Add it in. Every layer adds to this running sum.",
             FadeOut(self.out_equals, run_time=0.5),
-            write(self.out_col, one_go, side=LEFT, gap=WRITE_GAP),
+            write(self.out_col, one_go, side=LEFT, gap=2 * WRITE_GAP),  # room here: an airy "+"
             run_time=2.2,
         )
 
@@ -567,15 +565,21 @@ class HeadsAreAdditive(ClipScene):
         )
         self.beat(
             "Each block meets only its own head's result.",
-            FadeOut(VGroup(self.cut_labels, self.concat_label)),
-            Create(self.pairs, rate_func=squish_rate_func(smooth, 0.4, 0.9)),
-            *[self.w_o[h].animate.move_to(self.blocks[h]) for h in range(self.shown.n_heads)],
-            *[self.stacked[h].animate.move_to(self.r_parts[h]) for h in range(self.shown.n_heads)],
-            FadeIn(
-                VGroup(self.plus_lhs, self.block_labels),
-                rate_func=squish_rate_func(smooth, 0.5, 1),
-            ),
-            run_time=1.3,
+            # one thing at a time: the old names go, the pieces move, then each pair is framed and named
+            FadeOut(VGroup(self.cut_labels, self.concat_label), rate_func=squish_rate_func(smooth, 0, 0.2)),
+            *[
+                self.w_o[h].animate(rate_func=squish_rate_func(smooth, 0.15, 0.65)).move_to(self.blocks[h])
+                for h in range(self.shown.n_heads)
+            ],
+            *[
+                self.stacked[h]
+                .animate(rate_func=squish_rate_func(smooth, 0.15, 0.65))
+                .move_to(self.r_parts[h])
+                for h in range(self.shown.n_heads)
+            ],
+            Create(self.pairs, rate_func=squish_rate_func(smooth, 0.65, 1)),
+            FadeIn(VGroup(self.plus_lhs, self.block_labels), rate_func=squish_rate_func(smooth, 0.65, 1)),
+            run_time=1.6,
         )
 
     def heads_write(self) -> None:
