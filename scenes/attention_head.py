@@ -468,7 +468,7 @@ class AttentionHead(ClipScene):
         self.delta_label = label(rf"W_O^h r^h_{i}", HEAD_COLOR).next_to(self.delta, LEFT, buff=0.15)
         # W_O met right beside the mix (a copy of the head's tile), so the trip through it is short and
         # crosses nothing; its name stays in the head's panel, which lights up with it
-        w_o_here = self.block.w_o.copy().next_to(self.r_vec, RIGHT, buff=0.3)
+        self.w_o_here = w_o_here = self.block.w_o.copy().next_to(self.r_vec, RIGHT, buff=0.3)
         self.beat(
             "The output matrix maps the mix to the stream's size.",
             FadeOut(self.r_label, run_time=0.3),
@@ -477,8 +477,7 @@ class AttentionHead(ClipScene):
                 FadeIn(w_o_here, run_time=0.4),
                 read(self.r_vec, w_o_here, self.delta, weight=self.model.W_O[LAYER, HEAD],
                      color=HEAD_COLOR, keep_source=False, run_time=1.8),
-                FadeOut(w_o_here, run_time=0.3),
-            ),
+            ),  # the tile stays, whole, through the cue; it goes as the zoom comes
             flash_around(self.block.w_o, HEAD_COLOR, run_time=1.0),
             *[FadeOut(m, run_time=0.5) for m in (*self.rows["v"][0], self.rows["v"][1], self.mix_link)],
             Succession(Wait(run_time=1.8), FadeIn(self.delta_label, run_time=0.4)),
@@ -552,7 +551,7 @@ class AttentionHead(ClipScene):
         ).set_stroke(MUTED_TEXT_COLOR, width=1.5, opacity=0.8)  # fmt: skip
         self.beat(
             f"Its output block has a slot per word: a 1 on '{self.tok(n.source)}'.",
-            FadeOut(VGroup(self.pattern_map, self.cell_box, self.note), run_time=0.5),
+            FadeOut(VGroup(self.pattern_map, self.cell_box, self.note, self.w_o_here), run_time=0.5),
             Succession(Wait(run_time=0.3), FadeIn(small, run_time=0.6)),
             *output.light(HEAD_COLOR, run_time=1.0),
             Succession(
