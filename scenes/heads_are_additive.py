@@ -568,18 +568,18 @@ class HeadsAreAdditive(ClipScene):
             # one thing at a time: the old names go, the pieces move, then each pair is framed and named
             FadeOut(VGroup(self.cut_labels, self.concat_label), rate_func=squish_rate_func(smooth, 0, 0.2)),
             *[
-                self.w_o[h].animate(rate_func=squish_rate_func(smooth, 0.15, 0.65)).move_to(self.blocks[h])
+                self.w_o[h].animate(rate_func=squish_rate_func(smooth, 0.15, 0.6)).move_to(self.blocks[h])
                 for h in range(self.shown.n_heads)
             ],
             *[
                 self.stacked[h]
-                .animate(rate_func=squish_rate_func(smooth, 0.15, 0.65))
+                .animate(rate_func=squish_rate_func(smooth, 0.15, 0.6))
                 .move_to(self.r_parts[h])
                 for h in range(self.shown.n_heads)
             ],
-            Create(self.pairs, rate_func=squish_rate_func(smooth, 0.65, 1)),
-            FadeIn(VGroup(self.plus_lhs, self.block_labels), rate_func=squish_rate_func(smooth, 0.65, 1)),
-            run_time=1.6,
+            Create(self.pairs, rate_func=squish_rate_func(smooth, 0.6, 0.95)),
+            FadeIn(VGroup(self.plus_lhs, self.block_labels), rate_func=squish_rate_func(smooth, 0.6, 0.95)),
+            run_time=1.3,  # all framed well before the cue's middle
         )
 
     def heads_write(self) -> None:
