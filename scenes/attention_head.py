@@ -38,6 +38,7 @@ from manim import (
     FadeOut,
     LaggedStart,
     MathTex,
+    Rectangle,
     ReplacementTransform,
     Succession,
     SurroundingRectangle,
@@ -242,6 +243,21 @@ class AttentionHead(ClipScene):
         # legend's ticks and read as the legend's title
         self.pattern_map.col_title.next_to(self.pattern_map.col_labels, LEFT, buff=0.25)
         self.pattern_map.col_title.align_to(self.pattern_map.col_labels, DOWN)
+        self.future_veil = self.veil_the_future()
+
+    def veil_the_future(self) -> VGroup:
+        """A dark veil over every later position's cells (j > i): the scores are dimmed there from the
+        start, until the mask's caption says why, so the head never seems to look ahead."""
+        n_pos, veil = len(self.shown.tokens), VGroup()
+        for row in range(n_pos - 1):
+            later = VGroup(*[self.pattern_map.cell(row, col) for col in range(row + 1, n_pos)])
+            veil.add(
+                Rectangle(width=later.width, height=later.height)
+                .move_to(later)
+                .set_stroke(width=0)
+                .set_fill(BACKGROUND_COLOR, opacity=0.8)
+            )
+        return veil
 
     # --- beats -------------------------------------------------------------------------
     def show_head_and_stream(self) -> None:
@@ -314,6 +330,7 @@ class AttentionHead(ClipScene):
         self.beat(
             "Score: every query dotted with every key, scaled.",
             FadeIn(self.pattern_map, lag_ratio=0.02, rate_func=squish_rate_func(smooth, 0.4, 1.0)),
+            FadeIn(self.future_veil, rate_func=squish_rate_func(smooth, 0.4, 1.0)),
             FadeOut(self.width_label),
             *[
                 FadeOut(part, rate_func=squish_rate_func(smooth, 0.0, 0.4))
@@ -354,6 +371,7 @@ class AttentionHead(ClipScene):
             "Later positions are masked.",
             FadeIn(self.bos_numbers),
             self.pattern_map.animate_values(n.scores),
+            FadeOut(self.future_veil),  # the hatching takes over from it
             *self.strip.change_to(
                 self.strip.tex(r"\text{score}_{ij} = -\infty \quad \text{for } j > i"), "cross_fade"
             ),
@@ -446,12 +464,22 @@ class AttentionHead(ClipScene):
             i, n.result[i], HEAD_COLOR, y=self.r_vec.get_y(), cell_height=DELTA_CELL, cell_width=0.35
         )
         self.delta.next_to(self.stream.column(i), UP, buff=0.3)
-        self.delta_label = label(rf"W_O^h r^h_{i}", HEAD_COLOR).next_to(self.delta, RIGHT, buff=0.15)
+        # named on its left, over the emptied q/k rows: on its right it ran into the grid's "source (key)"
+        self.delta_label = label(rf"W_O^h r^h_{i}", HEAD_COLOR).next_to(self.delta, LEFT, buff=0.15)
+        # W_O met right beside the mix (a copy of the head's tile), so the trip through it is short and
+        # crosses nothing; its name stays in the head's panel, which lights up with it
+        self.w_o_here = w_o_here = self.block.w_o.copy().next_to(self.r_vec, RIGHT, buff=0.3)
         self.beat(
             "The output matrix maps the mix to the stream's size.",
-            read(self.r_vec, self.block.w_o, self.delta, weight=self.model.W_O[LAYER, HEAD],
-                 color=HEAD_COLOR, keep_source=False, run_time=2.2),
-            *[FadeOut(m, run_time=0.5) for m in (*self.rows["v"][0], self.rows["v"][1], self.mix_link, self.r_label)],
+            FadeOut(self.r_label, run_time=0.3),
+            Succession(
+                Wait(run_time=0.25),  # r's name is gone first: the tile takes its place
+                FadeIn(w_o_here, run_time=0.4),
+                read(self.r_vec, w_o_here, self.delta, weight=self.model.W_O[LAYER, HEAD],
+                     color=HEAD_COLOR, keep_source=False, run_time=1.8),
+            ),  # the tile stays, whole, through the cue; it goes as the zoom comes
+            flash_around(self.block.w_o, HEAD_COLOR, run_time=1.0),
+            *[FadeOut(m, run_time=0.5) for m in (*self.rows["v"][0], self.rows["v"][1], self.mix_link)],
             Succession(Wait(run_time=1.8), FadeIn(self.delta_label, run_time=0.4)),
             *self.strip.change_to(self.strip.tex(r"x_i \;\to\; x_i + W_O^h\, r^h_i"), "cross_fade"),
             hold=2.4,  # the trip through W_O is not hurried, and the cue's middle shows where it landed
@@ -523,7 +551,7 @@ class AttentionHead(ClipScene):
         ).set_stroke(MUTED_TEXT_COLOR, width=1.5, opacity=0.8)  # fmt: skip
         self.beat(
             f"Its output block has a slot per word: a 1 on '{self.tok(n.source)}'.",
-            FadeOut(VGroup(self.pattern_map, self.cell_box, self.note), run_time=0.5),
+            FadeOut(VGroup(self.pattern_map, self.cell_box, self.note, self.w_o_here), run_time=0.5),
             Succession(Wait(run_time=0.3), FadeIn(small, run_time=0.6)),
             *output.light(HEAD_COLOR, run_time=1.0),
             Succession(

@@ -15,9 +15,9 @@ two versions (one write, or one write per head) and end up equal
 
 Layout: every ``d_model`` vector (the writes and both stream copies) has the cell height of
 ``W_O``'s rows and sits on the product row's centre line, so one set of row names, right of the
-last stream column, names the rows of all of them: every row of the next-word half by its word
-(fanned out with a thin line to its row where neighbours would crowd) and the lit row of the word
-half. Head 0's write also names its two lit rows beside them, where the caption talks about them.
+last stream column, names the rows of all of them: every row of the next-word half that a head writes, level with
+its row (a row is as tall as a name), and the lit row of the word half. Each head's
+write also names its lit rows beside them, where the caption talks about them.
 """
 
 from dataclasses import dataclass
@@ -75,13 +75,13 @@ from circuit_clips.toy_models import skip_trigram_model
 
 TOKENS = ["keep", "them", "at"]
 LAYER = 0
-CELL = 0.26  # one row of W_O and of every vector on the product row
+CELL = 0.28  # one row of W_O and of every vector on the product row: a row name fits beside each row
 CUT = 0.15  # how far W_O's second block moves away from the first when it is cut
 V_CELL = 0.19  # the values and results under the attention patterns (the heads fit the stage)
-BLOCK_CELL_WIDTH = 0.105  # W_O's columns: narrower than its rows are tall, so the whole row fits
-ROOM_FOR_TAGS = 1.82  # right of head 0's write: its value and the words of its rows
+BLOCK_CELL_WIDTH = 0.085  # W_O's columns: narrower than its rows are tall, so the whole row fits
+ROOM_FOR_TAGS = 1.84  # right of head 0's write: its value and the words of its rows
 WRITE_GAP = 0.45  # between a stream column and a write staged beside it: room for a plain "+"
-TAG_PITCH = 0.3  # the least distance between two row tags (words at LABEL_SIZE never touch)
+TAG_PITCH = CELL  # the least distance between two row tags: one row, so every tag sits level with its row
 EQ_SIZE = 34  # the equation line (its stacked vectors stay inside the line)
 LABEL_SIZE = 24
 GLOSS_SIZE = EQ_SIZE  # the meaning of a symbol, beside what it names (readable at 480p)
@@ -213,7 +213,7 @@ class HeadsAreAdditive(ClipScene):
         return head_color(LAYER, head)
 
     def column(self, values, color, cell: float = CELL) -> VectorColumn:
-        return VectorColumn(values, cell_height=cell, cell_width=0.3, outline_color=color, outline_width=2.5)
+        return VectorColumn(values, cell_height=cell, cell_width=0.27, outline_color=color, outline_width=2.5)
 
     def text(self, words: str, color=TEXT_COLOR, size: float = LABEL_SIZE) -> Text:
         return Text(words, font_size=size, color=color)
@@ -305,7 +305,7 @@ class HeadsAreAdditive(ClipScene):
         self.r_parts = VGroup(*[self.column(n.z[h], self.color(h)) for h in range(n.n_heads)])
         self.h_cols = VGroup(*[self.column(n.result[h], self.color(h)) for h in range(n.n_heads)])
         self.streams = VGroup(
-            *[stream_column(n.resid_pre, cell_height=CELL, cell_width=0.32) for _ in range(n.n_heads)]
+            *[stream_column(n.resid_pre, cell_height=CELL, cell_width=0.29) for _ in range(n.n_heads)]
         )
         self.lay_out_final_row()
         self.lay_out_textbook_row()
@@ -324,11 +324,11 @@ class HeadsAreAdditive(ClipScene):
         self.equals.next_to(r1, RIGHT, buff=0.95)  # room for r^1's values
         h0.next_to(self.equals, RIGHT, buff=0.25)
         h1.next_to(h0, RIGHT, buff=ROOM_FOR_TAGS)  # h0's value and words, and the "+"
-        per_head.next_to(
-            h1, RIGHT, buff=1.15 + WRITE_GAP + 0.3
-        )  # h1's values, then a write staged clear of them
-        self.same.next_to(per_head, RIGHT, buff=0.36)
-        one_go.next_to(self.same, RIGHT, buff=0.36)
+        # h1's values and words, then room for a write staged clear of them beside the stream
+        tags_right = self.readouts(h1, self.shown.result[1], self.color(1), words=True).get_right()[0]
+        per_head.next_to(h1, RIGHT, buff=tags_right - h1.get_right()[0] + 0.12 + h1.width + WRITE_GAP)
+        self.same.next_to(per_head, RIGHT, buff=0.26)
+        one_go.next_to(self.same, RIGHT, buff=0.26)
         self.plus_rhs.move_to(VGroup(h0, h1))
         self.row_names = self.name_rows(one_go)
         self.stream_title = self.text(f"the stream of the word '{TOKENS[self.shown.dest]}'")
@@ -347,23 +347,24 @@ class HeadsAreAdditive(ClipScene):
         STAGE.place(row)
 
     def name_rows(self, col: VectorColumn) -> VGroup:
-        """Every row of the stream's output half named by its word, beside ``col`` (a thin line from
-        each row to its word), under the header "next-word scores"; the word's own row named too."""
+        """The rows the heads write (the lit next-word scores after the layer) named by their words,
+        each level with its row beside ``col`` (a short tick between), under the header "next-word
+        scores"; the word's own row named too. The other scores stay zero and unnamed: with every row
+        named, a word with a descender would touch the name under it."""
         out = self.model.subspaces["output"]
-        rows = [*np.flatnonzero(self.shown.resid_pre[: out.start] > EPS), *range(out.start, out.stop)]
+        lit = out.start + np.flatnonzero(self.shown.resid_post[out] > EPS)
+        rows = [*np.flatnonzero(self.shown.resid_pre[: out.start] > EPS), *lit]
         words = [f"word: {self.model.vocab[rows[0]]}", *[self.word_of_row(i) for i in rows[1:]]]
         x = col.outline.get_right()[0]
-        targets = [col.cell(i).get_center()[1] for i in rows]
-        ys = fanned(targets, TAG_PITCH)
-        ys = [y + max(0.0, targets[-1] - ys[-1]) * (k > 0) for k, y in enumerate(ys)]  # none below the column
-        tags, leaders = VGroup(), VGroup()
-        for word, y, target in zip(words, ys, targets):
+        tags, ticks = VGroup(), VGroup()
+        for word, row in zip(words, rows):
+            y = col.cell(row).get_center()[1]
             tag = on_row(self.text(word), y)
             tags.add(tag.shift(RIGHT * (x + 0.35 - tag.get_left()[0])))
-            leaders.add(Line([x + 0.12, target, 0], [x + 0.29, y, 0]).set_stroke(MUTED_TEXT_COLOR, width=1.5))
+            ticks.add(Line([x + 0.12, y, 0], [x + 0.29, y, 0]).set_stroke(MUTED_TEXT_COLOR, width=1.5))
         header = VGroup(self.text("next-word"), self.text("scores:"))
         header.arrange(DOWN, aligned_edge=LEFT, buff=0.08).next_to(tags[1], UP, buff=0.2)
-        return VGroup(header.align_to(tags, LEFT), tags, leaders)
+        return VGroup(header.align_to(tags, LEFT), tags, ticks)
 
     def lay_out_textbook_row(self) -> None:
         """W_O (the two blocks side by side) times [r^0; r^1] = the output, where the final row starts."""
@@ -489,10 +490,11 @@ class HeadsAreAdditive(ClipScene):
             "Textbook: stack the results, multiply by one big matrix.",
             Succession(
                 # the results start for their stack (where head 0's pattern was) once the patterns
-                # are half gone, and W_O comes in as they arrive: the frame is never empty
+                # are half gone, and W_O is in, whole, while they travel: the frame is never empty
                 AnimationGroup(
-                    FadeOut(VGroup(self.maps, self.rows, self.arrows, self.v_gloss), run_time=0.6),
+                    FadeOut(VGroup(self.maps, self.rows, self.arrows, self.v_gloss), run_time=0.5),
                     self.swap(new_eq, run_time=1.2),
+                    Succession(Wait(0.35), FadeIn(VGroup(self.w_o, self.w_o_label), run_time=0.45)),
                     Succession(
                         Wait(0.3),
                         AnimationGroup(
@@ -501,9 +503,6 @@ class HeadsAreAdditive(ClipScene):
                                 ReplacementTransform(lab, self.concat_label[h])
                                 for h, lab in enumerate(labels)
                             ],
-                            FadeIn(
-                                VGroup(self.w_o, self.w_o_label), rate_func=squish_rate_func(smooth, 0.3, 1)
-                            ),
                             run_time=1.1,
                         ),
                     ),
@@ -533,7 +532,7 @@ class HeadsAreAdditive(ClipScene):
         self.beat(
             "Add it in. Every layer adds to this running sum.",
             FadeOut(self.out_equals, run_time=0.5),
-            write(self.out_col, one_go, side=LEFT, gap=WRITE_GAP),
+            write(self.out_col, one_go, side=LEFT, gap=2 * WRITE_GAP),  # room here: an airy "+"
             run_time=2.2,
         )
 
@@ -566,15 +565,21 @@ class HeadsAreAdditive(ClipScene):
         )
         self.beat(
             "Each block meets only its own head's result.",
-            FadeOut(VGroup(self.cut_labels, self.concat_label)),
-            Create(self.pairs, rate_func=squish_rate_func(smooth, 0.4, 0.9)),
-            *[self.w_o[h].animate.move_to(self.blocks[h]) for h in range(self.shown.n_heads)],
-            *[self.stacked[h].animate.move_to(self.r_parts[h]) for h in range(self.shown.n_heads)],
-            FadeIn(
-                VGroup(self.plus_lhs, self.block_labels),
-                rate_func=squish_rate_func(smooth, 0.5, 1),
-            ),
-            run_time=1.3,
+            # one thing at a time: the old names go, the pieces move, then each pair is framed and named
+            FadeOut(VGroup(self.cut_labels, self.concat_label), rate_func=squish_rate_func(smooth, 0, 0.2)),
+            *[
+                self.w_o[h].animate(rate_func=squish_rate_func(smooth, 0.15, 0.6)).move_to(self.blocks[h])
+                for h in range(self.shown.n_heads)
+            ],
+            *[
+                self.stacked[h]
+                .animate(rate_func=squish_rate_func(smooth, 0.15, 0.6))
+                .move_to(self.r_parts[h])
+                for h in range(self.shown.n_heads)
+            ],
+            Create(self.pairs, rate_func=squish_rate_func(smooth, 0.6, 0.95)),
+            FadeIn(VGroup(self.plus_lhs, self.block_labels), rate_func=squish_rate_func(smooth, 0.6, 0.95)),
+            run_time=1.3,  # all framed well before the cue's middle
         )
 
     def heads_write(self) -> None:
@@ -586,10 +591,7 @@ class HeadsAreAdditive(ClipScene):
             ]
         )
         values = VGroup(
-            *[
-                self.readouts(col, n.result[h], self.color(h), words=h == 0)
-                for h, col in enumerate(self.h_cols)
-            ]
+            *[self.readouts(col, n.result[h], self.color(h), words=True) for h, col in enumerate(self.h_cols)]
         )
         self.marks = values  # [0], [1]: the values (and words) beside each head's write
         values.add(self.readouts(self.stacked[1], n.z[1], self.color(1)))

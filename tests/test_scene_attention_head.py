@@ -157,3 +157,27 @@ def test_on_any_sequence_a_match_is_copied_and_no_match_rests_on_the_start_token
         else:
             assert pattern[i, 0] >= 0.99, (tokens, i)
             assert np.abs(result[i]).max() < 0.01, (tokens, i)
+
+
+def test_later_positions_are_veiled_until_the_mask_is_said(shown):
+    """Before the mask beat the grid shows raw scores; the veil covers exactly the cells the mask
+    then removes (j > i, the -inf scores) and none other, so no lit cell looks ahead unexplained."""
+    module = load_scene_module("attention_head")
+    scene = module.AttentionHead.__new__(module.AttentionHead)
+    scene.shown, scene.model = shown, shown.model
+    scene.lay_out()
+    n_pos = len(shown.tokens)
+    masked = {(i, j) for i in range(n_pos) for j in range(n_pos) if j > i}
+    assert masked == {tuple(ij) for ij in np.argwhere(np.isneginf(shown.scores))}
+    assert shown.raw_scores[1, n_pos - 1] > 1  # a future cell the raw scores light up
+    veiled = set()
+    for i in range(n_pos):
+        for j in range(n_pos):
+            centre = scene.pattern_map.cell(i, j).get_center()
+            if any(
+                part.get_left()[0] < centre[0] < part.get_right()[0]
+                and part.get_bottom()[1] < centre[1] < part.get_top()[1]
+                for part in scene.future_veil
+            ):
+                veiled.add((i, j))
+    assert veiled == masked

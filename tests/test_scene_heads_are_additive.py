@@ -185,3 +185,43 @@ def test_row_tags_never_crowd(module):
     assert all(a - b >= pitch - 1e-9 for a, b in zip(ys, ys[1:]))
     assert ys[0] == 3.0 and ys[-1] == -2.0
     assert np.isclose(np.mean(ys[1:5]), np.mean(targets[1:5]))  # a crowd is spread about its middle
+
+
+def _laid_out(module, shown):
+    scene = module.HeadsAreAdditive.__new__(module.HeadsAreAdditive)
+    scene.shown, scene.model = shown, shown.model
+    scene.lay_out()
+    return scene
+
+
+def test_every_row_name_sits_level_with_its_own_row(module, shown):
+    """Reading straight across from a stream cell lands on its own word: each name's letters
+    (baseline to x-height) span the centre line of the row it names, and of no other row; the
+    rows the heads write are the ones named."""
+    scene = _laid_out(module, shown)
+    model, col = shown.model, scene.streams[1]
+    out = model.subspaces["output"]
+    written = np.abs(shown.result).sum(axis=0) > 1e-6  # a row some head writes
+    rows = [int(np.flatnonzero(shown.resid_pre[: out.start] > 1e-6)[0])]
+    rows += [i for i in range(out.start, out.stop) if written[i]]
+    assert len(rows) == 6  # the word, and the five scores the captions' words raise
+    centres = np.array([col.cell(i).get_center()[1] for i in range(model.d_model)])
+    assert len(scene.row_names[1]) == len(rows)
+    for tag, row in zip(scene.row_names[1], rows):
+        baseline = tag[0].get_bottom()[1]
+        inside = np.flatnonzero((centres > baseline) & (centres < baseline + 0.17))
+        assert list(inside) == [row], tag.text
+
+
+def test_head_1s_lit_rows_are_named_beside_them(module, shown):
+    """Head 1's three equal cells carry their words, as head 0's do; each word beside its own cell."""
+    scene = _laid_out(module, shown)
+    col = scene.h_cols[1]
+    marks = scene.readouts(col, shown.result[1], scene.color(1), words=True)
+    lit = np.flatnonzero(shown.result[1] > 1e-6)
+    vocab, start = shown.model.vocab, shown.model.subspaces["output"].start
+    assert [vocab[i - start] for i in lit] == ["keep", "at", "them"]
+    words = [mark[2][0] for mark in marks]
+    assert [w.text for w in words] == ["keep", "at", "them"]
+    for word, i in zip(words, lit):
+        assert abs(word[0].get_bottom()[1] + 0.09 - col.cell(i).get_center()[1]) < 1e-6
