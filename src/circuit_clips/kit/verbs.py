@@ -24,7 +24,6 @@ from manim import (
     FadeOut,
     MathTex,
     Mobject,
-    ReplacementTransform,
     ShowPassingFlash,
     Succession,
     SurroundingRectangle,
@@ -52,16 +51,11 @@ def flash_around(
     return ShowPassingFlash(outline, time_width=0.6, run_time=run_time, **kwargs)
 
 
-def _filling(mob: Mobject, box: Mobject, fraction: float = 0.9) -> Mobject:
-    """An invisible copy of ``mob`` stretched to fill ``box`` (``fraction`` of its width and height).
-
-    A column squeezed into a matrix keeping its aspect would be a sliver; stretched to the box, it
-    reads as the vector pouring in (or, played backwards, the result coming out).
-    """
-    filling = mob.copy()
-    filling.stretch_to_fit_width(box.width * fraction)
-    filling.stretch_to_fit_height(box.height * fraction)
-    return filling.move_to(box).set_opacity(0)
+def _toward(start: Mobject, end: Mobject, distance: float) -> np.ndarray:
+    """A short step (``distance`` long) in the direction from ``start``'s centre to ``end``'s."""
+    step = end.get_center() - start.get_center()
+    length = float(np.linalg.norm(step))
+    return step * (distance / length) if length > 1e-9 else np.zeros(3)
 
 
 def read(
@@ -75,17 +69,15 @@ def read(
     run_time: float = 2.0,
     atol: float = 1e-6,
 ) -> AnimationGroup:
-    """A vector leaves the stream through a matrix and becomes the read vector.
+    """A vector is read out of the stream through a matrix: light runs source -> matrix -> result.
 
-    A copy of ``source``'s cells pours into ``through`` (a matrix tile, a heat
-    map...): it travels there while stretching to fill it and fading. The
-    matrix lights up, and ``result`` comes out of it, growing from the
-    matrix's outline to its own place. ``source`` stays where it is (reading
-    never changes the stream) unless ``keep_source`` is false, for an
-    intermediate vector that is used up (``r`` becoming ``W_O r``). The copy
-    enters the scene only when its turn comes (not at the start of a longer
-    ``Succession``); at the end ``result`` is in the scene and the copy is
-    gone.
+    Three steps, each in place: a light runs around ``source``, then around ``through`` (a matrix
+    tile, a heat map...), and ``result`` fades in at its own place, drifting a little away from
+    the matrix. Nothing travels across the frame, so nothing is squeezed into a small tile or
+    passes over labels and other columns on the way. ``source`` stays where it is (reading never
+    changes the stream) unless ``keep_source`` is false, for an intermediate vector that is used
+    up (``r`` becoming ``W_O r``): it then fades out, drifting toward the matrix. At the end
+    ``result`` is in the scene; it enters only when its step starts.
 
     Parameters
     ----------
@@ -100,9 +92,9 @@ def read(
         Optional matrix in TransformerLens row convention ``[d_in, d_out]``;
         if given, ``result.values`` must equal ``source.values @ weight``.
     color
-        Colour of the light around ``through`` (default: the text colour).
+        Colour of the light (default: the text colour).
     keep_source
-        Leave ``source`` in place (default) or send ``source`` itself.
+        Leave ``source`` in place (default) or use it up.
     run_time
         Total duration.
     atol
@@ -117,23 +109,23 @@ def read(
         expected = source.values @ np.asarray(weight, dtype=float)
         if expected.shape != result.values.shape or not np.allclose(expected, result.values, atol=atol):
             raise ValueError("read(): result.values is not source.values @ weight")
-    ghost = source.body.copy() if keep_source else source
     light = color if color is not None else TEXT_COLOR
-    outline = SurroundingRectangle(through, buff=0.06, color=light, stroke_width=5)
+    if keep_source:
+        leave = flash_around(source, light, run_time=run_time, rate_func=squish_rate_func(smooth, 0.0, 0.4))
+    else:
+        leave = FadeOut(
+            source, shift=_toward(source, through, 0.3), run_time=run_time,
+            rate_func=squish_rate_func(smooth, 0.0, 0.4),
+        )  # fmt: skip
     return AnimationGroup(
-        Succession(
-            # introducers: each enters the scene when its step starts, not when the play starts
-            Transform(
-                ghost, _filling(ghost, through), introducer=True, remover=True, run_time=0.45 * run_time
-            ),
-            ReplacementTransform(
-                _filling(result, through), result, introducer=True, run_time=0.55 * run_time
-            ),
-        ),
-        # parallel, not in the Succession, so the outline is empty until its window
-        ShowPassingFlash(
-            outline, time_width=0.6, run_time=run_time, rate_func=squish_rate_func(smooth, 0.35, 0.9)
-        ),
+        leave,
+        flash_around(through, light, run_time=run_time, rate_func=squish_rate_func(smooth, 0.25, 0.7)),
+        FadeIn(
+            result,
+            shift=_toward(through, result, 0.3),
+            run_time=run_time,
+            rate_func=squish_rate_func(smooth, 0.55, 1.0),
+        ),  # fmt: skip
     )
 
 
