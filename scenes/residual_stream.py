@@ -73,7 +73,7 @@ from circuit_clips.model import ActivationCache, AttnOnlyTransformer
 from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
 
 LABEL_SIZE = 24  # the labels a caption talks about: readable at 480p
-HEAD_NAMES = {0: "layer 0's head h: L0H0", 1: "layer 1's head h: L1H0"}
+HEAD_NAMES = {0: "h = L0H0: layer 0's head 0", 1: "h = L1H0: layer 1's head 0"}
 WRITES_INTO = {0: "previous token", 1: "output"}  # the block each layer's head writes
 TEXT = "Mr Dursley said Mr D"  # the running example before it is cut into tokens
 DURSLEY = range(2, 5)  # the positions of the tokens D, urs, ley: one word (<bos> is position 0)
@@ -205,7 +205,7 @@ class ResidualStream(ClipScene):
         )
         self.strip.place(total)
         note = Text("L0H0: layer 0's head 0", font_size=LABEL_SIZE, color=MUTED_TEXT_COLOR)
-        motto = Text("read with matrices, write by adding", font_size=LABEL_SIZE, color=TEXT_COLOR)
+        motto = Text("read the stream, write by adding", font_size=LABEL_SIZE, color=TEXT_COLOR)
         VGroup(note, motto).arrange(RIGHT, buff=0.6).next_to(total, DOWN, buff=0.15)
         self.end_on_summary(
             "Nothing was replaced: the stream is the sum of every write.",
@@ -224,6 +224,9 @@ class ResidualStream(ClipScene):
             cell_height=0.085, cell_width=0.28, spacing=0.92, font_size=LABEL_SIZE,
         )  # fmt: skip
         STAGE.place(self.stream, DOWN + LEFT, buff=0.1)
+        # the long start-token name, shifted left under its column so it stays clear of Mr's
+        bos, mr = self.stream.token_labels[:2]
+        bos.shift(LEFT * max(0.0, bos.get_right()[0] - (mr.get_left()[0] - 0.25)))
         columns = self.stream.columns
         self.band = Region(  # where the heads go: over the columns, under the equation line
             "head band", columns.get_left()[0] - 0.25, columns.get_right()[0] + 0.25, columns.get_top()[1] + DROP,
@@ -275,7 +278,7 @@ class ResidualStream(ClipScene):
         self.embed_note = self.term_note(equation[2], "embedding of token i")
         self.beat(
             "Each token becomes a column; a lit cell marks which token.",
-            FadeOut(self.token_notes, run_time=0.5),
+            FadeOut(self.token_notes, run_time=0.3),
             *self.enter_stream(),
             self.strip.show(equation, run_time=1.0),
             FadeIn(self.embed_note, run_time=1.0),
@@ -288,8 +291,10 @@ class ResidualStream(ClipScene):
         entrance = self.stream.enter_from(self.token_row, lag_ratio=0.1)
         late = [anim for anim in entrance if anim.mobject in names]
         assert len(late) == len(names)
-        return [
-            AnimationGroup(*[anim for anim in entrance if anim not in late], run_time=2.2),
+        return [  # after the notes under the tokens have faded (no column shows through them)
+            Succession(
+                Wait(0.3), AnimationGroup(*[anim for anim in entrance if anim not in late], run_time=1.9)
+            ),
             Succession(Wait(2.2), AnimationGroup(*late, run_time=0.8)),
         ]
 
@@ -337,8 +342,9 @@ class ResidualStream(ClipScene):
         deltas = self.carry(0, self.shown.previous)
         assert all(src == dst - 1 for dst, (src, _) in deltas.items())
         arrows = self.one_back_arrows(deltas)
+        self.words = self.copied_words(deltas)
         self.beat(
-            "Layer 0's head, h, uses matrices to read the column before and copy its token.",
+            "Layer 0's head, h, reads the column before and copies its token.",
             FadeIn(self.box, run_time=0.8),
             FadeOut(self.notes, run_time=0.5),
             Succession(*self.strip.change_to(equation, "cross_fade", run_time=0.6), FadeIn(output_note)),
@@ -347,11 +353,14 @@ class ResidualStream(ClipScene):
                 AnimationGroup(
                     *[self.rise_and_land(dst, src, delta) for dst, (src, delta) in deltas.items()]
                 ),
+                FadeIn(self.words, run_time=0.5),
             ),
             Succession(Wait(1.8), FadeIn(arrows, run_time=0.8), Wait(1.2), FadeOut(arrows, run_time=0.5)),
         )
         self.notes = VGroup(output_note)
-        self.add_writes(0, deltas, "Added, not replaced: each column now also holds the word before it.")
+        self.add_writes(
+            0, deltas, "Added, not replaced: each column now also holds the word before it, if any."
+        )
 
     def layer_one(self) -> None:
         """The last D reads urs, whose previous word is D too: the other columns step back."""
@@ -386,14 +395,20 @@ class ResidualStream(ClipScene):
         last, src = self.stream.n_pos - 1, n.source
         color = head_color(1, 0)
         _, delta = self.layer_one_deltas[last]
-        others = [
-            self.stream.column(dst).animate_values(self.stream.column(dst).values + other.values)
+        others = [  # the second Mr's write, seen dropping in once the key one has landed
+            Succession(
+                FadeIn(other, run_time=0.4),
+                write(other, self.stream.column(dst), side=UP, gap=DROP, run_time=1.6, plus_color=color),
+            )
             for dst, (_, other) in self.layer_one_deltas.items()
             if dst != last
         ]
+        assert [tokens[dst] for dst in self.layer_one_deltas if dst != last] == ["Mr"]
+        [(mr_src, _)] = [v for dst, v in self.layer_one_deltas.items() if dst != last]
         zoom_delta = panel.zoom_delta(delta.values[self.model.subspaces["output"]], color)
         self.beat(
-            f"It adds {tokens[src]} to the last {tokens[last]}'s output block: one cell per word it knows.",
+            f"It adds {tokens[src]} to the last {tokens[last]}'s output block; "
+            f"the second Mr gets {tokens[mr_src]} the same way.",
             FadeOut(self.frames, run_time=0.8),
             Succession(
                 FadeIn(VGroup(panel.block, panel.names, panel.title), run_time=0.8),
@@ -401,9 +416,10 @@ class ResidualStream(ClipScene):
                 AnimationGroup(
                     write(zoom_delta, panel.block, side=LEFT, gap=0.2, run_time=3.0, plus_color=color),
                     write(delta, self.stream.column(last), side=UP, gap=DROP, run_time=3.0, plus_color=color),
-                    Succession(Wait(1.5), AnimationGroup(*others, run_time=1.5)),
                 ),
-                AnimationGroup(FadeIn(panel.lines), *self.rename_stream(2), run_time=0.8),
+                AnimationGroup(
+                    *others, FadeIn(panel.lines, run_time=0.8), *self.rename_stream(2, run_time=0.8)
+                ),
             ),
             *self.stream.light_subspace("output", color, run_time=2.0),
         )
@@ -437,7 +453,7 @@ class ResidualStream(ClipScene):
         color = head_color(layer, 0)
         # below the head's name (top left), which the writes pass under
         height, width, y = (
-            (self.band.height - 0.65, 0.33, 0.4) if big else (self.band.height - 0.8, 0.18, 0.38)
+            (self.band.height - 0.65, 0.33, 0.4) if big else (self.band.height - 0.8, 0.3, 0.38)
         )
         cell_height = (height - 0.12) / self.model.d_model  # 0.12: the frame's padding
         return {
@@ -462,6 +478,17 @@ class ResidualStream(ClipScene):
             ReplacementTransform(ghost, delta.body, run_time=0.05 * run_time),
         )
 
+    def copied_words(self, deltas) -> VGroup:
+        """The token each of layer 0's copies carries, named on it (its lit cell is too thin to read);
+        the start token's copy carries nothing and gets no name."""
+        words = VGroup()
+        for src, delta in deltas.values():
+            if src:
+                word = Text(self.shown.tokens[src], font_size=LABEL_SIZE, color=TEXT_COLOR)
+                word.add_background_rectangle(color=BACKGROUND_COLOR, opacity=0.85, buff=0.04)
+                words.add(word.move_to(delta))
+        return words
+
     def one_back_arrows(self, deltas) -> VGroup:
         """An arrow in the head from each source column to the column it is carried to."""
         y = self.band.point(0.5, 0.08)
@@ -478,17 +505,29 @@ class ResidualStream(ClipScene):
     def rename_stream(self, layer: int, **fade) -> list:
         """The stream's name becomes ``X_layer`` (a cross-fade: no morph of letters)."""
         old, self.name = self.name, self.stream_name(layer)
-        return [Succession(FadeOut(old, **fade), FadeIn(self.name, **fade))]
+        letter, sub = old[0][0], old[0][1:]
+        return [
+            ReplacementTransform(letter, self.name[0][0], **fade),  # the same X, in the same place
+            FadeOut(sub, shift=0.2 * UP, **fade),  # the new number rolls in as the old one leaves
+            FadeIn(self.name[0][1:], shift=0.2 * UP, **fade),
+        ]
 
     def match_frames(self, source: int, dest: int, color) -> VGroup:
         """Frames for a layer-1 read: the column read and the column reading it (the head's colour),
-        and the read column's previous-token block (white), which holds the reader's own word."""
-        block = self.stream.subspace_cells("previous token", source)
-        return VGroup(
-            self.column_frame(source, color),
-            self.column_frame(dest, color),
-            SurroundingRectangle(block, buff=0.03, color=TEXT_COLOR, stroke_width=3),
+        the read column's previous-token block and the reader's token block (white), joined: both
+        hold the reader's word."""
+        cells = (
+            self.stream.subspace_cells("previous token", source),
+            self.stream.subspace_cells("token", dest),
         )
+        boxes = [SurroundingRectangle(block, buff=0.03, color=TEXT_COLOR, stroke_width=3) for block in cells]
+        link = DashedLine(boxes[0].get_right(), boxes[1].get_left(), buff=0.05).set_stroke(
+            TEXT_COLOR, width=3
+        )
+        word = self.stream.tokens[dest]
+        same = Text(f"both {word}", font_size=LABEL_SIZE, color=TEXT_COLOR)
+        same.add_background_rectangle(color=BACKGROUND_COLOR, opacity=0.9, buff=0.05).move_to(link)
+        return VGroup(self.column_frame(source, color), self.column_frame(dest, color), *boxes, link, same)
 
     def add_writes(self, layer: int, deltas, caption: str) -> None:
         """Each write drops to the left of its column, at the column's size (its lit cell level with
@@ -497,9 +536,10 @@ class ResidualStream(ClipScene):
         self.beat(
             caption,
             *[
-                write(delta, self.stream.column(dst), side=LEFT, gap=0.2, plus_color=color, run_time=3.0)
+                write(delta, self.stream.column(dst), side=UP, gap=DROP, plus_color=color, run_time=3.0)
                 for dst, (_, delta) in deltas.items()
             ],
+            FadeOut(self.words, run_time=0.5),
             *self.stream.light_subspace(WRITES_INTO[layer], color, run_time=1.5),
             Succession(Wait(3.0), *self.rename_stream(layer + 1, run_time=0.4)),
         )
