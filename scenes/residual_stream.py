@@ -47,6 +47,8 @@ from manim import (
     Transform,
     VGroup,
     Wait,
+    smooth,
+    squish_rate_func,
 )
 
 from circuit_clips.kit import (
@@ -79,6 +81,15 @@ TEXT = "Mr Dursley said Mr D"  # the running example before it is cut into token
 DURSLEY = range(2, 5)  # the positions of the tokens D, urs, ley: one word (<bos> is position 0)
 DROP = 0.35  # between the head and the stream: where a write waits, with its plus, before it drops in
 REST = 0.99  # a position "finds" a source when its attention there is above this
+
+
+def add_to(delta: VectorColumn, target: VectorColumn, **kwargs) -> Succession:
+    """The kit's ``write``, its plus gone while the write merges (not left behind after it)."""
+    anim = write(delta, target, **kwargs)
+    for part in anim.animations[-1].animations:
+        if isinstance(part, FadeOut):
+            part.rate_func = squish_rate_func(smooth, 0.1, 0.5)
+    return anim
 
 
 @dataclass(frozen=True)
@@ -322,7 +333,7 @@ class ResidualStream(ClipScene):
             "Its position is added too: together, the residual stream.",
             Succession(
                 LaggedStart(*[FadeIn(v, shift=0.2 * DOWN) for v in pos_vecs], lag_ratio=0.08, run_time=1.0),
-                AnimationGroup(*[write(v, col, gap=0.22) for v, col in zip(pos_vecs, self.stream.columns)]),
+                AnimationGroup(*[add_to(v, col, gap=0.22) for v, col in zip(pos_vecs, self.stream.columns)]),
             ),
             *self.strip.change_to(equation, "match"),
             ReplacementTransform(self.embed_note, notes[0]),
@@ -398,7 +409,7 @@ class ResidualStream(ClipScene):
         others = [  # the second Mr's write, seen dropping in once the key one has landed
             Succession(
                 FadeIn(other, run_time=0.4),
-                write(other, self.stream.column(dst), side=UP, gap=DROP, run_time=1.6, plus_color=color),
+                add_to(other, self.stream.column(dst), side=UP, gap=DROP, run_time=1.6, plus_color=color),
             )
             for dst, (_, other) in self.layer_one_deltas.items()
             if dst != last
@@ -414,8 +425,10 @@ class ResidualStream(ClipScene):
                 FadeIn(VGroup(panel.block, panel.names, panel.title), run_time=0.8),
                 FadeIn(zoom_delta, shift=0.3 * RIGHT, run_time=0.6),
                 AnimationGroup(
-                    write(zoom_delta, panel.block, side=LEFT, gap=0.2, run_time=3.0, plus_color=color),
-                    write(delta, self.stream.column(last), side=UP, gap=DROP, run_time=3.0, plus_color=color),
+                    add_to(zoom_delta, panel.block, side=LEFT, gap=0.2, run_time=3.0, plus_color=color),
+                    add_to(
+                        delta, self.stream.column(last), side=UP, gap=DROP, run_time=3.0, plus_color=color
+                    ),
                 ),
                 AnimationGroup(
                     *others, FadeIn(panel.lines, run_time=0.8), *self.rename_stream(2, run_time=0.8)
@@ -536,7 +549,7 @@ class ResidualStream(ClipScene):
         self.beat(
             caption,
             *[
-                write(delta, self.stream.column(dst), side=UP, gap=DROP, plus_color=color, run_time=3.0)
+                add_to(delta, self.stream.column(dst), side=UP, gap=DROP, plus_color=color, run_time=3.0)
                 for dst, (_, delta) in deltas.items()
             ],
             FadeOut(self.words, run_time=0.5),
