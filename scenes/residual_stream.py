@@ -316,7 +316,7 @@ class ResidualStream(ClipScene):
     def add_positions(self) -> None:
         pos_embed = self.shown.cache["hook_pos_embed"]
         pos_vecs = [
-            self.stream.vector_at(p, pos_embed[p], MUTED_TEXT_COLOR, cell_width=0.16)
+            self.stream.vector_at(p, pos_embed[p], MUTED_TEXT_COLOR, cell_width=0.12, gap=0.17)
             for p in range(self.stream.n_pos)
         ]
         equation = self.strip.tex(r"x_i", "=", r"W_E\,t_i", "+", r"W_{\mathrm{pos}}\,p_i")
@@ -333,7 +333,7 @@ class ResidualStream(ClipScene):
             "Its position is added too: together, the residual stream.",
             Succession(
                 LaggedStart(*[FadeIn(v, shift=0.2 * DOWN) for v in pos_vecs], lag_ratio=0.08, run_time=1.0),
-                AnimationGroup(*[add_to(v, col, gap=0.22) for v, col in zip(pos_vecs, self.stream.columns)]),
+                AnimationGroup(*[add_to(v, col, gap=0.17) for v, col in zip(pos_vecs, self.stream.columns)]),
             ),
             *self.strip.change_to(equation, "match"),
             ReplacementTransform(self.embed_note, notes[0]),
