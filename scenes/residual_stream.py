@@ -335,9 +335,10 @@ class ResidualStream(ClipScene):
                 LaggedStart(*[FadeIn(v, shift=0.2 * DOWN) for v in pos_vecs], lag_ratio=0.08, run_time=1.0),
                 AnimationGroup(*[add_to(v, col, gap=0.17) for v, col in zip(pos_vecs, self.stream.columns)]),
             ),
-            *self.strip.change_to(equation, "match"),
-            ReplacementTransform(self.embed_note, notes[0]),
-            FadeIn(notes[1]),
+            # the new term and its name whole by the cue's middle, the names never crossing
+            Succession(*self.strip.change_to(equation, "match", run_time=1.2), Wait(1.8)),
+            Succession(ReplacementTransform(self.embed_note, notes[0], run_time=1.0), Wait(2.0)),
+            Succession(Wait(1.0), FadeIn(notes[1], run_time=0.6), Wait(1.4)),
             FadeIn(self.name),
             FadeIn(self.name_note),
             run_time=3.0,
