@@ -383,6 +383,7 @@ class ResidualStream(ClipScene):
         self.layer_one_deltas = deltas = self.carry(1, n.reads[1], big=True)
         self.spotlight = self.step_back(keep=(src, last))
         self.frames = self.match_frames(src, last, box.color)
+        self.fetched = self.word_on(deltas[last][1], tokens[src])  # what it carries, named on it
         self.beat(
             f"Layer 1's head: the last {tokens[last]} reads {tokens[src]}, whose previous word is {tokens[last]} too.",
             Succession(FadeOut(self.box, run_time=0.4), FadeIn(box, run_time=0.5)),  # names never overlap
@@ -394,7 +395,8 @@ class ResidualStream(ClipScene):
             Succession(
                 Wait(0.6),
                 FadeIn(self.frames, run_time=0.6),
-                self.rise_and_land(last, src, deltas[last][1], run_time=3.2),
+                self.rise_and_land(last, src, deltas[last][1], run_time=2.8),
+                FadeIn(self.fetched, run_time=0.4),
             ),
         )
         self.box = box
@@ -422,6 +424,7 @@ class ResidualStream(ClipScene):
             f"It adds {tokens[src]} to the last {tokens[last]}'s output block; "
             f"the second Mr gets {tokens[mr_src]} the same way.",
             FadeOut(self.frames, run_time=0.8),
+            Succession(Wait(1.4), FadeOut(self.fetched, run_time=0.3)),
             Succession(
                 FadeIn(VGroup(panel.block, panel.names, panel.title), run_time=0.8),
                 FadeIn(zoom_delta, shift=0.3 * RIGHT, run_time=0.6),
@@ -498,10 +501,15 @@ class ResidualStream(ClipScene):
         words = VGroup()
         for src, delta in deltas.values():
             if src:
-                word = Text(self.shown.tokens[src], font_size=LABEL_SIZE, color=TEXT_COLOR)
-                word.add_background_rectangle(color=BACKGROUND_COLOR, opacity=0.85, buff=0.04)
-                words.add(word.move_to(delta))
+                words.add(self.word_on(delta, self.shown.tokens[src]))
         return words
+
+    @staticmethod
+    def word_on(delta: VectorColumn, token: str) -> Text:
+        """The token a head's write carries, named on it."""
+        word = Text(token, font_size=LABEL_SIZE, color=TEXT_COLOR)
+        word.add_background_rectangle(color=BACKGROUND_COLOR, opacity=0.85, buff=0.04)
+        return word.move_to(delta).set_z_index(2)  # over the write, which lands after it
 
     def one_back_arrows(self, deltas) -> VGroup:
         """An arrow in the head from each source column to the column it is carried to."""
