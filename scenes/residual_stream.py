@@ -12,13 +12,13 @@ the column it reads rising into the head, turned by the head's matrices into
 what it writes and carried over the column it writes to, where it drops in
 with a plus. Positions whose head rests on the start token (value 0) write
 nothing and get no copy; layer 0's position 1, whose previous token is the
-start token, gets an empty one. Layer 0's writes drop beside their columns at
-the columns' size before they are added, so each token is seen landing in the
-``previous token`` block. The key moment, the last ``D`` reading ``urs`` and
-adding it to its ``output`` block, is the only layer-1 read drawn: the other
-columns step back (the second ``Mr``, which reads ``D`` the same way, is
-added to under its veil, so the stream stays the model's) and that block is
-drawn enlarged on the right, where ``W_U`` then reads it.
+start token, gets an empty one; each copy is named by the token it carries. Every
+write drops onto its column from above, with a plus over that column. The key
+moment, the last ``D`` reading ``urs`` (the two cells holding ``D`` framed and
+joined) and adding it to its ``output`` block, is the only layer-1 read drawn:
+the other columns step back, that block is drawn enlarged on the right, where
+``W_U`` then reads it, and the second ``Mr``'s write (``D``, read the same way)
+then drops in over its veil, said in the caption.
 """
 
 from dataclasses import dataclass
