@@ -428,6 +428,7 @@ class ResidualStream(ClipScene):
             Succession(
                 FadeIn(VGroup(panel.block, panel.names, panel.title), run_time=0.8),
                 FadeIn(zoom_delta, shift=0.3 * RIGHT, run_time=0.6),
+                Wait(1.0),  # the cue's middle frame: each write beside its block, with its plus
                 AnimationGroup(
                     add_to(zoom_delta, panel.block, side=LEFT, gap=0.2, run_time=3.0, plus_color=color),
                     add_to(
