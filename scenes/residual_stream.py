@@ -296,17 +296,19 @@ class ResidualStream(ClipScene):
         )
 
     def enter_stream(self) -> list:
-        """The stream's entrance, its block names only once the words have landed under the columns
-        (so no word passes over a block name)."""
+        """The stream's entrance: the words move down and the tiles fade (once the notes under them
+        have gone), then the columns fade in (no column shows through a tile), then the block names,
+        once the words have landed under the columns (so no word passes over a block name)."""
         names = (self.stream.subspace_labels, self.stream.boundaries)
         entrance = self.stream.enter_from(self.token_row, lag_ratio=0.1)
         late = [anim for anim in entrance if anim.mobject in names]
-        assert len(late) == len(names)
-        return [  # after the notes under the tokens have faded (no column shows through them)
-            Succession(
-                Wait(0.3), AnimationGroup(*[anim for anim in entrance if anim not in late], run_time=1.9)
-            ),
-            Succession(Wait(2.2), AnimationGroup(*late, run_time=0.8)),
+        columns = [anim for anim in entrance if isinstance(anim, LaggedStart)]
+        assert len(late) == len(names) and len(columns) == 1
+        early = [anim for anim in entrance if anim not in late and anim not in columns]
+        return [
+            Succession(Wait(0.3), AnimationGroup(*early, run_time=0.7)),
+            Succession(Wait(0.9), AnimationGroup(*columns, run_time=0.9)),
+            Succession(Wait(2.3), AnimationGroup(*late, run_time=0.7)),  # after the cue's middle
         ]
 
     def term_note(self, term, words: str) -> Text:
