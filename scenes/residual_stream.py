@@ -12,13 +12,13 @@ the column it reads rising into the head, turned by the head's matrices into
 what it writes and carried over the column it writes to, where it drops in
 with a plus. Positions whose head rests on the start token (value 0) write
 nothing and get no copy; layer 0's position 1, whose previous token is the
-start token, gets an empty one. Layer 0's writes drop beside their columns at
-the columns' size before they are added, so each token is seen landing in the
-``previous token`` block. The key moment, the last ``D`` reading ``urs`` and
-adding it to its ``output`` block, is the only layer-1 read drawn: the other
-columns step back (the second ``Mr``, which reads ``D`` the same way, is
-added to under its veil, so the stream stays the model's) and that block is
-drawn enlarged on the right, where ``W_U`` then reads it.
+start token, gets an empty one; each copy is named by the token it carries. Every
+write drops onto its column from above, with a plus over that column. The key
+moment, the last ``D`` reading ``urs`` (the two cells holding ``D`` framed and
+joined) and adding it to its ``output`` block, is the only layer-1 read drawn:
+the other columns step back, that block is drawn enlarged on the right, where
+``W_U`` then reads it, and the second ``Mr``'s write (``D``, read the same way)
+then drops in over its veil, said in the caption.
 """
 
 from dataclasses import dataclass
@@ -47,6 +47,8 @@ from manim import (
     Transform,
     VGroup,
     Wait,
+    smooth,
+    squish_rate_func,
 )
 
 from circuit_clips.kit import (
@@ -73,12 +75,21 @@ from circuit_clips.model import ActivationCache, AttnOnlyTransformer
 from circuit_clips.toy_models import RUNNING_EXAMPLE, induction_model
 
 LABEL_SIZE = 24  # the labels a caption talks about: readable at 480p
-HEAD_NAMES = {0: "layer 0's head h: L0H0", 1: "layer 1's head h: L1H0"}
+HEAD_NAMES = {0: "h = L0H0: layer 0's head 0", 1: "h = L1H0: layer 1's head 0"}
 WRITES_INTO = {0: "previous token", 1: "output"}  # the block each layer's head writes
 TEXT = "Mr Dursley said Mr D"  # the running example before it is cut into tokens
 DURSLEY = range(2, 5)  # the positions of the tokens D, urs, ley: one word (<bos> is position 0)
 DROP = 0.35  # between the head and the stream: where a write waits, with its plus, before it drops in
 REST = 0.99  # a position "finds" a source when its attention there is above this
+
+
+def add_to(delta: VectorColumn, target: VectorColumn, **kwargs) -> Succession:
+    """The kit's ``write``, its plus gone while the write merges (not left behind after it)."""
+    anim = write(delta, target, **kwargs)
+    for part in anim.animations[-1].animations:
+        if isinstance(part, FadeOut):
+            part.rate_func = squish_rate_func(smooth, 0.1, 0.5)
+    return anim
 
 
 @dataclass(frozen=True)
@@ -205,7 +216,7 @@ class ResidualStream(ClipScene):
         )
         self.strip.place(total)
         note = Text("L0H0: layer 0's head 0", font_size=LABEL_SIZE, color=MUTED_TEXT_COLOR)
-        motto = Text("read with matrices, write by adding", font_size=LABEL_SIZE, color=TEXT_COLOR)
+        motto = Text("read the stream, write by adding", font_size=LABEL_SIZE, color=TEXT_COLOR)
         VGroup(note, motto).arrange(RIGHT, buff=0.6).next_to(total, DOWN, buff=0.15)
         self.end_on_summary(
             "Nothing was replaced: the stream is the sum of every write.",
@@ -224,6 +235,9 @@ class ResidualStream(ClipScene):
             cell_height=0.085, cell_width=0.28, spacing=0.92, font_size=LABEL_SIZE,
         )  # fmt: skip
         STAGE.place(self.stream, DOWN + LEFT, buff=0.1)
+        # the long start-token name, shifted left under its column so it stays clear of Mr's
+        bos, mr = self.stream.token_labels[:2]
+        bos.shift(LEFT * max(0.0, bos.get_right()[0] - (mr.get_left()[0] - 0.25)))
         columns = self.stream.columns
         self.band = Region(  # where the heads go: over the columns, under the equation line
             "head band", columns.get_left()[0] - 0.25, columns.get_right()[0] + 0.25, columns.get_top()[1] + DROP,
@@ -275,22 +289,26 @@ class ResidualStream(ClipScene):
         self.embed_note = self.term_note(equation[2], "embedding of token i")
         self.beat(
             "Each token becomes a column; a lit cell marks which token.",
-            FadeOut(self.token_notes, run_time=0.5),
+            FadeOut(self.token_notes, run_time=0.3),
             *self.enter_stream(),
             self.strip.show(equation, run_time=1.0),
             FadeIn(self.embed_note, run_time=1.0),
         )
 
     def enter_stream(self) -> list:
-        """The stream's entrance, its block names only once the words have landed under the columns
-        (so no word passes over a block name)."""
+        """The stream's entrance: the words move down and the tiles fade (once the notes under them
+        have gone), then the columns fade in (no column shows through a tile), then the block names,
+        once the words have landed under the columns (so no word passes over a block name)."""
         names = (self.stream.subspace_labels, self.stream.boundaries)
         entrance = self.stream.enter_from(self.token_row, lag_ratio=0.1)
         late = [anim for anim in entrance if anim.mobject in names]
-        assert len(late) == len(names)
+        columns = [anim for anim in entrance if isinstance(anim, LaggedStart)]
+        assert len(late) == len(names) and len(columns) == 1
+        early = [anim for anim in entrance if anim not in late and anim not in columns]
         return [
-            AnimationGroup(*[anim for anim in entrance if anim not in late], run_time=2.2),
-            Succession(Wait(2.2), AnimationGroup(*late, run_time=0.8)),
+            Succession(Wait(0.3), AnimationGroup(*early, run_time=0.7)),
+            Succession(Wait(0.9), AnimationGroup(*columns, run_time=0.9)),
+            Succession(Wait(2.3), AnimationGroup(*late, run_time=0.7)),  # after the cue's middle
         ]
 
     def term_note(self, term, words: str) -> Text:
@@ -300,7 +318,7 @@ class ResidualStream(ClipScene):
     def add_positions(self) -> None:
         pos_embed = self.shown.cache["hook_pos_embed"]
         pos_vecs = [
-            self.stream.vector_at(p, pos_embed[p], MUTED_TEXT_COLOR, cell_width=0.16)
+            self.stream.vector_at(p, pos_embed[p], MUTED_TEXT_COLOR, cell_width=0.12, gap=0.17)
             for p in range(self.stream.n_pos)
         ]
         equation = self.strip.tex(r"x_i", "=", r"W_E\,t_i", "+", r"W_{\mathrm{pos}}\,p_i")
@@ -317,11 +335,12 @@ class ResidualStream(ClipScene):
             "Its position is added too: together, the residual stream.",
             Succession(
                 LaggedStart(*[FadeIn(v, shift=0.2 * DOWN) for v in pos_vecs], lag_ratio=0.08, run_time=1.0),
-                AnimationGroup(*[write(v, col, gap=0.22) for v, col in zip(pos_vecs, self.stream.columns)]),
+                AnimationGroup(*[add_to(v, col, gap=0.17) for v, col in zip(pos_vecs, self.stream.columns)]),
             ),
-            *self.strip.change_to(equation, "match"),
-            ReplacementTransform(self.embed_note, notes[0]),
-            FadeIn(notes[1]),
+            # the new term and its name whole by the cue's middle, the names never crossing
+            Succession(*self.strip.change_to(equation, "match", run_time=1.2), Wait(1.8)),
+            Succession(ReplacementTransform(self.embed_note, notes[0], run_time=1.0), Wait(2.0)),
+            Succession(Wait(1.0), FadeIn(notes[1], run_time=0.6), Wait(1.4)),
             FadeIn(self.name),
             FadeIn(self.name_note),
             run_time=3.0,
@@ -337,8 +356,9 @@ class ResidualStream(ClipScene):
         deltas = self.carry(0, self.shown.previous)
         assert all(src == dst - 1 for dst, (src, _) in deltas.items())
         arrows = self.one_back_arrows(deltas)
+        self.words = self.copied_words(deltas)
         self.beat(
-            "Layer 0's head, h, uses matrices to read the column before and copy its token.",
+            "Layer 0's head, h, reads the column before and copies its token.",
             FadeIn(self.box, run_time=0.8),
             FadeOut(self.notes, run_time=0.5),
             Succession(*self.strip.change_to(equation, "cross_fade", run_time=0.6), FadeIn(output_note)),
@@ -347,11 +367,14 @@ class ResidualStream(ClipScene):
                 AnimationGroup(
                     *[self.rise_and_land(dst, src, delta) for dst, (src, delta) in deltas.items()]
                 ),
+                FadeIn(self.words, run_time=0.5),
             ),
             Succession(Wait(1.8), FadeIn(arrows, run_time=0.8), Wait(1.2), FadeOut(arrows, run_time=0.5)),
         )
         self.notes = VGroup(output_note)
-        self.add_writes(0, deltas, "Added, not replaced: each column now also holds the word before it.")
+        self.add_writes(
+            0, deltas, "Added, not replaced: each column now also holds the word before it, if any."
+        )
 
     def layer_one(self) -> None:
         """The last D reads urs, whose previous word is D too: the other columns step back."""
@@ -362,6 +385,7 @@ class ResidualStream(ClipScene):
         self.layer_one_deltas = deltas = self.carry(1, n.reads[1], big=True)
         self.spotlight = self.step_back(keep=(src, last))
         self.frames = self.match_frames(src, last, box.color)
+        self.fetched = self.word_on(deltas[last][1], tokens[src])  # what it carries, named on it
         self.beat(
             f"Layer 1's head: the last {tokens[last]} reads {tokens[src]}, whose previous word is {tokens[last]} too.",
             Succession(FadeOut(self.box, run_time=0.4), FadeIn(box, run_time=0.5)),  # names never overlap
@@ -373,7 +397,8 @@ class ResidualStream(ClipScene):
             Succession(
                 Wait(0.6),
                 FadeIn(self.frames, run_time=0.6),
-                self.rise_and_land(last, src, deltas[last][1], run_time=3.2),
+                self.rise_and_land(last, src, deltas[last][1], run_time=2.8),
+                FadeIn(self.fetched, run_time=0.4),
             ),
         )
         self.box = box
@@ -386,24 +411,35 @@ class ResidualStream(ClipScene):
         last, src = self.stream.n_pos - 1, n.source
         color = head_color(1, 0)
         _, delta = self.layer_one_deltas[last]
-        others = [
-            self.stream.column(dst).animate_values(self.stream.column(dst).values + other.values)
+        others = [  # the second Mr's write, seen dropping in once the key one has landed
+            Succession(
+                FadeIn(other, run_time=0.4),
+                add_to(other, self.stream.column(dst), side=UP, gap=DROP, run_time=1.6, plus_color=color),
+            )
             for dst, (_, other) in self.layer_one_deltas.items()
             if dst != last
         ]
+        assert [tokens[dst] for dst in self.layer_one_deltas if dst != last] == ["Mr"]
+        [(mr_src, _)] = [v for dst, v in self.layer_one_deltas.items() if dst != last]
         zoom_delta = panel.zoom_delta(delta.values[self.model.subspaces["output"]], color)
         self.beat(
-            f"It adds {tokens[src]} to the last {tokens[last]}'s output block: one cell per word it knows.",
+            f"It adds {tokens[src]} to the last {tokens[last]}'s output block; "
+            f"the second Mr gets {tokens[mr_src]} the same way.",
             FadeOut(self.frames, run_time=0.8),
+            Succession(Wait(1.4), FadeOut(self.fetched, run_time=0.3)),
             Succession(
                 FadeIn(VGroup(panel.block, panel.names, panel.title), run_time=0.8),
                 FadeIn(zoom_delta, shift=0.3 * RIGHT, run_time=0.6),
+                Wait(1.0),  # the cue's middle frame: each write beside its block, with its plus
                 AnimationGroup(
-                    write(zoom_delta, panel.block, side=LEFT, gap=0.2, run_time=3.0, plus_color=color),
-                    write(delta, self.stream.column(last), side=UP, gap=DROP, run_time=3.0, plus_color=color),
-                    Succession(Wait(1.5), AnimationGroup(*others, run_time=1.5)),
+                    add_to(zoom_delta, panel.block, side=LEFT, gap=0.2, run_time=3.0, plus_color=color),
+                    add_to(
+                        delta, self.stream.column(last), side=UP, gap=DROP, run_time=3.0, plus_color=color
+                    ),
                 ),
-                AnimationGroup(FadeIn(panel.lines), *self.rename_stream(2), run_time=0.8),
+                AnimationGroup(
+                    *others, FadeIn(panel.lines, run_time=0.8), *self.rename_stream(2, run_time=0.8)
+                ),
             ),
             *self.stream.light_subspace("output", color, run_time=2.0),
         )
@@ -437,7 +473,7 @@ class ResidualStream(ClipScene):
         color = head_color(layer, 0)
         # below the head's name (top left), which the writes pass under
         height, width, y = (
-            (self.band.height - 0.65, 0.33, 0.4) if big else (self.band.height - 0.8, 0.18, 0.38)
+            (self.band.height - 0.65, 0.33, 0.4) if big else (self.band.height - 0.8, 0.3, 0.38)
         )
         cell_height = (height - 0.12) / self.model.d_model  # 0.12: the frame's padding
         return {
@@ -462,6 +498,22 @@ class ResidualStream(ClipScene):
             ReplacementTransform(ghost, delta.body, run_time=0.05 * run_time),
         )
 
+    def copied_words(self, deltas) -> VGroup:
+        """The token each of layer 0's copies carries, named on it (its lit cell is too thin to read);
+        the start token's copy carries nothing and gets no name."""
+        words = VGroup()
+        for src, delta in deltas.values():
+            if src:
+                words.add(self.word_on(delta, self.shown.tokens[src]))
+        return words
+
+    @staticmethod
+    def word_on(delta: VectorColumn, token: str) -> Text:
+        """The token a head's write carries, named on it."""
+        word = Text(token, font_size=LABEL_SIZE, color=TEXT_COLOR)
+        word.add_background_rectangle(color=BACKGROUND_COLOR, opacity=0.85, buff=0.04)
+        return word.move_to(delta).set_z_index(2)  # over the write, which lands after it
+
     def one_back_arrows(self, deltas) -> VGroup:
         """An arrow in the head from each source column to the column it is carried to."""
         y = self.band.point(0.5, 0.08)
@@ -478,17 +530,29 @@ class ResidualStream(ClipScene):
     def rename_stream(self, layer: int, **fade) -> list:
         """The stream's name becomes ``X_layer`` (a cross-fade: no morph of letters)."""
         old, self.name = self.name, self.stream_name(layer)
-        return [Succession(FadeOut(old, **fade), FadeIn(self.name, **fade))]
+        letter, sub = old[0][0], old[0][1:]
+        return [
+            ReplacementTransform(letter, self.name[0][0], **fade),  # the same X, in the same place
+            FadeOut(sub, shift=0.2 * UP, **fade),  # the new number rolls in as the old one leaves
+            FadeIn(self.name[0][1:], shift=0.2 * UP, **fade),
+        ]
 
     def match_frames(self, source: int, dest: int, color) -> VGroup:
         """Frames for a layer-1 read: the column read and the column reading it (the head's colour),
-        and the read column's previous-token block (white), which holds the reader's own word."""
-        block = self.stream.subspace_cells("previous token", source)
-        return VGroup(
-            self.column_frame(source, color),
-            self.column_frame(dest, color),
-            SurroundingRectangle(block, buff=0.03, color=TEXT_COLOR, stroke_width=3),
+        the read column's previous-token block and the reader's token block (white), joined: both
+        hold the reader's word."""
+        cells = (
+            self.stream.subspace_cells("previous token", source),
+            self.stream.subspace_cells("token", dest),
         )
+        boxes = [SurroundingRectangle(block, buff=0.03, color=TEXT_COLOR, stroke_width=3) for block in cells]
+        link = DashedLine(boxes[0].get_right(), boxes[1].get_left(), buff=0.05).set_stroke(
+            TEXT_COLOR, width=3
+        )
+        word = self.stream.tokens[dest]
+        same = Text(f"both {word}", font_size=LABEL_SIZE, color=TEXT_COLOR)
+        same.add_background_rectangle(color=BACKGROUND_COLOR, opacity=0.9, buff=0.05).move_to(link)
+        return VGroup(self.column_frame(source, color), self.column_frame(dest, color), *boxes, link, same)
 
     def add_writes(self, layer: int, deltas, caption: str) -> None:
         """Each write drops to the left of its column, at the column's size (its lit cell level with
@@ -497,9 +561,10 @@ class ResidualStream(ClipScene):
         self.beat(
             caption,
             *[
-                write(delta, self.stream.column(dst), side=LEFT, gap=0.2, plus_color=color, run_time=3.0)
+                add_to(delta, self.stream.column(dst), side=UP, gap=DROP, plus_color=color, run_time=3.0)
                 for dst, (_, delta) in deltas.items()
             ],
+            FadeOut(self.words, run_time=0.5),
             *self.stream.light_subspace(WRITES_INTO[layer], color, run_time=1.5),
             Succession(Wait(3.0), *self.rename_stream(layer + 1, run_time=0.4)),
         )

@@ -153,3 +153,24 @@ def test_the_output_block_has_one_cell_per_word_and_w_u_scores_each(shown):
     assert np.allclose(read, np.diag(np.diag(read))) and np.all(np.diag(read) > 0)
     outside = np.delete(model.W_U, np.arange(model.d_model)[out], axis=0)
     assert not np.any(outside), "W_U reads nothing but the output block"
+
+
+def test_the_captions_name_what_each_head_writes(shown):
+    """'each column now also holds the word before it, if any': Mr, after the start token, gets
+    nothing in its previous-token block; 'the second Mr gets D the same way': its layer-1 write is
+    D's one-hot in the output block; the heads are called 'h = L0H0: layer 0's head 0' (each layer
+    has one head, head 0, whose write is the layer's whole output)."""
+    module = load_scene_module("residual_stream")
+    model, tokens, cache = shown.model, shown.tokens, shown.cache
+    prev, out = model.subspaces["previous token"], model.subspaces["output"]
+    after_0 = cache["blocks.0.hook_resid_post"]
+    assert tokens[1] == "Mr" and not np.abs(after_0[1, prev]).max() > 1e-3, "Mr holds no previous word"
+    second_mr = [i for i, tok in enumerate(tokens) if tok == "Mr"][1]
+    d_hot = np.eye(model.d_vocab)[model.vocab.index("D")]
+    assert np.allclose(cache["blocks.1.attn.hook_result"][second_mr, 0][out], d_hot, atol=1e-3)
+    for layer in range(model.n_layers):
+        assert cache[f"blocks.{layer}.attn.hook_result"].shape[1] == 1, "one head per layer"
+        assert np.allclose(
+            cache[f"blocks.{layer}.attn.hook_result"][:, 0], cache[f"blocks.{layer}.hook_attn_out"]
+        )
+        assert module.HEAD_NAMES[layer] == f"h = L{layer}H0: layer {layer}'s head 0"
