@@ -536,9 +536,9 @@ class TrainedModel(ClipScene):
         job.next_to(heat.cells, DOWN, buff=0.2)
         n = len(s.tokens)
         back = label("one token back", TEXT_COLOR, READ_SIZE)
-        back.next_to(heat.cell(n // 4 - 3, n // 4 + 4), RIGHT, buff=0).align_to(
-            heat.cell(0, n // 4 + 4), LEFT
-        )
+        back.next_to(heat.cell(n // 4 - 3, n // 4 + 2), RIGHT, buff=0).align_to(
+            heat.cell(0, n // 4 + 2), LEFT
+        )  # inside the grid's empty (masked) corner, clear of its right border
         arrow = self.pointer(back, heat.cell(n // 4 + 1, n // 4), DOWN + LEFT)
         self.beat(
             "Layer 0's head now looks one token back, mostly.",
@@ -657,7 +657,8 @@ class TrainedModel(ClipScene):
         )
         values = VGroup(
             *[
-                label(format_value(value), TEXT_COLOR).next_to(bar, UP, buff=0.1)
+                # beside the bar, top level with its top: clear of the random line just above
+                label(format_value(value), TEXT_COLOR).next_to(bar, RIGHT, buff=0.08).align_to(bar, UP)
                 for bar, value in zip(
                     self.bars, [s.scores[k][a, b] for a, b in self.k_bars for k in COMPOSITION_KINDS]
                 )
