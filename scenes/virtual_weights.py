@@ -344,7 +344,7 @@ class VirtualWeights(ClipScene):
         row, col = np.argwhere(np.abs(s.w_k[:, s.sub["token"]]) > 1e-9)[0]
         cell = self.w_k_map.cell(row, s.sub["token"].start + col)
         box = SurroundingRectangle(cell, buff=0.03, color=TEXT_COLOR, stroke_width=2)
-        note = words("start token")  # one short line beside its cell, no longer than the key's name
+        note = words("start token:\nrests here if no match")  # what the lone cell is for, in two short lines
         note.next_to(frame_of(self.w_k_map), UP, buff=0.1).align_to(frame_of(self.w_k_map), LEFT)
         arrow = Arrow(
             [frame_of(self.w_k_map).get_left()[0] - 0.12, note.get_bottom()[1], 0], box.get_left(),

@@ -137,7 +137,7 @@ def test_the_notes_position_and_r_width(shown, model):
 
 
 def test_the_start_token_is_where_the_head_rests_if_nothing_matches(model):
-    """The note "start token" on W_K's lone cell outside the block: it is where the head rests if nothing matches.
+    """The note "start token: rests here if no match" on W_K's lone cell outside the block.
     On words that never repeat, layer 1's head (computed here from the raw weights) puts (nearly) all
     of every position's attention on the start token, at position 0."""
     words = [w for w in model.vocab if w != BOS_TOKEN]
