@@ -319,11 +319,20 @@ class InductionHeads(ClipScene):
         color = head_color(*PREV_HEAD)
         block = self.blocks[PREV_HEAD]
         after = self.shown.cache["blocks.0.hook_resid_post"]
+        # the start token's value is 0: where the head looks back at it (from the first word) it adds
+        # nothing (at most 5e-5, invisible), so nothing is shown travelling there
+        written = self.shown.cache["blocks.0.hook_attn_out"]
+        writes = [p for p in range(1, self.stream.n_pos) if np.abs(written[p]).max() > 1e-3]
         self.beat(
             "It adds that token to the 'previous token' block.",
             FadeOut(self.arcs, run_time=0.5),
             flash_around(VGroup(block.w_v, block.w_o), color, run_time=1.0),
-            *[self.hop(self.sources[p], p, after[p], color) for p in range(1, self.stream.n_pos)],
+            *[self.hop(self.sources[p], p, after[p], color) for p in writes],
+            *[
+                self.stream.column(p).animate_values(after[p])
+                for p in range(self.stream.n_pos)
+                if p not in writes
+            ],
             *self.stream.light_subspace("previous token", color, run_time=1.0),
         )
         assert np.allclose(self.stream.values, after)
