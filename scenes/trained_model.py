@@ -79,7 +79,6 @@ from circuit_clips.kit import (
     flash_around,
     format_value,
     head_color,
-    hold_to_read,
 )
 from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.training import load_or_train
@@ -507,26 +506,28 @@ class TrainedModel(ClipScene):
     def patterns_during(self) -> None:
         """Step through the snapshots from before the drop to the end: the patterns sharpen."""
         s = self.shown
-        caption = "Watch them as the loss falls."
-        start = self.time
         # slowly through the drop (to two and a half times its step), where the patterns form;
         # then on to the end in three quick steps, where they only settle
         drop = [i for i in range(s.before + 1, s.after) if s.snapshot_steps[i] <= 2.5 * s.phase_step]
         rest = np.linspace(drop[-1], s.after, 4).round().astype(int)[1:]
-        for i, per_step in [(i, 2.8 / len(drop)) for i in drop] + [(i, 0.3) for i in rest]:
-            step = int(s.snapshot_steps[i])
-            new_text = Text(f"step {step:,}", font_size=FONT_SIZE_BODY).move_to(self.step_text)
-            self.play(
-                *[self.maps[h].animate_values(self.masked(s.snapshots[i, h[0], h[1]])) for h in self.maps],
-                self.marker.animate.move_to(self.plot_point(step)),
-                FadeOut(self.step_text, run_time=per_step),
-                FadeIn(new_text, run_time=per_step),
-                run_time=per_step,
-            )
-            self.step_text = new_text
-        hold = hold_to_read(caption, self.time - start, minimum=0.6, frame_rate=self.camera.frame_rate)
-        self.wait(hold)
-        self.add_subcaption(caption, duration=self.time - start, offset=-(self.time - start))
+
+        def steps():  # a generator: each step is built after the one before has played
+            for i, per_step in [(i, 2.8 / len(drop)) for i in drop] + [(i, 0.3) for i in rest]:
+                step = int(s.snapshot_steps[i])
+                new_text = Text(f"step {step:,}", font_size=FONT_SIZE_BODY).move_to(self.step_text)
+                yield (
+                    per_step,
+                    *[
+                        self.maps[h].animate_values(self.masked(s.snapshots[i, h[0], h[1]]))
+                        for h in self.maps
+                    ],
+                    self.marker.animate.move_to(self.plot_point(step)),
+                    FadeOut(self.step_text, run_time=per_step),
+                    FadeIn(new_text, run_time=per_step),
+                )
+                self.step_text = new_text
+
+        self.beat_in_steps("Watch them as the loss falls.", steps(), hold=0.6)
 
     def previous_token_head(self) -> None:
         s = self.shown

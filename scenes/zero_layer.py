@@ -58,7 +58,6 @@ from circuit_clips.kit import (
     VocabColumn,
     block_frame,
 )
-from circuit_clips.kit.pacing import hold_to_read
 from circuit_clips.model import AttnOnlyTransformer
 from circuit_clips.toy_models import (
     OTHER_TOKEN,
@@ -379,11 +378,14 @@ class ZeroLayer(ClipScene):
         start = carried.get_center()
         path = VMobject().set_points_as_corners([start, start + drop, self.x_col.get_center() + drop])
         path.add_line_to(self.x_col.get_center())  # same cells: it lands as x
-        self.steps_beat(
+        self.beat_in_steps(
             f"'{EXAMPLE_WORD}' picks its column of the embedding: x, {n.d_model} numbers.",
-            (0.4, Create(self.of_frame), veil.animate.set_fill(opacity=DIM)),
-            (1.1, MoveAlongPath(carried, path)),
-            (0.4, FadeIn(VGroup(self.x_col, self.x_label)), FadeOut(VGroup(carried, veil))),
+            [
+                (0.4, Create(self.of_frame), veil.animate.set_fill(opacity=DIM)),
+                (1.1, MoveAlongPath(carried, path)),
+                (0.4, FadeIn(VGroup(self.x_col, self.x_label)), FadeOut(VGroup(carried, veil))),
+            ],
+            hold=0.4,
         )
 
     def vector_to_guess(self) -> None:
@@ -400,42 +402,26 @@ class ZeroLayer(ClipScene):
         self.pipeline.remove(
             self.logit_label
         )  # it fades out here: the pipeline's exit must not bring it back
-        self.steps_beat(
+        self.beat_in_steps(
             f"Each next word gets a score, then a chance: '{NEXT_WORD}' {percent(n.p_example[n.next_id])}.",
-            (0.4, Create(lit)),
-            (
-                0.6,
-                FadeOut(lit),
-                FadeIn(VGroup(self.logit_col.column, self.rare_veil[1], self.logit_label), shift=0.3 * RIGHT),
-            ),
-            (
-                0.8,
-                self.logit_col.animate_values(n.p_example),
-                FadeOut(VGroup(self.logit_label, self.legend)),
-                FadeIn(VGroup(self.chances_label, self.guess, self.pipe_chances, top)),
-            ),
+            [
+                (0.4, Create(lit)),
+                (
+                    0.6,
+                    FadeOut(lit),
+                    FadeIn(
+                        VGroup(self.logit_col.column, self.rare_veil[1], self.logit_label), shift=0.3 * RIGHT
+                    ),
+                ),
+                (
+                    0.8,
+                    self.logit_col.animate_values(n.p_example),
+                    FadeOut(VGroup(self.logit_label, self.legend)),
+                    FadeIn(VGroup(self.chances_label, self.guess, self.pipe_chances, top)),
+                ),
+            ],
+            hold=0.4,
         )
-
-    def steps_beat(self, caption: str, *steps: tuple, hold: float = 0.4) -> None:
-        """One caption over several plays in a row, each ``(run_time, *animations)``; held until read.
-
-        Unlike a ``Succession`` inside one beat, each play ends cleanly (what fades out is gone).
-        A step with no animations is a still moment.
-        """
-        start = self.time
-        for run_time, *animations in steps:
-            if animations:
-                self.play(*animations, run_time=run_time)
-            else:
-                self.wait(run_time)
-        spent = sum(run_time for run_time, *_ in steps)  # as planned, whether or not frames are drawn
-        self.wait(
-            hold_to_read(
-                caption, spent, minimum=hold, rate=self.reading_rate, frame_rate=self.camera.frame_rate
-            )
-        )
-        elapsed = self.time - start
-        self.add_subcaption(caption, duration=elapsed, offset=-elapsed)
 
     def tables(self) -> None:
         """The pipeline leaves between two captions, then the tables arrive under theirs: never overlapping."""
@@ -443,14 +429,18 @@ class ZeroLayer(ClipScene):
             FadeOut(VGroup(self.pipeline, self.rare_veil, self.pipe_chances, self.strip.current)),
             run_time=0.4,
         )
-        self.steps_beat(
+        self.beat_in_steps(
             "All it can learn: which word follows which.",
-            (  # quick: the caption's first words are not read over a dark screen
-                0.5,
-                FadeIn(
-                    VGroup(self.story_table, self.model_table, self.chances, self.table_note), shift=0.2 * UP
-                ),
-            ),
+            [
+                (  # quick: the caption's first words are not read over a dark screen
+                    0.5,
+                    FadeIn(
+                        VGroup(self.story_table, self.model_table, self.chances, self.table_note),
+                        shift=0.2 * UP,
+                    ),
+                )
+            ],
+            hold=0.4,
         )
 
     def example_pair(self) -> None:
@@ -512,9 +502,9 @@ class ZeroLayer(ClipScene):
     def wider_stream(self) -> None:
         n = self.shown
         assert SWEEP_WIDTHS[-1] == n.d_vocab, "the sweep ends at the full width"
-        self.steps_beat(
+        self.beat_in_steps(
             f"Wider mixes more: at {n.d_vocab}, nearly the story's table.",
-            *[step for d in SWEEP_WIDTHS for step in self.show_width(d)],
+            [step for d in SWEEP_WIDTHS for step in self.show_width(d)],
             hold=0.6,
         )
         assert np.allclose(self.model_table.values, n.sweep_probs[-1].T)

@@ -512,6 +512,28 @@ def test_beats_are_captioned_over_their_whole_span(tmp_path):
     assert subs[1].end.total_seconds() - subs[1].start.total_seconds() == pytest.approx(2.0)
 
 
+def test_a_beat_in_steps_is_one_caption_over_plays_built_one_after_another(tmp_path):
+    from manim import FadeIn, Square
+
+    seen = {}
+
+    def body(scene):
+        square = Square()
+
+        def steps():
+            yield (0.5, FadeIn(square))
+            seen["after_first"] = square in scene.mobjects  # built only once the first has played
+            yield (0.3,)  # a still moment
+
+        scene.beat_in_steps("two steps", steps(), hold=0.4)
+
+    scene = run_scene(body, tmp_path)
+    assert seen["after_first"]
+    subs = scene.renderer.file_writer.subcaptions
+    assert [s.content for s in subs] == ["two steps"]
+    assert subs[0].end.total_seconds() - subs[0].start.total_seconds() == pytest.approx(0.5 + 0.3 + 0.4)
+
+
 def test_summary_must_be_held(tmp_path):
     with pytest.raises(ValueError):
         run_scene(lambda scene: scene.end_on_summary("too short", hold=0.5), tmp_path)

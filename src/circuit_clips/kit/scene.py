@@ -219,6 +219,33 @@ class ClipScene(Scene):
         if elapsed > 0:
             self.add_subcaption(caption, duration=elapsed, offset=-elapsed)
 
+    def beat_in_steps(self, caption: str, steps: Iterable[tuple], *, hold: float = 0.6) -> None:
+        """One caption over several plays in a row, each step ``(run_time, *animations)``.
+
+        Unlike a ``Succession`` inside one :meth:`beat`, each play ends cleanly (what fades out
+        is gone before the next step). A step with no animations is a still moment. ``steps``
+        may be a generator: each step is then built after the one before has played (for
+        animations that start from what the last step left). With ``pace_to_captions`` the hold
+        after the last step lasts until the caption can be read.
+        """
+        if not caption:
+            raise ValueError("every beat needs a caption")
+        start, spent = self.time, 0.0
+        for run_time, *animations in steps:
+            if animations:
+                self.play(*animations, run_time=run_time)
+            else:
+                self.wait(run_time)
+            spent += run_time  # as planned, whether or not frames are drawn
+        if self.pace_to_captions:
+            hold = hold_to_read(
+                caption, spent, minimum=hold, rate=self.reading_rate, frame_rate=self.camera.frame_rate
+            )
+        if hold > 0:
+            self.wait(hold)
+        elapsed = self.time - start
+        self.add_subcaption(caption, duration=elapsed, offset=-elapsed)
+
     def end_on_summary(self, caption: str, *animations, hold: float = 2.5, **play_kwargs) -> None:
         """Build the summary frame with ``animations``, then hold it still (the poster).
 
